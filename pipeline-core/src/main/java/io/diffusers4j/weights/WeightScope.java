@@ -1,0 +1,210 @@
+// The key-path scope of a module being built (candle's VarBuilder.pp / torch's state_dict prefixes).
+package io.diffusers4j.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A prefix into a state dict. A block built under {@code down_blocks.1.attentions.0} calls
+ * {@code scope.get("proj_in.weight", 64, 64, 1, 1)} and gets exactly the checkpoint key
+ * {@code down_blocks.1.attentions.0.proj_in.weight}.
+ *
+ * <p>Loading is strict: a missing key or a wrong shape does not stop the build (a zero tensor stands in) so that
+ * {@link #finish()} can report every missing key, every unused key and every shape mismatch at once, then fail.
+ *
+ * <p>A scope made by {@link #randomInit} creates seeded random weights instead of reading them (the tiny pipeline
+ * writer and the benchmark presets use it); {@link #createdTensors()} then holds the state dict to save.
+ */
+public final class WeightScope {
+    private final State state;
+    private final String prefix;
+
+    private WeightScope(State state, String prefix) {
+        this.state = state;
+        this.prefix = prefix;
+    }
+
+    /** A root scope reading from {@code source} into {@code manager} as {@code dtype}. */
+    public static WeightScope load(TensorSource source, NDManager manager, DataType dtype) {
+        return new WeightScope(new State(source, manager, dtype, null), "");
+    }
+
+    /** A root scope that creates seeded random weights (deterministic per key, whatever the build order). */
+    public static WeightScope randomInit(long seed, NDManager manager, DataType dtype) {
+        return new WeightScope(new State(null, manager, dtype, seed), "");
+    }
+
+    /** The child scope {@code prefix.name}. */
+    public WeightScope pp(String name) {
+        return new WeightScope(state, key(name));
+    }
+
+    /** The child scope {@code prefix.index} (a ModuleList entry). */
+    public WeightScope pp(int index) {
+        return pp(Integer.toString(index));
+    }
+
+    /** The full checkpoint key of {@code name} in this scope. */
+    public String key(String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public NDManager manager() {
+        return state.manager;
+    }
+
+    public DataType dtype() {
+        return state.dtype;
+    }
+
+    /** True when the checkpoint holds {@code name} in this scope (always false while random-initialising). */
+    public boolean contains(String name) {
+        return state.source != null && state.sourceKeys.contains(key(name));
+    }
+
+    /** True when this scope creates random weights rather than reading a checkpoint. */
+    public boolean isRandomInit() {
+        return state.source == null;
+    }
+
+    /** The tensor {@code prefix.name}, which must have {@code shape}. */
+    public NDArray get(String name, long... shape) {
+        return state.get(key(name), shape);
+    }
+
+    /** Like {@link #get} for a tensor that a checkpoint may leave out (returns null then). */
+    public NDArray getOptional(String name, long... shape) {
+        if (state.source != null && !contains(name)) {
+            return null;
+        }
+        return get(name, shape);
+    }
+
+    /** Keys of the checkpoint matching {@code pattern} may stay unused (like transformers' ignore lists). */
+    public void allowUnused(String regex) {
+        state.allowedUnused.add(Pattern.compile(regex));
+    }
+
+    /**
+     * Ends strict loading: throws {@link WeightLoadException} listing every missing key, every unused key and every
+     * shape mismatch. Call it once on the root scope after the whole component is built.
+     */
+    public void finish() {
+        state.finish();
+    }
+
+    /** Tensors created by a random-init scope, by key, in creation order. */
+    public Map<String, NDArray> createdTensors() {
+        return Collections.unmodifiableMap(state.created);
+    }
+
+    /** Shared, mutable state of one component's load. */
+    private static final class State {
+        final TensorSource source;
+        final Set<String> sourceKeys;
+        final NDManager manager;
+        final DataType dtype;
+        final Long seed;
+        final Set<String> requested = new LinkedHashSet<>();
+        final List<String> missing = new ArrayList<>();
+        final List<String> mismatched = new ArrayList<>();
+        final List<Pattern> allowedUnused = new ArrayList<>();
+        final Map<String, NDArray> created = new LinkedHashMap<>();
+
+        State(TensorSource source, NDManager manager, DataType dtype, Long seed) {
+            if (dtype == DataType.BFLOAT16) {
+                throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36 aborts the JVM on "
+                        + "bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
+            }
+            this.source = source;
+            this.sourceKeys = source == null ? Set.of() : source.keys();
+            this.manager = manager;
+            this.dtype = dtype;
+            this.seed = seed;
+        }
+
+        NDArray get(String key, long[] shape) {
+            if (!requested.add(key)) {
+                throw new IllegalStateException("weight '" + key + "' requested twice: a module was built twice");
+            }
+            if (source == null) {
+                NDArray t = randomTensor(key, shape);
+                created.put(key, t);
+                return t;
+            }
+            if (!sourceKeys.contains(key)) {
+                missing.add(key + " " + Arrays.toString(shape));
+                return manager.zeros(new Shape(shape), dtype);
+            }
+            TensorInfo info = source.info(key);
+            if (!Arrays.equals(info.shape(), shape)) {
+                mismatched.add(key + ": checkpoint " + info.shapeString() + " vs model " + Arrays.toString(shape));
+                return manager.zeros(new Shape(shape), dtype);
+            }
+            return source.load(key, manager, dtype);
+        }
+
+        /**
+         * Seeded weights with sane magnitudes: matrices and kernels ~ N(0, 1/fan_in), norm scales ~ 1 + 0.1 N,
+         * biases and other vectors ~ 0.1 N. Each key has its own generator (seed mixed with the key).
+         */
+        private NDArray randomTensor(String key, long[] shape) {
+            long mixed = seed * 0x9E3779B97F4A7C15L ^ key.hashCode();
+            float[] v = new TorchGenerator(mixed).randn(shape);
+            String leaf = key.substring(key.lastIndexOf('.') + 1);
+            String parent = key.contains(".") ? key.substring(0, key.lastIndexOf('.')) : "";
+            String module = parent.substring(parent.lastIndexOf('.') + 1);
+            if (shape.length >= 2) {
+                long fanIn = 1;
+                for (int i = 1; i < shape.length; i++) {
+                    fanIn *= shape[i];
+                }
+                boolean embedding = module.contains("embedding");
+                float std = embedding ? 0.5f : (float) (1.0 / Math.sqrt(fanIn));
+                for (int i = 0; i < v.length; i++) {
+                    v[i] *= std;
+                }
+            } else if (leaf.equals("weight") && (module.contains("norm") || module.startsWith("ln"))) {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = 1f + 0.1f * v[i];
+                }
+            } else {
+                for (int i = 0; i < v.length; i++) {
+                    v[i] *= 0.1f;
+                }
+            }
+            NDArray t = manager.create(v, new Shape(shape));
+            return dtype == DataType.FLOAT32 ? t : t.toType(dtype, false);
+        }
+
+        void finish() {
+            List<String> unused = new ArrayList<>();
+            for (String k : sourceKeys) {
+                if (!requested.contains(k) && allowedUnused.stream().noneMatch(p -> p.matcher(k).matches())) {
+                    unused.add(k);
+                }
+            }
+            if (!missing.isEmpty() || !unused.isEmpty() || !mismatched.isEmpty()) {
+                throw new WeightLoadException(source == null ? "<random init>" : source.describe(),
+                        missing, unused, mismatched);
+            }
+        }
+    }
+}

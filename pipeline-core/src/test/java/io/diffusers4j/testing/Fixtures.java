@@ -1,0 +1,79 @@
+// Access to the diffusers reference fixtures copied into the test resources (tiny-sd and its expected arrays).
+package io.diffusers4j.testing;
+
+import io.diffusers4j.utils.Npy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** Paths to the tiny-sd pipeline (a real diffusers save_pretrained folder) and its ground-truth arrays. */
+public final class Fixtures {
+    private static Path tinySd;
+
+    private Fixtures() {
+    }
+
+    /** The tiny-sd pipeline folder (extracted to a temp folder when the resources live in a jar). */
+    public static synchronized Path tinySd() {
+        if (tinySd == null) {
+            tinySd = resolve("tiny-sd");
+        }
+        return tinySd;
+    }
+
+    public static Path expected(String relative) {
+        return tinySd().resolve("expected").resolve(relative);
+    }
+
+    public static Npy.Array npy(String relative) {
+        try {
+            return Npy.read(expected(relative));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path resolve(String name) {
+        URL url = Fixtures.class.getClassLoader().getResource(name + "/model_index.json");
+        if (url == null) {
+            throw new IllegalStateException("test resource " + name + " not on the classpath");
+        }
+        try {
+            if (url.getProtocol().equals("file")) {
+                return Path.of(url.toURI()).getParent();
+            }
+            // inside a jar (the pipeline-core test-jar used by the job module): copy out once
+            Path out = Files.createTempDirectory("fixture-" + name);
+            try (FileSystem fs = FileSystems.newFileSystem(url.toURI(), Map.of())) {
+                Path root = fs.getPath("/" + name);
+                try (Stream<Path> walk = Files.walk(root)) {
+                    for (Path p : (Iterable<Path>) walk::iterator) {
+                        Path target = out.resolve(root.relativize(p).toString());
+                        if (Files.isDirectory(p)) {
+                            Files.createDirectories(target);
+                        } else {
+                            try (InputStream in = Files.newInputStream(p)) {
+                                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                            }
+                        }
+                    }
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
