@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * {@link #finish()} can report every missing key, every unused key and every shape mismatch at once, then fail.
  *
  * <p>A scope made by {@link #randomInit} creates seeded random weights instead of reading them (the tiny pipeline
- * writer and the benchmark presets use it); {@link #createdTensors()} then holds the state dict to save.
+ * writer and the benchmark presets use it); {@link #tensors()} holds the state dict to save either way.
  */
 public final class WeightScope {
     private final State state;
@@ -110,9 +110,12 @@ public final class WeightScope {
         state.finish();
     }
 
-    /** Tensors created by a random-init scope, by key, in creation order. */
-    public Map<String, NDArray> createdTensors() {
-        return Collections.unmodifiableMap(state.created);
+    /**
+     * Every tensor this load handed out (read or randomly created), by full key, in request order: the component's
+     * state dict, for {@code save_pretrained}.
+     */
+    public Map<String, NDArray> tensors() {
+        return Collections.unmodifiableMap(state.tensors);
     }
 
     /** Shared, mutable state of one component's load. */
@@ -126,7 +129,7 @@ public final class WeightScope {
         final List<String> missing = new ArrayList<>();
         final List<String> mismatched = new ArrayList<>();
         final List<Pattern> allowedUnused = new ArrayList<>();
-        final Map<String, NDArray> created = new LinkedHashMap<>();
+        final Map<String, NDArray> tensors = new LinkedHashMap<>();
 
         State(TensorSource source, NDManager manager, DataType dtype, Long seed) {
             if (dtype == DataType.BFLOAT16) {
@@ -144,10 +147,14 @@ public final class WeightScope {
             if (!requested.add(key)) {
                 throw new IllegalStateException("weight '" + key + "' requested twice: a module was built twice");
             }
+            NDArray t = read(key, shape);
+            tensors.put(key, t);
+            return t;
+        }
+
+        private NDArray read(String key, long[] shape) {
             if (source == null) {
-                NDArray t = randomTensor(key, shape);
-                created.put(key, t);
-                return t;
+                return randomTensor(key, shape);
             }
             if (!sourceKeys.contains(key)) {
                 missing.add(key + " " + Arrays.toString(shape));

@@ -1,0 +1,55 @@
+// Activation functions of diffusers.models.activations and transformers.activations.
+package io.diffusers4j.models.nn;
+
+import ai.djl.ndarray.NDArray;
+
+/** SiLU, GELU (erf and tanh), quick GELU, and lookup by the names configs use. */
+public final class Activations {
+    private Activations() {
+    }
+
+    /** x * sigmoid(x). */
+    public static NDArray silu(NDArray x) {
+        return ai.djl.nn.Activation.sigmoid(x).muli(x);
+    }
+
+    /** Exact GELU (erf). */
+    public static NDArray gelu(NDArray x) {
+        return ai.djl.nn.Activation.gelu(x);
+    }
+
+    /** GELU with the tanh approximation ("gelu_pytorch_tanh", "gelu_new"). */
+    public static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.pow(3).muli(0.044715f).addi(x).muli((float) Math.sqrt(2.0 / Math.PI)).tanh();
+        return inner.addi(1f).muli(x).muli(0.5f);
+    }
+
+    /** CLIP's quick GELU: x * sigmoid(1.702 x). */
+    public static NDArray quickGelu(NDArray x) {
+        return ai.djl.nn.Activation.sigmoid(x.mul(1.702f)).muli(x);
+    }
+
+    /** The activation a config names ({@code act_fn}, {@code hidden_act}). */
+    public static NDArray apply(String name, NDArray x) {
+        return switch (name) {
+            case "silu", "swish" -> silu(x);
+            case "gelu" -> gelu(x);
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_tanh" -> geluTanh(x);
+            case "quick_gelu" -> quickGelu(x);
+            case "relu" -> ai.djl.nn.Activation.relu(x);
+            case "mish" -> ai.djl.nn.Activation.mish(x);
+            default -> throw new IllegalArgumentException("unsupported activation '" + name
+                    + "' (supported: silu, swish, gelu, gelu_new, gelu_pytorch_tanh, quick_gelu, relu, mish)");
+        };
+    }
+
+    /** Validates an activation name without running it. */
+    public static void check(String name) {
+        switch (name) {
+            case "silu", "swish", "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_tanh", "quick_gelu",
+                 "relu", "mish" -> { }
+            default -> throw new IllegalArgumentException("unsupported activation '" + name
+                    + "' (supported: silu, swish, gelu, gelu_new, gelu_pytorch_tanh, quick_gelu, relu, mish)");
+        }
+    }
+}

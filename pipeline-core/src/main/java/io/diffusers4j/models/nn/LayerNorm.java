@@ -1,0 +1,28 @@
+// torch.nn.LayerNorm over the last dimension.
+package io.diffusers4j.models.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.weights.WeightScope;
+
+/** Layer normalisation over the last dimension with affine weight and bias. */
+public final class LayerNorm {
+    private final NDArray weight;
+    private final NDArray bias;
+    private final float eps;
+
+    public LayerNorm(NDArray weight, NDArray bias, float eps) {
+        this.weight = weight;
+        this.bias = bias;
+        this.eps = eps;
+    }
+
+    public static LayerNorm load(WeightScope scope, long dim, double eps) {
+        return new LayerNorm(scope.get("weight", dim), scope.get("bias", dim), (float) eps);
+    }
+
+    public NDArray forward(NDArray x) {
+        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, eps)
+                .singletonOrThrow();
+    }
+}
