@@ -1,0 +1,137 @@
+// The keyword arguments of diffusers' DiffusionPipeline.from_pretrained.
+package io.diffusers4j.pipelines;
+
+import ai.djl.Device;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Options of {@link DiffusionPipeline#fromPretrained}: {@code torch_dtype} (float32, float16 or "auto"),
+ * device, variant, revision, local_files_only, force_download, use_safetensors, component overrides (an object to
+ * use instead of loading, or {@link #NONE} to drop an optional component) and a custom pipeline class found on the
+ * classpath (never code fetched from the network).
+ */
+public final class PipelineOptions {
+    /** Marker for an override that removes a component ({@code safety_checker=None}). */
+    public static final Object NONE = new Object() {
+        @Override
+        public String toString() {
+            return "None";
+        }
+    };
+
+    private String dtype = "float32";
+    private Device device;
+    private String variant;
+    private String revision;
+    private boolean localFilesOnly;
+    private boolean forceDownload;
+    private Boolean useSafetensors;
+    private String token;
+    private String customPipeline;
+    private final Map<String, Object> components = new LinkedHashMap<>();
+
+    public String dtype() {
+        return dtype;
+    }
+
+    /** "float32", "float16" or "auto" (the checkpoint's own dtype); bfloat16 is refused (DJL 0.36 aborts on it). */
+    public PipelineOptions dtype(String value) {
+        this.dtype = value;
+        return this;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public PipelineOptions device(Device value) {
+        this.device = value;
+        return this;
+    }
+
+    public String variant() {
+        return variant;
+    }
+
+    public PipelineOptions variant(String value) {
+        this.variant = value;
+        return this;
+    }
+
+    public String revision() {
+        return revision;
+    }
+
+    public PipelineOptions revision(String value) {
+        this.revision = value;
+        return this;
+    }
+
+    public boolean localFilesOnly() {
+        return localFilesOnly;
+    }
+
+    public PipelineOptions localFilesOnly(boolean value) {
+        this.localFilesOnly = value;
+        return this;
+    }
+
+    public boolean forceDownload() {
+        return forceDownload;
+    }
+
+    public PipelineOptions forceDownload(boolean value) {
+        this.forceDownload = value;
+        return this;
+    }
+
+    public Boolean useSafetensors() {
+        return useSafetensors;
+    }
+
+    public PipelineOptions useSafetensors(Boolean value) {
+        this.useSafetensors = value;
+        return this;
+    }
+
+    /** A Hub token for this load (else {@code HF_TOKEN}); never logged. */
+    public Optional<String> token() {
+        return Optional.ofNullable(token);
+    }
+
+    public PipelineOptions token(String value) {
+        this.token = value;
+        return this;
+    }
+
+    public String customPipeline() {
+        return customPipeline;
+    }
+
+    /** A fully qualified class name of a {@link DiffusionPipeline} subclass on the classpath. */
+    public PipelineOptions customPipeline(String className) {
+        this.customPipeline = className;
+        return this;
+    }
+
+    public Map<String, Object> components() {
+        return components;
+    }
+
+    /** Uses {@code value} for component {@code name} instead of loading it ({@link #NONE} drops it). */
+    public PipelineOptions component(String name, Object value) {
+        components.put(name, value);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return "PipelineOptions{dtype=" + dtype + ", device=" + device + ", variant=" + variant + ", revision="
+                + revision + ", localFilesOnly=" + localFilesOnly + ", forceDownload=" + forceDownload
+                + ", useSafetensors=" + useSafetensors + ", token=" + (token == null ? "unset" : "***")
+                + ", customPipeline=" + customPipeline + ", components=" + components.keySet() + "}";
+    }
+}
