@@ -1,14 +1,143 @@
-// diffusers.pipelines.pipeline_utils.DiffusionPipeline.
+// diffusers.pipelines.pipeline_utils.DiffusionPipeline: from_pretrained, components, save_pretrained.
 package io.diffusers4j.pipelines;
 
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import io.diffusers4j.weights.CheckpointFiles;
+import io.diffusers4j.weights.TensorSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /** Base of every pipeline: loading by {@code model_index.json}, components, saving, closing native memory. */
 public abstract class DiffusionPipeline implements AutoCloseable {
-    /** Loads the pipeline class named by {@code model_index.json} from a local folder or a Hub id. */
+    private static final Logger LOG = LoggerFactory.getLogger(DiffusionPipeline.class);
+
+    /** Pipeline classes by diffusers name: (components, ownsComponents) -> pipeline. */
+    private static final Map<String, BiFunction<StableDiffusionComponents, Boolean, DiffusionPipeline>> PIPELINES =
+            Map.of("StableDiffusionPipeline", StableDiffusionPipeline::new,
+                    "StableDiffusionImg2ImgPipeline", StableDiffusionImg2ImgPipeline::new,
+                    "StableDiffusionInpaintPipeline", StableDiffusionInpaintPipeline::new);
+
+    private volatile ProgressListener progressBar = ProgressListener.NONE;
+
+    /** The default progress listener of calls that set none (none by default in the library; the CLI sets one). */
+    public ProgressListener progressBar() {
+        return progressBar;
+    }
+
+    /** diffusers' set_progress_bar_config: {@link ProgressListener#NONE} disables it. */
+    public void setProgressBar(ProgressListener listener) {
+        this.progressBar = listener == null ? ProgressListener.NONE : listener;
+    }
+
+    /** The pipeline classes {@link #fromPretrained} can build from {@code _class_name}. */
+    public static List<String> supportedPipelines() {
+        return PIPELINES.keySet().stream().sorted().toList();
+    }
+
+    /**
+     * Loads the pipeline class named by {@code model_index.json} ({@code _class_name}, or the custom pipeline
+     * class of the options) from a local folder or a Hub id, loading every component it lists.
+     */
     public static DiffusionPipeline fromPretrained(String pathOrRepoId, PipelineOptions options) {
-        throw new UnsupportedOperationException("not implemented yet");
+        PipelineOptions o = options == null ? new PipelineOptions() : options;
+        Path dir = ModelSources.resolve(pathOrRepoId, o);
+        ModelIndex index = ModelIndex.load(dir.resolve("model_index.json"));
+        String className = index.className();
+        if (o.customPipeline() == null && !PIPELINES.containsKey(className)) {
+            throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class '" + className
+                    + "' is not supported (supported: " + String.join(", ", supportedPipelines()) + ")");
+        }
+        Device device = o.device() == null ? Device.cpu() : o.device();
+        DataType dtype = resolveDtype(o.dtype(), dir, o);
+        if (dtype == DataType.FLOAT16 && device.isCpu()) {
+            LOG.warn("float16 on CPU is about 100x slower than float32 in this libtorch build; use float32 on CPU");
+        }
+        ComponentLoader.LoadContext ctx = new ComponentLoader.LoadContext(device, dtype, o.variant(),
+                o.useSafetensors());
+        Map<String, Object> components = new LinkedHashMap<>();
+        try {
+            for (ModelIndex.Component c : index.components().values()) {
+                if (o.components().containsKey(c.name())) {
+                    Object given = o.components().get(c.name());
+                    components.put(c.name(), given == PipelineOptions.NONE ? null : given);
+                } else if (c.className() != null) {
+                    components.put(c.name(), ComponentLoader.load(c.name(), c.library(), c.className(),
+                            dir.resolve(c.name()), ctx));
+                }
+            }
+            for (Map.Entry<String, Object> e : o.components().entrySet()) {
+                components.putIfAbsent(e.getKey(), e.getValue() == PipelineOptions.NONE ? null : e.getValue());
+            }
+            if (o.customPipeline() != null) {
+                return custom(o.customPipeline(), components);
+            }
+            return PIPELINES.get(className).apply(StableDiffusionComponents.from(components), true);
+        } catch (RuntimeException | Error e) {
+            Map<String, Object> loaded = new LinkedHashMap<>(components);
+            o.components().keySet().forEach(loaded::remove);
+            ComponentLoader.closeAll(loaded);
+            throw e;
+        }
+    }
+
+    /** "auto" reads the UNet weights' dtype (bfloat16 becomes float32); bfloat16 is refused. */
+    static DataType resolveDtype(String dtype, Path dir, PipelineOptions o) {
+        String d = dtype == null ? "float32" : dtype;
+        switch (d) {
+            case "float32", "fp32":
+                return DataType.FLOAT32;
+            case "float16", "fp16", "half":
+                return DataType.FLOAT16;
+            case "bfloat16", "bf16":
+                throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36's PyTorch engine aborts "
+                        + "the JVM on bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
+            case "auto":
+                Path unet = dir.resolve("unet");
+                if (!Files.isDirectory(unet)) {
+                    return DataType.FLOAT32;
+                }
+                try (TensorSource w = CheckpointFiles.open(unet, "diffusion_pytorch_model", o.variant(),
+                        o.useSafetensors())) {
+                    String first = w.keys().iterator().next();
+                    return w.info(first).dtype().equals("F16") ? DataType.FLOAT16 : DataType.FLOAT32;
+                }
+            default:
+                throw new IllegalArgumentException("dtype must be float32, float16 or auto, got '" + dtype + "'");
+        }
+    }
+
+    private static DiffusionPipeline custom(String className, Map<String, Object> components) {
+        Class<?> cls;
+        try {
+            cls = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("custom pipeline class " + className + " is not on the classpath "
+                    + "(custom pipelines are classes on the classpath, never code fetched from the network)");
+        }
+        if (!DiffusionPipeline.class.isAssignableFrom(cls)) {
+            throw new IllegalArgumentException("custom pipeline " + className + " does not extend DiffusionPipeline");
+        }
+        try {
+            Constructor<?> ctor = cls.getConstructor(Map.class);
+            return (DiffusionPipeline) ctor.newInstance(components);
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("custom pipeline " + className
+                    + " needs a public constructor taking the components map (Map<String, Object>)");
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create custom pipeline " + className, e);
+        }
     }
 
     /** The components by name (sharing them builds another pipeline without reloading weights). */

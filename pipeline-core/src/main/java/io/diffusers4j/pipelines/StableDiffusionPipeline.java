@@ -1,52 +1,66 @@
-// diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion.StableDiffusionPipeline (API skeleton).
+// diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion.StableDiffusionPipeline (text-to-image).
 package io.diffusers4j.pipelines;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.diffusers4j.schedulers.Scheduler;
 
-import java.nio.file.Path;
 import java.util.Map;
 
-/** Text-to-image Stable Diffusion. */
-public class StableDiffusionPipeline extends DiffusionPipeline {
-    /** Runs the pipeline ({@code __call__}). Thread-safe: each call uses its own scheduler instance. */
-    public ImagePipelineOutput call(StableDiffusionCall args) {
-        throw new UnsupportedOperationException("not implemented yet");
+/**
+ * Text-to-image Stable Diffusion, diffusers' {@code StableDiffusionPipeline.__call__} step for step: encode the
+ * prompt (negative first when guidance is on), set the timesteps, draw the initial noise, denoise with one batched
+ * UNet call per step, decode with the VAE.
+ */
+public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
+    public StableDiffusionPipeline(StableDiffusionComponents components, boolean ownsComponents) {
+        super(components, ownsComponents);
     }
 
-    /** 2^(len(vae.block_out_channels) - 1). */
-    public int vaeScaleFactor() {
-        throw new UnsupportedOperationException("not implemented yet");
+    /** A pipeline over shared components (diffusers' {@code StableDiffusionPipeline(**pipe.components)}). */
+    public StableDiffusionPipeline(Map<String, Object> components) {
+        this(StableDiffusionComponents.from(components), false);
     }
 
-    /** unet.sample_size * vae_scale_factor. */
-    public int defaultHeight() {
-        throw new UnsupportedOperationException("not implemented yet");
-    }
-
-    public int defaultWidth() {
-        throw new UnsupportedOperationException("not implemented yet");
-    }
-
-    /** The pipeline's scheduler (its config is what {@code Schedulers.create(name, config)} starts from). */
-    public Scheduler scheduler() {
-        throw new UnsupportedOperationException("not implemented yet");
-    }
-
-    public void setScheduler(Scheduler scheduler) {
-        throw new UnsupportedOperationException("not implemented yet");
-    }
-
-    @Override
-    public Map<String, Object> components() {
-        throw new UnsupportedOperationException("not implemented yet");
-    }
-
-    @Override
-    public void savePretrained(Path dir, String variant) {
-        throw new UnsupportedOperationException("not implemented yet");
-    }
-
-    @Override
-    public void close() {
+    /** {@code __call__}. */
+    public ImagePipelineOutput call(StableDiffusionCall a) {
+        int height = a.height() != null ? a.height() : defaultHeight();
+        int width = a.width() != null ? a.width() : defaultWidth();
+        checkInputs(a, height, width);
+        int batch = batchSize(a);
+        boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
+        ProgressListener progress = progress(a);
+        try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+             NDManager m = manager.newSubManager()) {
+            NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
+            s.setTimesteps(a.numInferenceSteps());
+            double[] timesteps = s.timesteps();
+            NDArray latents = prepareLatents(m, a, batch * a.numImagesPerPrompt(), unet.config().inChannels,
+                    height, width, s);
+            progress.start(timesteps.length);
+            try {
+                for (int i = 0; i < timesteps.length; i++) {
+                    double t = timesteps[i];
+                    try (NDManager step = m.newSubManager()) {
+                        latents.attach(step);
+                        NDArray latentModelInput = s.scaleModelInput(cfgInput(latents, doCfg), t);
+                        NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
+                        if (doCfg) {
+                            noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
+                        }
+                        NDArray next = s.step(noisePred, t, latents, a.eta(), a.generators()).prevSample();
+                        if (a.callbackOnStepEnd() != null) {
+                            next = a.callbackOnStepEnd().onStepEnd(i, t, next);
+                        }
+                        next.attach(m);
+                        latents = next;
+                    }
+                    progress.step(i + 1, timesteps.length);
+                }
+            } finally {
+                progress.end();
+            }
+            return output(latents, a.outputType());
+        }
     }
 }

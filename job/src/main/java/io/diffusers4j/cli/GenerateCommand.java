@@ -1,0 +1,123 @@
+// `diffusers4j generate`: text-to-image, img2img (--image) and inpainting (--mask-image) from the command line.
+package io.diffusers4j.cli;
+
+import io.diffusers4j.pipelines.DiffusionPipeline;
+import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.StableDiffusionImg2ImgPipeline;
+import io.diffusers4j.pipelines.StableDiffusionInpaintPipeline;
+import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.Schedulers;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Runs one pipeline call and writes the images as one .npy, a folder of PNGs, or the latents. */
+public final class GenerateCommand implements Command {
+    private static final Set<String> OPTIONS = Set.of("model", "prompt", "negative-prompt", "seed", "steps",
+            "guidance-scale", "height", "width", "eta", "num-images-per-prompt", "scheduler", "scheduler-option",
+            "image", "strength", "mask-image", "output-type", "output", "device", "dtype", "variant", "revision",
+            "clip-skip", "guidance-rescale", "attention-slicing");
+    private static final Set<String> FLAGS = Set.of("no-progress", "local-files-only", "memory-efficient-attention",
+            "vae-slicing", "vae-tiling");
+
+    @Override
+    public String name() {
+        return "generate";
+    }
+
+    @Override
+    public String summary() {
+        return "generate images with a diffusers checkpoint (text-to-image, img2img, inpainting)";
+    }
+
+    @Override
+    public String help() {
+        return """
+                usage: diffusers4j generate --prompt TEXT [--prompt TEXT ...] --output PATH [options]
+
+                  --model DIR|ORG/NAME          diffusers folder or Hub id (default: the embedded tiny pipeline)
+                  --prompt TEXT                 repeat for a batch of prompts
+                  --negative-prompt TEXT        one for all prompts, or one per prompt
+                  --seed N                      one = one generator for the whole batch;
+                                                one per image = a list of generators (diffusers semantics)
+                  --steps N                     num_inference_steps (default 50)
+                  --guidance-scale F            classifier-free guidance (default 7.5; <= 1 disables it)
+                  --height H --width W          multiples of the VAE factor (default unet.sample_size * factor)
+                  --eta F                       DDIM eta (default 0)
+                  --num-images-per-prompt N     (default 1)
+                  --clip-skip N                 skip the last N CLIP layers
+                  --guidance-rescale F          (default 0)
+                  --scheduler CLASS_NAME        e.g. EulerDiscreteScheduler (default: the checkpoint's own)
+                  --scheduler-option KEY=VALUE  repeatable, e.g. use_karras_sigmas=true, timestep_spacing=trailing
+                  --image PNG [--strength F]    img2img (strength default 0.8)
+                  --mask-image PNG              inpainting (with --image; needs a 9-channel inpainting UNet)
+                  --output-type np|png|latent   np: ONE float32 .npy [N,H,W,3] in [0,1] (diffusers output_type="np");
+                                                png: a folder of 000.png, 001.png, ...; latent: .npy [N,C,h,w]
+                                                (default png)
+                  --output PATH                 where to write
+                  --device cpu|gpu              (default cpu)
+                  --dtype float32|float16       (default float32; bfloat16 is not supported by DJL 0.36)
+                  --variant NAME --revision REV --local-files-only
+                  --attention-slicing auto|max|N --memory-efficient-attention --vae-slicing --vae-tiling
+                  --no-progress                 no progress bar on stderr
+                """;
+    }
+
+    @Override
+    public int run(String[] argv) throws Exception {
+        CliArgs a = CliArgs.parse(name(), argv, OPTIONS, FLAGS);
+        GenerateRequest req = GenerateRequest.from(a);
+        try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(req.model(), req.pipelineOptions())) {
+            if (!(loaded instanceof StableDiffusionPipeline base)) {
+                throw new UsageException("--model " + req.model() + " is a " + loaded.getClass().getSimpleName()
+                        + ", generate supports Stable Diffusion pipelines");
+            }
+            req.validateAgainst(base);
+            req.applyMemoryOptions(base);
+            StableDiffusionCall call = req.toCall(base);
+            if (req.scheduler() != null || !req.schedulerOptions().isEmpty()) {
+                Scheduler s = Schedulers.create(req.scheduler() == null ? base.scheduler().config().className()
+                        : req.scheduler(), base.scheduler().config(), req.schedulerOptions());
+                call.scheduler(s);
+            }
+            ImagePipelineOutput out;
+            if (req.maskImage() != null) {
+                out = new StableDiffusionInpaintPipeline(base.components()).call(call);
+            } else if (req.image() != null) {
+                out = new StableDiffusionImg2ImgPipeline(base.components()).call(call);
+            } else {
+                out = base.call(call);
+            }
+            Path written = OutputWriter.write(out, req);
+            System.err.println("diffusers4j generate: wrote " + out.count() + " "
+                    + (req.outputType().equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
+            return 0;
+        }
+    }
+
+    /** Seeds -> generators: one seed is one generator for the batch, one per image is a generator list. */
+    static List<TorchGenerator> generators(List<Long> seeds, int images) {
+        List<TorchGenerator> gens = new ArrayList<>();
+        if (seeds.isEmpty()) {
+            return gens;
+        }
+        if (seeds.size() != 1 && seeds.size() != images) {
+            throw new UsageException("--seed given " + seeds.size() + " times but there are " + images
+                    + " images: give one seed (one generator for the batch) or one per image");
+        }
+        for (long s : seeds) {
+            gens.add(new TorchGenerator(s));
+        }
+        return gens;
+    }
+
+    static List<BufferedImage> single(BufferedImage img) {
+        return img == null ? null : List.of(img);
+    }
+}

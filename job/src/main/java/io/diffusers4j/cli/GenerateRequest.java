@@ -1,0 +1,206 @@
+// The validated arguments of `diffusers4j generate`.
+package io.diffusers4j.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.TinyPipeline;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything `generate` was asked for, checked before any model is loaded where possible. */
+record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<Long> seeds,
+                       int steps, double guidanceScale, Integer height, Integer width, double eta,
+                       int numImagesPerPrompt, Integer clipSkip, double guidanceRescale, String scheduler,
+                       Map<String, String> schedulerOptions, BufferedImage image, Double strength,
+                       BufferedImage maskImage, String outputType, Path output, String device, String dtype,
+                       String variant, String revision, boolean localFilesOnly, boolean progress,
+                       String attentionSlicing, boolean memoryEfficientAttention, boolean vaeSlicing,
+                       boolean vaeTiling) {
+
+    static GenerateRequest from(CliArgs a) {
+        List<String> prompts = a.all("prompt");
+        if (prompts.isEmpty()) {
+            throw new UsageException("--prompt is required (repeat it for a batch)");
+        }
+        List<String> negatives = a.all("negative-prompt");
+        if (!negatives.isEmpty() && negatives.size() != 1 && negatives.size() != prompts.size()) {
+            throw new UsageException("--negative-prompt given " + negatives.size() + " times but there are "
+                    + prompts.size() + " prompts: give one for all prompts or one per prompt");
+        }
+        int perPrompt = a.intValue("num-images-per-prompt", 1);
+        if (perPrompt < 1) {
+            throw new UsageException("--num-images-per-prompt must be >= 1, got " + perPrompt);
+        }
+        List<Long> seeds = a.longValues("seed");
+        int images = prompts.size() * perPrompt;
+        if (!seeds.isEmpty() && seeds.size() != 1 && seeds.size() != images) {
+            throw new UsageException("--seed given " + seeds.size() + " times but there are " + images
+                    + " images: give one seed (one generator for the batch) or one per image");
+        }
+        int steps = a.intValue("steps", 50);
+        if (steps < 1) {
+            throw new UsageException("--steps must be >= 1, got " + steps);
+        }
+        Integer height = a.intValue("height");
+        Integer width = a.intValue("width");
+        if (height != null && height < 1 || width != null && width < 1) {
+            throw new UsageException("--height/--width must be positive, got " + height + "x" + width);
+        }
+        Double strength = a.doubleValue("strength");
+        if (strength != null && (strength < 0 || strength > 1)) {
+            throw new UsageException("--strength must be in [0, 1], got " + strength);
+        }
+        if (strength != null && !a.has("image")) {
+            throw new UsageException("--strength needs --image (img2img or inpainting)");
+        }
+        if (a.has("mask-image") && !a.has("image")) {
+            throw new UsageException("--mask-image needs --image");
+        }
+        String outputType = a.get("output-type", "png");
+        if (!List.of("np", "png", "latent").contains(outputType)) {
+            throw new UsageException("--output-type must be np, png or latent, got '" + outputType + "'");
+        }
+        String dtype = a.get("dtype", "float32");
+        if (dtype.equals("bfloat16") || dtype.equals("bf16")) {
+            throw new UsageException("--dtype bfloat16 is not supported: DJL 0.36's PyTorch engine aborts the JVM on "
+                    + "bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
+        }
+        if (!List.of("float32", "float16", "auto").contains(dtype)) {
+            throw new UsageException("--dtype must be float32 or float16, got '" + dtype + "'");
+        }
+        String device = a.get("device", "cpu");
+        if (!List.of("cpu", "gpu", "cuda").contains(device) && !device.matches("(gpu|cuda):\\d+")) {
+            throw new UsageException("--device must be cpu or gpu, got '" + device + "'");
+        }
+        Map<String, String> schedulerOptions = new LinkedHashMap<>();
+        for (String kv : a.all("scheduler-option")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageException("--scheduler-option must be KEY=VALUE, got '" + kv + "'");
+            }
+            schedulerOptions.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        Path output = Path.of(a.require("output"));
+        Integer clipSkip = a.intValue("clip-skip");
+        if (clipSkip != null && clipSkip < 0) {
+            throw new UsageException("--clip-skip must be >= 0, got " + clipSkip);
+        }
+        String model = a.get("model");
+        if (model == null) {
+            model = TinyPipeline.defaultModel().toString();
+        }
+        return new GenerateRequest(model, prompts, negatives, seeds, steps, a.doubleValue("guidance-scale", 7.5),
+                height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
+                a.get("scheduler"), schedulerOptions, readImage(a.get("image"), "image"), strength,
+                readImage(a.get("mask-image"), "mask-image"), outputType, output, device, dtype, a.get("variant"),
+                a.get("revision"), a.flag("local-files-only"), !a.flag("no-progress"), a.get("attention-slicing"),
+                a.flag("memory-efficient-attention"), a.flag("vae-slicing"), a.flag("vae-tiling"));
+    }
+
+    private static BufferedImage readImage(String path, String option) {
+        if (path == null) {
+            return null;
+        }
+        Path p = Path.of(path);
+        if (!Files.isRegularFile(p)) {
+            throw new UsageException("--" + option + " " + path + ": no such file");
+        }
+        try {
+            BufferedImage img = ImageIO.read(p.toFile());
+            if (img == null) {
+                throw new UsageException("--" + option + " " + path + ": not a readable image (PNG or JPEG)");
+            }
+            return img;
+        } catch (IOException e) {
+            throw new UsageException("--" + option + " " + path + ": cannot read image: " + e.getMessage());
+        }
+    }
+
+    PipelineOptions pipelineOptions() {
+        PipelineOptions o = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
+                .localFilesOnly(localFilesOnly);
+        o.device(device.equals("cpu") ? Device.cpu() : gpu());
+        return o;
+    }
+
+    private Device gpu() {
+        int index = device.contains(":") ? Integer.parseInt(device.substring(device.indexOf(':') + 1)) : 0;
+        int count = Engine.getEngine("PyTorch").getGpuCount();
+        if (index >= count) {
+            throw new UsageException("--device " + device + ": DJL sees " + count + " CUDA device(s); point "
+                    + "PYTORCH_LIBRARY_PATH at a CUDA libtorch 2.7.1 and set PYTORCH_FLAVOR=cu128 (see README)");
+        }
+        return Device.gpu(index);
+    }
+
+    /** Checks that need the loaded pipeline (VAE factor, UNet channels, image sizes). */
+    void validateAgainst(StableDiffusionPipeline p) {
+        int f = p.vaeScaleFactor();
+        int h = height == null ? p.defaultHeight() : height;
+        int w = width == null ? p.defaultWidth() : width;
+        if (h % f != 0 || w % f != 0) {
+            throw new UsageException("--height/--width must be multiples of the VAE factor " + f + ", got " + h + "x"
+                    + w);
+        }
+        int unetChannels = p.unetInChannels();
+        if (maskImage != null) {
+            if (unetChannels != 9) {
+                throw new UsageException("--mask-image needs an inpainting checkpoint (9-channel UNet), but --model "
+                        + model + " has a " + unetChannels + "-channel UNet");
+            }
+            if (maskImage.getWidth() != image.getWidth() || maskImage.getHeight() != image.getHeight()) {
+                throw new UsageException("--mask-image is " + maskImage.getWidth() + "x" + maskImage.getHeight()
+                        + " but --image is " + image.getWidth() + "x" + image.getHeight() + ": they must match");
+            }
+        } else if (unetChannels == 9) {
+            throw new UsageException("--model " + model + " is an inpainting checkpoint (9-channel UNet): give "
+                    + "--image and --mask-image");
+        }
+    }
+
+    void applyMemoryOptions(StableDiffusionPipeline p) {
+        if (attentionSlicing != null) {
+            p.enableAttentionSlicing(attentionSlicing);
+        }
+        if (memoryEfficientAttention) {
+            p.enableMemoryEfficientAttention();
+        }
+        if (vaeSlicing) {
+            p.enableVaeSlicing();
+        }
+        if (vaeTiling) {
+            p.enableVaeTiling();
+        }
+    }
+
+    StableDiffusionCall toCall(StableDiffusionPipeline p) {
+        StableDiffusionCall c = new StableDiffusionCall().prompt(prompts).numInferenceSteps(steps)
+                .guidanceScale(guidanceScale).height(height).width(width).eta(eta)
+                .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
+                .generators(GenerateCommand.generators(seeds, prompts.size() * numImagesPerPrompt))
+                .outputType(outputType.equals("latent") ? "latent" : "np")
+                .image(GenerateCommand.single(image)).maskImage(GenerateCommand.single(maskImage)).strength(strength);
+        if (!negativePrompts.isEmpty()) {
+            List<String> neg = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                neg.add(negativePrompts.size() == 1 ? negativePrompts.get(0) : negativePrompts.get(i));
+            }
+            c.negativePrompt(neg);
+        }
+        if (progress) {
+            c.progress(new ConsoleProgressBar(System.err));
+        }
+        return c;
+    }
+}

@@ -1,0 +1,396 @@
+// What diffusers' Stable Diffusion pipelines share ("# Copied from ... encode_prompt", prepare_latents, decode).
+package io.diffusers4j.pipelines;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.models.clip.CLIPTextModel;
+import io.diffusers4j.models.clip.CLIPTextModelOutput;
+import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.tokenizers.CLIPTokenizer;
+import io.diffusers4j.utils.RandnTensor;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parts every Stable Diffusion pipeline shares: components, prompt encoding with classifier-free guidance,
+ * initial noise, the guidance combination, VAE decoding and post-processing. Each pipeline writes its own
+ * denoising loop out plainly in {@code call}.
+ *
+ * <p>Thread safety: a call uses its own copy of the scheduler and its own sub-manager, the models are stateless,
+ * so concurrent calls on one pipeline are safe.
+ */
+public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline {
+    protected final AutoencoderKL vae;
+    protected final CLIPTextModel textEncoder;
+    protected final CLIPTokenizer tokenizer;
+    protected final UNet2DConditionModel unet;
+    protected volatile Scheduler scheduler;
+    /** Parent of every call's sub-manager, on the pipeline's device. */
+    protected final NDManager manager;
+    private final boolean ownsComponents;
+
+    protected AbstractStableDiffusionPipeline(StableDiffusionComponents c, boolean ownsComponents) {
+        this.vae = c.vae();
+        this.textEncoder = c.textEncoder();
+        this.tokenizer = c.tokenizer();
+        this.unet = c.unet();
+        this.scheduler = c.scheduler();
+        this.ownsComponents = ownsComponents;
+        this.manager = NDManager.newBaseManager(ComponentLoader.deviceOf(unet));
+    }
+
+    /** 2^(len(vae.config.block_out_channels) - 1). */
+    public int vaeScaleFactor() {
+        return 1 << (vae.config().blockOutChannels.length - 1);
+    }
+
+    /** unet.config.sample_size * vae_scale_factor. */
+    public int defaultHeight() {
+        return unet.config().sampleSize.get(0) * vaeScaleFactor();
+    }
+
+    public int defaultWidth() {
+        return unet.config().sampleSize.get(unet.config().sampleSize.size() - 1) * vaeScaleFactor();
+    }
+
+    public int unetInChannels() {
+        return unet.config().inChannels;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Swaps the scheduler ({@code pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)}). */
+    public void setScheduler(Scheduler s) {
+        if (s == null) {
+            throw new IllegalArgumentException("scheduler must not be null");
+        }
+        this.scheduler = s;
+    }
+
+    public AutoencoderKL vae() {
+        return vae;
+    }
+
+    public CLIPTextModel textEncoder() {
+        return textEncoder;
+    }
+
+    public CLIPTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public UNet2DConditionModel unet() {
+        return unet;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    public DataType dtype() {
+        return ComponentLoader.dtypeOf(unet);
+    }
+
+    @Override
+    public Map<String, Object> components() {
+        return new StableDiffusionComponents(vae, textEncoder, tokenizer, unet, scheduler).asMap();
+    }
+
+    /** diffusers' enable_attention_slicing: "auto" (half the heads), "max" (one head at a time) or a slice size. */
+    public void enableAttentionSlicing(String sliceSize) {
+        ComponentLoader.setAttentionSlicing(unet, sliceSize);
+    }
+
+    public void disableAttentionSlicing() {
+        ComponentLoader.setAttentionSlicing(unet, null);
+    }
+
+    /** Query-chunked attention that never materialises the full score matrix. */
+    public void enableMemoryEfficientAttention() {
+        ComponentLoader.setMemoryEfficient(unet, vae, true);
+    }
+
+    public void disableMemoryEfficientAttention() {
+        ComponentLoader.setMemoryEfficient(unet, vae, false);
+    }
+
+    public void enableVaeSlicing() {
+        vae.enableSlicing(true);
+    }
+
+    public void disableVaeSlicing() {
+        vae.enableSlicing(false);
+    }
+
+    public void enableVaeTiling() {
+        vae.enableTiling(true);
+    }
+
+    public void disableVaeTiling() {
+        vae.enableTiling(false);
+    }
+
+    @Override
+    public void savePretrained(Path dir, String variant) throws IOException {
+        PipelineSaver.save(this, getClass().getSimpleName(), dir, variant);
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+        if (ownsComponents) {
+            ComponentLoader.closeAll(components());
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // encode_prompt
+
+    /** The UNet conditioning: {@code cat([negative, positive])} when guidance is on, else the positive embeds. */
+    protected NDArray encodePrompt(NDManager m, StableDiffusionCall args, int batchSize, boolean doCfg) {
+        int perPrompt = args.numImagesPerPrompt();
+        NDArray positive;
+        if (args.promptEmbeds() != null) {
+            positive = args.promptEmbeds().toDevice(m.getDevice(), true);
+            positive.attach(m);
+        } else {
+            positive = textEmbeddings(m, args.prompt(), args.clipSkip());
+        }
+        positive = repeatPerPrompt(positive, perPrompt);
+        if (!doCfg) {
+            return positive;
+        }
+        NDArray negative;
+        if (args.negativePromptEmbeds() != null) {
+            negative = args.negativePromptEmbeds().toDevice(m.getDevice(), true);
+            negative.attach(m);
+        } else {
+            List<String> uncond = args.negativePrompt();
+            if (uncond == null) {
+                uncond = new ArrayList<>();
+                for (int i = 0; i < batchSize; i++) {
+                    uncond.add("");
+                }
+            } else if (uncond.size() == 1 && batchSize > 1) {
+                // one negative prompt for every prompt
+                List<String> all = new ArrayList<>();
+                for (int i = 0; i < batchSize; i++) {
+                    all.add(uncond.get(0));
+                }
+                uncond = all;
+            } else if (uncond.size() != batchSize) {
+                throw new IllegalArgumentException("negative_prompt has batch size " + uncond.size()
+                        + ", but prompt has batch size " + batchSize + ": give one negative prompt or one per prompt");
+            }
+            // diffusers encodes the negative prompt with the last hidden state even when clip_skip is set
+            negative = textEmbeddings(m, uncond, null);
+        }
+        negative = repeatPerPrompt(negative, perPrompt);
+        if (!negative.getShape().equals(positive.getShape())) {
+            throw new IllegalArgumentException("negative_prompt_embeds " + negative.getShape()
+                    + " and prompt_embeds " + positive.getShape() + " must have the same shape");
+        }
+        return NDArrays.concat(new NDList(negative, positive), 0);
+    }
+
+    /** Tokenize (max_length padding, truncation with a warning) and run the text encoder. */
+    protected NDArray textEmbeddings(NDManager m, List<String> prompts, Integer clipSkip) {
+        long[][] ids = tokenizer.encode(prompts).inputIds();
+        NDArray input = m.create(ids);
+        CLIPTextModelOutput out = textEncoder.forward(input, null, clipSkip != null);
+        NDArray embeds;
+        if (clipSkip == null) {
+            embeds = out.lastHiddenState();
+        } else {
+            List<NDArray> hidden = out.hiddenStates();
+            // hidden_states[-(clip_skip + 1)], then the final layer norm (diffusers' encode_prompt)
+            int index = hidden.size() - 1 - clipSkip;
+            if (index < 0) {
+                throw new IllegalArgumentException("clip_skip " + clipSkip + " is larger than the text encoder's "
+                        + (hidden.size() - 1) + " layers");
+            }
+            embeds = textEncoder.finalLayerNorm(hidden.get(index));
+        }
+        embeds.attach(m);
+        return embeds.getDataType() == dtype() ? embeds : embeds.toType(dtype(), false);
+    }
+
+    /** prompt_embeds.repeat(1, n, 1).view(bs * n, seq, -1): each prompt's rows stay together. */
+    protected static NDArray repeatPerPrompt(NDArray embeds, int n) {
+        if (n == 1) {
+            return embeds;
+        }
+        Shape s = embeds.getShape();
+        return embeds.repeat(1, n).reshape(s.get(0) * n, s.get(1), s.get(2));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // latents and guidance
+
+    /** prepare_latents: given latents, or randn_tensor(shape, generator) — then times init_noise_sigma. */
+    protected NDArray prepareLatents(NDManager m, StableDiffusionCall args, int batch, int channels, int height,
+                                     int width, Scheduler s) {
+        Shape shape = new Shape(batch, channels, height / vaeScaleFactor(), width / vaeScaleFactor());
+        NDArray latents;
+        if (args.latents() == null) {
+            checkGenerators(args.generators(), batch);
+            latents = RandnTensor.randnTensor(m, shape, args.generators(), dtype());
+        } else {
+            if (!args.latents().getShape().equals(shape)) {
+                throw new IllegalArgumentException("Unexpected latents shape, got " + args.latents().getShape()
+                        + ", expected " + shape);
+            }
+            latents = args.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
+            latents.attach(m);
+        }
+        return latents.muli((float) s.initNoiseSigma());
+    }
+
+    protected static void checkGenerators(List<TorchGenerator> gens, int batch) {
+        if (gens != null && gens.size() > 1 && gens.size() != batch) {
+            throw new IllegalArgumentException("You have passed a list of generators of length " + gens.size()
+                    + ", but requested an effective batch size of " + batch
+                    + ". Make sure the batch size matches the length of the generators.");
+        }
+    }
+
+    /** noise_pred = uncond + scale * (text - uncond), then guidance_rescale like diffusers' rescale_noise_cfg. */
+    protected static NDArray guide(NDArray noisePred, double scale, double rescale) {
+        NDList halves = noisePred.split(2, 0);
+        NDArray uncond = halves.get(0);
+        NDArray text = halves.get(1);
+        NDArray guided = text.sub(uncond).muli((float) scale).addi(uncond);
+        if (rescale > 0) {
+            guided = rescaleNoiseCfg(guided, text, rescale);
+        }
+        return guided;
+    }
+
+    /** Rescales guided noise to the text prediction's std (Lin et al. 2023, section 3.4); std is unbiased. */
+    static NDArray rescaleNoiseCfg(NDArray noiseCfg, NDArray noiseText, double rescale) {
+        NDArray stdText = std(noiseText);
+        NDArray stdCfg = std(noiseCfg);
+        NDArray rescaled = noiseCfg.mul(stdText.div(stdCfg));
+        return rescaled.muli((float) rescale).addi(noiseCfg.mul((float) (1 - rescale)));
+    }
+
+    private static NDArray std(NDArray x) {
+        long n = x.getShape().get(0);
+        NDArray flat = x.reshape(n, -1);
+        long count = flat.getShape().get(1);
+        NDArray mean = flat.mean(new int[] {1}, true);
+        NDArray var = flat.sub(mean).square().sum(new int[] {1}, true).divi((float) Math.max(1, count - 1));
+        long[] keep = new long[x.getShape().dimension()];
+        java.util.Arrays.fill(keep, 1);
+        keep[0] = n;
+        return var.sqrt().reshape(new Shape(keep));
+    }
+
+    /** Timestep as the UNet takes it: a 0-d float tensor. */
+    protected static NDArray timestep(NDManager m, double t) {
+        return m.create((float) t);
+    }
+
+    /** The latents with the CFG batch doubled: cat([latents] * 2). */
+    protected static NDArray cfgInput(NDArray latents, boolean doCfg) {
+        return doCfg ? NDArrays.concat(new NDList(latents, latents), 0) : latents;
+    }
+
+    /**
+     * _encode_vae_image / retrieve_latents(sample_mode="sample"): with a generator list, image i is encoded and
+     * sampled with generator i; otherwise the whole batch is encoded and sampled in one draw. Times scaling_factor.
+     */
+    protected NDArray encodeVaeImage(NDArray image, List<TorchGenerator> gens) {
+        NDArray latents;
+        if (gens != null && gens.size() > 1) {
+            NDList parts = new NDList();
+            for (int i = 0; i < image.getShape().get(0); i++) {
+                NDArray one = image.get(new ai.djl.ndarray.index.NDIndex("{}:{}", i, i + 1));
+                parts.add(vae.encode(one).sample(List.of(gens.get(i))));
+            }
+            latents = NDArrays.concat(parts, 0);
+        } else {
+            latents = vae.encode(image).sample(gens);
+        }
+        return latents.muli((float) vae.config().scalingFactor);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // decode and output
+
+    /** vae.decode(latents / scaling_factor (+ shift_factor)) then postprocess, or the latents for output "latent". */
+    protected ImagePipelineOutput output(NDArray latents, String outputType) {
+        if (outputType.equals("latent")) {
+            return new ImagePipelineOutput("latent", latents.toType(DataType.FLOAT32, false).toFloatArray(),
+                    latents.getShape().getShape());
+        }
+        NDArray z = latents.div((float) vae.config().scalingFactor);
+        if (vae.config().shiftFactor != null) {
+            z = z.addi((float) (double) vae.config().shiftFactor);
+        }
+        NDArray image = vae.decode(z);
+        // VaeImageProcessor.postprocess: denormalize (x / 2 + 0.5).clamp(0, 1), NCHW -> NHWC float32
+        NDArray nhwc = image.toType(DataType.FLOAT32, false).div(2f).addi(0.5f).clip(0f, 1f)
+                .transpose(0, 2, 3, 1);
+        return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+    }
+
+    protected static void checkOutputType(String outputType) {
+        if (!List.of("pil", "np", "latent").contains(outputType)) {
+            throw new IllegalArgumentException("output_type must be pil, np or latent, got '" + outputType + "'");
+        }
+    }
+
+    /** check_inputs shared by every Stable Diffusion pipeline. */
+    protected void checkInputs(StableDiffusionCall a, int height, int width) {
+        int f = vaeScaleFactor();
+        if (height % f != 0 || width % f != 0) {
+            throw new IllegalArgumentException("height and width have to be divisible by the VAE factor " + f
+                    + " but are " + height + " and " + width);
+        }
+        if (a.numInferenceSteps() < 1) {
+            throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + a.numInferenceSteps());
+        }
+        if (a.numImagesPerPrompt() < 1) {
+            throw new IllegalArgumentException("num_images_per_prompt must be >= 1, got " + a.numImagesPerPrompt());
+        }
+        if (!Double.isFinite(a.guidanceScale())) {
+            throw new IllegalArgumentException("guidance_scale must be finite, got " + a.guidanceScale());
+        }
+        boolean hasPrompt = a.prompt() != null && !a.prompt().isEmpty();
+        if (hasPrompt && a.promptEmbeds() != null) {
+            throw new IllegalArgumentException("Cannot forward both prompt and prompt_embeds; give only one");
+        }
+        if (!hasPrompt && a.promptEmbeds() == null) {
+            throw new IllegalArgumentException("Provide either prompt or prompt_embeds");
+        }
+        if (a.negativePrompt() != null && a.negativePromptEmbeds() != null) {
+            throw new IllegalArgumentException("Cannot forward both negative_prompt and negative_prompt_embeds");
+        }
+        checkOutputType(a.outputType());
+    }
+
+    /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
+    protected ProgressListener progress(StableDiffusionCall a) {
+        return a.progress() != null ? a.progress() : progressBar();
+    }
+
+    protected int batchSize(StableDiffusionCall a) {
+        return a.promptEmbeds() != null ? (int) a.promptEmbeds().getShape().get(0) : a.prompt().size();
+    }
+
+}

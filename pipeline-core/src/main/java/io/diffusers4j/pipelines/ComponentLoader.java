@@ -1,0 +1,134 @@
+// diffusers' load_sub_model: builds each component named in model_index.json from its folder.
+package io.diffusers4j.pipelines;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.models.clip.CLIPTextConfig;
+import io.diffusers4j.models.clip.CLIPTextModel;
+import io.diffusers4j.models.unet.UNet2DConditionConfig;
+import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.models.vae.AutoencoderKLConfig;
+import io.diffusers4j.schedulers.Schedulers;
+import io.diffusers4j.tokenizers.CLIPTokenizer;
+import io.diffusers4j.weights.CheckpointFiles;
+import io.diffusers4j.weights.TensorSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Loads one component by its {@code [library, class]} entry; unknown classes are refused with the list. */
+final class ComponentLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(ComponentLoader.class);
+    /** Components we know of but do not run; loading them is skipped like diffusers' {@code component=None}. */
+    static final Set<String> SKIPPED = Set.of("StableDiffusionSafetyChecker", "CLIPImageProcessor",
+            "CLIPFeatureExtractor", "CLIPVisionModelWithProjection");
+    static final List<String> SUPPORTED = List.of("UNet2DConditionModel", "AutoencoderKL", "CLIPTextModel",
+            "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "<any diffusers scheduler: "
+                    + Schedulers.available() + ">");
+
+    private ComponentLoader() {
+    }
+
+    /** Loads component {@code name} of class {@code className} from {@code dir}; null for skipped ones. */
+    static Object load(String name, String library, String className, Path dir, LoadContext ctx) {
+        if (SKIPPED.contains(className)) {
+            LOG.warn("{} ({}) is not supported and is not loaded, as with {}=None", name, className, name);
+            return null;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model_index.json names component '" + name + "' (" + className
+                    + ") but the folder " + dir + " does not exist");
+        }
+        switch (className) {
+            case "UNet2DConditionModel": {
+                UNet2DConditionConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
+                NDManager m = NDManager.newBaseManager(ctx.device());
+                try (TensorSource w = CheckpointFiles.open(dir, "diffusion_pytorch_model", ctx.variant(),
+                        ctx.useSafetensors())) {
+                    return UNet2DConditionModel.load(cfg, w, m, ctx.dtype());
+                } catch (RuntimeException e) {
+                    m.close();
+                    throw e;
+                }
+            }
+            case "AutoencoderKL": {
+                AutoencoderKLConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
+                NDManager m = NDManager.newBaseManager(ctx.device());
+                try (TensorSource w = CheckpointFiles.open(dir, "diffusion_pytorch_model", ctx.variant(),
+                        ctx.useSafetensors())) {
+                    return AutoencoderKL.load(cfg, w, m, ctx.vaeDtype(cfg));
+                } catch (RuntimeException e) {
+                    m.close();
+                    throw e;
+                }
+            }
+            case "CLIPTextModel", "CLIPTextModelWithProjection": {
+                CLIPTextConfig cfg = ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
+                NDManager m = NDManager.newBaseManager(ctx.device());
+                try (TensorSource w = CheckpointFiles.open(dir, "model", ctx.variant(), ctx.useSafetensors())) {
+                    return className.equals("CLIPTextModel") ? CLIPTextModel.load(cfg, w, m, ctx.dtype())
+                            : io.diffusers4j.models.clip.CLIPTextModelWithProjection.load(cfg, w, m, ctx.dtype());
+                } catch (RuntimeException e) {
+                    m.close();
+                    throw e;
+                }
+            }
+            case "CLIPTokenizer", "CLIPTokenizerFast":
+                return CLIPTokenizer.fromPretrained(dir);
+            default:
+                if (className.endsWith("Scheduler")) {
+                    return Schedulers.fromPretrained(dir);
+                }
+                throw new IllegalArgumentException("component '" + name + "' has class " + library + "." + className
+                        + ", which Diffusers4J does not support (supported: " + String.join(", ", SUPPORTED) + ")");
+        }
+    }
+
+    /** What every component load shares. */
+    record LoadContext(Device device, DataType dtype, String variant, Boolean useSafetensors) {
+        /** diffusers keeps a force_upcast VAE in float32 when the pipeline runs in float16. */
+        DataType vaeDtype(AutoencoderKLConfig cfg) {
+            return dtype == DataType.FLOAT16 && cfg.forceUpcast ? DataType.FLOAT32 : dtype;
+        }
+    }
+
+    static Device deviceOf(Object model) {
+        if (model instanceof UNet2DConditionModel u) {
+            return u.device();
+        }
+        return Device.cpu();
+    }
+
+    static DataType dtypeOf(UNet2DConditionModel unet) {
+        return unet.dtype();
+    }
+
+    static void setAttentionSlicing(UNet2DConditionModel unet, String sliceSize) {
+        unet.setAttentionSlice(sliceSize);
+    }
+
+    static void setMemoryEfficient(UNet2DConditionModel unet, AutoencoderKL vae, boolean on) {
+        unet.attentionOptions().memoryEfficient(on);
+        vae.attentionOptions().memoryEfficient(on);
+    }
+
+    static void closeAll(Map<String, Object> components) {
+        for (Object c : components.values()) {
+            if (c instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    LOG.debug("closing a component failed", e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+// diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion_img2img.StableDiffusionImg2ImgPipeline.
+package io.diffusers4j.pipelines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.utils.RandnTensor;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Image-to-image: the input image is encoded by the VAE, noised to the timestep that {@code strength} selects, and
+ * denoised from there. Random draws in diffusers' order: the VAE posterior sample, then the noise.
+ */
+public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipeline {
+    public static final double DEFAULT_STRENGTH = 0.8;
+
+    public StableDiffusionImg2ImgPipeline(StableDiffusionComponents components, boolean ownsComponents) {
+        super(components, ownsComponents);
+    }
+
+    public StableDiffusionImg2ImgPipeline(Map<String, Object> components) {
+        this(StableDiffusionComponents.from(components), false);
+    }
+
+    public ImagePipelineOutput call(StableDiffusionCall a) {
+        if (a.image() == null || a.image().isEmpty()) {
+            throw new IllegalArgumentException("img2img needs `image`");
+        }
+        double strength = a.strength() == null ? DEFAULT_STRENGTH : a.strength();
+        checkStrength(strength);
+        int[] size = PipelineImages.targetSize(a.image().get(0), a.height(), a.width(), vaeScaleFactor());
+        checkInputs(a, size[0], size[1]);
+        int batch = batchSize(a);
+        int total = batch * a.numImagesPerPrompt();
+        boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
+        ProgressListener progress = progress(a);
+        try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+             NDManager m = manager.newSubManager()) {
+            NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
+            NDArray image = PipelineImages.preprocess(m, a.image(), size[0], size[1], dtype());
+            s.setTimesteps(a.numInferenceSteps());
+            double[] timesteps = strengthTimesteps(s, a.numInferenceSteps(), strength);
+            double[] latentTimestep = new double[total];
+            Arrays.fill(latentTimestep, timesteps[0]);
+            NDArray latents = prepareLatents(m, image, latentTimestep, total, a.generators(), s);
+            progress.start(timesteps.length);
+            try {
+                for (int i = 0; i < timesteps.length; i++) {
+                    double t = timesteps[i];
+                    try (NDManager step = m.newSubManager()) {
+                        latents.attach(step);
+                        NDArray latentModelInput = s.scaleModelInput(cfgInput(latents, doCfg), t);
+                        NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
+                        if (doCfg) {
+                            noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
+                        }
+                        NDArray next = s.step(noisePred, t, latents, a.eta(), a.generators()).prevSample();
+                        if (a.callbackOnStepEnd() != null) {
+                            next = a.callbackOnStepEnd().onStepEnd(i, t, next);
+                        }
+                        next.attach(m);
+                        latents = next;
+                    }
+                    progress.step(i + 1, timesteps.length);
+                }
+            } finally {
+                progress.end();
+            }
+            return output(latents, a.outputType());
+        }
+    }
+
+    static void checkStrength(double strength) {
+        if (!(strength >= 0 && strength <= 1)) {
+            throw new IllegalArgumentException("The value of strength should in [0.0, 1.0] but is " + strength);
+        }
+    }
+
+    /**
+     * get_timesteps: {@code init = min(int(n * strength), n)}, {@code t_start = max(n - init, 0)}, the scheduler's
+     * timesteps from {@code t_start * order}, and {@code set_begin_index(t_start * order)}.
+     */
+    static double[] strengthTimesteps(Scheduler s, int numInferenceSteps, double strength) {
+        int initTimestep = Math.min((int) (numInferenceSteps * strength), numInferenceSteps);
+        int tStart = Math.max(numInferenceSteps - initTimestep, 0);
+        double[] all = s.timesteps();
+        int from = tStart * s.order();
+        if (from >= all.length) {
+            throw new IllegalArgumentException("strength " + strength + " with num_inference_steps "
+                    + numInferenceSteps + " leaves no denoising step; raise strength or num_inference_steps");
+        }
+        s.setBeginIndex(from);
+        return Arrays.copyOfRange(all, from, all.length);
+    }
+
+    /** prepare_latents of img2img: encode (with the generators), scale, repeat per image, add noise. */
+    private NDArray prepareLatents(NDManager m, NDArray image, double[] timestep, int batch,
+                                   List<TorchGenerator> gens, Scheduler s) {
+        checkGenerators(gens, batch);
+        if (gens.size() > 1 && image.getShape().get(0) < batch) {
+            image = repeatBatch(image, batch, "image");
+        }
+        NDArray init = repeatBatch(encodeVaeImage(image, gens), batch, "image");
+        Shape shape = init.getShape();
+        NDArray noise = RandnTensor.randnTensor(m, shape, gens, dtype());
+        return s.addNoise(init, noise, timestep);
+    }
+
+    /** torch.cat([x] * (batch / x.shape[0])) when the batch is a multiple of x's; an error when it is not. */
+    static NDArray repeatBatch(NDArray x, int batch, String what) {
+        long have = x.getShape().get(0);
+        if (have == batch) {
+            return x;
+        }
+        if (batch < have || batch % have != 0) {
+            throw new IllegalArgumentException("Cannot duplicate `" + what + "` of batch size " + have
+                    + " to effective batch_size " + batch);
+        }
+        NDList copies = new NDList();
+        for (long i = 0; i < batch / have; i++) {
+            copies.add(x);
+        }
+        return NDArrays.concat(copies, 0);
+    }
+}

@@ -1,0 +1,132 @@
+// diffusers.pipelines.stable_diffusion.pipeline_stable_diffusion_inpaint.StableDiffusionInpaintPipeline.
+package io.diffusers4j.pipelines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.utils.RandnTensor;
+
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * Inpainting. With a 9-channel UNet the model sees {@code cat([latents, mask, masked_image_latents])}; with a
+ * 4-channel UNet the known region is re-noised and blended back after every step (diffusers' legacy path).
+ * Random draws in diffusers' order: (4-channel: image latents), noise, masked-image latents.
+ */
+public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipeline {
+    public static final double DEFAULT_STRENGTH = 1.0;
+
+    public StableDiffusionInpaintPipeline(StableDiffusionComponents components, boolean ownsComponents) {
+        super(components, ownsComponents);
+    }
+
+    public StableDiffusionInpaintPipeline(Map<String, Object> components) {
+        this(StableDiffusionComponents.from(components), false);
+    }
+
+    public ImagePipelineOutput call(StableDiffusionCall a) {
+        if (a.image() == null || a.image().isEmpty() || a.maskImage() == null || a.maskImage().isEmpty()) {
+            throw new IllegalArgumentException("inpainting needs `image` and `mask_image`");
+        }
+        double strength = a.strength() == null ? DEFAULT_STRENGTH : a.strength();
+        StableDiffusionImg2ImgPipeline.checkStrength(strength);
+        int height = a.height() != null ? a.height() : defaultHeight();
+        int width = a.width() != null ? a.width() : defaultWidth();
+        checkInputs(a, height, width);
+        int unetChannels = unet.config().inChannels;
+        int latentChannels = vae.config().latentChannels;
+        if (unetChannels != 4 && unetChannels != latentChannels * 2 + 1) {
+            throw new IllegalArgumentException("The unet should have either 4 or " + (latentChannels * 2 + 1)
+                    + " input channels, not " + unetChannels);
+        }
+        int batch = batchSize(a);
+        int total = batch * a.numImagesPerPrompt();
+        boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
+        ProgressListener progress = progress(a);
+        try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+             NDManager m = manager.newSubManager()) {
+            NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
+            s.setTimesteps(a.numInferenceSteps());
+            double[] timesteps = StableDiffusionImg2ImgPipeline.strengthTimesteps(s, a.numInferenceSteps(), strength);
+            double[] latentTimestep = new double[total];
+            Arrays.fill(latentTimestep, timesteps[0]);
+            boolean isStrengthMax = strength == 1.0;
+            NDArray initImage = PipelineImages.preprocess(m, a.image(), height, width, dtype());
+            boolean returnImageLatents = unetChannels == 4;
+            checkGenerators(a.generators(), total);
+
+            // prepare_latents
+            Shape shape = new Shape(total, latentChannels, height / vaeScaleFactor(), width / vaeScaleFactor());
+            NDArray imageLatents = null;
+            if (returnImageLatents || (a.latents() == null && !isStrengthMax)) {
+                imageLatents = encodeVaeImage(initImage, a.generators());
+                imageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(imageLatents, total, "image");
+            }
+            NDArray noise;
+            NDArray latents;
+            if (a.latents() == null) {
+                noise = RandnTensor.randnTensor(m, shape, a.generators(), dtype());
+                latents = isStrengthMax ? noise.mul((float) s.initNoiseSigma())
+                        : s.addNoise(imageLatents, noise, latentTimestep);
+            } else {
+                noise = a.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
+                noise.attach(m);
+                latents = noise.mul((float) s.initNoiseSigma());
+            }
+
+            // prepare_mask_latents
+            NDArray maskCondition = PipelineImages.preprocessMask(m, a.maskImage(), height, width, dtype());
+            NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
+            NDArray maskedImage = initImage.mul(keep);
+            NDArray mask = PipelineImages.resizeNearest(maskCondition, height / vaeScaleFactor(),
+                    width / vaeScaleFactor());
+            NDArray maskedImageLatents = encodeVaeImage(maskedImage, a.generators());
+            mask = StableDiffusionImg2ImgPipeline.repeatBatch(mask, total, "mask");
+            maskedImageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(maskedImageLatents, total, "image");
+            NDArray maskCfg = cfgInput(mask, doCfg);
+            NDArray maskedCfg = cfgInput(maskedImageLatents, doCfg);
+
+            progress.start(timesteps.length);
+            try {
+                for (int i = 0; i < timesteps.length; i++) {
+                    double t = timesteps[i];
+                    try (NDManager step = m.newSubManager()) {
+                        latents.attach(step);
+                        NDArray latentModelInput = s.scaleModelInput(cfgInput(latents, doCfg), t);
+                        if (unetChannels != 4) {
+                            latentModelInput = NDArrays.concat(new NDList(latentModelInput, maskCfg, maskedCfg), 1);
+                        }
+                        NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
+                        if (doCfg) {
+                            noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
+                        }
+                        NDArray next = s.step(noisePred, t, latents, a.eta(), a.generators()).prevSample();
+                        if (unetChannels == 4) {
+                            NDArray initLatentsProper = imageLatents;
+                            if (i < timesteps.length - 1) {
+                                double[] noiseTimestep = new double[total];
+                                Arrays.fill(noiseTimestep, timesteps[i + 1]);
+                                initLatentsProper = s.addNoise(imageLatents, noise, noiseTimestep);
+                            }
+                            // (1 - mask) * init_latents_proper + mask * latents
+                            next = mask.mul(next).addi(mask.neg().addi(1f).muli(initLatentsProper));
+                        }
+                        if (a.callbackOnStepEnd() != null) {
+                            next = a.callbackOnStepEnd().onStepEnd(i, t, next);
+                        }
+                        next.attach(m);
+                        latents = next;
+                    }
+                    progress.step(i + 1, timesteps.length);
+                }
+            } finally {
+                progress.end();
+            }
+            return output(latents, a.outputType());
+        }
+    }
+}
