@@ -122,6 +122,9 @@ class VaeImageProcessorTest {
                     }
                 }
             }
+            NDArray raw = ImageConversions.imageToTensor(img, m);
+            assertArrayEquals(t.toFloatArray(), VaeImageProcessor.normalize(raw).toFloatArray(), 0f);
+            assertArrayEquals(raw.toFloatArray(), VaeImageProcessor.denormalize(t).toFloatArray(), 1e-7f);
         }
     }
 
