@@ -8,8 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.diffusers4j.models.clip.CLIPTextModel;
-import io.diffusers4j.models.clip.CLIPTextModelOutput;
+import io.diffusers4j.models.clip.CLIPTextEncoder;
+import io.diffusers4j.models.clip.CLIPTextOutput;
+import io.diffusers4j.image.VaeImageProcessor;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.schedulers.Scheduler;
@@ -33,7 +34,7 @@ import java.util.Map;
  */
 public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline {
     protected final AutoencoderKL vae;
-    protected final CLIPTextModel textEncoder;
+    protected final CLIPTextEncoder textEncoder;
     protected final CLIPTokenizer tokenizer;
     protected final UNet2DConditionModel unet;
     protected volatile Scheduler scheduler;
@@ -85,7 +86,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return vae;
     }
 
-    public CLIPTextModel textEncoder() {
+    public CLIPTextEncoder textEncoder() {
         return textEncoder;
     }
 
@@ -211,7 +212,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     protected NDArray textEmbeddings(NDManager m, List<String> prompts, Integer clipSkip) {
         long[][] ids = tokenizer.encode(prompts).inputIds();
         NDArray input = m.create(ids);
-        CLIPTextModelOutput out = textEncoder.forward(input, null, clipSkip != null);
+        CLIPTextOutput out = textEncoder.forward(input, null, clipSkip != null);
         NDArray embeds;
         if (clipSkip == null) {
             embeds = out.lastHiddenState();
@@ -342,11 +343,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         if (vae.config().shiftFactor != null) {
             z = z.addi((float) (double) vae.config().shiftFactor);
         }
-        NDArray image = vae.decode(z);
-        // VaeImageProcessor.postprocess: denormalize (x / 2 + 0.5).clamp(0, 1), NCHW -> NHWC float32
-        NDArray nhwc = image.toType(DataType.FLOAT32, false).div(2f).addi(0.5f).clip(0f, 1f)
-                .transpose(0, 2, 3, 1);
+        NDArray nhwc = imageProcessor().postprocessNp(vae.decode(z));
         return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+    }
+
+    /** The pipeline's VaeImageProcessor (vae_scale_factor from the VAE config). */
+    protected VaeImageProcessor imageProcessor() {
+        return VaeImageProcessor.create(vaeScaleFactor());
+    }
+
+    /** The inpainting mask processor (grayscale, no normalisation, binarised). */
+    protected VaeImageProcessor maskProcessor() {
+        return VaeImageProcessor.forMask(vaeScaleFactor());
     }
 
     protected static void checkOutputType(String outputType) {

@@ -48,7 +48,7 @@ public final class ImagePipelineOutput {
         int w = (int) shape[2];
         List<BufferedImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(toRgb(i, h, w));
+            out.add(io.diffusers4j.image.ImageConversions.floatsToImage(data, i * h * w * 3, h, w, 3));
         }
         return out;
     }
@@ -57,22 +57,5 @@ public final class ImagePipelineOutput {
     public float[] image(int i) {
         int per = (int) (shape[1] * shape[2] * shape[3]);
         return Arrays.copyOfRange(data, i * per, (i + 1) * per);
-    }
-
-    // TODO(image package merge): delegate to the image processor port
-    private BufferedImage toRgb(int index, int height, int width) {
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        int base = index * height * width * 3;
-        for (int y = 0; y < height; y++) {
-            for (int x = 0; x < width; x++) {
-                int o = base + (y * width + x) * 3;
-                int rgb = 0;
-                for (int c = 0; c < 3; c++) {
-                    rgb = (rgb << 8) | (int) Math.max(0, Math.min(255, Math.round(data[o + c] * 255f)));
-                }
-                img.setRGB(x, y, rgb);
-            }
-        }
-        return img;
     }
 }

@@ -1,7 +1,7 @@
 // The components of diffusers' Stable Diffusion pipelines (the keys of model_index.json).
 package io.diffusers4j.pipelines;
 
-import io.diffusers4j.models.clip.CLIPTextModel;
+import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.schedulers.Scheduler;
@@ -14,7 +14,7 @@ import java.util.Map;
  * vae, text_encoder, tokenizer, unet, scheduler; safety_checker / feature_extractor / image_encoder are not
  * supported and always absent (diffusers' {@code safety_checker=None}).
  */
-public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextModel textEncoder, CLIPTokenizer tokenizer,
+public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
                                         UNet2DConditionModel unet, Scheduler scheduler) {
     public StableDiffusionComponents {
         require(vae, "vae");
@@ -33,7 +33,7 @@ public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextModel textEnc
     /** Builds the record from a components map (diffusers' {@code Pipeline(**pipe.components)}). */
     public static StableDiffusionComponents from(Map<String, Object> components) {
         return new StableDiffusionComponents(cast(components, "vae", AutoencoderKL.class),
-                cast(components, "text_encoder", CLIPTextModel.class), cast(components, "tokenizer", CLIPTokenizer.class),
+                cast(components, "text_encoder", CLIPTextEncoder.class), cast(components, "tokenizer", CLIPTokenizer.class),
                 cast(components, "unet", UNet2DConditionModel.class), cast(components, "scheduler", Scheduler.class));
     }
 

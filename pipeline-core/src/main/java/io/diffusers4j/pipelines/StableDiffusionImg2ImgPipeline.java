@@ -35,7 +35,8 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
         }
         double strength = a.strength() == null ? DEFAULT_STRENGTH : a.strength();
         checkStrength(strength);
-        int[] size = PipelineImages.targetSize(a.image().get(0), a.height(), a.width(), vaeScaleFactor());
+        int[] size = imageProcessor().getDefaultHeightWidth(a.image().get(0).getHeight(), a.image().get(0).getWidth(),
+                a.height(), a.width());
         checkInputs(a, size[0], size[1]);
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
@@ -44,7 +45,7 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
         try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
-            NDArray image = PipelineImages.preprocess(m, a.image(), size[0], size[1], dtype());
+            NDArray image = PipelineImages.preprocess(imageProcessor(), m, a.image(), size[0], size[1], dtype());
             s.setTimesteps(a.numInferenceSteps());
             double[] timesteps = strengthTimesteps(s, a.numInferenceSteps(), strength);
             double[] latentTimestep = new double[total];

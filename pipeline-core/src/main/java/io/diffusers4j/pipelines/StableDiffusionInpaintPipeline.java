@@ -55,7 +55,7 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
             double[] latentTimestep = new double[total];
             Arrays.fill(latentTimestep, timesteps[0]);
             boolean isStrengthMax = strength == 1.0;
-            NDArray initImage = PipelineImages.preprocess(m, a.image(), height, width, dtype());
+            NDArray initImage = PipelineImages.preprocess(imageProcessor(), m, a.image(), height, width, dtype());
             boolean returnImageLatents = unetChannels == 4;
             checkGenerators(a.generators(), total);
 
@@ -79,7 +79,7 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
             }
 
             // prepare_mask_latents
-            NDArray maskCondition = PipelineImages.preprocessMask(m, a.maskImage(), height, width, dtype());
+            NDArray maskCondition = PipelineImages.preprocess(maskProcessor(), m, a.maskImage(), height, width, dtype());
             NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
             NDArray maskedImage = initImage.mul(keep);
             NDArray mask = PipelineImages.resizeNearest(maskCondition, height / vaeScaleFactor(),
