@@ -13,8 +13,8 @@ import java.util.List;
 
 /**
  * Linear multistep sampler (order 4). The coefficients are integrals of Lagrange basis polynomials over
- * {@code [sigma_t, sigma_{t+1}]}; diffusers uses {@code scipy.integrate.quad}, here a 4-point Gauss-Legendre rule,
- * exact for these polynomials of degree at most 3.
+ * {@code [sigma_t, sigma_{t+1}]}, computed like diffusers' {@code scipy.integrate.quad} call (see
+ * {@link #lmsCoefficient}).
  */
 public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Config> {
 
@@ -33,10 +33,15 @@ public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Co
     }
 
     private static final int ORDER = 4;
-    private static final double[] GL_X = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563,
-        0.8611363115940526};
-    private static final double[] GL_W = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461,
-        0.3478548451374538};
+    /** QUADPACK's 21-point Kronrod abscissae and weights (dqk21), as scipy.integrate.quad uses them. */
+    private static final double[] XGK = {0.995657163025808080735527280689003, 0.973906528517171720077964012084452,
+        0.930157491355708226001207180059508, 0.865063366688984510732096688423493, 0.780817726586416897063717578345042,
+        0.679409568299024406234327365114874, 0.562757134668604683339000099272694, 0.433395394129247190799265943165784,
+        0.294392862701460198131126603103866, 0.148874338981631210884826001129720, 0.0};
+    private static final double[] WGK = {0.011694638867371874278064396062192, 0.032558162307964727478818972459390,
+        0.054755896574351996031381300244580, 0.075039674810919952767043140916190, 0.093125454583697605535065465083366,
+        0.109387158802297641899210590325805, 0.123491976262065851077958109831074, 0.134709217311473325928054001771707,
+        0.142775938577060080797094273138717, 0.147739104901338491374841515972068, 0.149445554002916905664936468389821};
     private final List<NDArray> derivatives = new ArrayList<>();
 
     public LMSDiscreteScheduler(Config config) {
@@ -73,25 +78,43 @@ public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Co
         resetState();
     }
 
-    /** diffusers' {@code get_lms_coefficient(order, t, current_order)}. */
+    /**
+     * diffusers' {@code get_lms_coefficient(order, t, current_order)}: {@code quad} of the Lagrange basis
+     * polynomial. For these polynomials QUADPACK's QAGS returns its first 21-point Gauss-Kronrod estimate; this
+     * reproduces that sum, with the integrand evaluated in float32 like diffusers' tensor arithmetic.
+     */
     double lmsCoefficient(int order, int t, int currentOrder) {
         double a = sigmas[t];
         double b = sigmas[t + 1];
-        double half = (b - a) / 2;
-        double mid = (a + b) / 2;
-        double sum = 0;
-        for (int q = 0; q < GL_X.length; q++) {
-            double tau = mid + half * GL_X[q];
-            double prod = 1.0;
-            for (int k = 0; k < order; k++) {
-                if (k == currentOrder) {
-                    continue;
-                }
-                prod *= (tau - sigmas[t - k]) / ((double) sigmas[t - currentOrder] - sigmas[t - k]);
-            }
-            sum += GL_W[q] * prod;
+        double centr = 0.5 * (a + b);
+        double hlgth = 0.5 * (b - a);
+        double resk = WGK[10] * lagrange(centr, order, t, currentOrder);
+        for (int j = 1; j <= 5; j++) {
+            int jtw = 2 * j - 1;
+            double absc = hlgth * XGK[jtw];
+            resk = resk + WGK[jtw] * (lagrange(centr - absc, order, t, currentOrder)
+                    + lagrange(centr + absc, order, t, currentOrder));
         }
-        return sum * half;
+        for (int j = 1; j <= 5; j++) {
+            int jtwm1 = 2 * j - 2;
+            double absc = hlgth * XGK[jtwm1];
+            resk = resk + WGK[jtwm1] * (lagrange(centr - absc, order, t, currentOrder)
+                    + lagrange(centr + absc, order, t, currentOrder));
+        }
+        return resk * hlgth;
+    }
+
+    /** diffusers' {@code lms_derivative(tau)}: float32 tensor arithmetic, 1.0 when the product is empty. */
+    private double lagrange(double tau, int order, int t, int currentOrder) {
+        Float prod = null;
+        for (int k = 0; k < order; k++) {
+            if (k == currentOrder) {
+                continue;
+            }
+            float q = ((float) tau - sigmas[t - k]) / (sigmas[t - currentOrder] - sigmas[t - k]);
+            prod = prod == null ? q : prod * q;
+        }
+        return prod == null ? 1.0 : prod;
     }
 
     @Override

@@ -97,14 +97,12 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
         if (config.skipPrkSteps) {
             prkTimesteps = new double[0];
             // concatenate([_t[:-1], _t[-2:-1], _t[-1:]])[::-1]
-            double[] cat = new double[len + 1];
+            double[] cat = new double[len >= 2 ? len + 1 : len];
             System.arraycopy(base, 0, cat, 0, len - 1);
             if (len >= 2) {
                 cat[len - 1] = base[len - 2];
-                cat[len] = base[len - 1];
-            } else {
-                throw new IllegalArgumentException("PNDMScheduler with skip_prk_steps needs num_inference_steps >= 2");
             }
+            cat[cat.length - 1] = base[len - 1];
             plms = SchedulerMath.reverse(cat);
         } else {
             if (len < PNDM_ORDER) {
