@@ -1,0 +1,382 @@
+// Shared machinery of the diffusers schedulers: beta tables, timestep spacings, step index, kept state, add_noise.
+package io.diffusers4j.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.utils.RandnTensor;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Base of the scheduler ports: holds the config, the float32 {@code betas}/{@code alphas_cumprod} tables, the
+ * current timesteps, diffusers' {@code step_index}/{@code begin_index}, and a scheduler-owned {@link NDManager}
+ * for tensors kept across steps.
+ */
+public abstract class BaseScheduler<C extends SchedulerConfig> implements Scheduler {
+    protected final C config;
+    protected final float[] betas;
+    protected final float[] alphasCumprod;
+    protected double[] timesteps;
+    protected Integer numInferenceSteps;
+    protected Integer stepIndex;
+    protected Integer beginIndex;
+    private NDManager stateManager;
+
+    protected BaseScheduler(C config, boolean rescaleZeroSnr) {
+        config.validate();
+        this.config = config;
+        float[] b = SchedulerMath.betas(config);
+        if (rescaleZeroSnr) {
+            b = SchedulerMath.rescaleZeroTerminalSnr(b);
+        }
+        this.betas = b;
+        this.alphasCumprod = SchedulerMath.alphasCumprod(b);
+    }
+
+    @Override
+    public C config() {
+        return config;
+    }
+
+    @Override
+    public String className() {
+        return getClass().getSimpleName();
+    }
+
+    @Override
+    public int order() {
+        return 1;
+    }
+
+    @Override
+    public double[] timesteps() {
+        if (timesteps == null) {
+            throw new IllegalStateException(className() + ": call setTimesteps before reading timesteps");
+        }
+        return timesteps.clone();
+    }
+
+    @Override
+    public double initNoiseSigma() {
+        return 1.0;
+    }
+
+    @Override
+    public double[] sigmas() {
+        return null;
+    }
+
+    @Override
+    public double[] alphasCumprod() {
+        return SchedulerMath.widen(alphasCumprod);
+    }
+
+    /** The float32 betas. */
+    public double[] betas() {
+        return SchedulerMath.widen(betas);
+    }
+
+    @Override
+    public NDArray scaleModelInput(NDArray sample, double timestep) {
+        return sample;
+    }
+
+    @Override
+    public void setBeginIndex(int beginIndex) {
+        this.beginIndex = beginIndex;
+    }
+
+    @Override
+    public Integer stepIndex() {
+        return stepIndex;
+    }
+
+    @Override
+    public Integer beginIndex() {
+        return beginIndex;
+    }
+
+    @Override
+    public Scheduler copy() {
+        return Schedulers.create(className(), config.copyConfig());
+    }
+
+    @Override
+    public void close() {
+        resetState();
+    }
+
+    @Override
+    public String toString() {
+        return className() + config.toJson();
+    }
+
+    // ---------------------------------------------------------------- set_timesteps helpers
+
+    /** Common check: 1 <= n <= num_train_timesteps. */
+    protected void checkSteps(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + n);
+        }
+        if (n > config.numTrainTimesteps) {
+            throw new IllegalArgumentException("`num_inference_steps`: " + n + " cannot be larger than "
+                    + "`num_train_timesteps`: " + config.numTrainTimesteps);
+        }
+    }
+
+    /** DDIM/DDPM/Euler-style spacing of {@code n} timesteps, descending, as float64 integers or fractions. */
+    protected double[] spacedTimesteps(int n, boolean roundLinspace) {
+        int train = config.numTrainTimesteps;
+        switch (config.timestepSpacing) {
+            case "linspace": {
+                double[] t = SchedulerMath.npLinspace(0, train - 1, n);
+                if (roundLinspace) {
+                    for (int i = 0; i < n; i++) {
+                        t[i] = Math.rint(t[i]);
+                    }
+                }
+                return SchedulerMath.reverse(t);
+            }
+            case "leading": {
+                int ratio = train / n;
+                double[] t = new double[n];
+                for (int i = 0; i < n; i++) {
+                    t[i] = (double) (n - 1 - i) * ratio + config.stepsOffset;
+                }
+                return t;
+            }
+            case "trailing": {
+                double ratio = (double) train / n;
+                double[] t = SchedulerMath.npArange(train, 0, -ratio);
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = Math.rint(t[i]) - 1;
+                }
+                return t;
+            }
+            default:
+                throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+        }
+    }
+
+    /** DPM-Solver/UniPC spacing: {@code n + 1} points with the last dropped ({@code lastTimestep} = train unless clipped). */
+    protected double[] multistepTimesteps(int n, int lastTimestep) {
+        int train = config.numTrainTimesteps;
+        switch (config.timestepSpacing) {
+            case "linspace": {
+                double[] t = SchedulerMath.npLinspace(0, lastTimestep - 1, n + 1);
+                double[] out = new double[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = Math.rint(t[n - i]);
+                }
+                return out;
+            }
+            case "leading": {
+                int ratio = lastTimestep / (n + 1);
+                double[] out = new double[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = (double) (n - i) * ratio + config.stepsOffset;
+                }
+                return out;
+            }
+            case "trailing": {
+                double ratio = (double) train / n;
+                double[] t = SchedulerMath.npArange(lastTimestep, 0, -ratio);
+                for (int i = 0; i < t.length; i++) {
+                    t[i] = Math.rint(t[i]) - 1;
+                }
+                return t;
+            }
+            default:
+                throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+        }
+    }
+
+    // ---------------------------------------------------------------- step index
+
+    /** diffusers' {@code index_for_timestep}: the second match when a timestep repeats, else the first. */
+    protected int indexForTimestep(double timestep, boolean lastIfMissing) {
+        int first = -1;
+        int count = 0;
+        int second = -1;
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == timestep) {
+                if (count == 0) {
+                    first = i;
+                } else if (count == 1) {
+                    second = i;
+                }
+                count++;
+            }
+        }
+        if (count == 0) {
+            if (lastIfMissing) {
+                return timesteps.length - 1;
+            }
+            throw new IllegalArgumentException(className() + ": timestep " + timestep
+                    + " is not one of the scheduler's timesteps " + Arrays.toString(timesteps));
+        }
+        return count > 1 ? second : first;
+    }
+
+    /** diffusers' {@code _init_step_index}. */
+    protected void initStepIndex(double timestep, boolean lastIfMissing) {
+        stepIndex = beginIndex == null ? indexForTimestep(timestep, lastIfMissing) : beginIndex;
+    }
+
+    protected void requireTimesteps() {
+        if (timesteps == null || numInferenceSteps == null) {
+            throw new IllegalStateException("Number of inference steps is 'None', you need to run 'setTimesteps' "
+                    + "after creating the scheduler " + className());
+        }
+    }
+
+    /** Resets index state; subclasses extend to clear their own step state. */
+    protected void resetIndex() {
+        stepIndex = null;
+        beginIndex = null;
+    }
+
+    // ---------------------------------------------------------------- kept state
+
+    /** The scheduler-owned manager for tensors kept across steps (created on the device of {@code like}). */
+    protected NDManager stateManager(NDArray like) {
+        if (stateManager == null) {
+            stateManager = NDManager.newBaseManager(like.getDevice());
+        }
+        return stateManager;
+    }
+
+    /** A copy of {@code x} owned by the scheduler (survives the caller's per-step manager). */
+    protected NDArray keep(NDArray x) {
+        NDArray copy = x.duplicate();
+        copy.attach(stateManager(x));
+        return copy;
+    }
+
+    /** Closes every kept tensor. */
+    protected void resetState() {
+        pendingRelease.clear();
+        if (stateManager != null) {
+            stateManager.close();
+            stateManager = null;
+        }
+    }
+
+    private final List<NDArray> pendingRelease = new ArrayList<>();
+
+    /** Closes a kept tensor once the current step's sub-manager is closed (it may be temp-attached there). */
+    protected void release(NDArray x) {
+        if (x != null) {
+            pendingRelease.add(x);
+        }
+    }
+
+    /** Closes the tensors passed to {@link #release} (call after the step's sub-manager is closed). */
+    protected void flushReleases() {
+        for (NDArray x : pendingRelease) {
+            x.close();
+        }
+        pendingRelease.clear();
+    }
+
+    // ---------------------------------------------------------------- tensor helpers
+
+    /** diffusers' {@code randn_tensor(shape, generator, dtype)} in {@code manager}. */
+    protected static NDArray randn(NDManager manager, Shape shape, List<TorchGenerator> generators, DataType dtype) {
+        return RandnTensor.randnTensor(manager, shape, generators, dtype);
+    }
+
+    /** A {@code (B, 1, 1, ...)} float32 column of per-row factors, broadcastable against {@code like}. */
+    protected static NDArray column(NDManager manager, float[] values, NDArray like) {
+        long[] shape = new long[like.getShape().dimension()];
+        Arrays.fill(shape, 1);
+        shape[0] = values.length;
+        NDArray out = manager.create(values, new Shape(shape));
+        return like.getDataType() == DataType.FLOAT32 ? out : out.toType(like.getDataType(), false);
+    }
+
+    /** diffusers' {@code add_noise} for alphas_cumprod schedulers (DDIM, DDPM, PNDM, LCM). */
+    protected NDArray addNoiseAlphas(NDArray original, NDArray noise, double[] ts) {
+        checkBatch(original, ts);
+        float[] a = new float[ts.length];
+        float[] b = new float[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            int t = trainIndex(ts[i]);
+            a[i] = SchedulerMath.sqrtF(alphasCumprod[t]);
+            b[i] = SchedulerMath.sqrtF(1f - alphasCumprod[t]);
+        }
+        NDManager parent = original.getManager();
+        try (NDManager sub = parent.newSubManager()) {
+            NDArray out = column(sub, a, original).mul(original).add(column(sub, b, original).mul(noise));
+            out.attach(parent);
+            return out;
+        }
+    }
+
+    /** The step indices diffusers' sigma schedulers use in {@code add_noise}. */
+    protected int[] addNoiseIndices(double[] ts, boolean lastIfMissing) {
+        int[] idx = new int[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            if (beginIndex == null) {
+                idx[i] = indexForTimestep(ts[i], lastIfMissing);
+            } else if (stepIndex != null) {
+                idx[i] = stepIndex;
+            } else {
+                idx[i] = beginIndex;
+            }
+        }
+        return idx;
+    }
+
+    protected static void checkBatch(NDArray original, double[] ts) {
+        if (ts.length != original.getShape().get(0)) {
+            throw new IllegalArgumentException("add_noise needs one timestep per batch row: got " + ts.length
+                    + " timesteps for shape " + original.getShape());
+        }
+    }
+
+    /** An integer training timestep in range, from a double. */
+    protected int trainIndex(double t) {
+        if (t != Math.rint(t) || t < 0 || t >= alphasCumprod.length) {
+            throw new IllegalArgumentException(className() + ": timestep " + t + " is not an integer in [0, "
+                    + alphasCumprod.length + ")");
+        }
+        return (int) t;
+    }
+
+    /** diffusers' {@code _threshold_sample} (dynamic thresholding), computed on the host in float32. */
+    protected NDArray thresholdSample(NDArray sample, double ratio, double sampleMaxValue) {
+        Shape shape = sample.getShape();
+        int batch = (int) shape.get(0);
+        float[] x = sample.toType(DataType.FLOAT32, false).toFloatArray();
+        int per = x.length / batch;
+        float q = (float) ratio;
+        float[] out = new float[x.length];
+        for (int b = 0; b < batch; b++) {
+            float[] abs = new float[per];
+            for (int i = 0; i < per; i++) {
+                abs[i] = Math.abs(x[b * per + i]);
+            }
+            Arrays.sort(abs);
+            float rank = q * (float) (per - 1);
+            int below = (int) rank;
+            int above = Math.min(below + 1, per - 1);
+            float w = rank - below;
+            float lo = abs[below];
+            float hi = abs[above];
+            float s = w < 0.5f ? lo + w * (hi - lo) : hi - (hi - lo) * (1f - w);
+            s = Math.min(Math.max(s, 1f), (float) sampleMaxValue);
+            for (int i = 0; i < per; i++) {
+                float v = x[b * per + i];
+                out[b * per + i] = Math.min(Math.max(v, -s), s) / s;
+            }
+        }
+        NDArray res = sample.getManager().create(out, shape);
+        return sample.getDataType() == DataType.FLOAT32 ? res : res.toType(sample.getDataType(), false);
+    }
+}

@@ -1,0 +1,126 @@
+// Port of diffusers.schedulers.scheduling_ddim.DDIMScheduler (diffusers 0.30.3).
+package io.diffusers4j.schedulers;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Denoising diffusion implicit models (Song et al. 2020); {@code eta > 0} adds noise drawn from the generators. */
+public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
+
+    /** DDIMScheduler's {@code __init__} keys and defaults. */
+    public static class Config extends SchedulerConfig {
+        public boolean clipSample = true;
+        public boolean setAlphaToOne = true;
+        public boolean thresholding = false;
+        public double dynamicThresholdingRatio = 0.995;
+        public double clipSampleRange = 1.0;
+        public double sampleMaxValue = 1.0;
+        public boolean rescaleBetasZeroSnr = false;
+
+        public Config() {
+            timestepSpacing = "leading";
+        }
+
+        @Override
+        public String defaultClassName() {
+            return "DDIMScheduler";
+        }
+    }
+
+    private final float finalAlphaCumprod;
+
+    public DDIMScheduler(Config config) {
+        super(config, config.rescaleBetasZeroSnr);
+        finalAlphaCumprod = config.setAlphaToOne ? 1f : alphasCumprod[0];
+    }
+
+    public static DDIMScheduler fromConfig(ConfigBase other) {
+        return new DDIMScheduler(SchedulerConfig.convert(other, Config.class));
+    }
+
+    public static DDIMScheduler fromConfig(JsonObject json) {
+        return new DDIMScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
+    }
+
+    public static DDIMScheduler fromConfig(Path file) {
+        return new DDIMScheduler(SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
+    }
+
+    @Override
+    public void setTimesteps(int n) {
+        checkSteps(n);
+        numInferenceSteps = n;
+        timesteps = spacedTimesteps(n, true);
+    }
+
+    @Override
+    public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
+                                List<TorchGenerator> generators) {
+        requireTimesteps();
+        int t = trainIndex(timestep);
+        int prevT = t - config.numTrainTimesteps / numInferenceSteps;
+        float alphaProdT = alphasCumprod[t];
+        float alphaProdTPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
+        float betaProdT = 1f - alphaProdT;
+        float sqrtA = SchedulerMath.sqrtF(alphaProdT);
+        float sqrtB = SchedulerMath.sqrtF(betaProdT);
+        NDManager parent = sample.getManager();
+        try (NDManager sub = parent.newSubManager()) {
+            sample.tempAttach(sub);
+            modelOutput.tempAttach(sub);
+            NDArray predOriginal;
+            NDArray predEpsilon;
+            switch (config.predictionType) {
+                case "epsilon":
+                    predOriginal = sample.sub(modelOutput.mul(sqrtB)).div(sqrtA);
+                    predEpsilon = modelOutput;
+                    break;
+                case "sample":
+                    predOriginal = modelOutput;
+                    predEpsilon = sample.sub(predOriginal.mul(sqrtA)).div(sqrtB);
+                    break;
+                default: // v_prediction
+                    predOriginal = sample.mul(sqrtA).sub(modelOutput.mul(sqrtB));
+                    predEpsilon = modelOutput.mul(sqrtA).add(sample.mul(sqrtB));
+            }
+            if (config.thresholding) {
+                predOriginal = thresholdSample(predOriginal, config.dynamicThresholdingRatio, config.sampleMaxValue);
+            } else if (config.clipSample) {
+                predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
+            }
+            float variance = variance(t, prevT);
+            float stdDevT = (float) eta * SchedulerMath.sqrtF(variance);
+            float dirCoeff = SchedulerMath.sqrtF(1f - alphaProdTPrev - stdDevT * stdDevT);
+            NDArray prev = predOriginal.mul(SchedulerMath.sqrtF(alphaProdTPrev)).add(predEpsilon.mul(dirCoeff));
+            if (eta > 0) {
+                NDArray noise = randn(sub, modelOutput.getShape(), generators, modelOutput.getDataType());
+                prev = prev.add(noise.mul(stdDevT));
+            }
+            if (predOriginal == modelOutput) {
+                predOriginal = modelOutput.duplicate();
+            }
+            prev.attach(parent);
+            predOriginal.attach(parent);
+            return new SchedulerOutput(prev, predOriginal);
+        }
+    }
+
+    private float variance(int t, int prevT) {
+        float alphaProdT = alphasCumprod[t];
+        float alphaProdTPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
+        float betaProdT = 1f - alphaProdT;
+        float betaProdTPrev = 1f - alphaProdTPrev;
+        return (betaProdTPrev / betaProdT) * (1f - alphaProdT / alphaProdTPrev);
+    }
+
+    @Override
+    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
+        return addNoiseAlphas(original, noise, ts);
+    }
+}

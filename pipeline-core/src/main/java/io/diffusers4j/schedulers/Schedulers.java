@@ -1,0 +1,105 @@
+// Port of diffusers' scheduler loading: SchedulerMixin.from_pretrained / from_config by _class_name.
+package io.diffusers4j.schedulers;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.diffusers4j.config.ConfigBase;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Builds schedulers by diffusers class name, from a scheduler folder, or from another scheduler's config. */
+public final class Schedulers {
+    private record Entry(Class<? extends SchedulerConfig> configType, Function<SchedulerConfig, Scheduler> ctor) {
+    }
+
+    private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
+
+    static {
+        REGISTRY.put("DDIMScheduler", new Entry(DDIMScheduler.Config.class,
+                c -> new DDIMScheduler((DDIMScheduler.Config) c)));
+        REGISTRY.put("DDPMScheduler", new Entry(DDPMScheduler.Config.class,
+                c -> new DDPMScheduler((DDPMScheduler.Config) c)));
+        REGISTRY.put("PNDMScheduler", new Entry(PNDMScheduler.Config.class,
+                c -> new PNDMScheduler((PNDMScheduler.Config) c)));
+        REGISTRY.put("EulerDiscreteScheduler", new Entry(EulerDiscreteScheduler.Config.class,
+                c -> new EulerDiscreteScheduler((EulerDiscreteScheduler.Config) c)));
+        REGISTRY.put("EulerAncestralDiscreteScheduler", new Entry(EulerAncestralDiscreteScheduler.Config.class,
+                c -> new EulerAncestralDiscreteScheduler((EulerAncestralDiscreteScheduler.Config) c)));
+        REGISTRY.put("LMSDiscreteScheduler", new Entry(LMSDiscreteScheduler.Config.class,
+                c -> new LMSDiscreteScheduler((LMSDiscreteScheduler.Config) c)));
+        REGISTRY.put("HeunDiscreteScheduler", new Entry(HeunDiscreteScheduler.Config.class,
+                c -> new HeunDiscreteScheduler((HeunDiscreteScheduler.Config) c)));
+        REGISTRY.put("DPMSolverMultistepScheduler", new Entry(DPMSolverMultistepScheduler.Config.class,
+                c -> new DPMSolverMultistepScheduler((DPMSolverMultistepScheduler.Config) c)));
+        REGISTRY.put("UniPCMultistepScheduler", new Entry(UniPCMultistepScheduler.Config.class,
+                c -> new UniPCMultistepScheduler((UniPCMultistepScheduler.Config) c)));
+        REGISTRY.put("LCMScheduler", new Entry(LCMScheduler.Config.class,
+                c -> new LCMScheduler((LCMScheduler.Config) c)));
+    }
+
+    private Schedulers() {
+    }
+
+    /** The diffusers class names this port implements. */
+    public static Set<String> available() {
+        return REGISTRY.keySet();
+    }
+
+    private static Entry entry(String className) {
+        Entry e = REGISTRY.get(className);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown scheduler class '" + className + "'; available: "
+                    + REGISTRY.keySet());
+        }
+        return e;
+    }
+
+    /** The typed config class of a scheduler. */
+    public static Class<? extends SchedulerConfig> configType(String className) {
+        return entry(className).configType();
+    }
+
+    /** diffusers' {@code ClassName.from_config(config)}: any config (another scheduler's included). */
+    public static Scheduler create(String className, ConfigBase config) {
+        Entry e = entry(className);
+        SchedulerConfig c = config.getClass() == e.configType() ? ((SchedulerConfig) config).copyConfig()
+                : SchedulerConfig.convert(config, e.configType());
+        return e.ctor().apply(c);
+    }
+
+    /** {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs). */
+    public static Scheduler create(String className, ConfigBase config, List<String> overrides) {
+        Entry e = entry(className);
+        SchedulerConfig c = config.getClass() == e.configType() ? ((SchedulerConfig) config).copyConfig()
+                : SchedulerConfig.convert(config, e.configType());
+        return e.ctor().apply(c.withOverrides(overrides));
+    }
+
+    /** Builds the scheduler a config JSON object names in {@code _class_name}. */
+    public static Scheduler fromConfig(JsonObject json, String source) {
+        JsonElement name = json.get("_class_name");
+        if (name == null || !name.isJsonPrimitive()) {
+            throw new IllegalArgumentException(source + ": scheduler config has no _class_name");
+        }
+        Entry e = entry(name.getAsString());
+        return e.ctor().apply(SchedulerConfig.parse(json, e.configType(), source));
+    }
+
+    /**
+     * diffusers' {@code SchedulerMixin.from_pretrained(dir)}: reads {@code scheduler_config.json} in the folder
+     * (or the file itself) and builds the class its {@code _class_name} names.
+     */
+    public static Scheduler fromPretrained(Path schedulerDir) {
+        Path file = Files.isDirectory(schedulerDir) ? schedulerDir.resolve("scheduler_config.json") : schedulerDir;
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no scheduler config at " + file);
+        }
+        return fromConfig(ConfigBase.readJsonObject(file), file.toString());
+    }
+}
