@@ -1,6 +1,7 @@
 // `diffusers4j generate`: text-to-image, img2img (--image) and inpainting (--mask-image) from the command line.
 package io.diffusers4j.cli;
 
+import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.StableDiffusionCall;
@@ -15,6 +16,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Runs one pipeline call and writes the images as one .npy, a folder of PNGs, or the latents. */
@@ -74,7 +76,7 @@ public final class GenerateCommand implements Command {
         CliArgs a = CliArgs.parse(name(), argv, OPTIONS, FLAGS);
         GenerateRequest req = GenerateRequest.from(a);
         try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(req.model(), req.pipelineOptions())) {
-            if (!(loaded instanceof StableDiffusionPipeline base)) {
+            if (!(loaded instanceof AbstractStableDiffusionPipeline base)) {
                 throw new UsageException("--model " + req.model() + " is a " + loaded.getClass().getSimpleName()
                         + ", generate supports Stable Diffusion pipelines");
             }
@@ -82,22 +84,34 @@ public final class GenerateCommand implements Command {
             req.applyMemoryOptions(base);
             StableDiffusionCall call = req.toCall(base);
             if (req.scheduler() != null || !req.schedulerOptions().isEmpty()) {
-                Scheduler s = Schedulers.create(req.scheduler() == null ? base.scheduler().config().className()
+                Scheduler s = Schedulers.create(req.scheduler() == null ? base.scheduler().className()
                         : req.scheduler(), base.scheduler().config(), req.schedulerOptions());
                 call.scheduler(s);
             }
-            ImagePipelineOutput out;
-            if (req.maskImage() != null) {
-                out = new StableDiffusionInpaintPipeline(base.components()).call(call);
-            } else if (req.image() != null) {
-                out = new StableDiffusionImg2ImgPipeline(base.components()).call(call);
-            } else {
-                out = base.call(call);
-            }
+            ImagePipelineOutput out = run(base, req, call);
             Path written = OutputWriter.write(out, req);
             System.err.println("diffusers4j generate: wrote " + out.count() + " "
                     + (req.outputType().equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
             return 0;
+        }
+    }
+
+    /** --mask-image: inpainting; --image: img2img; else text-to-image, all on the loaded components. */
+    private static ImagePipelineOutput run(AbstractStableDiffusionPipeline base, GenerateRequest req,
+                                           StableDiffusionCall call) {
+        Map<String, Object> components = base.components();
+        if (req.maskImage() != null) {
+            try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(components)) {
+                return p.call(call);
+            }
+        }
+        if (req.image() != null) {
+            try (StableDiffusionImg2ImgPipeline p = new StableDiffusionImg2ImgPipeline(components)) {
+                return p.call(call);
+            }
+        }
+        try (StableDiffusionPipeline p = new StableDiffusionPipeline(components)) {
+            return p.call(call);
         }
     }
 

@@ -5,7 +5,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.StableDiffusionCall;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 
 import javax.imageio.ImageIO;
@@ -14,15 +14,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Everything `generate` was asked for, checked before any model is loaded where possible. */
 record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<Long> seeds,
                        int steps, double guidanceScale, Integer height, Integer width, double eta,
                        int numImagesPerPrompt, Integer clipSkip, double guidanceRescale, String scheduler,
-                       Map<String, String> schedulerOptions, BufferedImage image, Double strength,
+                       List<String> schedulerOptions, BufferedImage image, Double strength,
                        BufferedImage maskImage, String outputType, Path output, String device, String dtype,
                        String variant, String revision, boolean localFilesOnly, boolean progress,
                        String attentionSlicing, boolean memoryEfficientAttention, boolean vaeSlicing,
@@ -83,13 +81,12 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         if (!List.of("cpu", "gpu", "cuda").contains(device) && !device.matches("(gpu|cuda):\\d+")) {
             throw new UsageException("--device must be cpu or gpu, got '" + device + "'");
         }
-        Map<String, String> schedulerOptions = new LinkedHashMap<>();
+        List<String> schedulerOptions = new ArrayList<>();
         for (String kv : a.all("scheduler-option")) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
+            if (kv.indexOf('=') <= 0) {
                 throw new UsageException("--scheduler-option must be KEY=VALUE, got '" + kv + "'");
             }
-            schedulerOptions.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            schedulerOptions.add(kv);
         }
         Path output = Path.of(a.require("output"));
         Integer clipSkip = a.intValue("clip-skip");
@@ -145,7 +142,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
     }
 
     /** Checks that need the loaded pipeline (VAE factor, UNet channels, image sizes). */
-    void validateAgainst(StableDiffusionPipeline p) {
+    void validateAgainst(AbstractStableDiffusionPipeline p) {
         int f = p.vaeScaleFactor();
         int h = height == null ? p.defaultHeight() : height;
         int w = width == null ? p.defaultWidth() : width;
@@ -169,7 +166,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         }
     }
 
-    void applyMemoryOptions(StableDiffusionPipeline p) {
+    void applyMemoryOptions(AbstractStableDiffusionPipeline p) {
         if (attentionSlicing != null) {
             p.enableAttentionSlicing(attentionSlicing);
         }
@@ -184,7 +181,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         }
     }
 
-    StableDiffusionCall toCall(StableDiffusionPipeline p) {
+    StableDiffusionCall toCall(AbstractStableDiffusionPipeline p) {
         StableDiffusionCall c = new StableDiffusionCall().prompt(prompts).numInferenceSteps(steps)
                 .guidanceScale(guidanceScale).height(height).width(width).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)

@@ -33,7 +33,7 @@ final class PipelineSaver {
         index.add("image_encoder", pair(null, null));
         index.addProperty("requires_safety_checker", false);
         index.add("safety_checker", pair(null, null));
-        index.add("scheduler", pair("diffusers", p.scheduler().config().className()));
+        index.add("scheduler", pair("diffusers", p.scheduler().className()));
         index.add("text_encoder", pair("transformers", p.textEncoder().getClass().getSimpleName()));
         index.add("tokenizer", pair("transformers", "CLIPTokenizer"));
         index.add("unet", pair("diffusers", "UNet2DConditionModel"));
