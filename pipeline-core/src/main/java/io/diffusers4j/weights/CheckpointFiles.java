@@ -61,6 +61,26 @@ public final class CheckpointFiles {
     }
 
     /**
+     * The weights base name a folder uses: diffusers' when a file starts with {@code diffusion_pytorch_model},
+     * transformers' when one starts with {@code model} or {@code pytorch_model}; otherwise from {@code library}
+     * (diffusers when unknown, e.g. a folder holding only a {@code .ckpt}).
+     */
+    public static String detectBaseName(Collection<String> fileNames, String library) {
+        for (String n : fileNames) {
+            if (n.startsWith(DIFFUSERS_WEIGHTS_NAME + ".") || n.startsWith(DIFFUSERS_WEIGHTS_NAME + "-")) {
+                return DIFFUSERS_WEIGHTS_NAME;
+            }
+        }
+        for (String n : fileNames) {
+            if (n.startsWith("model.") || n.startsWith("model-") || n.startsWith("pytorch_model.")
+                    || n.startsWith("pytorch_model-")) {
+                return TRANSFORMERS_WEIGHTS_NAME;
+            }
+        }
+        return "transformers".equals(library) ? TRANSFORMERS_WEIGHTS_NAME : DIFFUSERS_WEIGHTS_NAME;
+    }
+
+    /**
      * transformers' (and diffusers &ge; 0.31) {@code _add_variant}: the variant goes before the last extension:
      * {@code model.safetensors} &rarr; {@code model.fp16.safetensors}, {@code model.safetensors.index.json} &rarr;
      * {@code model.safetensors.index.fp16.json}. A null variant returns the name unchanged.
