@@ -576,7 +576,7 @@ public final class HubClient {
                 }
                 if (o == null) {
                     cancel();
-                    throw new DroppedConnection("no data for " + timeout.toSeconds() + " s", null);
+                    throw new DroppedConnection("no data for " + timeout.toMillis() + " ms", null);
                 }
                 if (o == END) {
                     return null;

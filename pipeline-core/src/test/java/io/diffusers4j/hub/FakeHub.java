@@ -64,6 +64,8 @@ final class FakeHub implements AutoCloseable {
     final Map<String, byte[]> corrupt = new ConcurrentHashMap<>();
     /** path suffix -> ETag header to send instead. */
     final Map<String, String> badEtag = new ConcurrentHashMap<>();
+    /** path suffix -> pause (ms) after the first chunk of the next GET, once. */
+    final Map<String, Integer> stallOnceMs = new ConcurrentHashMap<>();
     volatile boolean lfsViaCdn;
     volatile boolean ignoreRange;
     volatile int bodyDelayMs;
@@ -295,6 +297,12 @@ final class FakeHub implements AutoCloseable {
                 drop = dropAfter.remove(e.getKey());
             }
         }
+        Integer stall = null;
+        for (String k : stallOnceMs.keySet()) {
+            if (path.endsWith(k)) {
+                stall = stallOnceMs.remove(k);
+            }
+        }
         OutputStream out = ex.getResponseBody();
         int end = drop == null ? content.length : Math.min(content.length, start + drop);
         for (int pos = start; pos < end; pos += 65536) {
@@ -302,6 +310,10 @@ final class FakeHub implements AutoCloseable {
             out.flush();
             if (bodyDelayMs > 0) {
                 sleep(bodyDelayMs);
+            }
+            if (stall != null) {
+                sleep(stall);
+                stall = null;
             }
         }
         if (drop != null) {

@@ -170,6 +170,22 @@ class HubDownloadTest {
     }
 
     @Test
+    void aStalledTransferTimesOutAndResumes() throws Exception {
+        hub.close();
+        hub = TinyRepo.hub(300_000);
+        byte[] unet = TinyRepo.files(300_000).get("unet/diffusion_pytorch_model.safetensors");
+        hub.stallOnceMs.put("unet/diffusion_pytorch_model.safetensors", 3000);
+        long t0 = System.nanoTime();
+        Path p = new HubDownloader(opts().readTimeout(Duration.ofMillis(200)).build())
+                .download("org/tiny", "unet/diffusion_pytorch_model.safetensors");
+        assertTrue(System.nanoTime() - t0 < 2_500_000_000L, "the stall was waited out instead of timed out");
+        assertArrayEquals(unet, Files.readAllBytes(p));
+        List<FakeHub.Request> gets = hub.requests("GET", "unet/diffusion_pytorch_model.safetensors");
+        assertEquals(2, gets.size());
+        assertNotNull(gets.get(1).range());
+    }
+
+    @Test
     void revisionsBranchesTagsCommitsAndPrRefs() throws Exception {
         HubDownloader d = new HubDownloader(opts().revision("v1").build());
         Path p = d.download("org/tiny", "unet/config.json");
