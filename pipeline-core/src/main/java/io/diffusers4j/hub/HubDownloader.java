@@ -149,7 +149,14 @@ public final class HubDownloader {
         }
         long have = Files.exists(incomplete) ? Files.size(incomplete) : 0;
         LOG.info("Downloading {} ({} bytes{})", what, meta.size(), have > 0 ? ", resuming at " + have : "");
-        client.download(meta.location(), incomplete, meta.size(), what);
+        try {
+            client.download(meta.location(), incomplete, meta.size(), what);
+        } catch (HubException e) {
+            if (e.kind() == HubException.Kind.SIZE_MISMATCH || e.kind() == HubException.Kind.BAD_RESPONSE) {
+                Files.deleteIfExists(incomplete); // its bytes cannot be trusted for a resume
+            }
+            throw e;
+        }
         long size = Files.size(incomplete);
         if (size != meta.size()) {
             Files.deleteIfExists(incomplete);
