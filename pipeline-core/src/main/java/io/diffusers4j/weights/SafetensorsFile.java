@@ -5,13 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.CharBuffer;
@@ -22,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * One {@code .safetensors} file: an 8-byte little-endian header length, a UTF-8 JSON header mapping names to
@@ -38,6 +39,11 @@ import java.util.Set;
 public final class SafetensorsFile implements TensorSource {
     /** Headers above this size are refused (the format's own reference implementation uses 100 MB). */
     public static final long MAX_HEADER_BYTES = 100L * 1000 * 1000;
+    /** A valid header nests 3 levels (root, tensor entry, shape); deeper input is refused before parsing. */
+    static final int MAX_HEADER_DEPTH = 8;
+    /** Highest tensor rank accepted (the reference has no limit; real checkpoints stay below 8). */
+    static final int MAX_RANK = 64;
+    private static final Pattern UNSIGNED_INT = Pattern.compile("0|[1-9][0-9]*");
 
     private final Path file;
     private final FileChannel channel;
@@ -60,7 +66,8 @@ public final class SafetensorsFile implements TensorSource {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
-            throw new SafetensorsException(file, "cannot open: " + e.getMessage(), e);
+            throw new SafetensorsException(file, "cannot open: " + (e instanceof java.nio.file.NoSuchFileException
+                    ? "no such file" : e.toString()), e);
         }
         try {
             long size = ch.size();
@@ -70,13 +77,14 @@ public final class SafetensorsFile implements TensorSource {
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, lenBuf, 0, file);
             long headerLen = lenBuf.getLong(0);
-            if (headerLen < 2 || headerLen > size - 8) {
+            // checked before anything is allocated, in the reference reader's order (too large, then too long)
+            if (Long.compareUnsigned(headerLen, MAX_HEADER_BYTES) > 0) {
                 throw new SafetensorsException(file, "header length " + Long.toUnsignedString(headerLen)
-                        + " does not fit in a file of " + size + " bytes");
+                        + " exceeds the " + MAX_HEADER_BYTES + "-byte limit");
             }
-            if (headerLen > MAX_HEADER_BYTES) {
-                throw new SafetensorsException(file, "header length " + headerLen + " exceeds the "
-                        + MAX_HEADER_BYTES + "-byte limit");
+            if (headerLen < 2 || headerLen > size - 8) {
+                throw new SafetensorsException(file, "header length " + headerLen + " does not fit in a file of "
+                        + size + " bytes");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLen);
             readFully(ch, header, 8, file);
@@ -95,58 +103,120 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
-    /** Parses and validates a header; exposed for fuzz tests. */
+    /**
+     * Parses and validates a header with a strict streaming JSON reader (no leniency, no duplicate names, nesting
+     * bounded before parsing); exposed for fuzz tests.
+     */
     static Map<String, TensorInfo> parseHeader(String json, long dataLen, Path file, Map<String, String> metadataOut) {
-        JsonObject root;
-        try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) {
-                throw new SafetensorsException(file, "header is not a JSON object");
-            }
-            root = e.getAsJsonObject();
-        } catch (JsonParseException | StackOverflowError e) {
-            throw new SafetensorsException(file, "header is not valid JSON: " + shortMessage(e));
+        if (json.isEmpty() || json.charAt(0) != '{') {
+            throw new SafetensorsException(file, "header does not start with '{' (not a safetensors file?)");
         }
+        checkDepth(json, file);
         Map<String, TensorInfo> out = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> entry : root.entrySet()) {
-            String name = entry.getKey();
-            JsonElement v = entry.getValue();
-            if (name.equals("__metadata__")) {
-                if (!v.isJsonObject()) {
-                    throw new SafetensorsException(file, "__metadata__ is not an object");
-                }
-                for (Map.Entry<String, JsonElement> m : v.getAsJsonObject().entrySet()) {
-                    if (!m.getValue().isJsonPrimitive() || !m.getValue().getAsJsonPrimitive().isString()) {
-                        throw new SafetensorsException(file, "__metadata__ value of '" + m.getKey()
-                                + "' is not a string");
+        try (JsonReader r = new JsonReader(new StringReader(json))) {
+            r.setStrictness(Strictness.STRICT);
+            r.beginObject();
+            boolean sawMetadata = false;
+            while (r.hasNext()) {
+                String name = r.nextName();
+                if (name.equals("__metadata__")) {
+                    if (sawMetadata) {
+                        throw new SafetensorsException(file, "__metadata__ appears twice in the header");
                     }
-                    metadataOut.put(m.getKey(), m.getValue().getAsString());
+                    sawMetadata = true;
+                    readMetadata(r, file, metadataOut);
+                    continue;
                 }
-                continue;
+                if (out.containsKey(name)) {
+                    throw new SafetensorsException(file, name, "tensor name appears twice in the header");
+                }
+                out.put(name, readEntry(r, name, dataLen, file));
             }
-            out.put(name, parseEntry(name, v, dataLen, file));
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw new SafetensorsException(file, "header has content after its JSON object");
+            }
+        } catch (SafetensorsException e) {
+            throw e;
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            throw new SafetensorsException(file, "header is not valid JSON: " + shortMessage(e));
         }
         checkLayout(out, dataLen, file);
         return Collections.unmodifiableMap(out);
     }
 
-    private static TensorInfo parseEntry(String name, JsonElement v, long dataLen, Path file) {
-        if (!v.isJsonObject()) {
-            throw new SafetensorsException(file, name, "entry is not an object");
+    private static void readMetadata(JsonReader r, Path file, Map<String, String> metadataOut) throws IOException {
+        if (r.peek() == JsonToken.NULL) {
+            r.nextNull();
+            return;
         }
-        JsonObject o = v.getAsJsonObject();
-        JsonElement dt = o.get("dtype");
-        if (dt == null || !dt.isJsonPrimitive() || !dt.getAsJsonPrimitive().isString()) {
-            throw new SafetensorsException(file, name, "missing or non-string 'dtype'");
+        if (r.peek() != JsonToken.BEGIN_OBJECT) {
+            throw new SafetensorsException(file, "__metadata__ is not an object but " + r.peek());
         }
-        String dtype = dt.getAsString();
+        r.beginObject();
+        while (r.hasNext()) {
+            String key = r.nextName();
+            if (r.peek() != JsonToken.STRING) {
+                throw new SafetensorsException(file, "__metadata__ value of '" + key + "' is not a string but "
+                        + r.peek());
+            }
+            if (metadataOut.put(key, r.nextString()) != null) {
+                throw new SafetensorsException(file, "__metadata__ key '" + key + "' appears twice");
+            }
+        }
+        r.endObject();
+    }
+
+    private static TensorInfo readEntry(JsonReader r, String name, long dataLen, Path file) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_OBJECT) {
+            throw new SafetensorsException(file, name, "entry is not an object but " + r.peek());
+        }
+        String dtype = null;
+        long[] shape = null;
+        long[] offsets = null;
+        r.beginObject();
+        while (r.hasNext()) {
+            String field = r.nextName();
+            switch (field) {
+                case "dtype" -> {
+                    if (dtype != null) {
+                        throw new SafetensorsException(file, name, "'dtype' appears twice");
+                    }
+                    if (r.peek() != JsonToken.STRING) {
+                        throw new SafetensorsException(file, name, "'dtype' is not a string but " + r.peek());
+                    }
+                    dtype = r.nextString();
+                }
+                case "shape" -> {
+                    if (shape != null) {
+                        throw new SafetensorsException(file, name, "'shape' appears twice");
+                    }
+                    shape = longArray(r, "shape", name, file);
+                }
+                case "data_offsets" -> {
+                    if (offsets != null) {
+                        throw new SafetensorsException(file, name, "'data_offsets' appears twice");
+                    }
+                    offsets = longArray(r, "data_offsets", name, file);
+                }
+                default -> r.skipValue(); // the reference reader ignores unknown fields too
+            }
+        }
+        r.endObject();
+        if (dtype == null) {
+            throw new SafetensorsException(file, name, "missing 'dtype'");
+        }
+        if (shape == null) {
+            throw new SafetensorsException(file, name, "missing 'shape'");
+        }
+        if (offsets == null) {
+            throw new SafetensorsException(file, name, "missing 'data_offsets'");
+        }
         int elemSize = SafetensorsDtype.byteSize(dtype);
         if (elemSize < 0) {
-            throw new SafetensorsException(file, name, "unknown dtype '" + dtype + "' (supported: "
+            throw new SafetensorsException(file, name, "unknown dtype '" + abbreviate(dtype) + "' (known: "
                     + SafetensorsDtype.NAMES + ")");
         }
-        long[] shape = longArray(o.get("shape"), "shape", name, file);
-        long[] offsets = longArray(o.get("data_offsets"), "data_offsets", name, file);
         if (offsets.length != 2) {
             throw new SafetensorsException(file, name, "data_offsets must have 2 entries, got " + offsets.length);
         }
@@ -155,7 +225,7 @@ public final class SafetensorsFile implements TensorSource {
             try {
                 numel = Math.multiplyExact(numel, d);
             } catch (ArithmeticException e) {
-                throw new SafetensorsException(file, name, "shape " + java.util.Arrays.toString(shape)
+                throw new SafetensorsException(file, name, "shape " + Arrays.toString(shape)
                         + " has more elements than fit in 64 bits");
             }
         }
@@ -169,14 +239,39 @@ public final class SafetensorsFile implements TensorSource {
         try {
             expected = Math.multiplyExact(numel, elemSize);
         } catch (ArithmeticException e) {
-            throw new SafetensorsException(file, name, "byte size overflows for shape "
-                    + java.util.Arrays.toString(shape));
+            throw new SafetensorsException(file, name, "byte size overflows for dtype " + dtype + " and shape "
+                    + Arrays.toString(shape));
         }
         if (end - begin != expected) {
             throw new SafetensorsException(file, name, "holds " + (end - begin) + " bytes but dtype " + dtype
-                    + " and shape " + java.util.Arrays.toString(shape) + " need " + expected);
+                    + " and shape " + Arrays.toString(shape) + " need " + expected);
         }
         return new TensorInfo(name, dtype, shape, begin, end, file);
+    }
+
+    /** Refuses nesting deeper than {@link #MAX_HEADER_DEPTH} before any parser (and its stack) sees it. */
+    private static void checkDepth(String json, Path file) {
+        int depth = 0;
+        boolean inString = false;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (inString) {
+                if (c == '\\') {
+                    i++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                if (++depth > MAX_HEADER_DEPTH) {
+                    throw new SafetensorsException(file, "header JSON is nested deeper than " + MAX_HEADER_DEPTH
+                            + " levels");
+                }
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        }
     }
 
     /** Tensors must tile the data section exactly: sorted by offset, no overlap, no gap, nothing after. */
@@ -203,34 +298,43 @@ public final class SafetensorsFile implements TensorSource {
         }
     }
 
-    private static long[] longArray(JsonElement e, String field, String name, Path file) {
-        if (e == null || !e.isJsonArray()) {
-            throw new SafetensorsException(file, name, "missing or non-array '" + field + "'");
+    /** A JSON array of non-negative integers written as plain digits (no sign, fraction or exponent). */
+    private static long[] longArray(JsonReader r, String field, String name, Path file) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_ARRAY) {
+            throw new SafetensorsException(file, name, "'" + field + "' is not an array but " + r.peek());
         }
-        JsonArray a = e.getAsJsonArray();
-        if (a.size() > 64) {
-            throw new SafetensorsException(file, name, "'" + field + "' has " + a.size() + " entries");
-        }
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            JsonElement x = a.get(i);
-            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()) {
-                throw new SafetensorsException(file, name, "'" + field + "' entry " + x + " is not a number");
+        long[] out = new long[4];
+        int n = 0;
+        r.beginArray();
+        while (r.hasNext()) {
+            if (n == MAX_RANK) {
+                throw new SafetensorsException(file, name, "'" + field + "' has more than " + MAX_RANK + " entries");
             }
-            java.math.BigDecimal d;
-            try {
-                d = x.getAsBigDecimal();
-            } catch (NumberFormatException ex) {
-                throw new SafetensorsException(file, name, "'" + field + "' entry " + x + " is not a number");
+            if (r.peek() != JsonToken.NUMBER) {
+                throw new SafetensorsException(file, name, "'" + field + "' entry " + n + " is not a number but "
+                        + r.peek());
             }
-            if (d.signum() < 0 || d.scale() > 0 && d.stripTrailingZeros().scale() > 0
-                    || d.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-                throw new SafetensorsException(file, name, "'" + field + "' entry " + x
+            String literal = r.nextString();
+            if (!UNSIGNED_INT.matcher(literal).matches()) {
+                throw new SafetensorsException(file, name, "'" + field + "' entry " + abbreviate(literal)
                         + " is not a non-negative integer");
             }
-            out[i] = d.longValueExact();
+            try {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, out.length * 2);
+                }
+                out[n++] = Long.parseLong(literal);
+            } catch (NumberFormatException e) {
+                throw new SafetensorsException(file, name, "'" + field + "' entry " + abbreviate(literal)
+                        + " does not fit in 63 bits");
+            }
         }
-        return out;
+        r.endArray();
+        return Arrays.copyOf(out, n);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 
     private static String decodeUtf8(ByteBuffer bytes, Path file) {
@@ -255,7 +359,7 @@ public final class SafetensorsFile implements TensorSource {
     }
 
     private static String shortMessage(Throwable e) {
-        String m = e instanceof StackOverflowError ? "nested too deeply" : String.valueOf(e.getMessage());
+        String m = String.valueOf(e.getMessage());
         return m.length() > 200 ? m.substring(0, 200) + "..." : m;
     }
 
