@@ -51,8 +51,8 @@ final class ComponentLoader {
             case "UNet2DConditionModel": {
                 UNet2DConditionConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
                 NDManager m = NDManager.newBaseManager(ctx.device());
-                try (TensorSource w = CheckpointFiles.open(dir, "diffusion_pytorch_model", ctx.variant(),
-                        ctx.useSafetensors())) {
+                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
+                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
                     return UNet2DConditionModel.load(cfg, w, m, ctx.dtype());
                 } catch (RuntimeException e) {
                     m.close();
@@ -62,8 +62,8 @@ final class ComponentLoader {
             case "AutoencoderKL": {
                 AutoencoderKLConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
                 NDManager m = NDManager.newBaseManager(ctx.device());
-                try (TensorSource w = CheckpointFiles.open(dir, "diffusion_pytorch_model", ctx.variant(),
-                        ctx.useSafetensors())) {
+                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
+                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
                     return AutoencoderKL.load(cfg, w, m, ctx.vaeDtype(cfg));
                 } catch (RuntimeException e) {
                     m.close();
@@ -73,7 +73,8 @@ final class ComponentLoader {
             case "CLIPTextModel", "CLIPTextModelWithProjection": {
                 CLIPTextConfig cfg = ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
                 NDManager m = NDManager.newBaseManager(ctx.device());
-                try (TensorSource w = CheckpointFiles.open(dir, "model", ctx.variant(), ctx.useSafetensors())) {
+                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.TRANSFORMERS_WEIGHTS_NAME,
+                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
                     return className.equals("CLIPTextModel") ? CLIPTextModel.load(cfg, w, m, ctx.dtype())
                             : io.diffusers4j.models.clip.CLIPTextModelWithProjection.load(cfg, w, m, ctx.dtype());
                 } catch (RuntimeException e) {

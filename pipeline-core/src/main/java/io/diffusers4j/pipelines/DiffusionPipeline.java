@@ -106,8 +106,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
                 if (!Files.isDirectory(unet)) {
                     return DataType.FLOAT32;
                 }
-                try (TensorSource w = CheckpointFiles.open(unet, "diffusion_pytorch_model", o.variant(),
-                        o.useSafetensors())) {
+                try (TensorSource w = CheckpointFiles.open(unet, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
+                        CheckpointFiles.variantFor(unet, o.variant()), o.useSafetensors())) {
                     String first = w.keys().iterator().next();
                     return w.info(first).dtype().equals("F16") ? DataType.FLOAT16 : DataType.FLOAT32;
                 }

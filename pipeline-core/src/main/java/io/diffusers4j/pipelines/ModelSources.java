@@ -1,25 +1,25 @@
 // Where a pipeline comes from: a local diffusers folder or a Hugging Face Hub id resolved through the HF cache.
 package io.diffusers4j.pipelines;
 
+import io.diffusers4j.hub.HubOptions;
+import io.diffusers4j.hub.ModelLocator;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Resolves {@code from_pretrained}'s first argument to a local snapshot folder. */
+/** Resolves {@code from_pretrained}'s first argument to a local snapshot folder with model_index.json. */
 final class ModelSources {
     private ModelSources() {
     }
 
     static Path resolve(String pathOrRepoId, PipelineOptions o) {
-        if (pathOrRepoId == null || pathOrRepoId.isBlank()) {
-            throw new IllegalArgumentException("model path or Hub id is empty");
+        HubOptions.Builder hub = HubOptions.builder().revision(o.revision()).localFilesOnly(o.localFilesOnly())
+                .forceDownload(o.forceDownload()).variant(o.variant()).useSafetensors(o.useSafetensors());
+        o.token().ifPresent(hub::token);
+        Path dir = ModelLocator.resolve(pathOrRepoId, hub.build());
+        if (!Files.isRegularFile(dir.resolve("model_index.json"))) {
+            throw new IllegalArgumentException(dir + " is not a diffusers pipeline folder (no model_index.json)");
         }
-        Path local = Path.of(pathOrRepoId);
-        if (Files.isDirectory(local)) {
-            if (!Files.isRegularFile(local.resolve("model_index.json"))) {
-                throw new IllegalArgumentException(local + " is not a diffusers pipeline folder (no model_index.json)");
-            }
-            return local;
-        }
-        return HubDownloads.snapshot(pathOrRepoId, o);
+        return dir;
     }
 }
