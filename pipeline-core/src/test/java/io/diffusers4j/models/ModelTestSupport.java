@@ -19,6 +19,18 @@ public final class ModelTestSupport {
         return m.create(a.floats(), new Shape(a.shape()));
     }
 
+    /** Seeded standard normal noise (torch.randn with a CPU generator of {@code seed}). */
+    public static NDArray randn(NDManager m, long seed, long... shape) {
+        return m.create(new io.diffusers4j.utils.TorchGenerator(seed).randn(shape), new Shape(shape));
+    }
+
+    /** Seeded uniform values in [-1, 1) (derived from seeded normal noise through tanh). */
+    public static NDArray uniform(NDManager m, long seed, long... shape) {
+        try (NDArray n = randn(m, seed, shape)) {
+            return n.tanh();
+        }
+    }
+
     public static float[] floats(NDArray x) {
         if (x.getDataType() == DataType.FLOAT32) {
             return x.toFloatArray();

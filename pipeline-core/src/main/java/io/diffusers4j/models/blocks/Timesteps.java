@@ -55,8 +55,12 @@ public final class Timesteps {
             throw new IllegalArgumentException("Timesteps should be a 1d-array, got shape " + timesteps.getShape());
         }
         long n = timesteps.getShape().get(0);
-        try (NDArray t = timesteps.toType(DataType.FLOAT32, false); NDArray column = t.reshape(n, 1);
-             NDArray arg = column.mul(freqs)) {
+        // toType returns the array itself when it already is float32: that one must not be closed here
+        NDArray t = timesteps.getDataType() == DataType.FLOAT32 ? timesteps : timesteps.toType(DataType.FLOAT32, false);
+        try (NDArray column = t.reshape(n, 1); NDArray arg = column.mul(freqs)) {
+            if (t != timesteps) {
+                t.close();
+            }
             if (scale != 1f) {
                 arg.muli(scale);
             }

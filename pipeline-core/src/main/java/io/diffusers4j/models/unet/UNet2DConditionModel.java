@@ -501,9 +501,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
         long b = textEmbeds.getShape().get(0);
         try (NDArray flat = timeIds.flatten(); NDArray timeEmbeds = addTimeProj.forward(flat);
              NDArray perRow = timeEmbeds.reshape(b, -1);
-             NDArray text32 = textEmbeds.toType(DataType.FLOAT32, false);
+             NDArray text32 = textEmbeds.toType(DataType.FLOAT32, true);
              NDArray cat = NDArrays.concat(new NDList(text32, perRow), 1);
-             NDArray addEmbeds = cat.toType(dtype, false)) {
+             NDArray addEmbeds = cat.toType(dtype, true)) {
             return addEmbedding.forward(addEmbeds, null);
         }
     }

@@ -3,6 +3,7 @@ package io.diffusers4j.models.vae;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import io.diffusers4j.utils.RandnTensor;
 import io.diffusers4j.utils.TorchGenerator;
 
@@ -26,14 +27,20 @@ public final class DiagonalGaussianDistribution implements AutoCloseable {
                     + parameters.getShape());
         }
         this.parameters = parameters;
-        NDList halves = parameters.split(2, 1);
-        this.mean = halves.get(0);
-        this.logvar = halves.get(1).clip(-30.0, 20.0);
-        halves.get(1).close();
-        try (NDArray half = logvar.mul(0.5f)) {
-            this.std = half.exp();
+        NDManager parent = parameters.getManager();
+        // computed in a scope: DJL's clip leaves its scalar bounds behind as arrays
+        try (NDManager sub = parent.newSubManager()) {
+            parameters.tempAttach(sub);
+            NDList halves = parameters.split(2, 1);
+            this.mean = halves.get(0);
+            this.logvar = halves.get(1).clip(-30.0, 20.0);
+            this.std = logvar.mul(0.5f).exp();
+            this.var = logvar.exp();
+            mean.attach(parent);
+            logvar.attach(parent);
+            std.attach(parent);
+            var.attach(parent);
         }
-        this.var = logvar.exp();
     }
 
     public NDArray parameters() {

@@ -119,7 +119,7 @@ class UNet2DConditionModelTest {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray sample = ModelTestSupport.npy(m, "tiny-sd_unet_sample.npy");
             NDArray ehs = ModelTestSupport.npy(m, "tiny-sd_te_last_hidden_state.npy");
-            NDArray t = m.create(981L);
+            NDArray t = m.create(new float[] {981f}); // float32: the forward must not close or move it
             unet.forward(sample, t, ehs).close(); // warm-up: lazily built group-norm constants
             int weightArrays = weights.getManagedArrays().size();
             int callerArrays = m.getManagedArrays().size();
@@ -131,14 +131,15 @@ class UNet2DConditionModelTest {
             assertEquals(weightArrays, weights.getManagedArrays().size(), "weights manager grew");
             assertEquals(callerArrays, m.getManagedArrays().size());
             assertEquals(m, sample.getManager(), "inputs go back to their manager");
+            assertEquals(981f, t.toFloatArray()[0], "inputs stay open");
         }
     }
 
     @Test
     void oddSampleSizesForwardTheUpsampleSize() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray sample = m.randomNormal(new Shape(1, 4, 9, 7));
-            NDArray ehs = m.randomNormal(new Shape(1, 5, 32));
+            NDArray sample = ModelTestSupport.randn(m, 111, 1, 4, 9, 7);
+            NDArray ehs = ModelTestSupport.randn(m, 112, 1, 5, 32);
             NDArray out = unet.forward(sample, 10, ehs);
             assertEquals(new Shape(1, 4, 9, 7), out.getShape());
         }

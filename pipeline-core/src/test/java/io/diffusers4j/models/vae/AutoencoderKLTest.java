@@ -80,8 +80,8 @@ class AutoencoderKLTest {
     @Test
     void slicedDecodeAndEncodeEqualTheBatch() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray z = m.randomNormal(new Shape(3, 4, 16, 16));
-            NDArray x = m.randomUniform(-1f, 1f, new Shape(3, 3, 32, 32));
+            NDArray z = ModelTestSupport.randn(m, 106, 3, 4, 16, 16);
+            NDArray x = ModelTestSupport.uniform(m, 108, 3, 3, 32, 32);
             NDArray full = vae.decode(z);
             DiagonalGaussianDistribution fullPost = vae.encode(x);
             vae.enableSlicing();
@@ -135,7 +135,7 @@ class AutoencoderKLTest {
     @Test
     void tiledDecodeFollowsDiffusersLoop() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray z = m.randomNormal(new Shape(1, 4, 48, 40));
+            NDArray z = ModelTestSupport.randn(m, 107, 1, 4, 48, 40);
             vae.enableTiling();
             NDArray tiled;
             try {
@@ -159,7 +159,7 @@ class AutoencoderKLTest {
     @Test
     void tiledEncodeFollowsDiffusersLoop() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray x = m.randomUniform(-1f, 1f, new Shape(1, 3, 96, 80));
+            NDArray x = ModelTestSupport.uniform(m, 109, 1, 3, 96, 80);
             vae.enableTiling();
             NDArray tiled;
             try {
