@@ -41,7 +41,8 @@ import java.util.Map;
  * op that would put a result into it fails) and {@link #close()} frees the weights; a model made by
  * {@link #load(UNet2DConditionConfig, WeightScope)} uses the scope's manager, which stays the caller's, and
  * {@code close()} does nothing. Every forward call runs in a sub-manager of the sample's manager: all temporaries are
- * freed and only the result is attached to the sample's manager. Thread-safe for concurrent forwards.
+ * freed and only the result is attached to the sample's manager. Concurrent forwards are safe as long as they do
+ * not share input arrays (inputs are temp-attached to the call's scope while it runs).
  */
 public final class UNet2DConditionModel implements AutoCloseable {
     static final String SUPPORTED_DOWN = "DownBlock2D, CrossAttnDownBlock2D";

@@ -43,6 +43,7 @@ class UNetConfigurationsTest {
         c.layersPerBlock = IntOrList.of(1);
         c.normNumGroups = 8;
         c.upcastAttention = true;
+        c.onlyCrossAttention = BoolOrList.of(true, false, false);
         return c;
     }
 
@@ -68,6 +69,14 @@ class UNetConfigurationsTest {
             assertEquals(new Shape(16, 16), sd.get("down_blocks.0.attentions.0.proj_in.weight").getShape());
             assertEquals(new Shape(32, 24),
                     sd.get("up_blocks.1.attentions.1.transformer_blocks.0.attn2.to_k.weight").getShape());
+            // only_cross_attention [true, false, false]: attn1 of down block 0 and of up block 2 (reversed) attends
+            // to the text (to_k reads cross_attention_dim 24), the others to the image tokens
+            assertEquals(new Shape(16, 24),
+                    sd.get("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_k.weight").getShape());
+            assertEquals(new Shape(16, 24),
+                    sd.get("up_blocks.2.attentions.1.transformer_blocks.0.attn1.to_k.weight").getShape());
+            assertEquals(new Shape(32, 32),
+                    sd.get("up_blocks.1.attentions.0.transformer_blocks.0.attn1.to_k.weight").getShape());
             assertEquals(new Shape(256, 32), sd.get("mid_block.attentions.0.transformer_blocks.0.ff.net.0.proj.weight")
                     .getShape());
 
