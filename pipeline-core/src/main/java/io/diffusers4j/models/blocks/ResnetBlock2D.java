@@ -1,0 +1,122 @@
+// Port of diffusers.models.resnet.ResnetBlock2D (no up/down variants, no FIR kernels).
+package io.diffusers4j.models.blocks;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import io.diffusers4j.models.nn.Activations;
+import io.diffusers4j.models.nn.Conv2d;
+import io.diffusers4j.models.nn.ForwardScope;
+import io.diffusers4j.models.nn.GroupNorm;
+import io.diffusers4j.models.nn.Linear;
+import io.diffusers4j.weights.WeightScope;
+
+/**
+ * GroupNorm → act → 3x3 conv → (+ projected time embedding) → GroupNorm → act → 3x3 conv, plus the (1x1-projected
+ * when the channel count changes) input, divided by {@code output_scale_factor}. Weights: {@code norm1}, {@code conv1},
+ * {@code time_emb_proj} (when {@code temb_channels} is given), {@code norm2}, {@code conv2}, {@code conv_shortcut}.
+ */
+public final class ResnetBlock2D {
+    private final GroupNorm norm1;
+    private final Conv2d conv1;
+    private final Linear timeEmbProj;
+    private final GroupNorm norm2;
+    private final Conv2d conv2;
+    private final Conv2d convShortcut;
+    private final String nonLinearity;
+    private final String timeEmbeddingNorm;
+    private final boolean skipTimeAct;
+    private final float outputScaleFactor;
+    private final long outChannels;
+
+    /**
+     * @param outChannels       null = {@code inChannels}
+     * @param tembChannels      null = no time embedding ({@code temb_channels=None}, the VAE)
+     * @param groupsOut         null = {@code groups}
+     * @param timeEmbeddingNorm "default" (add the embedding before norm2), "scale_shift", or any other name (for
+     *                          example the VAE decoder's "group") to ignore the embedding
+     */
+    public ResnetBlock2D(WeightScope scope, int inChannels, Integer outChannels, Integer tembChannels, int groups,
+                         Integer groupsOut, double eps, String nonLinearity, String timeEmbeddingNorm,
+                         double outputScaleFactor, boolean skipTimeAct) {
+        if (timeEmbeddingNorm.equals("ada_group") || timeEmbeddingNorm.equals("spatial")) {
+            throw new IllegalArgumentException("ResnetBlock2D: time_embedding_norm '" + timeEmbeddingNorm
+                    + "' needs ResnetBlockCondNorm2D, which is not supported (supported: default, scale_shift)");
+        }
+        Activations.check(nonLinearity);
+        int out = outChannels == null ? inChannels : outChannels;
+        this.outChannels = out;
+        this.nonLinearity = nonLinearity;
+        this.timeEmbeddingNorm = timeEmbeddingNorm;
+        this.skipTimeAct = skipTimeAct;
+        this.outputScaleFactor = (float) outputScaleFactor;
+        this.norm1 = GroupNorm.load(scope.pp("norm1"), groups, inChannels, eps);
+        this.conv1 = Conv2d.load(scope.pp("conv1"), inChannels, out, 3, 1, 1);
+        if (tembChannels != null) {
+            int projOut = switch (timeEmbeddingNorm) {
+                case "default" -> out;
+                case "scale_shift" -> 2 * out;
+                default -> throw new IllegalArgumentException("unknown time_embedding_norm : " + timeEmbeddingNorm
+                        + " (supported: default, scale_shift)");
+            };
+            this.timeEmbProj = Linear.load(scope.pp("time_emb_proj"), tembChannels, projOut, true);
+        } else {
+            this.timeEmbProj = null;
+        }
+        this.norm2 = GroupNorm.load(scope.pp("norm2"), groupsOut == null ? groups : groupsOut, out, eps);
+        this.conv2 = Conv2d.load(scope.pp("conv2"), out, out, 3, 1, 1);
+        this.convShortcut = inChannels != out ? Conv2d.load(scope.pp("conv_shortcut"), inChannels, out, 1, 1, 0) : null;
+    }
+
+    public long outChannels() {
+        return outChannels;
+    }
+
+    /** {@code x}: [B, C, H, W]; {@code temb}: [B, temb_channels] or null. The result is in {@code x}'s manager. */
+    public NDArray forward(NDArray x, NDArray temb) {
+        return ForwardScope.run(x.getManager(), m -> compute(x, temb), x, temb);
+    }
+
+    private NDArray compute(NDArray x, NDArray temb) {
+        NDArray h = norm1.forward(x);
+        h = ForwardScope.replace(h, Activations.apply(nonLinearity, h));
+        h = ForwardScope.replace(h, conv1.forward(h));
+
+        NDArray t = null;
+        if (timeEmbProj != null && temb != null) {
+            NDArray act = skipTimeAct ? temb : Activations.apply(nonLinearity, temb);
+            NDArray proj = timeEmbProj.forward(act);
+            t = proj.reshape(proj.getShape().get(0), proj.getShape().get(1), 1, 1);
+        }
+        if (timeEmbeddingNorm.equals("default")) {
+            if (t != null) {
+                h.addi(t);
+            }
+            h = ForwardScope.replace(h, norm2.forward(h));
+        } else if (timeEmbeddingNorm.equals("scale_shift")) {
+            if (t == null) {
+                throw new IllegalArgumentException(" `temb` should not be None when `time_embedding_norm` is "
+                        + timeEmbeddingNorm);
+            }
+            NDList chunks = t.split(2, 1);
+            h = ForwardScope.replace(h, norm2.forward(h));
+            try (NDArray onePlusScale = chunks.get(0).add(1f)) {
+                h.muli(onePlusScale).addi(chunks.get(1));
+            }
+        } else {
+            h = ForwardScope.replace(h, norm2.forward(h));
+        }
+        h = ForwardScope.replace(h, Activations.apply(nonLinearity, h));
+        h = ForwardScope.replace(h, conv2.forward(h));
+        if (convShortcut != null) {
+            try (NDArray shortcut = convShortcut.forward(x)) {
+                h.addi(shortcut);
+            }
+        } else {
+            h.addi(x);
+        }
+        if (outputScaleFactor != 1f) {
+            h.divi(outputScaleFactor);
+        }
+        return h;
+    }
+}

@@ -1,0 +1,64 @@
+// Port of diffusers.models.unets.unet_2d_blocks.CrossAttnDownBlock2D.
+package io.diffusers4j.models.unet;
+
+import ai.djl.ndarray.NDArray;
+import io.diffusers4j.models.blocks.Attention;
+import io.diffusers4j.models.blocks.CrossAttentionInputs;
+import io.diffusers4j.models.blocks.Downsample2D;
+import io.diffusers4j.models.blocks.ResnetBlock2D;
+import io.diffusers4j.models.blocks.Transformer2DModel;
+import io.diffusers4j.weights.WeightScope;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Per layer {@code resnets.i} then {@code attentions.i} (a {@link Transformer2DModel} with
+ * {@code out_channels / num_attention_heads} channels per head), then an optional {@code downsamplers.0}.
+ */
+public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
+    private final List<ResnetBlock2D> resnets = new ArrayList<>();
+    private final List<Transformer2DModel> attentions = new ArrayList<>();
+    private final Downsample2D downsampler;
+
+    public CrossAttnDownBlock2D(WeightScope scope, UNet2DBlocks.BlockArgs a) {
+        int out = a.outChannels();
+        for (int i = 0; i < a.numLayers(); i++) {
+            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), i == 0 ? a.inChannels() : out, out,
+                    a.tembChannels(), a.resnetGroups(), null, a.resnetEps(), a.resnetActFn(),
+                    a.resnetTimeScaleShift(), 1.0, false));
+            attentions.add(Transformer2DModel.forUNet(scope.pp("attentions").pp(i), a.numAttentionHeads(),
+                    out / a.numAttentionHeads(), out, a.transformerLayersPerBlock(), a.resnetGroups(),
+                    a.crossAttentionDim(), a.useLinearProjection(), a.onlyCrossAttention(), a.upcastAttention(),
+                    a.options()));
+        }
+        this.downsampler = a.addSample()
+                ? new Downsample2D(scope.pp("downsamplers").pp(0), out, out, a.downsamplePadding())
+                : null;
+    }
+
+    @Override
+    public UNet2DBlocks.DownOutput forward(NDArray hidden, NDArray temb, CrossAttentionInputs cond) {
+        List<NDArray> out = new ArrayList<>();
+        NDArray h = hidden;
+        for (int i = 0; i < resnets.size(); i++) {
+            NDArray r = resnets.get(i).forward(h, temb);
+            h = attentions.get(i).forward(r, cond.encoderHiddenStates(), cond.attentionMask(),
+                    cond.encoderAttentionMask());
+            r.close();
+            out.add(h);
+        }
+        if (downsampler != null) {
+            h = downsampler.forward(h);
+            out.add(h);
+        }
+        return new UNet2DBlocks.DownOutput(h, out);
+    }
+
+    @Override
+    public List<Attention> attentions() {
+        List<Attention> all = new ArrayList<>();
+        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        return all;
+    }
+}

@@ -1,0 +1,74 @@
+// Port of diffusers.models.unets.unet_2d_blocks.CrossAttnUpBlock2D (without FreeU).
+package io.diffusers4j.models.unet;
+
+import ai.djl.ndarray.NDArray;
+import io.diffusers4j.models.blocks.Attention;
+import io.diffusers4j.models.blocks.CrossAttentionInputs;
+import io.diffusers4j.models.blocks.ResnetBlock2D;
+import io.diffusers4j.models.blocks.Transformer2DModel;
+import io.diffusers4j.models.blocks.Upsample2D;
+import io.diffusers4j.models.nn.ForwardScope;
+import io.diffusers4j.weights.WeightScope;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Per layer: concatenate the newest skip connection, {@code resnets.i}, {@code attentions.i}; then an optional
+ * {@code upsamplers.0}.
+ */
+public final class CrossAttnUpBlock2D implements UNet2DBlocks.UpBlock {
+    private final List<ResnetBlock2D> resnets = new ArrayList<>();
+    private final List<Transformer2DModel> attentions = new ArrayList<>();
+    private final Upsample2D upsampler;
+
+    public CrossAttnUpBlock2D(WeightScope scope, UNet2DBlocks.BlockArgs a) {
+        int out = a.outChannels();
+        int n = a.numLayers();
+        for (int i = 0; i < n; i++) {
+            int resSkip = i == n - 1 ? a.inChannels() : out;
+            int resnetIn = i == 0 ? a.prevOutputChannel() : out;
+            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), resnetIn + resSkip, out, a.tembChannels(),
+                    a.resnetGroups(), null, a.resnetEps(), a.resnetActFn(), a.resnetTimeScaleShift(), 1.0, false));
+            attentions.add(Transformer2DModel.forUNet(scope.pp("attentions").pp(i), a.numAttentionHeads(),
+                    out / a.numAttentionHeads(), out, a.transformerLayersPerBlock(), a.resnetGroups(),
+                    a.crossAttentionDim(), a.useLinearProjection(), a.onlyCrossAttention(), a.upcastAttention(),
+                    a.options()));
+        }
+        this.upsampler = a.addSample() ? new Upsample2D(scope.pp("upsamplers").pp(0), out, out) : null;
+    }
+
+    @Override
+    public NDArray forward(NDArray hidden, List<NDArray> resSamples, NDArray temb, CrossAttentionInputs cond,
+                           long[] upsampleSize) {
+        NDArray h = hidden;
+        int next = resSamples.size() - 1;
+        for (int i = 0; i < resnets.size(); i++) {
+            NDArray cat = UpBlock2D.concat(h, resSamples.get(next--));
+            if (h != hidden) {
+                h.close();
+            }
+            NDArray r = resnets.get(i).forward(cat, temb);
+            cat.close();
+            h = attentions.get(i).forward(r, cond.encoderHiddenStates(), cond.attentionMask(),
+                    cond.encoderAttentionMask());
+            r.close();
+        }
+        if (upsampler != null) {
+            h = ForwardScope.replace(h, upsampler.forward(h, upsampleSize));
+        }
+        return h;
+    }
+
+    @Override
+    public int numResnets() {
+        return resnets.size();
+    }
+
+    @Override
+    public List<Attention> attentions() {
+        List<Attention> all = new ArrayList<>();
+        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        return all;
+    }
+}

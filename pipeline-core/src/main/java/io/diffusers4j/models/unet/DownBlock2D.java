@@ -1,0 +1,51 @@
+// Port of diffusers.models.unets.unet_2d_blocks.DownBlock2D.
+package io.diffusers4j.models.unet;
+
+import ai.djl.ndarray.NDArray;
+import io.diffusers4j.models.blocks.Attention;
+import io.diffusers4j.models.blocks.CrossAttentionInputs;
+import io.diffusers4j.models.blocks.Downsample2D;
+import io.diffusers4j.models.blocks.ResnetBlock2D;
+import io.diffusers4j.weights.WeightScope;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code resnets.i} then an optional {@code downsamplers.0}; every output is a skip connection. */
+public final class DownBlock2D implements UNet2DBlocks.DownBlock {
+    private final List<ResnetBlock2D> resnets = new ArrayList<>();
+    private final Downsample2D downsampler;
+
+    public DownBlock2D(WeightScope scope, int numLayers, int inChannels, int outChannels, int tembChannels,
+                       double resnetEps, String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
+                       double outputScaleFactor, boolean addDownsample, int downsamplePadding) {
+        for (int i = 0; i < numLayers; i++) {
+            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), i == 0 ? inChannels : outChannels, outChannels,
+                    tembChannels, resnetGroups, null, resnetEps, resnetActFn, resnetTimeScaleShift,
+                    outputScaleFactor, false));
+        }
+        this.downsampler = addDownsample
+                ? new Downsample2D(scope.pp("downsamplers").pp(0), outChannels, outChannels, downsamplePadding)
+                : null;
+    }
+
+    @Override
+    public UNet2DBlocks.DownOutput forward(NDArray hidden, NDArray temb, CrossAttentionInputs cond) {
+        List<NDArray> out = new ArrayList<>();
+        NDArray h = hidden;
+        for (ResnetBlock2D resnet : resnets) {
+            h = resnet.forward(h, temb);
+            out.add(h);
+        }
+        if (downsampler != null) {
+            h = downsampler.forward(h);
+            out.add(h);
+        }
+        return new UNet2DBlocks.DownOutput(h, out);
+    }
+
+    @Override
+    public List<Attention> attentions() {
+        return List.of();
+    }
+}

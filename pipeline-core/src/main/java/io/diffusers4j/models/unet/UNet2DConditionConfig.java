@@ -1,0 +1,178 @@
+// Typed config.json of diffusers.models.unets.unet_2d_condition.UNet2DConditionModel (diffusers 0.30 defaults).
+package io.diffusers4j.models.unet;
+
+import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.config.IntOrList;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The keys of a UNet2DConditionModel {@code config.json}; field names are the keys in camelCase, defaults are
+ * diffusers' {@code __init__} defaults. {@link #validate()} repeats diffusers' {@code _check_config} (and the checks of
+ * its {@code _set_*} helpers); which of the valid configurations this port can build is checked by
+ * {@link UNet2DConditionModel} itself.
+ */
+public class UNet2DConditionConfig extends ConfigBase {
+    public IntOrList sampleSize = null;
+    public int inChannels = 4;
+    public int outChannels = 4;
+    public boolean centerInputSample = false;
+    public boolean flipSinToCos = true;
+    public int freqShift = 0;
+    public List<String> downBlockTypes = List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
+            "CrossAttnDownBlock2D", "DownBlock2D");
+    public String midBlockType = "UNetMidBlock2DCrossAttn";
+    public List<String> upBlockTypes = List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D",
+            "CrossAttnUpBlock2D");
+    public BoolOrList onlyCrossAttention = BoolOrList.of(false);
+    public int[] blockOutChannels = {320, 640, 1280, 1280};
+    public IntOrList layersPerBlock = IntOrList.of(2);
+    public int downsamplePadding = 1;
+    public double midBlockScaleFactor = 1;
+    public double dropout = 0.0;
+    public String actFn = "silu";
+    public Integer normNumGroups = 32;
+    public double normEps = 1e-5;
+    public IntOrList crossAttentionDim = IntOrList.of(1280);
+    public IntOrList transformerLayersPerBlock = IntOrList.of(1);
+    public List<List<Integer>> reverseTransformerLayersPerBlock = null;
+    public Integer encoderHidDim = null;
+    public String encoderHidDimType = null;
+    // Quirk kept from diffusers: when num_attention_heads is null, attention_head_dim is the NUMBER of heads.
+    public IntOrList attentionHeadDim = IntOrList.of(8);
+    public IntOrList numAttentionHeads = null;
+    public boolean dualCrossAttention = false;
+    public boolean useLinearProjection = false;
+    public String classEmbedType = null;
+    public String additionEmbedType = null;
+    public Integer additionTimeEmbedDim = null;
+    public Integer numClassEmbeds = null;
+    public boolean upcastAttention = false;
+    public String resnetTimeScaleShift = "default";
+    public boolean resnetSkipTimeAct = false;
+    public double resnetOutScaleFactor = 1.0;
+    public String timeEmbeddingType = "positional";
+    public Integer timeEmbeddingDim = null;
+    public String timeEmbeddingActFn = null;
+    public String timestepPostAct = null;
+    public Integer timeCondProjDim = null;
+    public int convInKernel = 3;
+    public int convOutKernel = 3;
+    public Integer projectionClassEmbeddingsInputDim = null;
+    public String attentionType = "default";
+    public boolean classEmbeddingsConcat = false;
+    public Boolean midBlockOnlyCrossAttention = null;
+    public String crossAttentionNorm = null;
+    public int additionEmbedTypeNumHeads = 64;
+
+    @Override
+    public String defaultClassName() {
+        return "UNet2DConditionModel";
+    }
+
+    /** Number of down (and up) blocks. */
+    public int numBlocks() {
+        return downBlockTypes.size();
+    }
+
+    /** Heads per down block: {@code num_attention_heads or attention_head_dim}, expanded (diffusers' naming quirk). */
+    public int[] headsPerBlock() {
+        IntOrList heads = numAttentionHeads != null ? numAttentionHeads : attentionHeadDim;
+        return heads.expand(numBlocks(), numAttentionHeads != null ? "num_attention_heads" : "attention_head_dim");
+    }
+
+    /** {@code time_embedding_dim or block_out_channels[0] * 4} for positional embeddings. */
+    public int timeEmbedDim() {
+        if (timeEmbeddingType.equals("fourier")) {
+            return timeEmbeddingDim != null ? timeEmbeddingDim : blockOutChannels[0] * 2;
+        }
+        return timeEmbeddingDim != null ? timeEmbeddingDim : blockOutChannels[0] * 4;
+    }
+
+    @Override
+    public void validate() {
+        if (downBlockTypes == null || upBlockTypes == null || blockOutChannels == null) {
+            throw invalid("down_block_types, up_block_types and block_out_channels must be set");
+        }
+        int n = downBlockTypes.size();
+        if (n != upBlockTypes.size()) {
+            throw invalid("Must provide the same number of `down_block_types` as `up_block_types`. "
+                    + "`down_block_types`: %s. `up_block_types`: %s.", downBlockTypes, upBlockTypes);
+        }
+        if (blockOutChannels.length != n) {
+            throw invalid("Must provide the same number of `block_out_channels` as `down_block_types`. "
+                    + "`block_out_channels`: %s. `down_block_types`: %s.", Arrays.toString(blockOutChannels),
+                    downBlockTypes);
+        }
+        if (n == 0) {
+            throw invalid("down_block_types must not be empty");
+        }
+        if (onlyCrossAttention == null) {
+            throw invalid("only_cross_attention must be a bool or a list of bools, got null");
+        }
+        if (onlyCrossAttention.isList() && onlyCrossAttention.size() != n) {
+            throw invalid("Must provide the same number of `only_cross_attention` as `down_block_types`. "
+                    + "`only_cross_attention`: %s. `down_block_types`: %s.", onlyCrossAttention, downBlockTypes);
+        }
+        if (numAttentionHeads != null) {
+            throw invalid("At the moment it is not possible to define the number of attention heads via "
+                    + "`num_attention_heads` (got %s) because of a naming issue as described in "
+                    + "https://github.com/huggingface/diffusers/issues/2011#issuecomment-1547958131; use "
+                    + "attention_head_dim, which diffusers reads as the number of heads", numAttentionHeads);
+        }
+        if (attentionHeadDim == null) {
+            throw invalid("attention_head_dim must be an int or a list of ints, got null");
+        }
+        if (attentionHeadDim.isList() && attentionHeadDim.size() != n) {
+            throw invalid("Must provide the same number of `attention_head_dim` as `down_block_types`. "
+                    + "`attention_head_dim`: %s. `down_block_types`: %s.", attentionHeadDim, downBlockTypes);
+        }
+        if (crossAttentionDim != null && crossAttentionDim.isList() && crossAttentionDim.size() != n) {
+            throw invalid("Must provide the same number of `cross_attention_dim` as `down_block_types`. "
+                    + "`cross_attention_dim`: %s. `down_block_types`: %s.", crossAttentionDim, downBlockTypes);
+        }
+        if (layersPerBlock == null) {
+            throw invalid("layers_per_block must be an int or a list of ints, got null");
+        }
+        if (layersPerBlock.isList() && layersPerBlock.size() != n) {
+            throw invalid("Must provide the same number of `layers_per_block` as `down_block_types`. "
+                    + "`layers_per_block`: %s. `down_block_types`: %s.", layersPerBlock, downBlockTypes);
+        }
+        if (transformerLayersPerBlock == null) {
+            throw invalid("transformer_layers_per_block must be an int or a list of ints, got null");
+        }
+        if (transformerLayersPerBlock.isList() && transformerLayersPerBlock.size() != n) {
+            throw invalid("Must provide the same number of `transformer_layers_per_block` as `down_block_types`. "
+                    + "`transformer_layers_per_block`: %s. `down_block_types`: %s.", transformerLayersPerBlock,
+                    downBlockTypes);
+        }
+        if (!timeEmbeddingType.equals("positional") && !timeEmbeddingType.equals("fourier")) {
+            throw invalid("%s does not exist. Please make sure to use one of `fourier` or `positional`.",
+                    timeEmbeddingType);
+        }
+        if (timeEmbeddingType.equals("fourier") && timeEmbedDim() % 2 != 0) {
+            throw invalid("`time_embed_dim` should be divisible by 2, but is %d.", timeEmbedDim());
+        }
+        if (encoderHidDim == null && encoderHidDimType != null) {
+            throw invalid("`encoder_hid_dim` has to be defined when `encoder_hid_dim_type` is set to %s.",
+                    encoderHidDimType);
+        }
+        if (("projection".equals(classEmbedType) || "simple_projection".equals(classEmbedType))
+                && projectionClassEmbeddingsInputDim == null) {
+            throw invalid("`class_embed_type`: '%s' requires `projection_class_embeddings_input_dim` be set",
+                    classEmbedType);
+        }
+        if ("text_time".equals(additionEmbedType)
+                && (additionTimeEmbedDim == null || projectionClassEmbeddingsInputDim == null)) {
+            throw invalid("addition_embed_type 'text_time' needs addition_time_embed_dim (got %s) and "
+                    + "projection_class_embeddings_input_dim (got %s)", additionTimeEmbedDim,
+                    projectionClassEmbeddingsInputDim);
+        }
+        for (int c : blockOutChannels) {
+            if (c < 1) {
+                throw invalid("block_out_channels must be positive, got %s", Arrays.toString(blockOutChannels));
+            }
+        }
+    }
+}
