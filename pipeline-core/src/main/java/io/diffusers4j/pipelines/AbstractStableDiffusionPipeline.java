@@ -59,11 +59,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     /** unet.config.sample_size * vae_scale_factor. */
     public int defaultHeight() {
-        return unet.config().sampleSize.get(0) * vaeScaleFactor();
+        return sampleSize().get(0) * vaeScaleFactor();
     }
 
     public int defaultWidth() {
-        return unet.config().sampleSize.get(unet.config().sampleSize.size() - 1) * vaeScaleFactor();
+        return sampleSize().get(sampleSize().size() - 1) * vaeScaleFactor();
+    }
+
+    private io.diffusers4j.config.IntOrList sampleSize() {
+        if (unet.config().sampleSize == null) {
+            throw new IllegalArgumentException("the UNet config has no sample_size: pass height and width");
+        }
+        return unet.config().sampleSize;
     }
 
     public int unetInChannels() {
@@ -130,19 +137,19 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     public void enableVaeSlicing() {
-        vae.enableSlicing(true);
+        vae.enableSlicing();
     }
 
     public void disableVaeSlicing() {
-        vae.enableSlicing(false);
+        vae.disableSlicing();
     }
 
     public void enableVaeTiling() {
-        vae.enableTiling(true);
+        vae.enableTiling();
     }
 
     public void disableVaeTiling() {
-        vae.enableTiling(false);
+        vae.disableTiling();
     }
 
     @Override

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.clip.CLIPTextModel;
+import io.diffusers4j.models.clip.CLIPTextModelWithProjection;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
@@ -27,6 +28,7 @@ import java.util.Set;
 /** Loads one component by its {@code [library, class]} entry; unknown classes are refused with the list. */
 final class ComponentLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ComponentLoader.class);
+    private static final Map<String, NDManager> ROOTS = new java.util.HashMap<>();
     /** Components we know of but do not run; loading them is skipped like diffusers' {@code component=None}. */
     static final Set<String> SKIPPED = Set.of("StableDiffusionSafetyChecker", "CLIPImageProcessor",
             "CLIPFeatureExtractor", "CLIPVisionModelWithProjection");
@@ -50,36 +52,25 @@ final class ComponentLoader {
         switch (className) {
             case "UNet2DConditionModel": {
                 UNet2DConditionConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
-                NDManager m = NDManager.newBaseManager(ctx.device());
                 try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
                         CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
-                    return UNet2DConditionModel.load(cfg, w, m, ctx.dtype());
-                } catch (RuntimeException e) {
-                    m.close();
-                    throw e;
+                    return UNet2DConditionModel.load(cfg, w, root(ctx.device()), ctx.dtype());
                 }
             }
             case "AutoencoderKL": {
                 AutoencoderKLConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
-                NDManager m = NDManager.newBaseManager(ctx.device());
                 try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
                         CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
-                    return AutoencoderKL.load(cfg, w, m, ctx.vaeDtype(cfg));
-                } catch (RuntimeException e) {
-                    m.close();
-                    throw e;
+                    return AutoencoderKL.load(cfg, w, root(ctx.device()), ctx.vaeDtype(cfg));
                 }
             }
             case "CLIPTextModel", "CLIPTextModelWithProjection": {
                 CLIPTextConfig cfg = ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
-                NDManager m = NDManager.newBaseManager(ctx.device());
                 try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.TRANSFORMERS_WEIGHTS_NAME,
                         CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
+                    NDManager m = root(ctx.device());
                     return className.equals("CLIPTextModel") ? CLIPTextModel.load(cfg, w, m, ctx.dtype())
-                            : io.diffusers4j.models.clip.CLIPTextModelWithProjection.load(cfg, w, m, ctx.dtype());
-                } catch (RuntimeException e) {
-                    m.close();
-                    throw e;
+                            : CLIPTextModelWithProjection.load(cfg, w, m, ctx.dtype());
                 }
             }
             case "CLIPTokenizer", "CLIPTokenizerFast":
@@ -101,23 +92,40 @@ final class ComponentLoader {
         }
     }
 
-    static Device deviceOf(Object model) {
-        if (model instanceof UNet2DConditionModel u) {
-            return u.device();
-        }
-        return Device.cpu();
+    /**
+     * The process-wide parent manager of every component's weights on {@code device}; each model owns (and closes)
+     * its own sub-manager of it.
+     */
+    static synchronized NDManager root(Device device) {
+        return ROOTS.computeIfAbsent(device.toString(), k -> NDManager.newBaseManager(device));
+    }
+
+    static Device deviceOf(UNet2DConditionModel unet) {
+        return unet.stateDict().values().iterator().next().getDevice();
     }
 
     static DataType dtypeOf(UNet2DConditionModel unet) {
         return unet.dtype();
     }
 
+    /** "auto", "max", a number, or null to disable. */
     static void setAttentionSlicing(UNet2DConditionModel unet, String sliceSize) {
-        unet.setAttentionSlice(sliceSize);
+        if (sliceSize == null) {
+            unet.disableAttentionSlicing();
+        } else if (sliceSize.equals("auto") || sliceSize.equals("max")) {
+            unet.enableAttentionSlicing(sliceSize);
+        } else {
+            try {
+                unet.enableAttentionSlicing(Integer.parseInt(sliceSize.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("attention slice size must be auto, max or a number, got '"
+                        + sliceSize + "'");
+            }
+        }
     }
 
     static void setMemoryEfficient(UNet2DConditionModel unet, AutoencoderKL vae, boolean on) {
-        unet.attentionOptions().memoryEfficient(on);
+        unet.enableMemoryEfficientAttention(on);
         vae.attentionOptions().memoryEfficient(on);
     }
 

@@ -59,7 +59,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
         Device device = o.device() == null ? Device.cpu() : o.device();
         DataType dtype = resolveDtype(o.dtype(), dir, o);
-        if (dtype == DataType.FLOAT16 && device.isCpu()) {
+        if (dtype == DataType.FLOAT16 && device.equals(Device.cpu())) {
             LOG.warn("float16 on CPU is about 100x slower than float32 in this libtorch build; use float32 on CPU");
         }
         ComponentLoader.LoadContext ctx = new ComponentLoader.LoadContext(device, dtype, o.variant(),

@@ -1,0 +1,168 @@
+// Runs a whole-pipeline case described by a diffusers reference manifest entry and compares with its arrays.
+package io.diffusers4j.testing;
+
+import ai.djl.ndarray.NDArray;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
+import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.Schedulers;
+import io.diffusers4j.utils.Npy;
+import io.diffusers4j.utils.TorchGenerator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A manifest case: {@code call} (diffusers kwargs), {@code generator} ({@code seed} or {@code seeds}),
+ * {@code scheduler} ({@code class}, {@code overrides}). {@link #run} executes it on a pipeline and records the latents
+ * after every step; the assertions compare each step and the image with the reference arrays.
+ */
+public final class ReferenceCase {
+    private final JsonObject json;
+    private final List<float[]> stepLatents = new ArrayList<>();
+
+    public ReferenceCase(JsonObject json) {
+        this.json = json;
+    }
+
+    public String name() {
+        return json.get("name").getAsString();
+    }
+
+    public JsonObject call() {
+        return json.getAsJsonObject("call");
+    }
+
+    public List<float[]> stepLatents() {
+        return stepLatents;
+    }
+
+    /** The scheduler the case names, built from the pipeline's scheduler config with its overrides. */
+    public Scheduler scheduler(AbstractStableDiffusionPipeline pipe) {
+        JsonObject s = json.getAsJsonObject("scheduler");
+        List<String> overrides = new ArrayList<>();
+        if (s.has("overrides")) {
+            for (Map.Entry<String, JsonElement> e : s.getAsJsonObject("overrides").entrySet()) {
+                JsonElement v = e.getValue();
+                overrides.add(e.getKey() + "=" + (v.isJsonPrimitive() ? v.getAsString() : v.toString()));
+            }
+        }
+        return Schedulers.create(s.get("class").getAsString(), pipe.scheduler().config(), overrides);
+    }
+
+    /** The call arguments of the case (prompt, negative_prompt, steps, guidance, size, eta, generators...). */
+    public StableDiffusionCall arguments(AbstractStableDiffusionPipeline pipe) {
+        JsonObject c = call();
+        StableDiffusionCall a = new StableDiffusionCall().prompt(strings(c.get("prompt")))
+                .outputType(json.has("output_type") ? json.get("output_type").getAsString() : "np");
+        if (c.has("negative_prompt")) {
+            a.negativePrompt(strings(c.get("negative_prompt")));
+        }
+        if (c.has("num_inference_steps")) {
+            a.numInferenceSteps(c.get("num_inference_steps").getAsInt());
+        }
+        if (c.has("guidance_scale")) {
+            a.guidanceScale(c.get("guidance_scale").getAsDouble());
+        }
+        if (c.has("height")) {
+            a.height(c.get("height").getAsInt());
+        }
+        if (c.has("width")) {
+            a.width(c.get("width").getAsInt());
+        }
+        if (c.has("eta")) {
+            a.eta(c.get("eta").getAsDouble());
+        }
+        if (c.has("num_images_per_prompt")) {
+            a.numImagesPerPrompt(c.get("num_images_per_prompt").getAsInt());
+        }
+        if (c.has("clip_skip")) {
+            a.clipSkip(c.get("clip_skip").getAsInt());
+        }
+        if (c.has("guidance_rescale")) {
+            a.guidanceRescale(c.get("guidance_rescale").getAsDouble());
+        }
+        if (c.has("strength")) {
+            a.strength(c.get("strength").getAsDouble());
+        }
+        a.generators(generators(json.getAsJsonObject("generator")));
+        a.scheduler(scheduler(pipe));
+        a.callbackOnStepEnd((i, t, latents) -> {
+            stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+            return latents;
+        });
+        return a;
+    }
+
+    static List<TorchGenerator> generators(JsonObject g) {
+        List<TorchGenerator> out = new ArrayList<>();
+        if (g == null) {
+            return out;
+        }
+        if (g.has("seeds")) {
+            for (JsonElement s : g.getAsJsonArray("seeds")) {
+                out.add(new TorchGenerator(s.getAsLong()));
+            }
+        } else if (g.has("seed")) {
+            out.add(new TorchGenerator(g.get("seed").getAsLong()));
+        }
+        return out;
+    }
+
+    static List<String> strings(JsonElement e) {
+        List<String> out = new ArrayList<>();
+        if (e == null || e.isJsonNull()) {
+            return out;
+        }
+        if (e.isJsonArray()) {
+            for (JsonElement x : (JsonArray) e) {
+                out.add(x.getAsString());
+            }
+        } else {
+            out.add(e.getAsString());
+        }
+        return out;
+    }
+
+    /** Max |a - b| over two equally long arrays. */
+    public static double maxAbsDiff(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError("length " + a.length + " vs " + b.length);
+        }
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
+    }
+
+    /** Per-step max abs diffs against {@code step_latents.npy} ([steps, B, C, h, w]). */
+    public double[] stepDiffs(Npy.Array expected) {
+        float[] all = expected.floats();
+        int steps = (int) expected.shape()[0];
+        int per = all.length / steps;
+        if (stepLatents.size() != steps) {
+            throw new AssertionError(name() + ": " + stepLatents.size() + " steps run, reference has " + steps);
+        }
+        double[] out = new double[steps];
+        for (int k = 0; k < steps; k++) {
+            float[] want = java.util.Arrays.copyOfRange(all, k * per, (k + 1) * per);
+            out[k] = maxAbsDiff(want, stepLatents.get(k));
+        }
+        return out;
+    }
+
+    /** Unused-argument guard for NDArray imports in some JDKs' javac. */
+    static NDArray none() {
+        return null;
+    }
+
+    public static float[] data(ImagePipelineOutput out) {
+        return out.data();
+    }
+}
