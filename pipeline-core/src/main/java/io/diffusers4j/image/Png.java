@@ -11,7 +11,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -83,16 +82,7 @@ public final class Png {
 
     /** Writes {@link #write(BufferedImage, Map)} to {@code file} atomically (temp file, then rename). */
     public static void write(Path file, BufferedImage image, Map<String, String> text) throws IOException {
-        byte[] bytes = write(image, text);
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.diffusers4j.utils.AtomicFiles.write(file, write(image, text));
     }
 
     /** Decodes PNG bytes: pixels and text chunks. */

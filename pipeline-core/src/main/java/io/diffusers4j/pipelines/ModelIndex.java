@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -248,15 +247,7 @@ public final class ModelIndex {
 
     /** Writes {@link #toJsonString()} to {@code file} (atomically: temp file + rename). */
     public void save(Path file) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, FILE_NAME, ".tmp");
-        try {
-            Files.writeString(tmp, toJsonString(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.diffusers4j.utils.AtomicFiles.write(file, toJsonString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** Python's json.dumps(indent=2, sort_keys=True, ensure_ascii=True) layout. */

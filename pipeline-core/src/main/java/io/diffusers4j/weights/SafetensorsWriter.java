@@ -7,15 +7,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -83,25 +80,18 @@ public final class SafetensorsWriter {
         for (int i = json.length; i < padded; i++) {
             headerBytes[i] = ' ';
         }
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp); WritableByteChannel ch = Channels.newChannel(out)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
-                len.flip();
-                ch.write(len);
-                ch.write(ByteBuffer.wrap(headerBytes));
-                for (Entry e : sorted) {
-                    ByteBuffer d = e.data().duplicate();
-                    while (d.hasRemaining()) {
-                        ch.write(d);
-                    }
+        io.diffusers4j.utils.AtomicFiles.write(file, out -> {
+            WritableByteChannel ch = Channels.newChannel(out);
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            len.flip();
+            ch.write(len);
+            ch.write(ByteBuffer.wrap(headerBytes));
+            for (Entry e : sorted) {
+                ByteBuffer d = e.data().duplicate();
+                while (d.hasRemaining()) {
+                    ch.write(d);
                 }
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 }
