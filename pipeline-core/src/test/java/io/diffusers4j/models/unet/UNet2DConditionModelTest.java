@@ -86,8 +86,10 @@ class UNet2DConditionModelTest {
     @Test
     void slicedAndMemoryEfficientAttentionEqualDense() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray dense = reference(m, unet);
+            unet.enableMemoryEfficientAttention(false); // one score matrix per attention: diffusers' AttnProcessor
+            NDArray dense;
             try {
+                dense = reference(m, unet);
                 for (String mode : new String[] {"auto", "max", "2", "8"}) {
                     unet.enableAttentionSlicing(mode);
                     double diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
@@ -96,17 +98,22 @@ class UNet2DConditionModelTest {
                 }
                 unet.disableAttentionSlicing();
                 unet.enableMemoryEfficientAttention(true);
-                unet.attentionOptions().chunkBytes(4096); // forces many query chunks on the 16x16 and 77-key maps
+                unet.attentionOptions().chunkBytes(64 << 10); // blocks of query rows on the 16x16 and 77-key maps
                 double diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
                 System.out.printf("memory-efficient: max abs diff vs dense %.3g%n", diff);
                 assertTrue(diff < 1e-5, "memory efficient: " + diff);
                 unet.enableAttentionSlicing("auto");
                 diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
                 assertTrue(diff < 1e-5, "sliced + memory efficient: " + diff);
+                unet.disableAttentionSlicing();
+                // blocks of two whole batch*head entries of the 256-token self-attention
+                unet.attentionOptions().chunkBytes(2 * 256 * 256 * 4);
+                diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
+                assertTrue(diff < 1e-5, "entry blocks: " + diff);
             } finally {
                 unet.disableAttentionSlicing();
-                unet.enableMemoryEfficientAttention(false);
-                unet.attentionOptions().chunkBytes(64L << 20);
+                unet.enableMemoryEfficientAttention(true);
+                unet.attentionOptions().chunkBytes(16L << 20);
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> unet.enableAttentionSlicing(9));
