@@ -211,9 +211,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
             throw new IllegalArgumentException("resnet_time_scale_shift '" + cfg.resnetTimeScaleShift
                     + "' is not supported (supported: default, scale_shift)");
         }
-        if (cfg.resnetSkipTimeAct || cfg.resnetOutScaleFactor != 1.0) {
-            // only the ResnetDownsampleBlock2D / SimpleCrossAttn families read these; nothing to do for ours
-        }
+        // resnet_skip_time_act, resnet_out_scale_factor, cross_attention_norm and mid_block_only_cross_attention are
+        // only read by the ResnetDownsampleBlock2D / SimpleCrossAttn families, so they do not affect these blocks
         if (cfg.normNumGroups == null) {
             throw new IllegalArgumentException("norm_num_groups null is not supported (supported: an int)");
         }

@@ -94,7 +94,8 @@ class ScaledDotProductAttentionTest {
             // float16 with upcast: scores and softmax in float32, result in float16 close to the float32 result
             NDArray half = ScaledDotProductAttention.compute(q.toType(DataType.FLOAT16, false),
                     k.toType(DataType.FLOAT16, false), v.toType(DataType.FLOAT16, false),
-                    mask.toType(DataType.FLOAT16, false), scale, true, true, new AttentionOptions().chunkBytes(1024), 3);
+                    mask.toType(DataType.FLOAT16, false), scale, true, true, new AttentionOptions().chunkBytes(1024),
+                    3);
             assertEquals(DataType.FLOAT16, half.getDataType());
             assertTrue(ModelTestSupport.maxAbsDiff(half, ref) < 1e-2);
         }

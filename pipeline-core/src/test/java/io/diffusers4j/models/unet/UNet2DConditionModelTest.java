@@ -143,6 +143,27 @@ class UNet2DConditionModelTest {
     }
 
     @Test
+    void encoderAttentionMaskDropsTokens() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray sample = ModelTestSupport.npy(m, "tiny-sd_unet_sample.npy");
+            NDArray ehs = ModelTestSupport.npy(m, "tiny-sd_te_last_hidden_state.npy");
+            float[] keep = new float[2 * 77];
+            for (int i = 0; i < 77; i++) {
+                keep[i] = i < 10 ? 1 : 0;
+                keep[77 + i] = i < 10 ? 1 : 0;
+            }
+            NDArray mask = m.create(keep, new Shape(2, 77));
+            NDArray t = m.create(981L);
+            NDArray masked = unet.forward(new UNetInputs(sample, t, ehs).encoderAttentionMask(mask));
+            // a -10000 bias gives the discarded tokens exactly zero weight: same as passing the 10 kept tokens
+            NDArray shorter = unet.forward(sample, t, ehs.get(":, :10, :"));
+            double diff = ModelTestSupport.maxAbsDiff(masked, shorter);
+            assertTrue(diff < 1e-5, "masked vs truncated " + diff);
+            assertTrue(ModelTestSupport.maxAbsDiff(masked, unet.forward(sample, t, ehs)) > 1e-3, "mask ignored");
+        }
+    }
+
+    @Test
     void oddSampleSizesForwardTheUpsampleSize() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray sample = ModelTestSupport.randn(m, 111, 1, 4, 9, 7);
