@@ -51,8 +51,8 @@ public final class UNetMidBlock2D {
     private static ResnetBlock2D resnet(WeightScope scope, int channels, Integer temb, int groups, double eps,
                                         String act, String timeScaleShift, double outputScaleFactor) {
         if (timeScaleShift.equals("spatial")) {
-            throw new IllegalArgumentException("UNetMidBlock2D: resnet_time_scale_shift 'spatial' (ResnetBlockCondNorm2D)"
-                    + " is not supported (supported: default, scale_shift, group)");
+            throw new IllegalArgumentException("UNetMidBlock2D: resnet_time_scale_shift 'spatial' "
+                    + "(ResnetBlockCondNorm2D) is not supported (supported: default, scale_shift, group)");
         }
         return new ResnetBlock2D(scope, channels, channels, temb, groups, null, eps, act, timeScaleShift,
                 outputScaleFactor, false);

@@ -30,7 +30,8 @@ public final class GroupNorm {
 
     public GroupNorm(int groups, long channels, double eps, NDArray weight, NDArray bias) {
         if (groups < 1 || channels % groups != 0) {
-            throw new IllegalArgumentException("GroupNorm: channels " + channels + " not divisible by groups " + groups);
+            throw new IllegalArgumentException("GroupNorm: channels " + channels + " not divisible by groups "
+                    + groups);
         }
         this.groups = groups;
         this.channels = channels;

@@ -54,26 +54,55 @@ public final class ScaledDotProductAttention {
         return chunked(q, k, v, mask, scale, upcastAttention, upcastSoftmax, options);
     }
 
+    /**
+     * Memory-efficient attention: the score matrix is computed in blocks of about {@code chunkBytes} bytes (whole
+     * query rows of one or more batch*head entries, or row ranges of one entry), each block's softmax and product
+     * done before the next. Besides bounding memory this keeps the block in cache, which on CPU is faster than one
+     * large score matrix.
+     */
     private static NDArray chunked(NDArray q, NDArray k, NDArray v, NDArray mask, float scale, boolean upcastAttention,
                                    boolean upcastSoftmax, AttentionOptions options) {
         long bh = q.getShape().get(0);
         long lq = q.getShape().get(1);
         long lk = k.getShape().get(1);
-        if (options == null || !options.memoryEfficient()) {
+        long rowBytes = lk * 4;
+        if (options == null || !options.memoryEfficient() || bh * lq * rowBytes <= options.chunkBytes()) {
             return dense(q, k, v, mask, scale, upcastAttention, upcastSoftmax);
         }
-        long rows = Math.max(1, options.chunkBytes() / Math.max(1, bh * lk * 4));
+        long rows = Math.max(1, options.chunkBytes() / rowBytes);
+        long entries = 1;
         if (rows >= lq) {
-            return dense(q, k, v, mask, scale, upcastAttention, upcastSoftmax);
+            rows = lq;
+            entries = Math.max(1, options.chunkBytes() / (lq * rowBytes));
         }
-        NDList parts = new NDList();
-        for (long i = 0; i < lq; i += rows) {
-            NDIndex idx = new NDIndex(":, {}:{}", i, Math.min(lq, i + rows));
-            NDArray m = mask == null || mask.getShape().get(1) == 1 ? mask : mask.get(idx);
-            parts.add(dense(q.get(idx), k, v, m, scale, upcastAttention, upcastSoftmax));
+        NDList outer = new NDList();
+        for (long b = 0; b < bh; b += entries) {
+            NDIndex byEntry = new NDIndex("{}:{}", b, Math.min(bh, b + entries));
+            boolean allEntries = entries >= bh;
+            NDArray qb = allEntries ? q : q.get(byEntry);
+            NDArray kb = allEntries ? k : k.get(byEntry);
+            NDArray vb = allEntries ? v : v.get(byEntry);
+            NDArray mb = mask == null || mask.getShape().get(0) == 1 || allEntries ? mask : mask.get(byEntry);
+            if (rows >= lq) {
+                outer.add(dense(qb, kb, vb, mb, scale, upcastAttention, upcastSoftmax));
+                continue;
+            }
+            NDList parts = new NDList();
+            for (long r = 0; r < lq; r += rows) {
+                NDIndex byRow = new NDIndex(":, {}:{}", r, Math.min(lq, r + rows));
+                NDArray mr = mb == null || mb.getShape().get(1) == 1 ? mb : mb.get(byRow);
+                try (NDArray qr = qb.get(byRow)) {
+                    parts.add(dense(qr, kb, vb, mr, scale, upcastAttention, upcastSoftmax));
+                }
+            }
+            outer.add(NDArrays.concat(parts, 1));
+            parts.close();
         }
-        NDArray out = NDArrays.concat(parts, 1);
-        parts.close();
+        if (outer.size() == 1) {
+            return outer.get(0);
+        }
+        NDArray out = NDArrays.concat(outer, 0);
+        outer.close();
         return out;
     }
 

@@ -11,13 +11,14 @@ import java.util.List;
  * The keys of a UNet2DConditionModel {@code config.json}; field names are the keys in camelCase, defaults are
  * diffusers' {@code __init__} defaults. {@link #validate()} repeats diffusers' {@code _check_config} (and the checks of
  * its {@code _set_*} helpers); which of the valid configurations this port can build is checked by
- * {@link UNet2DConditionModel} itself.
+ * {@link UNet2DConditionModel} itself. Flags that real configs sometimes set to null are {@code Boolean}s read with
+ * Python truthiness ({@link #isTrue}).
  */
 public class UNet2DConditionConfig extends ConfigBase {
     public IntOrList sampleSize = null;
     public int inChannels = 4;
     public int outChannels = 4;
-    public boolean centerInputSample = false;
+    public Boolean centerInputSample = false;
     public boolean flipSinToCos = true;
     public int freqShift = 0;
     public List<String> downBlockTypes = List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
@@ -42,15 +43,15 @@ public class UNet2DConditionConfig extends ConfigBase {
     // Quirk kept from diffusers: when num_attention_heads is null, attention_head_dim is the NUMBER of heads.
     public IntOrList attentionHeadDim = IntOrList.of(8);
     public IntOrList numAttentionHeads = null;
-    public boolean dualCrossAttention = false;
-    public boolean useLinearProjection = false;
+    public Boolean dualCrossAttention = false;
+    public Boolean useLinearProjection = false;
     public String classEmbedType = null;
     public String additionEmbedType = null;
     public Integer additionTimeEmbedDim = null;
     public Integer numClassEmbeds = null;
-    public boolean upcastAttention = false;
+    public Boolean upcastAttention = false;
     public String resnetTimeScaleShift = "default";
-    public boolean resnetSkipTimeAct = false;
+    public Boolean resnetSkipTimeAct = false;
     public double resnetOutScaleFactor = 1.0;
     public String timeEmbeddingType = "positional";
     public Integer timeEmbeddingDim = null;
@@ -61,10 +62,15 @@ public class UNet2DConditionConfig extends ConfigBase {
     public int convOutKernel = 3;
     public Integer projectionClassEmbeddingsInputDim = null;
     public String attentionType = "default";
-    public boolean classEmbeddingsConcat = false;
+    public Boolean classEmbeddingsConcat = false;
     public Boolean midBlockOnlyCrossAttention = null;
     public String crossAttentionNorm = null;
     public int additionEmbedTypeNumHeads = 64;
+
+    /** Python truthiness of an optional boolean key (SDXL's config has {@code "upcast_attention": null}). */
+    public static boolean isTrue(Boolean flag) {
+        return Boolean.TRUE.equals(flag);
+    }
 
     @Override
     public String defaultClassName() {

@@ -24,6 +24,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
+import static io.diffusers4j.models.unet.UNet2DConditionConfig.isTrue;
+
 /**
  * The conditional 2-D UNet of Stable Diffusion, built from a {@link UNet2DConditionConfig} and a weight scope whose
  * keys are diffusers' ({@code down_blocks.1.attentions.0.proj_in.weight}, ...), computing what diffusers 0.30's
@@ -110,7 +112,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
             requireCrossDim(type, crossDim[i]);
             UNet2DBlocks.BlockArgs args = new UNet2DBlocks.BlockArgs(layers[i], tLayers[i], input, output, -1,
                     timeEmbedDim, !last, cfg.normEps, cfg.actFn, groups, crossDim[i], heads[i],
-                    cfg.downsamplePadding, cfg.useLinearProjection, onlyCross[i], cfg.upcastAttention,
+                    cfg.downsamplePadding, isTrue(cfg.useLinearProjection), onlyCross[i], isTrue(cfg.upcastAttention),
                     cfg.resnetTimeScaleShift, attentionOptions);
             downBlocks.add(UNet2DBlocks.getDownBlock(type, root.pp("down_blocks").pp(i), args));
         }
@@ -119,7 +121,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
         }
         this.midBlock = UNet2DBlocks.getMidBlock(cfg.midBlockType, root.pp("mid_block"), boc[n - 1], timeEmbedDim,
                 cfg.normEps, cfg.actFn, groups, cfg.midBlockScaleFactor, tLayers[n - 1], heads[n - 1],
-                crossDim[n - 1], cfg.useLinearProjection, cfg.upcastAttention, cfg.resnetTimeScaleShift,
+                crossDim[n - 1], isTrue(cfg.useLinearProjection), isTrue(cfg.upcastAttention), cfg.resnetTimeScaleShift,
                 attentionOptions);
 
         int upsamplers = 0;
@@ -137,7 +139,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
             requireCrossDim(type, crossDim[r]);
             UNet2DBlocks.BlockArgs args = new UNet2DBlocks.BlockArgs(layers[r] + 1, tLayers[r], input, output, prev,
                     timeEmbedDim, !last, cfg.normEps, cfg.actFn, groups, crossDim[r], heads[r],
-                    cfg.downsamplePadding, cfg.useLinearProjection, onlyCross[r], cfg.upcastAttention,
+                    cfg.downsamplePadding, isTrue(cfg.useLinearProjection), onlyCross[r], isTrue(cfg.upcastAttention),
                     cfg.resnetTimeScaleShift, attentionOptions);
             upBlocks.add(UNet2DBlocks.getUpBlock(type, root.pp("up_blocks").pp(i), args));
         }
@@ -204,16 +206,15 @@ public final class UNet2DConditionModel implements AutoCloseable {
             throw new IllegalArgumentException("attention_type '" + cfg.attentionType
                     + "' is not supported (supported: default)");
         }
-        if (cfg.dualCrossAttention) {
+        if (isTrue(cfg.dualCrossAttention)) {
             throw new IllegalArgumentException("dual_cross_attention true is not supported (supported: false)");
         }
         if (!cfg.resnetTimeScaleShift.equals("default") && !cfg.resnetTimeScaleShift.equals("scale_shift")) {
             throw new IllegalArgumentException("resnet_time_scale_shift '" + cfg.resnetTimeScaleShift
                     + "' is not supported (supported: default, scale_shift)");
         }
-        if (cfg.resnetSkipTimeAct || cfg.resnetOutScaleFactor != 1.0) {
-            // only the ResnetDownsampleBlock2D / SimpleCrossAttn families read these; nothing to do for ours
-        }
+        // resnet_skip_time_act, resnet_out_scale_factor, cross_attention_norm and mid_block_only_cross_attention are
+        // only read by the ResnetDownsampleBlock2D / SimpleCrossAttn families, so they do not affect these blocks
         if (cfg.normNumGroups == null) {
             throw new IllegalArgumentException("norm_num_groups null is not supported (supported: an int)");
         }
@@ -399,7 +400,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
                 || sample.getShape().get(3) % factor != 0;
         NDArray attentionMask = toBias(in.attentionMask);
         NDArray encoderAttentionMask = toBias(in.encoderAttentionMask);
-        if (config.centerInputSample) {
+        if (isTrue(config.centerInputSample)) {
             sample = sample.mul(2f).subi(1f);
         }
 

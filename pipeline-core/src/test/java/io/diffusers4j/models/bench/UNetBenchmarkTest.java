@@ -40,7 +40,8 @@ class UNetBenchmarkTest {
             for (int i = 0; i < runs; i++) {
                 long s = System.nanoTime();
                 NDArray out = unet.forward(sample, t, ehs);
-                System.out.printf("SD-1.5 UNet call 2x4x%dx%d: %.2f s%n", latent, latent, (System.nanoTime() - s) / 1e9);
+                System.out.printf("SD-1.5 UNet call 2x4x%dx%d: %.2f s%n", latent, latent,
+                        (System.nanoTime() - s) / 1e9);
                 assertEquals(new Shape(2, 4, latent, latent), out.getShape());
                 assertTrue(Double.isFinite(ModelTestSupport.maxAbs(out)));
                 out.close();

@@ -57,12 +57,12 @@ class UNet2DConditionModelTest {
             assertTrue(diff < 1e-4, "max abs diff " + diff);
             // timing of one fixture forward (2x4x32x32, 77x32 text), after the warm-up above
             long best = Long.MAX_VALUE;
-            for (int i = 0; i < 5; i++) {
+            for (int i = 0; i < 10; i++) {
                 long t0 = System.nanoTime();
                 reference(m, unet).close();
                 best = Math.min(best, System.nanoTime() - t0);
             }
-            System.out.printf("UNet fixture forward: best of 5 = %.1f ms%n", best / 1e6);
+            System.out.printf("UNet fixture forward: best of 10 = %.1f ms%n", best / 1e6);
         }
     }
 
@@ -86,8 +86,10 @@ class UNet2DConditionModelTest {
     @Test
     void slicedAndMemoryEfficientAttentionEqualDense() {
         try (NDManager m = NDManager.newBaseManager()) {
-            NDArray dense = reference(m, unet);
+            unet.enableMemoryEfficientAttention(false); // one score matrix per attention: diffusers' AttnProcessor
+            NDArray dense;
             try {
+                dense = reference(m, unet);
                 for (String mode : new String[] {"auto", "max", "2", "8"}) {
                     unet.enableAttentionSlicing(mode);
                     double diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
@@ -96,17 +98,22 @@ class UNet2DConditionModelTest {
                 }
                 unet.disableAttentionSlicing();
                 unet.enableMemoryEfficientAttention(true);
-                unet.attentionOptions().chunkBytes(4096); // forces many query chunks on the 16x16 and 77-key maps
+                unet.attentionOptions().chunkBytes(64 << 10); // blocks of query rows on the 16x16 and 77-key maps
                 double diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
                 System.out.printf("memory-efficient: max abs diff vs dense %.3g%n", diff);
                 assertTrue(diff < 1e-5, "memory efficient: " + diff);
                 unet.enableAttentionSlicing("auto");
                 diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
                 assertTrue(diff < 1e-5, "sliced + memory efficient: " + diff);
+                unet.disableAttentionSlicing();
+                // blocks of two whole batch*head entries of the 256-token self-attention
+                unet.attentionOptions().chunkBytes(2 * 256 * 256 * 4);
+                diff = ModelTestSupport.maxAbsDiff(reference(m, unet), dense);
+                assertTrue(diff < 1e-5, "entry blocks: " + diff);
             } finally {
                 unet.disableAttentionSlicing();
-                unet.enableMemoryEfficientAttention(false);
-                unet.attentionOptions().chunkBytes(64L << 20);
+                unet.enableMemoryEfficientAttention(true);
+                unet.attentionOptions().chunkBytes(16L << 20);
             }
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> unet.enableAttentionSlicing(9));
@@ -132,6 +139,27 @@ class UNet2DConditionModelTest {
             assertEquals(callerArrays, m.getManagedArrays().size());
             assertEquals(m, sample.getManager(), "inputs go back to their manager");
             assertEquals(981f, t.toFloatArray()[0], "inputs stay open");
+        }
+    }
+
+    @Test
+    void encoderAttentionMaskDropsTokens() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray sample = ModelTestSupport.npy(m, "tiny-sd_unet_sample.npy");
+            NDArray ehs = ModelTestSupport.npy(m, "tiny-sd_te_last_hidden_state.npy");
+            float[] keep = new float[2 * 77];
+            for (int i = 0; i < 77; i++) {
+                keep[i] = i < 10 ? 1 : 0;
+                keep[77 + i] = i < 10 ? 1 : 0;
+            }
+            NDArray mask = m.create(keep, new Shape(2, 77));
+            NDArray t = m.create(981L);
+            NDArray masked = unet.forward(new UNetInputs(sample, t, ehs).encoderAttentionMask(mask));
+            // a -10000 bias gives the discarded tokens exactly zero weight: same as passing the 10 kept tokens
+            NDArray shorter = unet.forward(sample, t, ehs.get(":, :10, :"));
+            double diff = ModelTestSupport.maxAbsDiff(masked, shorter);
+            assertTrue(diff < 1e-5, "masked vs truncated " + diff);
+            assertTrue(ModelTestSupport.maxAbsDiff(masked, unet.forward(sample, t, ehs)) > 1e-3, "mask ignored");
         }
     }
 

@@ -85,7 +85,8 @@ class UNetConfigurationsTest {
             NDArray out = unet.forward(sample, m.create(new float[] {10f, 700f}), ehs);
             assertEquals(new Shape(2, 4, 16, 16), out.getShape());
             assertTrue(ModelTestSupport.maxAbs(out) > 0 && Double.isFinite(ModelTestSupport.maxAbs(out)));
-            NDArray odd = unet.forward(ModelTestSupport.randn(m, 115, 1, 4, 10, 14), 3, ModelTestSupport.randn(m, 116, 1, 7, 24));
+            NDArray odd = unet.forward(ModelTestSupport.randn(m, 115, 1, 4, 10, 14), 3,
+                    ModelTestSupport.randn(m, 116, 1, 7, 24));
             assertEquals(new Shape(1, 4, 10, 14), odd.getShape());
 
             // save_pretrained-style round trip: config.json + safetensors, then a strict load
@@ -144,6 +145,38 @@ class UNetConfigurationsTest {
     }
 
     @Test
+    void timeEmbeddingOptionsAndScaleShiftResnets() {
+        UNet2DConditionConfig c = new UNet2DConditionConfig();
+        c.blockOutChannels = new int[] {16, 32};
+        c.downBlockTypes = List.of("DownBlock2D", "CrossAttnDownBlock2D");
+        c.upBlockTypes = List.of("CrossAttnUpBlock2D", "UpBlock2D");
+        c.attentionHeadDim = IntOrList.of(2);
+        c.crossAttentionDim = IntOrList.of(8);
+        c.layersPerBlock = IntOrList.of(1);
+        c.normNumGroups = 8;
+        c.resnetTimeScaleShift = "scale_shift";
+        c.timeCondProjDim = 6;
+        c.timeEmbeddingActFn = "silu";
+        c.timestepPostAct = "mish";
+        c.centerInputSample = true;
+        c.inChannels = 9; // inpainting layout: latents + mask + masked-image latents
+        try (NDManager m = NDManager.newBaseManager();
+             UNet2DConditionModel unet = UNet2DConditionModel.randomInit(c, 9, m, DataType.FLOAT32)) {
+            Map<String, NDArray> sd = unet.stateDict();
+            assertEquals(new Shape(32, 64), sd.get("down_blocks.0.resnets.0.time_emb_proj.weight").getShape());
+            assertEquals(new Shape(16, 6), sd.get("time_embedding.cond_proj.weight").getShape());
+            assertEquals(new Shape(16, 9, 3, 3), sd.get("conv_in.weight").getShape());
+            NDArray sample = ModelTestSupport.randn(m, 30, 1, 9, 8, 8);
+            NDArray ehs = ModelTestSupport.randn(m, 31, 1, 4, 8);
+            NDArray t = m.create(100L);
+            NDArray plain = unet.forward(sample, t, ehs);
+            assertEquals(new Shape(1, 4, 8, 8), plain.getShape());
+            NDArray cond = unet.forward(new UNetInputs(sample, t, ehs).timestepCond(ModelTestSupport.randn(m, 32, 1, 6)));
+            assertTrue(ModelTestSupport.maxAbsDiff(plain, cond) > 0, "timestep_cond must matter");
+        }
+    }
+
+    @Test
     void float16RunsAndTracksFloat32() {
         UNet2DConditionConfig cfg = listHeadsConfig();
         try (NDManager m = NDManager.newBaseManager();
@@ -152,7 +185,8 @@ class UNetConfigurationsTest {
             NDArray sample = ModelTestSupport.randn(m, 120, 1, 4, 8, 8);
             NDArray ehs = ModelTestSupport.randn(m, 121, 1, 3, 24);
             NDArray ref = u32.forward(sample, 250, ehs);
-            NDArray half = u16.forward(sample.toType(DataType.FLOAT16, false), 250, ehs.toType(DataType.FLOAT16, false));
+            NDArray half = u16.forward(sample.toType(DataType.FLOAT16, false), 250,
+                    ehs.toType(DataType.FLOAT16, false));
             assertEquals(DataType.FLOAT16, half.getDataType());
             double diff = ModelTestSupport.maxAbsDiff(half, ref);
             System.out.printf("UNet float16 vs float32: max abs diff %.3g (output max abs %.3g)%n", diff,

@@ -81,6 +81,23 @@ class AutoencoderKLConfigurationsTest {
     }
 
     @Test
+    void publishedSdxlVaeConfigReads() {
+        String json = """
+                {"_class_name": "AutoencoderKL", "_diffusers_version": "0.20.0.dev0", "act_fn": "silu",
+                 "block_out_channels": [128, 256, 512, 512], "down_block_types": ["DownEncoderBlock2D",
+                 "DownEncoderBlock2D", "DownEncoderBlock2D", "DownEncoderBlock2D"], "force_upcast": true,
+                 "in_channels": 3, "latent_channels": 4, "layers_per_block": 2, "norm_num_groups": 32,
+                 "out_channels": 3, "sample_size": 1024, "scaling_factor": 0.13025,
+                 "up_block_types": ["UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D", "UpDecoderBlock2D"]}""";
+        AutoencoderKLConfig cfg = ConfigBase.fromJson(ConfigBase.parseJsonObject(json, "sdxl-vae"),
+                AutoencoderKLConfig.class, "sdxl-vae");
+        assertEquals(0.13025, cfg.scalingFactor);
+        assertEquals(8, cfg.scaleFactor());
+        assertEquals(1024, cfg.sampleSizeValue());
+        assertTrue(cfg.forceUpcast && cfg.useQuantConv && cfg.usePostQuantConv && cfg.shiftFactor == null);
+    }
+
+    @Test
     void deprecatedAttentionNamesLoadAndSaveUnderTheCurrentNames(@TempDir Path tmp) throws Exception {
         AutoencoderKLConfig cfg = ConfigBase.load(fixtureVae().resolve("config.json"), AutoencoderKLConfig.class);
         try (NDManager m = NDManager.newBaseManager();
