@@ -237,13 +237,12 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return embeds.getDataType() == dtype() ? embeds : embeds.toType(dtype(), false);
     }
 
-    /** prompt_embeds.repeat(1, n, 1).view(bs * n, seq, -1): each prompt's rows stay together. */
+    /**
+     * prompt_embeds.repeat(1, n, 1).view(bs * n, seq, -1): each prompt's n copies stay together
+     * ({@code [p0, p0, p1, p1]}), which is DJL's element-wise repeat along the batch axis.
+     */
     protected static NDArray repeatPerPrompt(NDArray embeds, int n) {
-        if (n == 1) {
-            return embeds;
-        }
-        Shape s = embeds.getShape();
-        return embeds.repeat(1, n).reshape(s.get(0) * n, s.get(1), s.get(2));
+        return n == 1 ? embeds : embeds.repeat(0, n);
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
                                 initLatentsProper = s.addNoise(imageLatents, noise, noiseTimestep);
                             }
                             // (1 - mask) * init_latents_proper + mask * latents
-                            next = mask.mul(next).addi(mask.neg().addi(1f).muli(initLatentsProper));
+                            next = next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
                         }
                         if (a.callbackOnStepEnd() != null) {
                             next = a.callbackOnStepEnd().onStepEnd(i, t, next);

@@ -1,12 +1,10 @@
 // Runs a whole-pipeline case described by a diffusers reference manifest entry and compares with its arrays.
 package io.diffusers4j.testing;
 
-import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
-import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
@@ -23,11 +21,24 @@ import java.util.Map;
  * after every step; the assertions compare each step and the image with the reference arrays.
  */
 public final class ReferenceCase {
+    /** Holds input tensors given to pipeline calls (small; lives as long as the test JVM). */
+    private static final ai.djl.ndarray.NDManager INPUTS = ai.djl.ndarray.NDManager.newBaseManager();
     private final JsonObject json;
+    /** Folder that {@code $png} / {@code $npy} paths are relative to. */
+    private final java.nio.file.Path base;
     private final List<float[]> stepLatents = new ArrayList<>();
 
     public ReferenceCase(JsonObject json) {
+        this(json, null);
+    }
+
+    public ReferenceCase(JsonObject json, java.nio.file.Path base) {
         this.json = json;
+        this.base = base;
+    }
+
+    public JsonObject json() {
+        return json;
     }
 
     public String name() {
@@ -58,8 +69,19 @@ public final class ReferenceCase {
     /** The call arguments of the case (prompt, negative_prompt, steps, guidance, size, eta, generators...). */
     public StableDiffusionCall arguments(AbstractStableDiffusionPipeline pipe) {
         JsonObject c = call();
-        StableDiffusionCall a = new StableDiffusionCall().prompt(strings(c.get("prompt")))
-                .outputType(json.has("output_type") ? json.get("output_type").getAsString() : "np");
+        String outputType = c.has("output_type") ? c.get("output_type").getAsString()
+                : json.has("output_type") ? json.get("output_type").getAsString() : "np";
+        StableDiffusionCall a = new StableDiffusionCall().prompt(strings(c.get("prompt"))).outputType(outputType);
+        if (c.has("image")) {
+            a.image(List.of(png(c.getAsJsonObject("image"))));
+        }
+        if (c.has("mask_image")) {
+            a.maskImage(List.of(png(c.getAsJsonObject("mask_image"))));
+        }
+        if (c.has("latents")) {
+            Npy.Array l = npyInput(c.getAsJsonObject("latents"));
+            a.latents(INPUTS.create(l.floats(), new ai.djl.ndarray.types.Shape(l.shape())));
+        }
         if (c.has("negative_prompt")) {
             a.negativePrompt(strings(c.get("negative_prompt")));
         }
@@ -97,6 +119,35 @@ public final class ReferenceCase {
             return latents;
         });
         return a;
+    }
+
+    private java.awt.image.BufferedImage png(JsonObject ref) {
+        try {
+            return javax.imageio.ImageIO.read(base.resolve(ref.get("$png").getAsString()).toFile());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private Npy.Array npyInput(JsonObject ref) {
+        try {
+            return Npy.read(base.resolve(ref.get("$npy").getAsString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A reference array named in the case's {@code files}. */
+    public Npy.Array file(String key) {
+        try {
+            return Npy.read(base.resolve(json.getAsJsonObject("files").getAsJsonObject(key).get("file").getAsString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public boolean hasFile(String key) {
+        return json.has("files") && json.getAsJsonObject("files").has(key);
     }
 
     static List<TorchGenerator> generators(JsonObject g) {
@@ -157,12 +208,4 @@ public final class ReferenceCase {
         return out;
     }
 
-    /** Unused-argument guard for NDArray imports in some JDKs' javac. */
-    static NDArray none() {
-        return null;
-    }
-
-    public static float[] data(ImagePipelineOutput out) {
-        return out.data();
-    }
 }
