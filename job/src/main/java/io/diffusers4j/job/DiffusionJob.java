@@ -13,6 +13,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -72,8 +73,9 @@ public final class DiffusionJob {
                     .where(col("status").equalTo(lit(OutputSchema.OK)))
                     .select("id", "image_index").distinct();
             long before = work.count();
+            // a using-columns join puts the keys first: restore the work schema's column order
             work = work.join(done, scala.collection.JavaConverters.asScalaBuffer(List.of("id", "image_index"))
-                    .toSeq(), "left_anti");
+                    .toSeq(), "left_anti").select(workColumns());
             skipped = before - work.count();
             LOG.info("resume: {} of {} images already written with status ok", skipped, before);
         }
@@ -110,6 +112,15 @@ public final class DiffusionJob {
             return Math.max(1, cores / Math.max(1, slots / Math.max(1, taskCpus)));
         }
         return Math.max(1, taskCpus);
+    }
+
+    private static Column[] workColumns() {
+        String[] names = WorkSchema.SCHEMA.fieldNames();
+        Column[] cols = new Column[names.length];
+        for (int i = 0; i < names.length; i++) {
+            cols[i] = col(names[i]);
+        }
+        return cols;
     }
 
     private static boolean hasOutput(SparkSession spark, String output) {
