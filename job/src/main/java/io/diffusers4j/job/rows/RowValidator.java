@@ -159,8 +159,12 @@ public final class RowValidator implements Serializable {
             return l;
         }
         if (v instanceof Double d) {
-            if (Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < 0x1p63) {
-                return d.longValue();
+            if (Double.isFinite(d) && d == Math.rint(d)) {
+                if (Math.abs(d) < 0x1p63) {
+                    return d.longValue();
+                }
+                errors.add(field + " " + describe(v) + " is out of the 64-bit range");
+                return null;
             }
             errors.add(field + " " + describe(v) + " is not an integer");
             return null;
