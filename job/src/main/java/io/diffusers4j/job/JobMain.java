@@ -1,6 +1,7 @@
 // Command-line entry of the Spark job (spark-submit main class and the launcher's `job` command).
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.render.Failures;
 import io.diffusers4j.job.render.JvmSettings;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -48,9 +49,9 @@ public final class JobMain {
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 2;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Spark throws its checked SparkException from Scala code
             LOG.error("job failed", e);
-            err.println("job failed: " + e);
+            err.println("job failed: " + Failures.describe(e));
             return 1;
         } finally {
             spark.stop();

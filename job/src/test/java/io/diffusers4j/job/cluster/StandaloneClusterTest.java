@@ -1,0 +1,141 @@
+// The job submitted to a real standalone cluster: two executor JVMs do the work, each builds the pipeline once.
+package io.diffusers4j.job.cluster;
+
+import io.diffusers4j.job.FakeRenderer;
+import io.diffusers4j.job.SharedSpark;
+import io.diffusers4j.testing.Fixtures;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Master + two one-core Workers (separate JVMs on 127.0.0.1, from the test classpath), the job submitted with
+ * {@code SparkSubmit} from a third JVM, as {@code spark-submit} would. Checks from the written Parquet: both
+ * executors rendered images, and each executor JVM (pid in its pipeline_instance_id) built exactly one pipeline.
+ * One run with the fake renderer (the cluster plumbing) and one with the real pipeline on the tiny-sd fixture.
+ */
+@Tag("cluster")
+class StandaloneClusterTest {
+    @TempDir
+    static Path dir;
+    static LocalStandaloneCluster cluster;
+    static Path appJar;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = LocalStandaloneCluster.start(dir.resolve("cluster"), 2, "1g");
+        appJar = LocalStandaloneCluster.jarOf(Path.of("target", "classes"), dir.resolve("diffusers4j-job.jar"));
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void fakeRendererOnTwoExecutors() throws Exception {
+        List<Row> rows = submit("fake", 24, List.of("--set", "diffusers4j.job.renderer=" + FakeRenderer.FACTORY),
+                "-Dd4j.fake.sleepMs=150");
+        assertTwoExecutorsBuiltOnce(rows, 24);
+    }
+
+    @Test
+    void embeddedPipelineOnTwoExecutors() throws Exception {
+        List<Row> rows = submit("real", 8, List.of("--model", Fixtures.tinySd().toString(), "--steps", "2"), "");
+        assertTwoExecutorsBuiltOnce(rows, 8);
+    }
+
+    private static void assertTwoExecutorsBuiltOnce(List<Row> rows, int images) {
+        assertEquals(images, rows.size());
+        assertTrue(rows.stream().allMatch(r -> "ok".equals(r.getAs("status"))),
+                () -> rows.stream().map(r -> (String) r.getAs("error")).distinct().toList().toString());
+        Map<String, Set<String>> builds = new HashMap<>();
+        for (Row r : rows) {
+            builds.computeIfAbsent(r.getAs("executor_id"), k -> new java.util.HashSet<>())
+                    .add(r.getAs("pipeline_instance_id"));
+        }
+        assertEquals(2, builds.size(), "both executors rendered: " + builds);
+        assertFalse(builds.containsKey("driver"), "nothing ran in the driver");
+        Set<String> pids = new java.util.HashSet<>();
+        for (Map.Entry<String, Set<String>> e : builds.entrySet()) {
+            assertEquals(1, e.getValue().size(), "executor " + e.getKey() + " built once: " + e.getValue());
+            String id = e.getValue().iterator().next();
+            assertTrue(id.startsWith(e.getKey() + "-"), id);
+            pids.add(id.split("-")[1]);
+        }
+        assertEquals(2, pids.size(), "two executor JVMs: " + builds);
+        assertFalse(pids.contains(Long.toString(ProcessHandle.current().pid())));
+    }
+
+    private static List<Row> submit(String name, int images, List<String> jobArgs, String executorOpts)
+            throws Exception {
+        Path prompts = dir.resolve(name + ".jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < images; i++) {
+            lines.add("{\"id\": \"" + name + i + "\", \"prompt\": \"prompt number " + i + "\", \"seed\": " + i + "}");
+        }
+        Files.write(prompts, lines, StandardCharsets.UTF_8);
+        Path out = dir.resolve(name + "-out");
+        Path log4j = Path.of("src", "test", "resources", "log4j2-test.properties").toAbsolutePath();
+
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx1g");
+        cmd.addAll(LocalStandaloneCluster.javaOptions());
+        cmd.add("-Dlog4j2.configurationFile=" + log4j);
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, LocalStandaloneCluster.testClasspath()));
+        cmd.addAll(List.of("org.apache.spark.deploy.SparkSubmit",
+                "--master", cluster.masterUrl(),
+                "--deploy-mode", "client",
+                "--class", "io.diffusers4j.job.JobMain",
+                "--conf", "spark.driver.host=127.0.0.1",
+                "--conf", "spark.driver.bindAddress=127.0.0.1",
+                "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.executor.cores=1",
+                "--conf", "spark.cores.max=2",
+                "--conf", "spark.executor.memory=768m",
+                // wait for both executors before scheduling, so the work is shared
+                "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
+                "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=60s",
+                "--conf", "spark.executor.extraJavaOptions=-XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="
+                        + log4j + " " + executorOpts,
+                appJar.toString(),
+                "--prompts", prompts.toString(), "--output", out.toString(), "--partitions", "4",
+                "--batch-size", "2"));
+        cmd.addAll(jobArgs);
+        Path log = cluster.logs().resolve(name + "-driver.log");
+        Process driver = cluster.run(cmd, cluster.environment(), log);
+        boolean done = driver.waitFor(150, TimeUnit.SECONDS);
+        String driverLog = Files.readString(log);
+        if (!done) {
+            driver.destroyForcibly();
+        }
+        assertTrue(done && driver.exitValue() == 0, "driver " + (done ? "exit " + driver.exitValue() : "timed out")
+                + "\n" + driverLog + "\n" + cluster.logTails(40));
+        assertTrue(driverLog.contains("pipeline builds per executor: 0=1 1=1"), driverLog);
+        return SharedSpark.get().read().parquet(out.toString()).collectAsList().stream()
+                .collect(Collectors.toList());
+    }
+}
