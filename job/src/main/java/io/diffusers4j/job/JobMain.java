@@ -1,7 +1,6 @@
 // Command-line entry of the Spark job (spark-submit main class and the launcher's `job` command).
 package io.diffusers4j.job;
 
-import io.diffusers4j.job.render.Failures;
 import io.diffusers4j.job.render.JvmSettings;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -51,11 +50,28 @@ public final class JobMain {
             return 2;
         } catch (Exception e) { // Spark throws its checked SparkException from Scala code
             LOG.error("job failed", e);
-            err.println("job failed: " + Failures.describe(e));
+            err.println("job failed: " + failureLine(e));
             return 1;
         } finally {
             spark.stop();
         }
+    }
+
+    /** One readable line: the first line of the failure and its root cause (Spark embeds remote stack traces). */
+    static String failureLine(Throwable e) {
+        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+        if (first.length() > 400) {
+            first = first.substring(0, 397) + "...";
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String line = e.getClass().getSimpleName() + ": " + first;
+        if (root != e) {
+            line += "\n  root cause: " + root.getClass().getName() + ": " + root.getMessage();
+        }
+        return io.diffusers4j.job.render.Redaction.scrub(line);
     }
 
     /**
