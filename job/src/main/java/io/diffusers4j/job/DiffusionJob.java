@@ -3,6 +3,8 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.render.DeviceSelector;
+import io.diffusers4j.job.render.ExecutorPipelineCache;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.RowValidator;
@@ -62,6 +64,9 @@ public final class DiffusionJob {
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
 
+        if (sc.isLocal() && cfg.prewarmLocal()) {
+            prewarm(spec);
+        }
         RowValidator validator = new RowValidator(cfg.defaults());
         JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
         JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
@@ -94,6 +99,23 @@ public final class DiffusionJob {
         double seconds = (System.nanoTime() - t0) / 1e9;
         specBroadcast.destroy();
         return JobSummary.read(spark, output, runId, skipped, seconds);
+    }
+
+    /**
+     * Local mode: this JVM is the executor, so its pipeline cache can start building while Spark reads and plans
+     * the input; tasks then find it built (or wait for the build in progress). A failure here is ignored: the
+     * tasks build again and report it.
+     */
+    private static void prewarm(PipelineSpec spec) {
+        Thread t = new Thread(() -> {
+            try {
+                ExecutorPipelineCache.acquire(spec, DeviceSelector.forCurrentTask(spec.device()));
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("prewarming the pipeline failed (the tasks will retry): {}", e.toString());
+            }
+        }, "d4j-pipeline-prewarm");
+        t.setDaemon(true);
+        t.start();
     }
 
     /**

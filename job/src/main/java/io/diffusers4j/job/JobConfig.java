@@ -191,6 +191,11 @@ public final class JobConfig {
         return bool(JOB + "resume");
     }
 
+    /** Local mode: build the pipeline in the background while Spark reads and plans the input. */
+    public boolean prewarmLocal() {
+        return bool(JOB + "prewarm-local");
+    }
+
     public int batchSize() {
         return integer(JOB + "batch-size");
     }

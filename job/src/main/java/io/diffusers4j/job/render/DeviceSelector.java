@@ -8,15 +8,15 @@ import java.util.Map;
 
 /**
  * "gpu:N" when Spark assigned GPU address N to the running task ({@code spark.task.resource.gpu.amount}), else
- * "cpu". With policy "cpu" always "cpu".
+ * "cpu". With policy "cpu" or "gpu:N" always that device.
  */
 public final class DeviceSelector {
     private DeviceSelector() {
     }
 
     public static String forCurrentTask(String policy) {
-        if ("cpu".equals(policy)) {
-            return "cpu";
+        if ("cpu".equals(policy) || policy.startsWith("gpu:")) {
+            return policy;
         }
         TaskContext tc = TaskContext.get();
         if (tc == null) {

@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * @param revision     Hub revision (branch, tag or commit), or null
  * @param variant      weight variant ("fp16"), or null
  * @param dtype        "float32" or "float16" (float16 is for CUDA; CPU runs float32)
- * @param device       "auto" (the GPU Spark assigned to the task, else CPU) or "cpu"
+ * @param device       "auto" (the GPU Spark assigned to the task, else CPU), "cpu", or "gpu:N" (that GPU
+ *                     for every task: local mode on a GPU machine, where Spark assigns no task resources)
  * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
  * @param options      further loading options: {@code local-files-only}, {@code use-safetensors},
  *                     {@code custom-pipeline}
@@ -47,8 +48,8 @@ public record PipelineSpec(String model, String revision, String variant, String
         if (!dtype.equals("float32") && !dtype.equals("float16")) {
             throw new IllegalArgumentException("dtype must be float32 or float16, got '" + dtype + "'");
         }
-        if (!device.equals("auto") && !device.equals("cpu")) {
-            throw new IllegalArgumentException("device must be auto or cpu, got '" + device + "'");
+        if (!device.equals("auto") && !device.equals("cpu") && !device.matches("gpu:\\d+")) {
+            throw new IllegalArgumentException("device must be auto, cpu or gpu:N, got '" + device + "'");
         }
         for (String key : options.keySet()) {
             if (key.toLowerCase(Locale.ROOT).contains("token")) {
