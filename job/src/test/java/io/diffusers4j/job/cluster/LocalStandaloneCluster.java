@@ -167,6 +167,15 @@ public final class LocalStandaloneCluster implements AutoCloseable {
         return p;
     }
 
+    /** Executor JVMs running now: the only child processes of the cluster's JVMs are the workers' executors. */
+    public List<ProcessHandle> executors() {
+        List<ProcessHandle> out = new ArrayList<>();
+        for (Process p : processes) {
+            p.descendants().filter(ProcessHandle::isAlive).forEach(out::add);
+        }
+        return out;
+    }
+
     public Path logs() {
         return logs;
     }
