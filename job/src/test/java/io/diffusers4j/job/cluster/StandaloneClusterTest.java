@@ -57,14 +57,31 @@ class StandaloneClusterTest {
 
     @Test
     void fakeRendererOnTwoExecutors() throws Exception {
+        // a Hub token in the driver's and the executors' environment must not leak into logs or output
+        String token = "hf_TestOnly" + Long.toHexString(System.nanoTime()) + "x";
         List<Row> rows = submit("fake", 24, List.of("--set", "diffusers4j.job.renderer=" + FakeRenderer.FACTORY),
-                "-Dd4j.fake.sleepMs=150");
+                "-Dd4j.fake.sleepMs=150", Map.of("HF_TOKEN", token),
+                List.of("--conf", "spark.executorEnv.HF_TOKEN=" + token));
         assertTwoExecutorsBuiltOnce(rows, 24);
+        List<Path> leaks;
+        try (var files = Files.walk(dir)) {
+            leaks = files.filter(Files::isRegularFile).filter(f -> contains(f, token)).toList();
+        }
+        assertEquals(List.of(), leaks, "files containing HF_TOKEN");
+    }
+
+    private static boolean contains(Path file, String text) {
+        try {
+            return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(text);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     @Test
     void embeddedPipelineOnTwoExecutors() throws Exception {
-        List<Row> rows = submit("real", 8, List.of("--model", Fixtures.tinySd().toString(), "--steps", "2"), "");
+        List<Row> rows = submit("real", 8, List.of("--model", Fixtures.tinySd().toString(), "--steps", "2"), "",
+                Map.of(), List.of());
         assertTwoExecutorsBuiltOnce(rows, 8);
     }
 
@@ -94,7 +111,7 @@ class StandaloneClusterTest {
         List<Row> rows;
         try {
             rows = submit("kill", 20, List.of("--set", "diffusers4j.job.renderer=" + FakeRenderer.FACTORY,
-                    "--batch-size", "1"), "-Dd4j.fake.sleepMs=400");
+                    "--batch-size", "1"), "-Dd4j.fake.sleepMs=400", Map.of(), List.of());
         } finally {
             killer.join(TimeUnit.SECONDS.toMillis(5));
         }
@@ -128,8 +145,8 @@ class StandaloneClusterTest {
         assertFalse(pids.contains(Long.toString(ProcessHandle.current().pid())));
     }
 
-    private static List<Row> submit(String name, int images, List<String> jobArgs, String executorOpts)
-            throws Exception {
+    private static List<Row> submit(String name, int images, List<String> jobArgs, String executorOpts,
+                                    Map<String, String> env, List<String> submitArgs) throws Exception {
         Path prompts = dir.resolve(name + ".jsonl");
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < images; i++) {
@@ -160,13 +177,16 @@ class StandaloneClusterTest {
                 "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
                 "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=60s",
                 "--conf", "spark.executor.extraJavaOptions=-XX:TieredStopAtLevel=1 -Dlog4j2.configurationFile="
-                        + log4j + " " + executorOpts,
-                appJar.toString(),
+                        + log4j + " " + executorOpts));
+        cmd.addAll(submitArgs);
+        cmd.addAll(List.of(appJar.toString(),
                 "--prompts", prompts.toString(), "--output", out.toString(), "--partitions", "4",
                 "--batch-size", "2"));
         cmd.addAll(jobArgs);
         Path log = cluster.logs().resolve(name + "-driver.log");
-        Process driver = cluster.run(cmd, cluster.environment(), log);
+        Map<String, String> driverEnv = new HashMap<>(cluster.environment());
+        driverEnv.putAll(env);
+        Process driver = cluster.run(cmd, driverEnv, log);
         boolean done = driver.waitFor(150, TimeUnit.SECONDS);
         String driverLog = Files.readString(log);
         lastDriverLog = driverLog;
