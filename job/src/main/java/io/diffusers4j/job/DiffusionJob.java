@@ -63,6 +63,7 @@ public final class DiffusionJob {
         PipelineSpec spec = cfg.pipelineSpec(resolveTorchThreads(cfg.torchThreads(), sc));
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
+        LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
 
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);

@@ -38,7 +38,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     private final Path logs;
     private final int masterPort;
     private final int masterUiPort;
-    private final List<Process> processes = new ArrayList<>();
+    private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<String> classpath;
 
     private LocalStandaloneCluster(Path home, List<String> classpath) {

@@ -97,9 +97,12 @@ class StandaloneClusterTest {
                     List<ProcessHandle> executors = cluster.executors();
                     if (executors.size() >= 2 && Files.exists(dir.resolve("kill-out").resolve("_temporary"))) {
                         Thread.sleep(1500);
-                        ProcessHandle victim = cluster.executors().get(0);
-                        victim.destroyForcibly();
-                        killed.set(Long.toString(victim.pid()));
+                        List<ProcessHandle> now = cluster.executors();
+                        if (!now.isEmpty()) {
+                            ProcessHandle victim = now.get(0);
+                            victim.destroyForcibly();
+                            killed.set(Long.toString(victim.pid()));
+                        }
                     }
                     Thread.sleep(100);
                 }
