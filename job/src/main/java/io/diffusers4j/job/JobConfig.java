@@ -247,9 +247,22 @@ public final class JobConfig {
         if (str(PIPE + "custom-pipeline") != null) {
             options.put("custom-pipeline", str(PIPE + "custom-pipeline"));
         }
-        return new PipelineSpec(str(PIPE + "model"), str(PIPE + "revision"), str(PIPE + "variant"),
+        return new PipelineSpec(model(), str(PIPE + "revision"), str(PIPE + "variant"),
                 str(PIPE + "dtype"), str(PIPE + "device"), str(PIPE + "scheduler"), options,
                 str(JOB + "renderer"), Math.max(0, resolvedTorchThreads));
+    }
+
+    /**
+     * The model: an existing local folder becomes absolute (executors do not share the driver's working
+     * directory), anything else is a Hub id (diffusers' rule: a directory wins over a repo id); null = embedded.
+     */
+    public String model() {
+        String m = str(PIPE + "model");
+        if (m == null || m.isBlank()) {
+            return null;
+        }
+        Path p = Path.of(m);
+        return Files.isDirectory(p) ? p.toAbsolutePath().normalize().toString() : m;
     }
 
     public String master() {

@@ -61,6 +61,16 @@ class JobConfigTest {
     }
 
     @Test
+    void localModelFoldersBecomeAbsoluteHubIdsStay() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("sd"));
+        Path relative = Path.of("").toAbsolutePath().relativize(model);
+        assertEquals(model.toString(), parse("--prompts", "p", "--output", "o", "--model", relative.toString())
+                .pipelineSpec(0).model());
+        assertEquals("org/name", parse("--prompts", "p", "--output", "o", "--model", "org/name")
+                .pipelineSpec(0).model());
+    }
+
+    @Test
     void mistakesAreRefusedWithTheOffendingValue() throws Exception {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--output", "o")).getMessage()
                 .contains("--prompts is required"));
