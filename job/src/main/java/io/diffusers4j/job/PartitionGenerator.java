@@ -7,7 +7,7 @@ import io.diffusers4j.job.render.ExecutorPipelineCache;
 import io.diffusers4j.job.render.ImageRequest;
 import io.diffusers4j.job.render.MicroBatcher;
 import io.diffusers4j.job.render.PipelineSpec;
-import io.diffusers4j.job.render.PngEncoding;
+import io.diffusers4j.job.render.PngEncoderPool;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
 import io.diffusers4j.job.rows.OutputSchema;
@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>the executor's cached pipeline is acquired for the task's device (built on first use in the JVM);</li>
  *   <li>each image's size is resolved (row, job default, else the pipeline's) and checked against the VAE
  *       factor; images are grouped by {@link RenderSettings} into micro-batches of at most the batch size;</li>
- *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows.</li>
+ *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
+ *       encoded, in the background while the next batch renders ({@link PngEncoderPool}).</li>
  * </ol>
  * Retried or speculative attempts recompute the same rows (the input partition is deterministic); the Parquet
  * commit protocol keeps exactly one attempt's file per partition.
@@ -79,7 +82,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
         private final PipelineSpec pipelineSpec;
         private final String model;
         private final String executorId = ExecutorPipelineCache.executorId();
-        private final ArrayDeque<Row> queue = new ArrayDeque<>();
+        /** Rows in output order; rendered rows complete when their PNG is encoded (in the background). */
+        private final ArrayDeque<CompletableFuture<Row>> queue = new ArrayDeque<>();
         private List<Row> pending;
         private MicroBatcher<Planned> batcher;
         private BatchRunner runner;
@@ -91,7 +95,7 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             this.model = pipelineSpec.modelName();
             this.pending = pending;
             for (Row e : errors) {
-                queue.add(errorRow(e, e.getString(WorkSchema.ERROR_MESSAGE), null));
+                queue.add(CompletableFuture.completedFuture(errorRow(e, e.getString(WorkSchema.ERROR_MESSAGE), null)));
             }
         }
 
@@ -106,6 +110,11 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     return false;
                 }
             }
+            // keep the device busy: while the head batch is still being encoded, render the next one
+            // (at most about two batches of images are held)
+            if (!queue.peek().isDone() && batcher != null && batcher.hasNext() && queue.size() <= runner.cap()) {
+                renderNext();
+            }
             return true;
         }
 
@@ -116,7 +125,14 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             }
             maybeInjectFailure();
             emitted++;
-            return queue.poll();
+            try {
+                return queue.poll().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while encoding a PNG", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("encoding a PNG failed: " + e.getCause(), e.getCause());
+            }
         }
 
         private void maybeInjectFailure() {
@@ -144,7 +160,7 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                 int h = r.isNullAt(WorkSchema.HEIGHT) ? renderer.defaultHeight() : r.getInt(WorkSchema.HEIGHT);
                 String sizeError = sizeError(w, h, factor);
                 if (sizeError != null) {
-                    queue.add(errorRow(r, sizeError, new int[] {w, h}));
+                    queue.add(CompletableFuture.completedFuture(errorRow(r, sizeError, new int[] {w, h})));
                     continue;
                 }
                 RenderSettings s = new RenderSettings(r.getInt(WorkSchema.NUM_INFERENCE_STEPS),
@@ -178,15 +194,16 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             for (int i = 0; i < outcomes.size(); i++) {
                 Planned p = batch.items().get(i);
                 BatchRunner.Outcome o = outcomes.get(i);
-                byte[] png = o.ok() ? PngEncoding.encode(o.image()) : null;
                 Row w = p.work();
-                queue.add(RowFactory.create(w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
+                Timestamp createdAt = new Timestamp(System.currentTimeMillis());
+                queue.add(PngEncoderPool.encode(o.ok() ? o.image() : null, png -> RowFactory.create(
+                        w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
                         w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
                         p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
                         p.settings().height(), scheduler, model, o.ok() ? OutputSchema.OK : OutputSchema.ERROR,
                         o.error(), w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
-                        handle.instanceId(), o.durationMs(), new Timestamp(System.currentTimeMillis()),
-                        o.batchSize(), w.getString(WorkSchema.SOURCE), runId));
+                        handle.instanceId(), o.durationMs(), createdAt, o.batchSize(), w.getString(WorkSchema.SOURCE),
+                        runId)));
             }
         }
 
