@@ -1,0 +1,158 @@
+// The Spark job: read prompts, validate in Spark, skip done images, render on executors, write Parquet once.
+package io.diffusers4j.job;
+
+import io.diffusers4j.job.input.PromptFormat;
+import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.render.DeviceSelector;
+import io.diffusers4j.job.render.ExecutorPipelineCache;
+import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.rows.OutputSchema;
+import io.diffusers4j.job.rows.RowValidator;
+import io.diffusers4j.job.rows.WorkSchema;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+
+/**
+ * The job, as a plan of one Spark action (the write), so images are generated exactly once:
+ * <pre>
+ *   prompts --PromptReader--&gt; RawRecord --RowValidator (tasks)--&gt; work rows (one per image, or one error row)
+ *     --[resume: left-anti join on (id, image_index) already ok]--&gt; repartition(N) (round-robin, deterministic)
+ *     --PartitionGenerator (cached pipeline, micro-batches)--&gt; output rows --DataFrameWriter--&gt; Parquet
+ * </pre>
+ * Writing through the DataFrame writer gives Spark's commit protocol: only one attempt's output per partition is
+ * committed, so task retries, speculation and executors lost mid-partition leave neither duplicates nor partial
+ * rows. The summary then reads back this run's rows (small columns only).
+ */
+public final class DiffusionJob {
+    private static final Logger LOG = LoggerFactory.getLogger(DiffusionJob.class);
+    private static final Pattern LOCAL_MASTER = Pattern.compile("local\\[(\\*|\\d+)(,\\d+)?]|local");
+
+    private DiffusionJob() {
+    }
+
+    public static JobSummary run(SparkSession spark, JobConfig cfg) {
+        String runId = UUID.randomUUID().toString();
+        SparkContext sc = spark.sparkContext();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
+        String prompts = cfg.prompts();
+        String output = cfg.output();
+        PromptFormat format = cfg.format() != null ? cfg.format()
+                : PromptFormat.detect(sc.hadoopConfiguration(), prompts);
+        PipelineSpec spec = cfg.pipelineSpec(resolveTorchThreads(cfg.torchThreads(), sc));
+        LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
+                prompts, output, spec.modelName(), cfg.batchSize());
+        LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
+
+        if (sc.isLocal() && cfg.prewarmLocal()) {
+            prewarm(spec);
+        }
+        RowValidator validator = new RowValidator(cfg.defaults());
+        JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
+        JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
+        Dataset<Row> work = spark.createDataFrame(workRows, WorkSchema.SCHEMA);
+
+        long skipped = 0;
+        if (cfg.resume() && hasOutput(spark, output)) {
+            Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
+                    .where(col("status").equalTo(lit(OutputSchema.OK)))
+                    .select("id", "image_index").distinct();
+            long before = work.count();
+            // a using-columns join puts the keys first: restore the work schema's column order
+            work = work.join(done, scala.collection.JavaConverters.asScalaBuffer(List.of("id", "image_index"))
+                    .toSeq(), "left_anti").select(workColumns());
+            skipped = before - work.count();
+            LOG.info("resume: {} of {} images already written with status ok", skipped, before);
+        }
+
+        int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
+        Broadcast<PipelineSpec> specBroadcast = jsc.broadcast(spec);
+        JavaRDD<Row> out = work.repartition(partitions).javaRDD()
+                .mapPartitions(new PartitionGenerator(specBroadcast, cfg.batchSize(), runId));
+        DataFrameWriter<Row> writer = spark.createDataFrame(out, OutputSchema.SCHEMA).write()
+                .mode(cfg.mode().equals("append") ? SaveMode.Append : SaveMode.Overwrite);
+        if (cfg.partitionBy() != null) {
+            writer = writer.partitionBy(cfg.partitionBy());
+        }
+        long t0 = System.nanoTime();
+        writer.parquet(output);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        specBroadcast.destroy();
+        return JobSummary.read(spark, output, runId, skipped, seconds);
+    }
+
+    /**
+     * Local mode: this JVM is the executor, so its pipeline cache can start building while Spark reads and plans
+     * the input; tasks then find it built (or wait for the build in progress). A failure here is ignored: the
+     * tasks build again and report it.
+     */
+    private static void prewarm(PipelineSpec spec) {
+        Thread t = new Thread(() -> {
+            try {
+                ExecutorPipelineCache.acquire(spec, DeviceSelector.forCurrentTask(spec.device()));
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("prewarming the pipeline failed (the tasks will retry): {}", e.toString());
+            }
+        }, "d4j-pipeline-prewarm");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * libtorch threads per executor JVM: local[N] on C cores → C / N (each concurrent task owns its share);
+     * a cluster → spark.task.cpus.
+     */
+    static int resolveTorchThreads(int configured, SparkContext sc) {
+        if (configured >= 0) {
+            return configured;
+        }
+        int taskCpus = sc.getConf().getInt("spark.task.cpus", 1);
+        Matcher m = LOCAL_MASTER.matcher(sc.master());
+        if (m.matches()) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            int slots = m.group(1) == null ? 1 : m.group(1).equals("*") ? cores : Integer.parseInt(m.group(1));
+            return Math.max(1, cores / Math.max(1, slots / Math.max(1, taskCpus)));
+        }
+        return Math.max(1, taskCpus);
+    }
+
+    private static Column[] workColumns() {
+        String[] names = WorkSchema.SCHEMA.fieldNames();
+        Column[] cols = new Column[names.length];
+        for (int i = 0; i < names.length; i++) {
+            cols[i] = col(names[i]);
+        }
+        return cols;
+    }
+
+    private static boolean hasOutput(SparkSession spark, String output) {
+        try {
+            Path p = new Path(output);
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            return fs.exists(p) && fs.listStatus(p).length > 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read output " + output, e);
+        }
+    }
+}

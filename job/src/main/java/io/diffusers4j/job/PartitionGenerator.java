@@ -1,0 +1,221 @@
+// The per-partition work of the job: plan a partition's images, render them in micro-batches, emit output rows.
+package io.diffusers4j.job;
+
+import io.diffusers4j.job.render.BatchRunner;
+import io.diffusers4j.job.render.DeviceSelector;
+import io.diffusers4j.job.render.ExecutorPipelineCache;
+import io.diffusers4j.job.render.ImageRequest;
+import io.diffusers4j.job.render.MicroBatcher;
+import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.render.PngEncoderPool;
+import io.diffusers4j.job.render.RenderSettings;
+import io.diffusers4j.job.render.Renderer;
+import io.diffusers4j.job.rows.OutputSchema;
+import io.diffusers4j.job.rows.WorkSchema;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+
+import java.sql.Timestamp;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Turns one partition of work rows ({@link WorkSchema}) into output rows ({@link OutputSchema}), lazily, one
+ * micro-batch at a time (a partition's PNGs are never all in memory):
+ * <ol>
+ *   <li>error rows from validation pass straight through (a partition of only errors builds no pipeline);</li>
+ *   <li>the executor's cached pipeline is acquired for the task's device (built on first use in the JVM);</li>
+ *   <li>each image's size is resolved (row, job default, else the pipeline's) and checked against the VAE
+ *       factor; images are grouped by {@link RenderSettings} into micro-batches of at most the batch size;</li>
+ *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
+ *       encoded, in the background while the next batch renders ({@link PngEncoderPool}).</li>
+ * </ol>
+ * Retried or speculative attempts recompute the same rows (the input partition is deterministic); the Parquet
+ * commit protocol keeps exactly one attempt's file per partition.
+ */
+final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Test switch: when &gt;= 0, the first attempt of partition 0 throws after emitting this many rows (the
+     * retried attempt does not). Package-private: only tests in this package can set it.
+     */
+    static volatile int failFirstAttemptAfterRows = -1;
+    /** How often the test switch fired. */
+    static final AtomicInteger INJECTED_FAILURES = new AtomicInteger();
+
+    private final Broadcast<PipelineSpec> spec;
+    private final int batchSize;
+    private final String runId;
+
+    PartitionGenerator(Broadcast<PipelineSpec> spec, int batchSize, String runId) {
+        this.spec = spec;
+        this.batchSize = batchSize;
+        this.runId = runId;
+    }
+
+    @Override
+    public Iterator<Row> call(Iterator<Row> input) {
+        List<Row> errors = new ArrayList<>();
+        List<Row> pending = new ArrayList<>();
+        while (input.hasNext()) {
+            Row r = input.next();
+            (WorkSchema.ERROR.equals(r.getString(WorkSchema.STATUS)) ? errors : pending).add(r);
+        }
+        return new Output(spec.value(), errors, pending);
+    }
+
+    /** An image planned for rendering: its work row, settings and request. */
+    private record Planned(Row work, RenderSettings settings, ImageRequest request) {
+    }
+
+    private final class Output implements Iterator<Row> {
+        private final PipelineSpec pipelineSpec;
+        private final String model;
+        private final String executorId = ExecutorPipelineCache.executorId();
+        /** Rows in output order; rendered rows complete when their PNG is encoded (in the background). */
+        private final ArrayDeque<CompletableFuture<Row>> queue = new ArrayDeque<>();
+        private List<Row> pending;
+        private MicroBatcher<Planned> batcher;
+        private BatchRunner runner;
+        private ExecutorPipelineCache.Handle handle;
+        private long emitted;
+
+        Output(PipelineSpec pipelineSpec, List<Row> errors, List<Row> pending) {
+            this.pipelineSpec = pipelineSpec;
+            this.model = pipelineSpec.modelName();
+            this.pending = pending;
+            for (Row e : errors) {
+                queue.add(CompletableFuture.completedFuture(errorRow(e, e.getString(WorkSchema.ERROR_MESSAGE), null)));
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (queue.isEmpty()) {
+                if (pending != null) {
+                    plan();
+                } else if (batcher != null && batcher.hasNext()) {
+                    renderNext();
+                } else {
+                    return false;
+                }
+            }
+            // keep the device busy: while the head batch is still being encoded, render the next one
+            // (at most about two batches of images are held)
+            if (!queue.peek().isDone() && batcher != null && batcher.hasNext() && queue.size() <= runner.cap()) {
+                renderNext();
+            }
+            return true;
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            maybeInjectFailure();
+            emitted++;
+            try {
+                return queue.poll().get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while encoding a PNG", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("encoding a PNG failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        private void maybeInjectFailure() {
+            int after = failFirstAttemptAfterRows;
+            TaskContext tc = TaskContext.get();
+            if (after >= 0 && emitted == after && tc != null && tc.partitionId() == 0 && tc.attemptNumber() == 0) {
+                INJECTED_FAILURES.incrementAndGet();
+                throw new IllegalStateException("injected task failure after " + after + " rows (test switch)");
+            }
+        }
+
+        private void plan() {
+            List<Row> rows = pending;
+            pending = null;
+            if (rows.isEmpty()) {
+                return;
+            }
+            handle = ExecutorPipelineCache.acquire(pipelineSpec, DeviceSelector.forCurrentTask(pipelineSpec.device()));
+            Renderer renderer = handle.renderer();
+            runner = new BatchRunner(renderer, batchSize);
+            int factor = renderer.vaeScaleFactor();
+            List<Planned> planned = new ArrayList<>(rows.size());
+            for (Row r : rows) {
+                int w = r.isNullAt(WorkSchema.WIDTH) ? renderer.defaultWidth() : r.getInt(WorkSchema.WIDTH);
+                int h = r.isNullAt(WorkSchema.HEIGHT) ? renderer.defaultHeight() : r.getInt(WorkSchema.HEIGHT);
+                String sizeError = sizeError(w, h, factor);
+                if (sizeError != null) {
+                    queue.add(CompletableFuture.completedFuture(errorRow(r, sizeError, new int[] {w, h})));
+                    continue;
+                }
+                RenderSettings s = new RenderSettings(r.getInt(WorkSchema.NUM_INFERENCE_STEPS),
+                        r.getDouble(WorkSchema.GUIDANCE_SCALE), w, h, r.getString(WorkSchema.SCHEDULER));
+                planned.add(new Planned(r, s, new ImageRequest(r.getString(WorkSchema.PROMPT),
+                        r.getString(WorkSchema.NEGATIVE_PROMPT), r.getLong(WorkSchema.SEED))));
+            }
+            batcher = new MicroBatcher<>(planned, Planned::settings);
+        }
+
+        private String sizeError(int w, int h, int factor) {
+            List<String> problems = new ArrayList<>(2);
+            if (w % factor != 0) {
+                problems.add("width " + w + " is not a multiple of the VAE factor " + factor);
+            }
+            if (h % factor != 0) {
+                problems.add("height " + h + " is not a multiple of the VAE factor " + factor);
+            }
+            return problems.isEmpty() ? null : String.join("; ", problems);
+        }
+
+        private void renderNext() {
+            MicroBatcher.Batch<Planned> batch = batcher.next(runner.cap());
+            List<ImageRequest> requests = new ArrayList<>(batch.items().size());
+            for (Planned p : batch.items()) {
+                requests.add(p.request());
+            }
+            List<BatchRunner.Outcome> outcomes = runner.run(batch.settings(), requests);
+            String scheduler = batch.settings().scheduler() != null ? batch.settings().scheduler()
+                    : handle.renderer().schedulerName();
+            for (int i = 0; i < outcomes.size(); i++) {
+                Planned p = batch.items().get(i);
+                BatchRunner.Outcome o = outcomes.get(i);
+                Row w = p.work();
+                Timestamp createdAt = new Timestamp(System.currentTimeMillis());
+                queue.add(PngEncoderPool.encode(o.ok() ? o.image() : null, png -> RowFactory.create(
+                        w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
+                        w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
+                        p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
+                        p.settings().height(), scheduler, model, o.ok() ? OutputSchema.OK : OutputSchema.ERROR,
+                        o.error(), w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
+                        handle.instanceId(), o.durationMs(), createdAt, o.batchSize(), w.getString(WorkSchema.SOURCE),
+                        runId)));
+            }
+        }
+
+        private Row errorRow(Row w, String message, int[] size) {
+            Object width = size != null ? size[0] : w.get(WorkSchema.WIDTH);
+            Object height = size != null ? size[1] : w.get(WorkSchema.HEIGHT);
+            return RowFactory.create(w.getString(WorkSchema.ID), w.get(WorkSchema.PROMPT),
+                    w.get(WorkSchema.NEGATIVE_PROMPT), w.get(WorkSchema.SEED), w.get(WorkSchema.NUM_INFERENCE_STEPS),
+                    w.get(WorkSchema.GUIDANCE_SCALE), width, height, w.get(WorkSchema.SCHEDULER), model,
+                    OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, w.getInt(WorkSchema.IMAGE_INDEX),
+                    executorId, handle == null ? null : handle.instanceId(), null,
+                    new Timestamp(System.currentTimeMillis()), null, w.get(WorkSchema.SOURCE), runId);
+        }
+    }
+}

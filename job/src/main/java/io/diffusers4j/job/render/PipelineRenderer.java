@@ -1,0 +1,161 @@
+// The production Renderer: one batched StableDiffusionPipeline call per micro-batch, one generator per image.
+package io.diffusers4j.job.render;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import io.diffusers4j.pipelines.DiffusionPipeline;
+import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.ProgressListener;
+import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.TinyPipeline;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.utils.TorchGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.awt.image.BufferedImage;
+import java.lang.reflect.InvocationTargetException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders with {@link StableDiffusionPipeline}: a micro-batch becomes one call with one prompt per image
+ * ({@code num_images_per_prompt=1}) and a generator list {@code [TorchGenerator(seed_0), ...]}, so each image is
+ * drawn exactly as the single call {@code prompt=p, seed=s} would draw it. Negative prompts are per image; a
+ * missing one is "" (what diffusers uses for {@code negative_prompt=None}).
+ */
+public final class PipelineRenderer implements Renderer {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
+
+    private final StableDiffusionPipeline sd;
+    private final String schedulerName;
+
+    PipelineRenderer(StableDiffusionPipeline sd) {
+        this.sd = sd;
+        this.schedulerName = sd.scheduler().getClass().getSimpleName();
+    }
+
+    /** Builds the pipeline of a spec (the default {@link RendererFactory}). */
+    public static final class Factory implements RendererFactory {
+        @Override
+        public Renderer create(PipelineSpec spec, String device) {
+            String model = spec.model() == null ? TinyPipeline.defaultModel().toString() : spec.model();
+            PipelineOptions options = new PipelineOptions()
+                    .dtype(spec.dtype())
+                    .device(djlDevice(device))
+                    .variant(spec.variant())
+                    .revision(spec.revision())
+                    .localFilesOnly(spec.option("local-files-only", false));
+            if (spec.options().containsKey("use-safetensors")) {
+                options.useSafetensors(spec.option("use-safetensors", true));
+            }
+            if (spec.options().containsKey("custom-pipeline")) {
+                options.customPipeline(spec.options().get("custom-pipeline"));
+            }
+            JvmSettings.torchThreadsBeforeEngine(spec.torchThreads());
+            DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model, options);
+            JvmSettings.torchThreadsOnEngine(spec.torchThreads());
+            if (!(pipeline instanceof StableDiffusionPipeline sd)) {
+                String kind = pipeline.getClass().getSimpleName();
+                pipeline.close();
+                throw new IllegalArgumentException("model " + spec.modelName() + " loads a " + kind
+                        + "; the job renders text-to-image with a StableDiffusionPipeline");
+            }
+            if (spec.scheduler() != null && !spec.scheduler().equals(sd.scheduler().getClass().getSimpleName())) {
+                sd.setScheduler(createScheduler(spec.scheduler(), sd));
+            }
+            return new PipelineRenderer(sd);
+        }
+    }
+
+    static Device djlDevice(String device) {
+        if (device.startsWith("gpu:")) {
+            int gpus = Engine.getInstance().getGpuCount();
+            if (gpus > 0) {
+                return Device.gpu(Integer.parseInt(device.substring(4)));
+            }
+            LOG.warn("Spark assigned {} to this task but the PyTorch engine sees no GPU (CPU-only libtorch?); "
+                    + "rendering on CPU. Point PYTORCH_LIBRARY_PATH at a CUDA libtorch (see job/README.md).", device);
+        }
+        return Device.cpu();
+    }
+
+    /**
+     * A scheduler by diffusers class name, configured from the pipeline's scheduler config (diffusers'
+     * {@code XScheduler.from_config(pipe.scheduler.config)}).
+     */
+    // TODO(schedulers merge): call io.diffusers4j.schedulers.Schedulers.create(className, config) directly
+    static Scheduler createScheduler(String className, StableDiffusionPipeline sd) {
+        try {
+            Class<?> schedulers = Class.forName("io.diffusers4j.schedulers.Schedulers");
+            return (Scheduler) schedulers.getMethod("create", String.class, io.diffusers4j.config.ConfigBase.class)
+                    .invoke(null, className, sd.scheduler().config());
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("creating scheduler " + className + " failed: " + cause, cause);
+        } catch (ReflectiveOperationException e) {
+            throw new UnsupportedOperationException("scheduler " + className + " requested, but this build has no "
+                    + "io.diffusers4j.schedulers.Schedulers factory", e);
+        }
+    }
+
+    @Override
+    public int vaeScaleFactor() {
+        return sd.vaeScaleFactor();
+    }
+
+    @Override
+    public int defaultWidth() {
+        return sd.defaultWidth();
+    }
+
+    @Override
+    public int defaultHeight() {
+        return sd.defaultHeight();
+    }
+
+    @Override
+    public String schedulerName() {
+        return schedulerName;
+    }
+
+    @Override
+    public List<BufferedImage> render(RenderSettings s, List<ImageRequest> images) {
+        List<String> prompts = new ArrayList<>(images.size());
+        List<String> negatives = new ArrayList<>(images.size());
+        List<TorchGenerator> generators = new ArrayList<>(images.size());
+        boolean anyNegative = false;
+        for (ImageRequest r : images) {
+            prompts.add(r.prompt());
+            negatives.add(r.negativePrompt() == null ? "" : r.negativePrompt());
+            anyNegative |= r.negativePrompt() != null;
+            generators.add(new TorchGenerator(r.seed()));
+        }
+        StableDiffusionCall call = new StableDiffusionCall()
+                .prompt(prompts)
+                .negativePrompt(anyNegative ? negatives : null)
+                .numInferenceSteps(s.numInferenceSteps())
+                .guidanceScale(s.guidanceScale())
+                .width(s.width())
+                .height(s.height())
+                .numImagesPerPrompt(1)
+                .generators(generators)
+                .outputType("pil")
+                .progress(ProgressListener.NONE);
+        if (s.scheduler() != null && !s.scheduler().equals(schedulerName)) {
+            call.scheduler(createScheduler(s.scheduler(), sd));
+        }
+        ImagePipelineOutput out = sd.call(call);
+        return out.images();
+    }
+
+    @Override
+    public void close() {
+        sd.close();
+    }
+}

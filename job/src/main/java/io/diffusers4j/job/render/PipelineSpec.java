@@ -1,0 +1,94 @@
+// What pipeline the executors build: broadcast from the driver, the key of the executor-wide pipeline cache.
+package io.diffusers4j.job.render;
+
+import java.io.Serializable;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The pipeline every executor builds, as data: {@code DiffusionPipeline.fromPretrained(model, options)} plus an
+ * optional scheduler swap. Broadcast once per job; equal specs share one pipeline per executor JVM and device
+ * ({@link ExecutorPipelineCache}).
+ *
+ * <p>Never carries credentials: the Hub token comes from {@code HF_TOKEN} in each JVM's environment
+ * ({@code spark.executorEnv.HF_TOKEN}, which Spark redacts), so it cannot reach a log line, the broadcast, the
+ * output or Parquet metadata through the spec.
+ *
+ * @param model        local folder or Hub id ({@code org/name}); null = the embedded default
+ * @param revision     Hub revision (branch, tag or commit), or null
+ * @param variant      weight variant ("fp16"), or null
+ * @param dtype        "float32" or "float16" (float16 is for CUDA; CPU runs float32)
+ * @param device       "auto" (the GPU Spark assigned to the task, else CPU), "cpu", or "gpu:N" (that GPU
+ *                     for every task: local mode on a GPU machine, where Spark assigns no task resources)
+ * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
+ * @param options      further loading options: {@code local-files-only}, {@code use-safetensors},
+ *                     {@code custom-pipeline}
+ * @param renderer     class name of the {@link RendererFactory} (the seam tests use to inject faults)
+ * @param torchThreads libtorch intra-op threads per executor JVM (0: leave libtorch's default)
+ */
+public record PipelineSpec(String model, String revision, String variant, String dtype, String device,
+                           String scheduler, Map<String, String> options, String renderer, int torchThreads)
+        implements Serializable {
+    /** The {@code model} column value of images rendered by the embedded default. */
+    public static final String EMBEDDED_MODEL = "embedded:tiny-random";
+    /** The production renderer (StableDiffusionPipeline). */
+    public static final String DEFAULT_RENDERER = PipelineRenderer.Factory.class.getName();
+    public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline");
+
+    public PipelineSpec {
+        options = Map.copyOf(new TreeMap<>(options == null ? Map.of() : options));
+        dtype = dtype == null ? "float32" : dtype.toLowerCase(Locale.ROOT);
+        device = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
+        if (dtype.equals("bfloat16") || dtype.equals("bf16")) {
+            throw new IllegalArgumentException("dtype '" + dtype + "' is not supported: DJL 0.36's PyTorch engine "
+                    + "aborts on bfloat16; use float16 (CUDA) or float32");
+        }
+        if (!dtype.equals("float32") && !dtype.equals("float16")) {
+            throw new IllegalArgumentException("dtype must be float32 or float16, got '" + dtype + "'");
+        }
+        if (!device.equals("auto") && !device.equals("cpu") && !device.matches("gpu:\\d+")) {
+            throw new IllegalArgumentException("device must be auto, cpu or gpu:N, got '" + device + "'");
+        }
+        for (String key : options.keySet()) {
+            if (key.toLowerCase(Locale.ROOT).contains("token")) {
+                throw new IllegalArgumentException("pipeline option '" + key + "' refused: pass the Hub token "
+                        + "through the HF_TOKEN environment variable (spark.executorEnv.HF_TOKEN on a cluster)");
+            }
+            if (!OPTION_KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown pipeline option '" + key + "' (known: "
+                        + OPTION_KEYS.stream().sorted().toList() + ")");
+            }
+        }
+        if (renderer == null || renderer.isBlank()) {
+            renderer = DEFAULT_RENDERER;
+        }
+        if (torchThreads < 0) {
+            throw new IllegalArgumentException("torch threads must be >= 0, got " + torchThreads);
+        }
+    }
+
+    /** The embedded default with everything else at its default. */
+    public static PipelineSpec embeddedDefault() {
+        return new PipelineSpec(null, null, null, "float32", "auto", null, Map.of(), null, 0);
+    }
+
+    public PipelineSpec withModel(String value) {
+        return new PipelineSpec(value, revision, variant, dtype, device, scheduler, options, renderer, torchThreads);
+    }
+
+    public PipelineSpec withRenderer(String value) {
+        return new PipelineSpec(model, revision, variant, dtype, device, scheduler, options, value, torchThreads);
+    }
+
+    /** The value of the output's {@code model} column. */
+    public String modelName() {
+        return model == null ? EMBEDDED_MODEL : model;
+    }
+
+    public boolean option(String key, boolean fallback) {
+        String v = options.get(key);
+        return v == null ? fallback : Boolean.parseBoolean(v);
+    }
+}

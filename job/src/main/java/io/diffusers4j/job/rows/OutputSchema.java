@@ -1,0 +1,53 @@
+// The job's output table (Parquet): one row per image, with the full generation parameters and provenance.
+package io.diffusers4j.job.rows;
+
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Output columns. One row per image ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
+ * image was drawn with), or one row per unusable input row. {@code status} is "ok" or "error"; on error
+ * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} is PNG bytes.
+ * {@code pipeline_instance_id} names the pipeline build that rendered the image (one per build per executor
+ * JVM); {@code duration_ms} is the image's share of its batch's wall time, {@code batch_size} that batch's size;
+ * {@code run_id} names the job run (several runs may append to one output).
+ */
+public final class OutputSchema {
+    public static final String OK = "ok";
+    public static final String ERROR = "error";
+
+    public static final StructType SCHEMA = new StructType(new StructField[] {
+        DataTypes.createStructField("id", DataTypes.StringType, false),
+        DataTypes.createStructField("prompt", DataTypes.StringType, true),
+        DataTypes.createStructField("negative_prompt", DataTypes.StringType, true),
+        DataTypes.createStructField("seed", DataTypes.LongType, true),
+        DataTypes.createStructField("num_inference_steps", DataTypes.IntegerType, true),
+        DataTypes.createStructField("guidance_scale", DataTypes.DoubleType, true),
+        DataTypes.createStructField("width", DataTypes.IntegerType, true),
+        DataTypes.createStructField("height", DataTypes.IntegerType, true),
+        DataTypes.createStructField("scheduler", DataTypes.StringType, true),
+        DataTypes.createStructField("model", DataTypes.StringType, true),
+        DataTypes.createStructField("status", DataTypes.StringType, false),
+        DataTypes.createStructField("error", DataTypes.StringType, true),
+        DataTypes.createStructField("raw", DataTypes.StringType, true),
+        DataTypes.createStructField("image", DataTypes.BinaryType, true),
+        DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
+        DataTypes.createStructField("executor_id", DataTypes.StringType, true),
+        DataTypes.createStructField("pipeline_instance_id", DataTypes.StringType, true),
+        DataTypes.createStructField("duration_ms", DataTypes.LongType, true),
+        DataTypes.createStructField("created_at", DataTypes.TimestampType, false),
+        DataTypes.createStructField("batch_size", DataTypes.IntegerType, true),
+        DataTypes.createStructField("source", DataTypes.StringType, true),
+        DataTypes.createStructField("run_id", DataTypes.StringType, false),
+    });
+
+    /** Column names, in order. */
+    public static final List<String> COLUMNS = Arrays.asList(SCHEMA.fieldNames());
+
+    private OutputSchema() {
+    }
+}

@@ -1,0 +1,29 @@
+// The prompt dataset's field names: diffusers' StableDiffusionPipeline.__call__ argument names plus id and seed.
+package io.diffusers4j.job.rows;
+
+import java.util.List;
+
+/**
+ * Field (column, JSON key) names of a prompt dataset. They are diffusers' argument names, so a row reads like
+ * the keyword arguments of one {@code pipe(...)} call: {@code prompt} is required, every other field falls back
+ * to the job-level default. Fields not listed here are ignored (a dataset may carry its own bookkeeping columns).
+ */
+public final class PromptFields {
+    public static final String ID = "id";
+    public static final String PROMPT = "prompt";
+    public static final String NEGATIVE_PROMPT = "negative_prompt";
+    public static final String SEED = "seed";
+    public static final String NUM_INFERENCE_STEPS = "num_inference_steps";
+    public static final String GUIDANCE_SCALE = "guidance_scale";
+    public static final String WIDTH = "width";
+    public static final String HEIGHT = "height";
+    public static final String SCHEDULER = "scheduler";
+    public static final String NUM_IMAGES_PER_PROMPT = "num_images_per_prompt";
+
+    /** Every field the job reads, in the order used for CSV/JSON examples. */
+    public static final List<String> ALL = List.of(ID, PROMPT, NEGATIVE_PROMPT, SEED, NUM_INFERENCE_STEPS,
+            GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT);
+
+    private PromptFields() {
+    }
+}

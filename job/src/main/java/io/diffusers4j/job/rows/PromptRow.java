@@ -1,0 +1,24 @@
+// One validated prompt row: the arguments of one diffusers pipeline call, or why the input row is unusable.
+package io.diffusers4j.job.rows;
+
+import java.io.Serializable;
+
+/**
+ * A prompt row after validation and defaulting. When {@link #error()} is null every field a call needs is set
+ * (width/height/scheduler may still be null: "the pipeline's own", resolved on the executor). When it is not,
+ * the fields hold whatever could be read (possibly null) and the row becomes one output row with status error.
+ *
+ * @param id                 the row's id, given or derived ({@link SeedDeriver#deriveId})
+ * @param seed               base seed: image i uses seed + i
+ * @param location           "file:line" of the input record
+ * @param raw                the input text
+ */
+public record PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
+                        Double guidanceScale, Integer width, Integer height, String scheduler,
+                        Integer numImagesPerPrompt, String location, String raw, String error)
+        implements Serializable {
+
+    public boolean ok() {
+        return error == null;
+    }
+}

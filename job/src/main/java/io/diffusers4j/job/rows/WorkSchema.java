@@ -1,0 +1,72 @@
+// The job's internal table between validation and rendering: one row per image to render (or per bad input row).
+package io.diffusers4j.job.rows;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One row per image to render ({@code status = "pending"}), with its own seed ({@code seed + image_index}),
+ * or one row per unusable input row ({@code status = "error"}). Rows are expanded from {@link PromptRow}s in the
+ * validation stage so that resume can skip single images and the shuffle spreads images, not prompt rows.
+ */
+public final class WorkSchema {
+    public static final String PENDING = "pending";
+    public static final String ERROR = "error";
+
+    public static final int ID = 0;
+    public static final int PROMPT = 1;
+    public static final int NEGATIVE_PROMPT = 2;
+    public static final int SEED = 3;
+    public static final int NUM_INFERENCE_STEPS = 4;
+    public static final int GUIDANCE_SCALE = 5;
+    public static final int WIDTH = 6;
+    public static final int HEIGHT = 7;
+    public static final int SCHEDULER = 8;
+    public static final int IMAGE_INDEX = 9;
+    public static final int STATUS = 10;
+    public static final int ERROR_MESSAGE = 11;
+    public static final int RAW = 12;
+    public static final int SOURCE = 13;
+
+    public static final StructType SCHEMA = new StructType(new StructField[] {
+        DataTypes.createStructField("id", DataTypes.StringType, false),
+        DataTypes.createStructField("prompt", DataTypes.StringType, true),
+        DataTypes.createStructField("negative_prompt", DataTypes.StringType, true),
+        DataTypes.createStructField("seed", DataTypes.LongType, true),
+        DataTypes.createStructField("num_inference_steps", DataTypes.IntegerType, true),
+        DataTypes.createStructField("guidance_scale", DataTypes.DoubleType, true),
+        DataTypes.createStructField("width", DataTypes.IntegerType, true),
+        DataTypes.createStructField("height", DataTypes.IntegerType, true),
+        DataTypes.createStructField("scheduler", DataTypes.StringType, true),
+        DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
+        DataTypes.createStructField("status", DataTypes.StringType, false),
+        DataTypes.createStructField("error", DataTypes.StringType, true),
+        DataTypes.createStructField("raw", DataTypes.StringType, true),
+        DataTypes.createStructField("source", DataTypes.StringType, true),
+    });
+
+    private WorkSchema() {
+    }
+
+    /** The work rows of one prompt row: one per image when it is valid, else a single error row. */
+    public static List<Row> expand(PromptRow r) {
+        if (!r.ok()) {
+            return List.of(RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), r.seed(),
+                    r.numInferenceSteps(), r.guidanceScale(), r.width(), r.height(), r.scheduler(), 0, ERROR,
+                    r.error(), r.raw(), r.location()));
+        }
+        List<Row> out = new ArrayList<>(r.numImagesPerPrompt());
+        for (int i = 0; i < r.numImagesPerPrompt(); i++) {
+            out.add(RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), r.seed() + i,
+                    r.numInferenceSteps(), r.guidanceScale(), r.width(), r.height(), r.scheduler(), i, PENDING,
+                    null, r.raw(), r.location()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,126 @@
+// A test Renderer: deterministic pictures that encode their inputs, with faults triggered by prompt markers.
+package io.diffusers4j.job;
+
+import io.diffusers4j.job.render.ImageRequest;
+import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.render.RenderSettings;
+import io.diffusers4j.job.render.Renderer;
+import io.diffusers4j.job.render.RendererFactory;
+
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Renders a width x height picture per request whose first pixels encode what it was asked for (seed low 24
+ * bits, a prompt hash, steps, the negative prompt hash), so a test can check that every output image belongs to
+ * its own row whatever batch it ran in. Faults, by prompt marker:
+ * <ul>
+ *   <li>{@code [poison]}: any batch containing it throws (alone too): only that image must fail;</li>
+ *   <li>{@code [oom]}: a batch of more than one image containing it throws an out-of-memory message: the batch
+ *       must split down to single images, which then succeed.</li>
+ * </ul>
+ * System property {@code d4j.fake.sleepMs}: milliseconds per image (the cluster test makes tasks take time).
+ */
+public final class FakeRenderer implements Renderer {
+    public static final String FACTORY = Factory.class.getName();
+    static final AtomicInteger BUILDS = new AtomicInteger();
+    static final AtomicInteger IMAGES = new AtomicInteger();
+    static final List<Integer> BATCH_SIZES = Collections.synchronizedList(new ArrayList<>());
+    static final List<RenderSettings> BATCH_SETTINGS = Collections.synchronizedList(new ArrayList<>());
+
+    /** Builds fake renderers (named by class in the spec). */
+    public static final class Factory implements RendererFactory {
+        @Override
+        public Renderer create(PipelineSpec spec, String device) {
+            BUILDS.incrementAndGet();
+            return new FakeRenderer();
+        }
+    }
+
+    static void reset() {
+        IMAGES.set(0);
+        BATCH_SIZES.clear();
+        BATCH_SETTINGS.clear();
+    }
+
+    @Override
+    public int vaeScaleFactor() {
+        return 8;
+    }
+
+    @Override
+    public int defaultWidth() {
+        return 32;
+    }
+
+    @Override
+    public int defaultHeight() {
+        return 24;
+    }
+
+    @Override
+    public String schedulerName() {
+        return "FakeScheduler";
+    }
+
+    @Override
+    public List<BufferedImage> render(RenderSettings s, List<ImageRequest> images) {
+        BATCH_SIZES.add(images.size());
+        BATCH_SETTINGS.add(s);
+        for (ImageRequest r : images) {
+            if (r.prompt().contains("[poison]")) {
+                throw new IllegalStateException("poisoned prompt: " + r.prompt());
+            }
+            if (r.prompt().contains("[oom]") && images.size() > 1) {
+                throw new RuntimeException("CUDA out of memory. Tried to allocate 2.00 GiB (fake)");
+            }
+        }
+        long sleep = Long.getLong("d4j.fake.sleepMs", 0);
+        if (sleep > 0) {
+            try {
+                Thread.sleep(sleep * images.size());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        List<BufferedImage> out = new ArrayList<>(images.size());
+        for (ImageRequest r : images) {
+            out.add(picture(s, r));
+        }
+        IMAGES.addAndGet(images.size());
+        return out;
+    }
+
+    /** The picture of a request: pixel 0 = seed & 0xFFFFFF, 1 = hash(prompt), 2 = steps, 3 = hash(negative). */
+    static BufferedImage picture(RenderSettings s, ImageRequest r) {
+        BufferedImage img = new BufferedImage(s.width(), s.height(), BufferedImage.TYPE_INT_RGB);
+        int fill = hash(r.prompt() + "|" + r.seed() + "|" + s) & 0xFFFFFF;
+        for (int y = 0; y < s.height(); y++) {
+            for (int x = 0; x < s.width(); x++) {
+                img.setRGB(x, y, fill);
+            }
+        }
+        img.setRGB(0, 0, (int) (r.seed() & 0xFFFFFF));
+        img.setRGB(1, 0, hash(r.prompt()) & 0xFFFFFF);
+        img.setRGB(2, 0, s.numInferenceSteps());
+        img.setRGB(3, 0, hash(String.valueOf(r.negativePrompt())) & 0xFFFFFF);
+        return img;
+    }
+
+    static int hash(String s) {
+        int h = 0;
+        for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
+            h = h * 31 + (b & 0xff);
+        }
+        return h;
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,136 @@
+// Config layering (defaults < files < command line), validation, and the command-line parser.
+package io.diffusers4j.job;
+
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JobConfigTest {
+    @TempDir
+    Path dir;
+
+    private static JobConfig parse(String... args) {
+        return CommandLine.parse(args).toConfig();
+    }
+
+    @Test
+    void defaultsAreDiffusersDefaults() {
+        JobConfig c = parse("--prompts", "p.jsonl", "--output", "out");
+        assertEquals(8, c.batchSize());
+        assertEquals("overwrite", c.mode());
+        assertNull(c.format());
+        assertEquals(50, c.defaults().numInferenceSteps());
+        assertEquals(7.5, c.defaults().guidanceScale());
+        assertNull(c.pipelineSpec(0).model());
+        assertEquals("local[*]", c.master());
+        assertFalse(c.masterExplicit());
+        assertEquals(-1, c.torchThreads());
+    }
+
+    @Test
+    void filesThenCommandLineOverride() throws Exception {
+        Path f1 = dir.resolve("a.conf");
+        Files.writeString(f1, "diffusers4j.job { batch-size = 2, defaults.num-inference-steps = 20 }\n"
+                + "diffusers4j.pipeline.model = \"org/model\"\n"
+                + "spark.conf { \"spark.executor.memory\" = 3g }\n");
+        Path f2 = dir.resolve("b.conf");
+        Files.writeString(f2, "diffusers4j.job.batch-size = 3\n");
+        JobConfig c = parse("--prompts", "p", "--output", "o", "--conf", f1.toString(), "--conf=" + f2,
+                "--steps", "7", "--master", "spark://h:7077", "--spark-conf", "spark.executor.cores=2", "--resume",
+                "--set", "diffusers4j.pipeline.dtype=float16");
+        assertEquals(3, c.batchSize(), "later file wins");
+        assertEquals(7, c.defaults().numInferenceSteps(), "command line wins");
+        assertEquals("org/model", c.pipelineSpec(0).model());
+        assertEquals("float16", c.pipelineSpec(0).dtype());
+        assertEquals("append", c.mode(), "resume appends");
+        assertTrue(c.masterExplicit());
+        assertEquals(Map.of("spark.executor.memory", "3g", "spark.executor.cores", "2"), c.sparkConf());
+    }
+
+    @Test
+    void localModelFoldersBecomeAbsoluteHubIdsStay() throws Exception {
+        Path model = Files.createDirectories(dir.resolve("sd"));
+        Path relative = Path.of("").toAbsolutePath().relativize(model);
+        assertEquals(model.toString(), parse("--prompts", "p", "--output", "o", "--model", relative.toString())
+                .pipelineSpec(0).model());
+        assertEquals("org/name", parse("--prompts", "p", "--output", "o", "--model", "org/name")
+                .pipelineSpec(0).model());
+    }
+
+    @Test
+    void mistakesAreRefusedWithTheOffendingValue() throws Exception {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--output", "o")).getMessage()
+                .contains("--prompts is required"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--batch-size", "0")).getMessage().contains("batch-size must be >= 1, got 0"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--batch-size", "many")).getMessage().contains("must be an integer"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--partition-by", "image")).getMessage().contains("partition-by 'image'"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--format", "xml")).getMessage().contains("xml"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--bogus", "1")).getMessage().contains("unknown option --bogus"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--set", "diffusers4j.job.batchsize=3")).getMessage().contains("unknown config key"));
+        Path typo = dir.resolve("typo.conf");
+        Files.writeString(typo, "diffusers4j.job.batchsize = 3\n");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--conf", typo.toString())).getMessage().contains("diffusers4j.job.batchsize"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--dtype", "bfloat16")).getMessage().contains("bfloat16"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
+                "--steps", "0")).getMessage().contains("num-inference-steps"));
+    }
+
+    @Test
+    void shippedConfigsParse() {
+        Path conf = Path.of("..", "conf");
+        JobConfig local = parse("--prompts", "p", "--output", "o", "--conf", conf.resolve("job.conf").toString());
+        assertEquals("local[*]", local.master());
+        JobConfig gpu = parse("--prompts", "p", "--output", "o", "--conf",
+                conf.resolve("gpu-cluster.conf").toString());
+        assertEquals("1", gpu.sparkConf().get("spark.executor.resource.gpu.amount"));
+        assertEquals("1", gpu.sparkConf().get("spark.task.resource.gpu.amount"));
+        assertEquals("float16", gpu.pipelineSpec(0).dtype());
+    }
+
+    @Test
+    void helpAndUsageErrorsFromMain() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(0, JobMain.run(new String[] {"--help"}, new PrintStream(out), new PrintStream(err)));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String flag : new String[] {"--prompts", "--output", "--model", "--master", "--conf", "--batch-size",
+            "--format", "--resume", "--partitions", "--partition-by"}) {
+            assertTrue(help.contains(flag), flag);
+        }
+        assertEquals(2, JobMain.run(new String[] {"--prompts"}, new PrintStream(out), new PrintStream(err)));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--prompts needs a value"));
+    }
+
+    @Test
+    void executorsAlwaysGetOfflineDjl() {
+        JobConfig c = parse("--prompts", "p", "--output", "o", "--spark-conf",
+                "spark.executor.extraJavaOptions=-Xss8m");
+        Map<String, String> s = JobMain.sparkSettings(c, new SparkConf(false), "spark://x:7077");
+        assertEquals("true", s.get("spark.executorEnv.OPT_OUT_TRACKING"));
+        assertEquals("true", s.get("spark.executorEnv.DJL_OFFLINE"));
+        assertEquals("-Xss8m -Dai.djl.offline=true -DOPT_OUT_TRACKING=true", s.get("spark.executor.extraJavaOptions"));
+        assertFalse(s.containsKey("spark.driver.host"));
+        assertEquals("127.0.0.1", JobMain.sparkSettings(c, new SparkConf(false), "local[2]").get("spark.driver.host"));
+    }
+}

@@ -1,0 +1,65 @@
+// Test helper: write an input, run the job on the shared SparkSession, read the output back.
+package io.diffusers4j.job;
+
+import org.apache.spark.sql.Row;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.col;
+
+/** Runs the job in-process with the fake renderer unless told otherwise. */
+final class JobHarness {
+    private JobHarness() {
+    }
+
+    static Path write(Path dir, String name, String... lines) {
+        try {
+            Path p = dir.resolve(name);
+            Files.writeString(p, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs the job with the fake renderer; extra args are job flags. */
+    static JobSummary runFake(Path prompts, Path output, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--prompts", prompts.toString(), "--output", output.toString(),
+                "--set", "diffusers4j.job.renderer=" + FakeRenderer.FACTORY));
+        args.addAll(List.of(extra));
+        return run(args.toArray(new String[0]));
+    }
+
+    static JobSummary run(String... args) {
+        JobConfig cfg = CommandLine.parse(args).toConfig();
+        return DiffusionJob.run(SharedSpark.get(), cfg);
+    }
+
+    /** Every output row, sorted by (source, id, image_index). */
+    static List<Row> rows(Path output) {
+        List<Row> rows = new ArrayList<>(SharedSpark.get().read().parquet(output.toString())
+                .orderBy(col("source"), col("id"), col("image_index")).collectAsList());
+        rows.sort(Comparator.comparing((Row r) -> String.valueOf((Object) r.getAs("source")))
+                .thenComparing(r -> (String) r.getAs("id")).thenComparing(r -> (Integer) r.getAs("image_index")));
+        return rows;
+    }
+
+    static BufferedImage png(Row r) {
+        byte[] bytes = r.getAs("image");
+        try {
+            return ImageIO.read(new ByteArrayInputStream(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

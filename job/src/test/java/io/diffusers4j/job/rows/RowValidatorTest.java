@@ -1,0 +1,104 @@
+// Validation rules and defaulting of single records (no Spark).
+package io.diffusers4j.job.rows;
+
+import io.diffusers4j.job.input.RawRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RowValidatorTest {
+    private final RowValidator validator = new RowValidator(JobDefaults.diffusers().withJobSeed(5));
+
+    private PromptRow validate(Object... kv) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            fields.put((String) kv[i], kv[i + 1]);
+        }
+        return validator.validate(RawRecord.parsed("f.jsonl", 9, "raw text", fields));
+    }
+
+    @Test
+    void defaultsFillWhatTheRowLeavesOut() {
+        PromptRow r = validate("prompt", "a cat");
+        assertNull(r.error());
+        assertEquals(50, r.numInferenceSteps());
+        assertEquals(7.5, r.guidanceScale());
+        assertNull(r.width());
+        assertNull(r.negativePrompt());
+        assertEquals(1, r.numImagesPerPrompt());
+        assertEquals(SeedDeriver.deriveId("f.jsonl", 9, "raw text"), r.id());
+        assertEquals(SeedDeriver.deriveSeed(5, r.id()), r.seed());
+        assertEquals("f.jsonl:9", r.location());
+    }
+
+    @Test
+    void textNumbersFromCsvAreParsed() {
+        PromptRow r = validate("prompt", "p", "seed", "42", "num_inference_steps", " 3 ", "guidance_scale", "1.5e0",
+                "width", "64", "num_images_per_prompt", "+2", "id", "x");
+        assertNull(r.error());
+        assertEquals(42L, r.seed());
+        assertEquals(3, r.numInferenceSteps());
+        assertEquals(1.5, r.guidanceScale());
+        assertEquals(64, r.width());
+        assertEquals(2, r.numImagesPerPrompt());
+    }
+
+    @Test
+    void integralDoublesAreIntegersAndIntegerIdsAreText() {
+        PromptRow r = validate("prompt", "p", "num_inference_steps", 20.0, "id", 17L);
+        assertNull(r.error());
+        assertEquals(20, r.numInferenceSteps());
+        assertEquals("17", r.id());
+    }
+
+    @Test
+    void eachProblemIsReportedQuotingTheValue() {
+        assertEquals("missing required field \"prompt\"", validate("seed", 1L).error());
+        assertEquals("prompt 5 is not text", validate("prompt", 5L).error());
+        assertEquals("seed \"1.5\" is not an integer", validate("prompt", "p", "seed", "1.5").error());
+        assertEquals("seed 1.0E20 is out of the 64-bit range", validate("prompt", "p", "seed", 1e20).error());
+        assertEquals("seed \"99999999999999999999\" is out of the 64-bit range",
+                validate("prompt", "p", "seed", "99999999999999999999").error());
+        assertEquals("num_inference_steps 1001 exceeds max-steps 1000",
+                validate("prompt", "p", "num_inference_steps", 1001L).error());
+        assertEquals("height 2056 exceeds max-size 2048", validate("prompt", "p", "height", 2056L).error());
+        assertEquals("guidance_scale \"-Infinity\" is not finite",
+                validate("prompt", "p", "guidance_scale", "-Infinity").error());
+        assertEquals("num_images_per_prompt 65 exceeds max-images-per-prompt 64",
+                validate("prompt", "p", "num_images_per_prompt", 65L).error());
+        assertEquals("negative_prompt boolean true is not text",
+                validate("prompt", "p", "negative_prompt", true).error());
+        assertEquals("scheduler is empty", validate("prompt", "p", "scheduler", " ").error());
+        assertEquals("id is blank", validate("prompt", "p", "id", "").error());
+        assertEquals("seed 9223372036854775807 + num_images_per_prompt 2 overflows a 64-bit seed",
+                validate("prompt", "p", "seed", Long.MAX_VALUE, "num_images_per_prompt", 2L).error());
+    }
+
+    @Test
+    void malformedRecordsKeepTheirRawTextAndGetAnId() {
+        PromptRow r = validator.validate(RawRecord.malformed("f.csv", 4, "a,\"b", "CSV: unterminated"));
+        assertEquals("malformed CSV: unterminated", r.error());
+        assertEquals("a,\"b", r.raw());
+        assertEquals(SeedDeriver.deriveId("f.csv", 4, "a,\"b"), r.id());
+    }
+
+    @Test
+    void unknownFieldsAreIgnored() {
+        assertNull(validate("prompt", "p", "tag", "whatever", "nested", new RawRecord.NonScalar("a JSON object"))
+                .error());
+    }
+
+    @Test
+    void jobDefaultsAreCheckedToo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> JobDefaults.diffusers().withSteps(0));
+        assertTrue(e.getMessage().contains("num-inference-steps"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> JobDefaults.diffusers().withSize(0, 64));
+    }
+}
