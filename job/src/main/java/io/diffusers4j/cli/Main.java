@@ -4,12 +4,10 @@ package io.diffusers4j.cli;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 
 /** {@code diffusers4j <command> [options]}. */
 public final class Main {
@@ -67,13 +65,9 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> out = new LinkedHashMap<>();
-        List<Command> builtin = new ArrayList<>(List.of(new GenerateCommand(), new TokenizeCommand(),
-                new TinyPipelineCommand()));
-        for (Command c : ServiceLoader.load(Command.class)) {
-            builtin.add(c);
-        }
-        for (Command c : builtin) {
-            out.putIfAbsent(c.name(), c);
+        for (Command c : List.of(new GenerateCommand(), new TokenizeCommand(), new TinyPipelineCommand(),
+                new JobCommand())) {
+            out.put(c.name(), c);
         }
         return out;
     }

@@ -15,7 +15,7 @@ import java.util.Map;
  * a Spark property.
  */
 public final class CommandLine {
-    static final String USAGE = String.join("\n",
+    public static final String USAGE = String.join("\n",
             "usage: job --prompts PATH --output DIR [options]",
             "",
             "Renders every prompt row of a dataset with a diffusers pipeline on Spark and writes images (PNG bytes)",

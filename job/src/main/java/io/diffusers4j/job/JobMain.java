@@ -25,7 +25,7 @@ public final class JobMain {
         System.exit(run(args, System.out, System.err));
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         JvmSettings.djlOffline();
         JobConfig cfg;
         try {

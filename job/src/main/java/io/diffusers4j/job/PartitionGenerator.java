@@ -7,6 +7,7 @@ import io.diffusers4j.job.render.ExecutorPipelineCache;
 import io.diffusers4j.job.render.ImageRequest;
 import io.diffusers4j.job.render.MicroBatcher;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.job.render.PngEncoderPool;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
@@ -23,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -196,7 +198,12 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                 BatchRunner.Outcome o = outcomes.get(i);
                 Row w = p.work();
                 Timestamp createdAt = new Timestamp(System.currentTimeMillis());
-                queue.add(PngEncoderPool.encode(o.ok() ? o.image() : null, png -> RowFactory.create(
+                Map<String, String> text = new GenerationMetadata().prompt(p.request().prompt())
+                        .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
+                        .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
+                        .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
+                        .size(p.settings().width(), p.settings().height()).toPngText();
+                queue.add(PngEncoderPool.encode(o.ok() ? o.image() : null, text, png -> RowFactory.create(
                         w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
                         w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
                         p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),

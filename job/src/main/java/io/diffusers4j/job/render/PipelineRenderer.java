@@ -11,12 +11,12 @@ import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.utils.TorchGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.awt.image.BufferedImage;
-import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,7 +34,7 @@ public final class PipelineRenderer implements Renderer {
 
     PipelineRenderer(StableDiffusionPipeline sd) {
         this.sd = sd;
-        this.schedulerName = sd.scheduler().getClass().getSimpleName();
+        this.schedulerName = sd.scheduler().className();
     }
 
     /** Builds the pipeline of a spec (the default {@link RendererFactory}). */
@@ -63,7 +63,7 @@ public final class PipelineRenderer implements Renderer {
                 throw new IllegalArgumentException("model " + spec.modelName() + " loads a " + kind
                         + "; the job renders text-to-image with a StableDiffusionPipeline");
             }
-            if (spec.scheduler() != null && !spec.scheduler().equals(sd.scheduler().getClass().getSimpleName())) {
+            if (spec.scheduler() != null && !spec.scheduler().equals(sd.scheduler().className())) {
                 sd.setScheduler(createScheduler(spec.scheduler(), sd));
             }
             return new PipelineRenderer(sd);
@@ -86,22 +86,8 @@ public final class PipelineRenderer implements Renderer {
      * A scheduler by diffusers class name, configured from the pipeline's scheduler config (diffusers'
      * {@code XScheduler.from_config(pipe.scheduler.config)}).
      */
-    // TODO(schedulers merge): call io.diffusers4j.schedulers.Schedulers.create(className, config) directly
     static Scheduler createScheduler(String className, StableDiffusionPipeline sd) {
-        try {
-            Class<?> schedulers = Class.forName("io.diffusers4j.schedulers.Schedulers");
-            return (Scheduler) schedulers.getMethod("create", String.class, io.diffusers4j.config.ConfigBase.class)
-                    .invoke(null, className, sd.scheduler().config());
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException("creating scheduler " + className + " failed: " + cause, cause);
-        } catch (ReflectiveOperationException e) {
-            throw new UnsupportedOperationException("scheduler " + className + " requested, but this build has no "
-                    + "io.diffusers4j.schedulers.Schedulers factory", e);
-        }
+        return Schedulers.create(className, sd.scheduler().config());
     }
 
     @Override

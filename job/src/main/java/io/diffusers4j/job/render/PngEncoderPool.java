@@ -2,6 +2,7 @@
 package io.diffusers4j.job.render;
 
 import java.awt.image.BufferedImage;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,9 +30,13 @@ public final class PngEncoderPool {
     private PngEncoderPool() {
     }
 
-    /** Encodes {@code image} (null: no image) in the background, then applies {@code then} to the bytes. */
-    public static <T> CompletableFuture<T> encode(BufferedImage image, Function<byte[], T> then) {
-        return CompletableFuture.supplyAsync(() -> then.apply(image == null ? null : PngEncoding.encode(image)),
+    /**
+     * Encodes {@code image} (null: no image) with PNG text chunks {@code text} in the background, then applies
+     * {@code then} to the bytes.
+     */
+    public static <T> CompletableFuture<T> encode(BufferedImage image, Map<String, String> text,
+                                                  Function<byte[], T> then) {
+        return CompletableFuture.supplyAsync(() -> then.apply(image == null ? null : PngEncoding.encode(image, text)),
                 POOL);
     }
 }

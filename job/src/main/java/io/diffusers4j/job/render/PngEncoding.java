@@ -1,27 +1,17 @@
-// PNG bytes of a rendered image.
+// PNG bytes of a rendered image, carrying how it was made in its text chunks.
 package io.diffusers4j.job.render;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.diffusers4j.image.Png;
 
-/** Encodes images as PNG for the {@code image} column. */
+import java.awt.image.BufferedImage;
+import java.util.Map;
+
+/** Encodes images as PNG for the {@code image} column, with the generation parameters as tEXt/iTXt chunks. */
 public final class PngEncoding {
     private PngEncoding() {
     }
 
-    // TODO(image package merge): use io.diffusers4j.image's PNG writer with the generation parameters in tEXt
-    public static byte[] encode(BufferedImage image) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-        try {
-            if (!ImageIO.write(image, "png", out)) {
-                throw new IllegalStateException("no PNG writer in this JVM");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+    public static byte[] encode(BufferedImage image, Map<String, String> text) {
+        return Png.write(image, text);
     }
 }
