@@ -13,8 +13,14 @@ final class ModelSources {
     }
 
     static Path resolve(String pathOrRepoId, PipelineOptions o) {
-        HubOptions.Builder hub = HubOptions.builder().revision(o.revision()).localFilesOnly(o.localFilesOnly())
+        HubOptions.Builder hub = (o.hubOptions() == null ? HubOptions.builder() : o.hubOptions().toBuilder())
                 .forceDownload(o.forceDownload()).variant(o.variant()).useSafetensors(o.useSafetensors());
+        if (o.revision() != null) {
+            hub.revision(o.revision());
+        }
+        if (o.localFilesOnly()) {
+            hub.localFilesOnly(true);
+        }
         o.token().ifPresent(hub::token);
         Path dir = ModelLocator.resolve(pathOrRepoId, hub.build());
         if (!Files.isRegularFile(dir.resolve("model_index.json"))) {

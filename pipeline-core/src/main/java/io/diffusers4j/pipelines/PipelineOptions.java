@@ -31,6 +31,7 @@ public final class PipelineOptions {
     private Boolean useSafetensors;
     private String token;
     private String customPipeline;
+    private io.diffusers4j.hub.HubOptions hubOptions;
     private final Map<String, Object> components = new LinkedHashMap<>();
 
     public String dtype() {
@@ -114,6 +115,16 @@ public final class PipelineOptions {
     /** A fully qualified class name of a {@link DiffusionPipeline} subclass on the classpath. */
     public PipelineOptions customPipeline(String className) {
         this.customPipeline = className;
+        return this;
+    }
+
+    /** Hub settings beyond the common ones (endpoint, cache folder, environment, retries); null = defaults. */
+    public io.diffusers4j.hub.HubOptions hubOptions() {
+        return hubOptions;
+    }
+
+    public PipelineOptions hubOptions(io.diffusers4j.hub.HubOptions value) {
+        this.hubOptions = value;
         return this;
     }
 
