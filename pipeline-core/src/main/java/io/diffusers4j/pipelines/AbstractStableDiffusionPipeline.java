@@ -41,6 +41,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /** Parent of every call's sub-manager, on the pipeline's device. */
     protected final NDManager manager;
     private final boolean ownsComponents;
+    /** Components this pipeline closes although it does not own all of them (copies made by {@link #to}). */
+    private final List<AutoCloseable> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     protected AbstractStableDiffusionPipeline(StableDiffusionComponents c, boolean ownsComponents) {
         this.vae = c.vae();
@@ -113,6 +115,25 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return ComponentLoader.dtypeOf(unet);
     }
 
+    /**
+     * diffusers' {@code pipe.to(device, dtype)}: the models copied to {@code device} in {@code dtype}, as a new
+     * pipeline of the same class that owns the copies (this one is unchanged; close it if no longer needed).
+     * float16 is for CUDA; bfloat16 is refused (DJL 0.36 aborts on it).
+     */
+    public AbstractStableDiffusionPipeline to(Device device, DataType dtype) {
+        if (dtype == DataType.BFLOAT16) {
+            throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36's PyTorch engine aborts the "
+                    + "JVM on bfloat16 tensors; use float32 or float16");
+        }
+        StableDiffusionComponents copies = ComponentLoader.copyTo(new StableDiffusionComponents(vae, textEncoder,
+                tokenizer, unet, scheduler), device, dtype);
+        AbstractStableDiffusionPipeline moved = DiffusionPipeline.create(getClass().getSimpleName(), copies, false);
+        // the copies belong to the new pipeline; tokenizer and scheduler stay shared with this one
+        moved.adopted.addAll(List.of(copies.unet(), copies.vae(), copies.textEncoder()));
+        moved.setProgressBar(progressBar());
+        return moved;
+    }
+
     @Override
     public Map<String, Object> components() {
         return new StableDiffusionComponents(vae, textEncoder, tokenizer, unet, scheduler).asMap();
@@ -163,6 +184,10 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         if (ownsComponents) {
             ComponentLoader.closeAll(components());
         }
+        for (AutoCloseable c : adopted) {
+            ComponentLoader.closeAll(Map.of("adopted", c));
+        }
+        adopted.clear();
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -327,13 +352,13 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             NDList parts = new NDList();
             for (int i = 0; i < image.getShape().get(0); i++) {
                 NDArray one = image.get(new ai.djl.ndarray.index.NDIndex("{}:{}", i, i + 1));
-                parts.add(vae.encode(one).sample(List.of(gens.get(i))));
+                parts.add(vae.encode(one.toType(vae.dtype(), false)).sample(List.of(gens.get(i))));
             }
             latents = NDArrays.concat(parts, 0);
         } else {
-            latents = vae.encode(image).sample(gens);
+            latents = vae.encode(image.toType(vae.dtype(), false)).sample(gens);
         }
-        return latents.muli((float) vae.config().scalingFactor);
+        return latents.muli((float) vae.config().scalingFactor).toType(dtype(), false);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -349,7 +374,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         if (vae.config().shiftFactor != null) {
             z = z.addi((float) (double) vae.config().shiftFactor);
         }
-        NDArray nhwc = imageProcessor().postprocessNp(vae.decode(z));
+        // a float32 (force_upcast) VAE under a float16 pipeline decodes float32 latents, as diffusers' upcast_vae
+        NDArray nhwc = imageProcessor().postprocessNp(vae.decode(z.toType(vae.dtype(), false)));
         return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.models.clip.CLIPTextConfig;
+import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextModel;
 import io.diffusers4j.models.clip.CLIPTextModelWithProjection;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
@@ -15,6 +16,7 @@ import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.weights.CheckpointFiles;
+import io.diffusers4j.weights.MapTensorSource;
 import io.diffusers4j.weights.TensorSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,6 +129,35 @@ final class ComponentLoader {
     static void setMemoryEfficient(UNet2DConditionModel unet, AutoencoderKL vae, boolean on) {
         unet.enableMemoryEfficientAttention(on);
         vae.attentionOptions().memoryEfficient(on);
+    }
+
+    /**
+     * Copies of the models on {@code device} in {@code dtype} (weights copied from the loaded state dicts, no file
+     * read); tokenizer and scheduler are host-side and shared.
+     */
+    static StableDiffusionComponents copyTo(StableDiffusionComponents c, Device device, DataType dtype) {
+        NDManager m = root(device);
+        UNet2DConditionModel unet = null;
+        AutoencoderKL vae = null;
+        try (MapTensorSource u = new MapTensorSource(c.unet().stateDict(), "unet");
+             MapTensorSource v = new MapTensorSource(c.vae().stateDict(), "vae");
+             MapTensorSource t = new MapTensorSource(c.textEncoder().stateDict(), "text_encoder")) {
+            unet = UNet2DConditionModel.load(c.unet().config(), u, m, dtype);
+            LoadContext ctx = new LoadContext(device, dtype, null, null);
+            vae = AutoencoderKL.load(c.vae().config(), v, m, ctx.vaeDtype(c.vae().config()));
+            CLIPTextEncoder te = c.textEncoder() instanceof CLIPTextModelWithProjection
+                    ? CLIPTextModelWithProjection.load(c.textEncoder().config(), t, m, dtype)
+                    : CLIPTextModel.load(c.textEncoder().config(), t, m, dtype);
+            return new StableDiffusionComponents(vae, te, c.tokenizer(), unet, c.scheduler());
+        } catch (RuntimeException e) {
+            if (unet != null) {
+                unet.close();
+            }
+            if (vae != null) {
+                vae.close();
+            }
+            throw e;
+        }
     }
 
     static void closeAll(Map<String, Object> components) {

@@ -90,6 +90,17 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
     }
 
+    /** A pipeline of a supported class over {@code components} (closed with it when it owns them). */
+    static AbstractStableDiffusionPipeline create(String className, StableDiffusionComponents components,
+                                                  boolean ownsComponents) {
+        BiFunction<StableDiffusionComponents, Boolean, DiffusionPipeline> f = PIPELINES.get(className);
+        if (f == null) {
+            throw new IllegalArgumentException("pipeline class '" + className + "' is not supported (supported: "
+                    + String.join(", ", supportedPipelines()) + ")");
+        }
+        return (AbstractStableDiffusionPipeline) f.apply(components, ownsComponents);
+    }
+
     /** "auto" reads the UNet weights' dtype (bfloat16 becomes float32); bfloat16 is refused. */
     static DataType resolveDtype(String dtype, Path dir, PipelineOptions o) {
         String d = dtype == null ? "float32" : dtype;

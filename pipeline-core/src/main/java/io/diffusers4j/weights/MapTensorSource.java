@@ -62,14 +62,9 @@ public final class MapTensorSource implements TensorSource {
                     + "use float32 or float16");
         }
         NDArray a = get(key);
-        // duplicate() clones; toDevice(same device, copy=true) may alias the storage in the PyTorch engine
-        NDArray copy = a.duplicate();
-        if (!copy.getDevice().equals(manager.getDevice())) {
-            NDArray moved = copy.toDevice(manager.getDevice(), false);
-            copy.close();
-            copy = moved;
-        }
-        copy.attach(manager);
+        // a copy made directly in the target manager through the host: the source's manager may be capped (a
+        // loaded model's), and toDevice(same device, copy=true) may alias the storage in the PyTorch engine
+        NDArray copy = manager.create(a.toByteBuffer(), a.getShape(), a.getDataType());
         DataType stored = a.getDataType();
         if (dtype == null || dtype == stored || !stored.isFloating() || !dtype.isFloating()) {
             return copy;

@@ -170,6 +170,24 @@ class PipelineApiTest {
     }
 
     @Test
+    void toCopiesTheModelsToAnotherDtype() {
+        try (AbstractStableDiffusionPipeline half = pipe.to(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT16)) {
+            assertInstanceOf(StableDiffusionPipeline.class, half);
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, half.unet().dtype());
+            // force_upcast: the VAE stays float32 like diffusers
+            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, half.vae().dtype());
+            assertNotSame(pipe.unet(), half.unet());
+            assertSame(pipe.tokenizer(), half.tokenizer());
+            float[] a = pipe.call(quick("half").seed(2)).data();
+            float[] b = ((StableDiffusionPipeline) half).call(quick("half").seed(2)).data();
+            double diff = ReferenceCase.maxAbsDiff(a, b);
+            assertTrue(diff < 0.05, "float16 copy renders nearly the same image: " + diff);
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> pipe.to(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.BFLOAT16));
+    }
+
+    @Test
     void badArgumentsAreClearErrors() {
         assertMessage(() -> pipe.call(quick("x").height(63)), "divisible by the VAE factor 2", true);
         assertMessage(() -> pipe.call(quick("a", "b").negativePrompt("n1", "n2", "n3")), "negative_prompt", true);
