@@ -332,6 +332,54 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return var.sqrt().reshape(new Shape(keep));
     }
 
+    /** What a pipeline adds to the shared denoising loop (inpainting: extra UNet channels, the mask blend). */
+    protected interface LoopHooks {
+        /** The UNet input after scale_model_input (e.g. concatenated with mask and masked-image latents). */
+        default NDArray unetInput(NDArray scaled) {
+            return scaled;
+        }
+
+        /** The latents after scheduler.step of iteration {@code i} (e.g. blended with the known region). */
+        default NDArray afterStep(int i, NDArray latents) {
+            return latents;
+        }
+    }
+
+    /**
+     * diffusers' denoising loop: for each timestep, the CFG batch through one UNet call, guidance, scheduler step,
+     * the step-end callback and progress. Each iteration runs in a sub-manager of {@code m}; only the new latents
+     * survive it (attached to {@code m}).
+     */
+    protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, NDArray promptEmbeds,
+                              boolean doCfg, StableDiffusionCall a, LoopHooks hooks) {
+        ProgressListener progress = progress(a);
+        progress.start(timesteps.length);
+        try {
+            for (int i = 0; i < timesteps.length; i++) {
+                double t = timesteps[i];
+                try (NDManager step = m.newSubManager()) {
+                    latents.attach(step);
+                    NDArray latentModelInput = hooks.unetInput(s.scaleModelInput(cfgInput(latents, doCfg), t));
+                    NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
+                    if (doCfg) {
+                        noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
+                    }
+                    NDArray next = hooks.afterStep(i, s.step(noisePred, t, latents, a.eta(), a.generators())
+                            .prevSample());
+                    if (a.callbackOnStepEnd() != null) {
+                        next = a.callbackOnStepEnd().onStepEnd(i, t, next);
+                    }
+                    next.attach(m);
+                    latents = next;
+                }
+                progress.step(i + 1, timesteps.length);
+            }
+        } finally {
+            progress.end();
+        }
+        return latents;
+    }
+
     /** Timestep as the UNet takes it: a 0-d float tensor. */
     protected static NDArray timestep(NDManager m, double t) {
         return m.create((float) t);

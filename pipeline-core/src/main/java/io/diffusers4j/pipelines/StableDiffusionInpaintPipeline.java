@@ -46,7 +46,6 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
         boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
-        ProgressListener progress = progress(a);
         try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
@@ -82,50 +81,36 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
             NDArray maskCondition = PipelineImages.preprocess(maskProcessor(), m, a.maskImage(), height, width, dtype());
             NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
             NDArray maskedImage = initImage.mul(keep);
-            NDArray mask = PipelineImages.resizeNearest(maskCondition, height / vaeScaleFactor(),
-                    width / vaeScaleFactor());
-            NDArray maskedImageLatents = encodeVaeImage(maskedImage, a.generators());
-            mask = StableDiffusionImg2ImgPipeline.repeatBatch(mask, total, "mask");
-            maskedImageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(maskedImageLatents, total, "image");
+            NDArray mask = StableDiffusionImg2ImgPipeline.repeatBatch(PipelineImages.resizeNearest(maskCondition,
+                    height / vaeScaleFactor(), width / vaeScaleFactor()), total, "mask");
+            NDArray maskedImageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(
+                    encodeVaeImage(maskedImage, a.generators()), total, "image");
             NDArray maskCfg = cfgInput(mask, doCfg);
             NDArray maskedCfg = cfgInput(maskedImageLatents, doCfg);
 
-            progress.start(timesteps.length);
-            try {
-                for (int i = 0; i < timesteps.length; i++) {
-                    double t = timesteps[i];
-                    try (NDManager step = m.newSubManager()) {
-                        latents.attach(step);
-                        NDArray latentModelInput = s.scaleModelInput(cfgInput(latents, doCfg), t);
-                        if (unetChannels != 4) {
-                            latentModelInput = NDArrays.concat(new NDList(latentModelInput, maskCfg, maskedCfg), 1);
-                        }
-                        NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
-                        if (doCfg) {
-                            noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
-                        }
-                        NDArray next = s.step(noisePred, t, latents, a.eta(), a.generators()).prevSample();
-                        if (unetChannels == 4) {
-                            NDArray initLatentsProper = imageLatents;
-                            if (i < timesteps.length - 1) {
-                                double[] noiseTimestep = new double[total];
-                                Arrays.fill(noiseTimestep, timesteps[i + 1]);
-                                initLatentsProper = s.addNoise(imageLatents, noise, noiseTimestep);
-                            }
-                            // (1 - mask) * init_latents_proper + mask * latents
-                            next = next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
-                        }
-                        if (a.callbackOnStepEnd() != null) {
-                            next = a.callbackOnStepEnd().onStepEnd(i, t, next);
-                        }
-                        next.attach(m);
-                        latents = next;
-                    }
-                    progress.step(i + 1, timesteps.length);
+            NDArray knownLatents = imageLatents;
+            NDArray blendNoise = noise;
+            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, a, new LoopHooks() {
+                @Override
+                public NDArray unetInput(NDArray scaled) {
+                    return unetChannels == 4 ? scaled : NDArrays.concat(new NDList(scaled, maskCfg, maskedCfg), 1);
                 }
-            } finally {
-                progress.end();
-            }
+
+                @Override
+                public NDArray afterStep(int i, NDArray next) {
+                    if (unetChannels != 4) {
+                        return next;
+                    }
+                    // the known region, re-noised to the next timestep: (1 - mask) * init + mask * latents
+                    NDArray initLatentsProper = knownLatents;
+                    if (i < timesteps.length - 1) {
+                        double[] noiseTimestep = new double[total];
+                        Arrays.fill(noiseTimestep, timesteps[i + 1]);
+                        initLatentsProper = s.addNoise(knownLatents, blendNoise, noiseTimestep);
+                    }
+                    return next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
+                }
+            });
             return output(latents, a.outputType());
         }
     }

@@ -29,7 +29,6 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
         checkInputs(a, height, width);
         int batch = batchSize(a);
         boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
-        ProgressListener progress = progress(a);
         try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
@@ -37,29 +36,7 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
             double[] timesteps = s.timesteps();
             NDArray latents = prepareLatents(m, a, batch * a.numImagesPerPrompt(), unet.config().inChannels,
                     height, width, s);
-            progress.start(timesteps.length);
-            try {
-                for (int i = 0; i < timesteps.length; i++) {
-                    double t = timesteps[i];
-                    try (NDManager step = m.newSubManager()) {
-                        latents.attach(step);
-                        NDArray latentModelInput = s.scaleModelInput(cfgInput(latents, doCfg), t);
-                        NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
-                        if (doCfg) {
-                            noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
-                        }
-                        NDArray next = s.step(noisePred, t, latents, a.eta(), a.generators()).prevSample();
-                        if (a.callbackOnStepEnd() != null) {
-                            next = a.callbackOnStepEnd().onStepEnd(i, t, next);
-                        }
-                        next.attach(m);
-                        latents = next;
-                    }
-                    progress.step(i + 1, timesteps.length);
-                }
-            } finally {
-                progress.end();
-            }
+            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, a, new LoopHooks() { });
             return output(latents, a.outputType());
         }
     }
