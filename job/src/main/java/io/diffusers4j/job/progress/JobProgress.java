@@ -124,9 +124,13 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
     static String line(long done, long total, long errors, double seconds) {
         double rate = seconds > 0 ? done / seconds : 0;
         StringBuilder b = new StringBuilder("progress: ");
-        if (total <= 0) {
-            b.append(done).append(" images (reading and validating the prompts)");
+        if (total <= 0 && done == 0) {
+            b.append("0 images (reading and validating the prompts)");
             return b.toString();
+        }
+        if (total <= 0) { // the planned count is not known (e.g. a reused shuffle): no total, no ETA
+            return b.append(done).append(" images").append(errors > 0 ? ", " + errors + " error rows" : "")
+                    .append(String.format(Locale.ROOT, ", %.2f images/s", rate)).toString();
         }
         b.append(done).append('/').append(total).append(" images (")
                 .append(Math.min(100, Math.round(100.0 * done / total))).append("%)");

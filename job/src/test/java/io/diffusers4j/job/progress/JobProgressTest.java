@@ -37,6 +37,8 @@ class JobProgressTest {
         assertEquals("progress: 120/1000 images (12%), 3 error rows, 2.00 images/s, ETA 0:07:20",
                 JobProgress.line(120, 1000, 3, 60));
         assertEquals("progress: 10/10 images (100%), 0.50 images/s", JobProgress.line(10, 10, 0, 20));
+        assertEquals("progress: 7 images, 1 error rows, 0.70 images/s", JobProgress.line(7, 0, 1, 10),
+                "no total known: no percentage, no ETA");
         assertEquals("27:46:40", JobProgress.clock(100_000));
     }
 
