@@ -36,7 +36,7 @@ public final class ConsoleProgressBar implements ProgressListener {
     }
 
     static String render(int done, int total, double elapsedSeconds) {
-        int pct = total == 0 ? 100 : (int) (100L * done / total);
+        int pct = total == 0 ? 100 : (int) Math.rint(100.0 * done / total); // tqdm's {percentage:3.0f}
         int filled = total == 0 ? WIDTH : WIDTH * done / total;
         double rate = elapsedSeconds > 0 ? done / elapsedSeconds : 0;
         double eta = rate > 0 ? (total - done) / rate : 0;
@@ -44,8 +44,9 @@ public final class ConsoleProgressBar implements ProgressListener {
                 " ".repeat(WIDTH - filled), done, total, clock(elapsedSeconds), clock(eta), rate);
     }
 
+    /** tqdm's format_interval: whole seconds, truncated. */
     private static String clock(double seconds) {
-        long s = Math.round(seconds);
+        long s = (long) seconds;
         return String.format("%02d:%02d", s / 60, s % 60);
     }
 }

@@ -88,8 +88,10 @@ public final class GenerateCommand implements Command {
                         : req.scheduler(), base.scheduler().config(), req.schedulerOptions());
                 call.scheduler(s);
             }
+            String scheduler = call.scheduler() != null ? call.scheduler().className()
+                    : base.scheduler().className();
             ImagePipelineOutput out = run(base, req, call);
-            Path written = OutputWriter.write(out, req);
+            Path written = OutputWriter.write(out, req, scheduler);
             System.err.println("diffusers4j generate: wrote " + out.count() + " "
                     + (req.outputType().equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
             return 0;

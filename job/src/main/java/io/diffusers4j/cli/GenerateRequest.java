@@ -24,7 +24,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
                        BufferedImage maskImage, String outputType, Path output, String device, String dtype,
                        String variant, String revision, boolean localFilesOnly, boolean progress,
                        String attentionSlicing, boolean memoryEfficientAttention, boolean vaeSlicing,
-                       boolean vaeTiling) {
+                       boolean vaeTiling, String modelName) {
 
     static GenerateRequest from(CliArgs a) {
         List<String> prompts = a.all("prompt");
@@ -94,15 +94,17 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
             throw new UsageException("--clip-skip must be >= 0, got " + clipSkip);
         }
         String model = a.get("model");
+        String modelName = model;
         if (model == null) {
             model = TinyPipeline.defaultModel().toString();
+            modelName = OutputWriter.EMBEDDED_MODEL;
         }
         return new GenerateRequest(model, prompts, negatives, seeds, steps, a.doubleValue("guidance-scale", 7.5),
                 height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
                 a.get("scheduler"), schedulerOptions, readImage(a.get("image"), "image"), strength,
                 readImage(a.get("mask-image"), "mask-image"), outputType, output, device, dtype, a.get("variant"),
                 a.get("revision"), a.flag("local-files-only"), !a.flag("no-progress"), a.get("attention-slicing"),
-                a.flag("memory-efficient-attention"), a.flag("vae-slicing"), a.flag("vae-tiling"));
+                a.flag("memory-efficient-attention"), a.flag("vae-slicing"), a.flag("vae-tiling"), modelName);
     }
 
     private static BufferedImage readImage(String path, String option) {

@@ -1,22 +1,33 @@
-// Writes a pipeline's output as the CLI promises: one .npy, a folder of PNGs, or latents.
+// Writes a pipeline's output as the CLI promises: one .npy, a folder of PNGs (with generation text chunks), or latents.
 package io.diffusers4j.cli;
 
+import io.diffusers4j.image.GenerationMetadata;
+import io.diffusers4j.image.Png;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.utils.Npy;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
-/** np: ONE float32 .npy [N,H,W,3] in [0,1]; png: DIR/000.png ...; latent: ONE float32 .npy [N,C,h,w]. */
+/**
+ * np: ONE float32 .npy [N,H,W,3] in [0,1]; png: DIR/000.png ..., each carrying how it was made in its text chunks
+ * ({@link GenerationMetadata}: prompt, negative prompt, seed, steps, guidance scale, scheduler, model, revision,
+ * size, plus an AUTOMATIC1111-style {@code parameters} text); latent: ONE float32 .npy [N,C,h,w].
+ */
 final class OutputWriter {
+    /** The model name recorded for the embedded default pipeline (as the job records it). */
+    static final String EMBEDDED_MODEL = "embedded:tiny-random";
+
     private OutputWriter() {
     }
 
-    static Path write(ImagePipelineOutput out, GenerateRequest req) throws IOException {
+    /** @param scheduler the class name of the scheduler the call ran with */
+    static Path write(ImagePipelineOutput out, GenerateRequest req, String scheduler) throws IOException {
         Path target = req.output();
         switch (req.outputType()) {
             case "np", "latent" -> Npy.writeFloat32(target, out.data(), out.shape());
@@ -24,11 +35,58 @@ final class OutputWriter {
                 Files.createDirectories(target);
                 List<BufferedImage> images = out.images();
                 for (int i = 0; i < images.size(); i++) {
-                    ImageIO.write(images.get(i), "png", target.resolve(String.format("%03d.png", i)).toFile());
+                    BufferedImage img = images.get(i);
+                    Map<String, String> text = metadata(req, scheduler, i, images.size(), img.getWidth(),
+                            img.getHeight()).toPngText();
+                    Png.write(target.resolve(String.format(Locale.ROOT, "%03d.png", i)), img, text);
                 }
             }
             default -> throw new IllegalStateException(req.outputType());
         }
         return target;
+    }
+
+    /**
+     * What made image {@code i} of {@code n}. Images are ordered like diffusers' (all images of prompt 0, then
+     * prompt 1, ...). Seeds: one seed per image is that image's own generator; a single seed for a batch of
+     * several images is ONE generator whose draw covers the whole batch, so the image records that seed plus
+     * {@code batch_index}/{@code batch_size} (the image is reproduced by the same batch, not by the seed alone);
+     * no seed records none.
+     */
+    static GenerationMetadata metadata(GenerateRequest req, String scheduler, int i, int n, int width, int height) {
+        int perPrompt = req.numImagesPerPrompt();
+        int promptIndex = Math.min(i / perPrompt, req.prompts().size() - 1);
+        GenerationMetadata m = new GenerationMetadata().prompt(req.prompts().get(promptIndex))
+                .steps(req.steps()).guidanceScale(req.guidanceScale()).scheduler(scheduler)
+                .model(req.modelName()).revision(req.revision()).size(width, height);
+        List<String> neg = req.negativePrompts();
+        if (!neg.isEmpty()) {
+            m.negativePrompt(neg.size() == 1 ? neg.get(0) : neg.get(promptIndex));
+        }
+        List<Long> seeds = req.seeds();
+        if (seeds.size() == n) {
+            m.seed(seeds.get(i));
+        } else if (seeds.size() == 1) {
+            m.seed(seeds.get(0));
+            m.put("batch_index", Integer.toString(i));
+            m.put("batch_size", Integer.toString(n));
+        }
+        if (req.strength() != null || req.image() != null) {
+            m.put("strength", Double.toString(req.strength() != null ? req.strength() : 0.8));
+            m.put("mode", req.maskImage() != null ? "inpaint" : "img2img");
+        }
+        if (req.eta() != 0) {
+            m.put("eta", Double.toString(req.eta()));
+        }
+        if (req.clipSkip() != null) {
+            m.put("clip_skip", Integer.toString(req.clipSkip()));
+        }
+        if (req.guidanceRescale() != 0) {
+            m.put("guidance_rescale", Double.toString(req.guidanceRescale()));
+        }
+        if (!req.schedulerOptions().isEmpty()) {
+            m.put("scheduler_options", String.join(" ", req.schedulerOptions()));
+        }
+        return m;
     }
 }

@@ -3,6 +3,10 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.progress.JobMetrics;
+import io.diffusers4j.job.progress.JobProgress;
+import io.diffusers4j.job.report.ReportData;
+import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
 import io.diffusers4j.job.render.PipelineSpec;
@@ -26,7 +30,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,6 +67,7 @@ public final class DiffusionJob {
         String output = cfg.output();
         PromptFormat format = cfg.format() != null ? cfg.format()
                 : PromptFormat.detect(sc.hadoopConfiguration(), prompts);
+        checkModel(cfg.model(), sc.isLocal());
         PipelineSpec spec = cfg.pipelineSpec(resolveTorchThreads(cfg.torchThreads(), sc));
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
@@ -69,8 +77,13 @@ public final class DiffusionJob {
             prewarm(spec);
         }
         RowValidator validator = new RowValidator(cfg.defaults());
+        JobMetrics metrics = JobMetrics.register(sc);
         JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
-        JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
+        JavaRDD<Row> workRows = records.flatMap(r -> {
+            List<Row> rows = WorkSchema.expand(validator.validate(r));
+            metrics.planned(rows.size());
+            return rows.iterator();
+        });
         Dataset<Row> work = spark.createDataFrame(workRows, WorkSchema.SCHEMA);
 
         long skipped = 0;
@@ -84,22 +97,106 @@ public final class DiffusionJob {
                     .toSeq(), "left_anti").select(workColumns());
             skipped = before - work.count();
             LOG.info("resume: {} of {} images already written with status ok", skipped, before);
+            metrics.resetPlanned(); // the counts above ran validation too: count the write's pass only
         }
 
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
         Broadcast<PipelineSpec> specBroadcast = jsc.broadcast(spec);
         JavaRDD<Row> out = work.repartition(partitions).javaRDD()
-                .mapPartitions(new PartitionGenerator(specBroadcast, cfg.batchSize(), runId));
+                .mapPartitions(new PartitionGenerator(specBroadcast, cfg.batchSize(), runId, metrics));
         DataFrameWriter<Row> writer = spark.createDataFrame(out, OutputSchema.SCHEMA).write()
                 .mode(cfg.mode().equals("append") ? SaveMode.Append : SaveMode.Overwrite);
         if (cfg.partitionBy() != null) {
             writer = writer.partitionBy(cfg.partitionBy());
         }
+        String description = "diffusers4j: render " + prompts + " -> " + output + " (run " + runId + ")";
+        sc.setJobDescription(description);
+        if (sc.uiWebUrl().isDefined()) {
+            LOG.info("progress in the Spark UI: {} (stage page: accumulators '{}', '{}')", sc.uiWebUrl().get(),
+                    JobMetrics.DONE, JobMetrics.ERRORS);
+        }
         long t0 = System.nanoTime();
-        writer.parquet(output);
+        try (JobProgress ignored = JobProgress.start(sc, metrics, skipped, cfg.progressInterval())) {
+            writer.parquet(output);
+        } finally {
+            sc.setJobDescription(null);
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         specBroadcast.destroy();
-        return JobSummary.read(spark, output, runId, skipped, seconds);
+        JobSummary summary = JobSummary.read(spark, output, runId, skipped, seconds, metrics.builds());
+        if (cfg.reportEnabled()) {
+            summary = writeReport(spark, cfg, summary, spec.modelName(), format, partitions);
+        }
+        return summary;
+    }
+
+    /**
+     * Writes {@code <output>/_report} (page + sample PNGs). A report that cannot be written is logged and skipped:
+     * the Parquet output is committed and complete either way.
+     */
+    private static JobSummary writeReport(SparkSession spark, JobConfig cfg, JobSummary summary, String model,
+                                          PromptFormat format, int partitions) {
+        try {
+            sc(spark).setJobDescription("diffusers4j: run report");
+            Map<String, String> settings = new LinkedHashMap<>();
+            settings.put("run id", summary.runId());
+            settings.put("prompts", cfg.prompts() + " (" + format.name().toLowerCase(Locale.ROOT) + ")");
+            settings.put("output", RunReport.display(sc(spark).hadoopConfiguration(), cfg.output()));
+            settings.put("model", model);
+            settings.put("dtype", cfg.pipelineSpec(0).dtype());
+            settings.put("batch size", Integer.toString(cfg.batchSize()));
+            settings.put("partitions", Integer.toString(partitions));
+            settings.put("mode", cfg.mode() + (cfg.resume() ? " (resume)" : ""));
+            settings.put("Spark master", sc(spark).master());
+            settings.put("Spark application", sc(spark).applicationId());
+            ReportData data = RunReport.collect(spark, cfg.output(), summary, settings, cfg.reportLimits());
+            return summary.withReport(RunReport.write(sc(spark).hadoopConfiguration(), cfg.output(), data));
+        } catch (RuntimeException e) {
+            LOG.warn("the run report was not written: {}", e.toString());
+            LOG.debug("run report failure", e);
+            return summary;
+        } finally {
+            sc(spark).setJobDescription(null);
+        }
+    }
+
+    private static SparkContext sc(SparkSession spark) {
+        return spark.sparkContext();
+    }
+
+    /**
+     * A user error in {@code --model} is reported on the driver before Spark starts work, as one line: a folder
+     * without {@code model_index.json}, or (in local mode, where the driver's files are the executors') a string
+     * that is neither a folder nor a Hub id. On a cluster a non-folder non-Hub-id may still be a folder that only
+     * the executors have, so it is only warned about.
+     */
+    static void checkModel(String model, boolean local) {
+        if (model == null) {
+            return;
+        }
+        java.nio.file.Path dir;
+        try {
+            dir = java.nio.file.Path.of(model);
+        } catch (java.nio.file.InvalidPathException e) {
+            dir = null;
+        }
+        if (dir != null && java.nio.file.Files.isDirectory(dir)) {
+            if (!java.nio.file.Files.isRegularFile(dir.resolve("model_index.json"))) {
+                throw new IllegalArgumentException("--model " + model + ": the folder has no model_index.json (a "
+                        + "diffusers pipeline folder, as save_pretrained writes it, has one)");
+            }
+            return;
+        }
+        try {
+            io.diffusers4j.hub.HubCache.validateRepoId(model);
+        } catch (IllegalArgumentException e) {
+            if (local) {
+                throw new IllegalArgumentException("--model " + model + ": no such folder, and not a Hub id ("
+                        + e.getMessage() + ")");
+            }
+            LOG.warn("--model {} is not a folder on the driver and not a Hub id: every executor must have it as a "
+                    + "local folder", model);
+        }
     }
 
     /**

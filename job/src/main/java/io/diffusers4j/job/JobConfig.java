@@ -103,6 +103,8 @@ public final class JobConfig {
                     + "(any of " + OutputSchema.COLUMNS.stream().filter(c -> !c.equals("image")).toList() + ")");
         }
         torchThreads();
+        progressInterval();
+        reportLimits();
         defaults();
         pipelineSpec(0);
     }
@@ -208,6 +210,31 @@ public final class JobConfig {
     public String partitionBy() {
         String v = str(JOB + "partition-by");
         return v == null || v.isBlank() ? null : v;
+    }
+
+    /** How often the driver logs a progress line while rendering; zero = never. */
+    public java.time.Duration progressInterval() {
+        try {
+            java.time.Duration d = config.getDuration(JOB + "progress-interval");
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("progress-interval must be >= 0, got " + d);
+            }
+            return d;
+        } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+            throw new IllegalArgumentException("progress-interval must be a duration such as 30s or 2m, got "
+                    + config.getValue(JOB + "progress-interval").render());
+        }
+    }
+
+    /** Whether the run report (<output>/_report) is written. */
+    public boolean reportEnabled() {
+        return bool(JOB + "report.enabled");
+    }
+
+    /** How much the run report reads back. */
+    public io.diffusers4j.job.report.RunReport.Limits reportLimits() {
+        return new io.diffusers4j.job.report.RunReport.Limits(integer(JOB + "report.thumbnails"),
+                integer(JOB + "report.samples"), integer(JOB + "report.errors"));
     }
 
     /** -1 = auto (decided with the SparkContext), else a thread count (0 = leave libtorch's default). */

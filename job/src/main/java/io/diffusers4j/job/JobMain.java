@@ -49,29 +49,42 @@ public final class JobMain {
             err.println("error: " + e.getMessage());
             return 2;
         } catch (Exception e) { // Spark throws its checked SparkException from Scala code
-            LOG.error("job failed", e);
             err.println("job failed: " + failureLine(e));
+            LOG.debug("job failed", e);
+            if (System.getenv("DIFFUSERS4J_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
             return 1;
         } finally {
             spark.stop();
         }
     }
 
-    /** One readable line: the first line of the failure and its root cause (Spark embeds remote stack traces). */
+    /**
+     * The root cause first (what went wrong), then Spark's own first line, cut before its embedded remote stack
+     * trace (where it happened), scrubbed of the Hub token.
+     */
     static String failureLine(Throwable e) {
-        String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
-        if (first.length() > 400) {
-            first = first.substring(0, 397) + "...";
-        }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
-        String line = e.getClass().getSimpleName() + ": " + first;
+        String line = root.getClass().getSimpleName() + ": " + firstLine(root.getMessage(), 400);
         if (root != e) {
-            line += "\n  root cause: " + root.getClass().getName() + ": " + root.getMessage();
+            String outer = firstLine(e.getMessage(), 400);
+            int cut = outer.indexOf(", most recent failure");
+            if (cut > 0) {
+                outer = outer.substring(0, cut);
+            }
+            line += "\n  (" + e.getClass().getSimpleName() + ": " + outer + ")";
         }
+        line += "\n  (DIFFUSERS4J_DEBUG=1 prints the stack trace)";
         return io.diffusers4j.job.render.Redaction.scrub(line);
+    }
+
+    private static String firstLine(String message, int max) {
+        String first = String.valueOf(message).lines().findFirst().orElse("");
+        return first.length() > max ? first.substring(0, max - 3) + "..." : first;
     }
 
     /**

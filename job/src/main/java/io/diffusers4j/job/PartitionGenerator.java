@@ -9,6 +9,7 @@ import io.diffusers4j.job.render.MicroBatcher;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.job.render.PngEncoderPool;
+import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
 import io.diffusers4j.job.rows.OutputSchema;
@@ -46,6 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
     private static final long serialVersionUID = 1L;
+    private static final int STATUS = OutputSchema.COLUMNS.indexOf("status");
 
     /**
      * Test switch: when &gt;= 0, the first attempt of partition 0 throws after emitting this many rows (the
@@ -58,11 +60,13 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
     private final Broadcast<PipelineSpec> spec;
     private final int batchSize;
     private final String runId;
+    private final JobMetrics metrics;
 
-    PartitionGenerator(Broadcast<PipelineSpec> spec, int batchSize, String runId) {
+    PartitionGenerator(Broadcast<PipelineSpec> spec, int batchSize, String runId, JobMetrics metrics) {
         this.spec = spec;
         this.batchSize = batchSize;
         this.runId = runId;
+        this.metrics = metrics;
     }
 
     @Override
@@ -128,7 +132,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             maybeInjectFailure();
             emitted++;
             try {
-                return queue.poll().get();
+                Row row = queue.poll().get();
+                metrics.emitted(OutputSchema.ERROR.equals(row.getString(STATUS)));
+                return row;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while encoding a PNG", e);
@@ -153,6 +159,7 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                 return;
             }
             handle = ExecutorPipelineCache.acquire(pipelineSpec, DeviceSelector.forCurrentTask(pipelineSpec.device()));
+            metrics.usedBuild(executorId, handle.instanceId(), ExecutorPipelineCache.buildMillis(handle.instanceId()));
             Renderer renderer = handle.renderer();
             runner = new BatchRunner(renderer, batchSize);
             int factor = renderer.vaeScaleFactor();

@@ -34,9 +34,11 @@ final class ComponentLoader {
     /** Components we know of but do not run; loading them is skipped like diffusers' {@code component=None}. */
     static final Set<String> SKIPPED = Set.of("StableDiffusionSafetyChecker", "CLIPImageProcessor",
             "CLIPFeatureExtractor", "CLIPVisionModelWithProjection");
-    static final List<String> SUPPORTED = List.of("UNet2DConditionModel", "AutoencoderKL", "CLIPTextModel",
-            "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "<any diffusers scheduler: "
-                    + Schedulers.available() + ">");
+    /** Model and tokenizer classes {@link #load} builds (the cases of its switch). */
+    static final List<String> COMPONENT_CLASSES = List.of("UNet2DConditionModel", "AutoencoderKL", "CLIPTextModel",
+            "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast");
+    static final List<String> SUPPORTED = java.util.stream.Stream.concat(COMPONENT_CLASSES.stream(),
+            java.util.stream.Stream.of("<any diffusers scheduler: " + Schedulers.available() + ">")).toList();
 
     private ComponentLoader() {
     }

@@ -45,6 +45,22 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * The model and tokenizer classes ({@code model_index.json} {@code [library, class]} entries) that
+     * {@link #fromPretrained} loads; schedulers are any of {@code Schedulers.available()}.
+     */
+    public static List<String> supportedComponents() {
+        return ComponentLoader.COMPONENT_CLASSES;
+    }
+
+    /**
+     * Component classes that are recognised but not loaded: the component becomes null, as with diffusers'
+     * {@code safety_checker=None} (no safety checker, no image feature extractor).
+     */
+    public static List<String> skippedComponents() {
+        return ComponentLoader.SKIPPED.stream().sorted().toList();
+    }
+
+    /**
      * Loads the pipeline class named by {@code model_index.json} ({@code _class_name}, or the custom pipeline
      * class of the options) from a local folder or a Hub id, loading every component it lists.
      */

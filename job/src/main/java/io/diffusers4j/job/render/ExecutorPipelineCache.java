@@ -35,6 +35,8 @@ public final class ExecutorPipelineCache {
 
     private static final Map<Key, Entry> ENTRIES = new ConcurrentHashMap<>();
     private static final AtomicInteger BUILDS = new AtomicInteger();
+    /** Build time in milliseconds by pipeline_instance_id (the run report shows it). */
+    private static final Map<String, Long> BUILD_MILLIS = new ConcurrentHashMap<>();
     private static boolean hookInstalled;
 
     private ExecutorPipelineCache() {
@@ -59,8 +61,9 @@ public final class ExecutorPipelineCache {
         int n = BUILDS.incrementAndGet();
         String id = executorId() + "-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        LOG.info("pipeline {} built ({} on {}, build #{} in this JVM) in {} ms", id, spec.modelName(), device, n,
-                (System.nanoTime() - t0) / 1_000_000);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        BUILD_MILLIS.put(id, ms);
+        LOG.info("pipeline {} built ({} on {}, build #{} in this JVM) in {} ms", id, spec.modelName(), device, n, ms);
         return new Handle(renderer, id);
     }
 
@@ -68,6 +71,11 @@ public final class ExecutorPipelineCache {
     public static String executorId() {
         SparkEnv env = SparkEnv.get();
         return env == null ? "local" : env.executorId();
+    }
+
+    /** How long the build {@code instanceId} of this JVM took, in milliseconds; -1 if it is not one of them. */
+    public static long buildMillis(String instanceId) {
+        return BUILD_MILLIS.getOrDefault(instanceId, -1L);
     }
 
     /** Pipelines built in this JVM so far. */

@@ -1,0 +1,79 @@
+// Unit tests of the report's building blocks: escaping, file names, thumbnail sizes and encodings.
+package io.diffusers4j.job.report;
+
+import io.diffusers4j.image.Png;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RunReportHtmlTest {
+
+    @Test
+    void escapesTextAndAttributes() {
+        assertEquals("&lt;img src=x onerror=&quot;a()&quot;&gt; &amp; &#39;q&#39;&#10;2",
+                RunReportHtml.esc("<img src=x onerror=\"a()\"> & 'q'\n2"));
+        assertEquals("", RunReportHtml.esc(null));
+    }
+
+    @Test
+    void sampleFileNamesAreSafe() {
+        assertEquals("a_b_c-0.png", RunReport.fileName("a/b\\c", 0));
+        assertEquals("row.._x-2.png", RunReport.fileName("../x", 2));
+        assertEquals("row_hidden-0.png", RunReport.fileName("_hidden", 0));
+        assertEquals(80 + "-1.png".length(), RunReport.fileName("x".repeat(200), 1).length());
+    }
+
+    @Test
+    void smallImagesAreMagnifiedByAWholeFactorLargeOnesFitTheThumbnail() {
+        assertArrayEquals(new int[] {128, 128, 2}, RunReportHtml.displaySize(64, 64));
+        assertArrayEquals(new int[] {160, 120, 5}, RunReportHtml.displaySize(32, 24));
+        assertArrayEquals(new int[] {160, 160, 1}, RunReportHtml.displaySize(160, 160));
+        assertArrayEquals(new int[] {160, 90, 1}, RunReportHtml.displaySize(1024, 576));
+    }
+
+    @Test
+    void thumbnailsKeepSmallPngsAndShrinkLargeOnesToJpeg() throws Exception {
+        BufferedImage small = solid(64, 48, 0x336699);
+        byte[] smallPng = Png.write(small, Map.of("prompt", "x"));
+        String uri = Thumbnails.dataUri(smallPng, 160);
+        assertTrue(uri.startsWith("data:image/png;base64,"));
+        assertArrayEquals(smallPng, Base64.getDecoder().decode(uri.substring(uri.indexOf(',') + 1)),
+                "a small image is embedded byte for byte");
+
+        byte[] bigPng = Png.write(solid(512, 384, 0xCC4411), null);
+        String big = Thumbnails.dataUri(bigPng, 160);
+        assertTrue(big.startsWith("data:image/jpeg;base64,"));
+        BufferedImage t = ImageIO.read(new ByteArrayInputStream(
+                Base64.getDecoder().decode(big.substring(big.indexOf(',') + 1))));
+        assertEquals(160, t.getWidth());
+        assertEquals(120, t.getHeight());
+        int rgb = t.getRGB(80, 60);
+        assertTrue(Math.abs(((rgb >> 16) & 0xff) - 0xCC) <= 6 && Math.abs(((rgb >> 8) & 0xff) - 0x44) <= 6
+                && Math.abs((rgb & 0xff) - 0x11) <= 6, Integer.toHexString(rgb));
+        assertTrue(bigPng.length > 0 && big.length() < 20_000, "a flat 160x120 JPEG is small: " + big.length());
+    }
+
+    @Test
+    void limitsMustNotBeNegative() {
+        assertThrows(IllegalArgumentException.class, () -> new RunReport.Limits(-1, 0, 0));
+    }
+
+    private static BufferedImage solid(int w, int h, int rgb) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
+    }
+}
