@@ -103,6 +103,7 @@ public final class JobConfig {
                     + "(any of " + OutputSchema.COLUMNS.stream().filter(c -> !c.equals("image")).toList() + ")");
         }
         torchThreads();
+        commitEvery();
         defaults();
         pipelineSpec(0);
     }
@@ -208,6 +209,27 @@ public final class JobConfig {
     public String partitionBy() {
         String v = str(JOB + "partition-by");
         return v == null || v.isBlank() ? null : v;
+    }
+
+    /**
+     * Images per committed wave: -1 = auto (decided once the partition count is known), 0 = a single commit at the
+     * end, else that many images per wave.
+     */
+    public long commitEvery() {
+        String v = config.getString(JOB + "commit-every");
+        if (v.equalsIgnoreCase("auto")) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("commit-every must be auto, 0 (commit once at the end) or a number of "
+                    + "images >= 1, got '" + v + "'");
+        }
     }
 
     /** -1 = auto (decided with the SparkContext), else a thread count (0 = leave libtorch's default). */
