@@ -5,6 +5,7 @@ import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
+import io.diffusers4j.job.render.PipelineRenderer;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.RowValidator;
@@ -65,6 +66,7 @@ public final class DiffusionJob {
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
         LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
+        PipelineRenderer.checkModelOnDriver(spec);
 
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);

@@ -103,6 +103,11 @@ public abstract class ConfigBase {
                 base.extraKeys.put(key, e.getValue());
                 unknown.add(key);
             } else {
+                String expected = JsonTypeCheck.mismatch(e.getValue(), field.getGenericType());
+                if (expected != null) {
+                    throw new IllegalArgumentException(source + ": key '" + key + "' has value " + e.getValue()
+                            + " which is not " + expected);
+                }
                 try {
                     Object value = GSON.fromJson(e.getValue(), field.getGenericType());
                     if (value == null && field.getType().isPrimitive()) {
