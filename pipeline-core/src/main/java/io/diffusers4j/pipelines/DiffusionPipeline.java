@@ -51,8 +51,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     public static DiffusionPipeline fromPretrained(String pathOrRepoId, PipelineOptions options) {
         PipelineOptions o = options == null ? new PipelineOptions() : options;
         Path dir = ModelSources.resolve(pathOrRepoId, o);
+        checkPretrained(dir, o); // every config and class first: a broken folder fails before any weight loads
         ModelIndex index = ModelIndex.load(dir.resolve("model_index.json"));
-        String className = checkPipelineClass(index, o);
+        String className = index.className();
         Device device = o.device() == null ? Device.cpu() : o.device();
         DataType dtype = resolveDtype(o.dtype(), dir, o);
         if (dtype == DataType.FLOAT16 && device.equals(Device.cpu())) {
