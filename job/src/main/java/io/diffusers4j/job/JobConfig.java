@@ -314,14 +314,23 @@ public final class JobConfig {
         return out;
     }
 
-    /** The effective configuration without secrets (there are none by construction), for logs. */
+    /**
+     * The effective configuration for logs. The job's own keys hold no secrets (token options are refused), but
+     * {@code spark.conf} may carry one ({@code spark.executorEnv.HF_TOKEN}): values of keys matching Spark's
+     * default {@code spark.redaction.regex} are replaced, and the Hub token's value is scrubbed everywhere.
+     */
     public String describe() {
         List<String> lines = new ArrayList<>();
         for (Map.Entry<String, ConfigValue> e : new TreeMap<>(flatten()).entrySet()) {
-            lines.add(e.getKey() + " = " + e.getValue().render());
+            boolean secret = SECRET_KEY.matcher(e.getKey()).find();
+            lines.add(e.getKey() + " = " + (secret ? "*********(redacted)" : e.getValue().render()));
         }
-        return String.join("\n", lines);
+        return io.diffusers4j.job.render.Redaction.scrub(String.join("\n", lines));
     }
+
+    /** Spark's default spark.redaction.regex. */
+    private static final java.util.regex.Pattern SECRET_KEY =
+            java.util.regex.Pattern.compile("(?i)secret|password|token|access[.]?key");
 
     private Map<String, ConfigValue> flatten() {
         Map<String, ConfigValue> m = new LinkedHashMap<>();
