@@ -59,8 +59,13 @@ final class JsonTypeCheck {
             if (!value.isJsonArray()) {
                 return "a list";
             }
+            Class<?> elementClass = raw(element);
             for (JsonElement e : value.getAsJsonArray()) {
                 String inner = mismatch(e, element);
+                if (inner == null && e.isJsonNull() && elementClass != null && elementClass.isPrimitive()) {
+                    inner = INTEGRAL.contains(elementClass) ? "an integer" : FLOATING.contains(elementClass)
+                            ? "a number" : "true or false";
+                }
                 if (inner != null) {
                     return "a list of " + plural(inner);
                 }
