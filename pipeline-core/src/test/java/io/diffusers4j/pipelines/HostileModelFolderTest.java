@@ -192,6 +192,49 @@ class HostileModelFolderTest {
     }
 
     @Test
+    void brokenTokenizerFilesNameTheFile() throws Exception {
+        String[][] cases = {
+            {"vocab.json", "[1, 2]", "JSON object"},
+            {"vocab.json", "{\"a</w>\": \"zero\"}", "vocab.json"},
+            {"vocab.json", "{\"x\": " + "[".repeat(100_000) + "]".repeat(100_000) + "}", "nested"},
+            {"vocab.json", "{\"a</w>\": 0, ", "JSON"},
+            {"tokenizer_config.json", "padding_side={}", "padding_side"},
+            {"tokenizer_config.json", "model_max_length=\"lots\"", "model_max_length"},
+            {"tokenizer_config.json", "model_max_length=-5", "model_max_length"},
+            {"tokenizer_config.json", "added_tokens_decoder={\"x\": {\"content\": 5}}", "added_tokens_decoder"},
+            {"tokenizer_config.json", "added_tokens_decoder={\"49406\": {\"content\": 5}}", "\"content\""},
+            {"tokenizer_config.json", "added_tokens_decoder={\"49406\": {\"content\": \"x\", \"lstrip\": 1}}",
+                "lstrip"},
+            {"tokenizer_config.json", "bos_token=[1]", "bos_token"},
+        };
+        for (String[] c : cases) {
+            Path p = copy("tokenizer");
+            Path file = p.resolve("tokenizer").resolve(c[0]);
+            if (c[0].equals("tokenizer_config.json")) { // one key edited, the rest of the real file kept
+                String key = c[1].substring(0, c[1].indexOf('='));
+                com.google.gson.JsonElement v = com.google.gson.JsonParser.parseString(c[1].substring(key.length() + 1));
+                json(file, o -> o.add(key, v));
+            } else {
+                Files.writeString(file, c[1]);
+            }
+            IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> assertThrows(
+                    IllegalArgumentException.class, () -> DiffusionPipeline.fromPretrained(p.toString(),
+                            new PipelineOptions()).close(), c[0] + " " + c[1].substring(0, Math.min(60, c[1].length()))));
+            assertTrue(e.getMessage().contains(p.resolve("tokenizer").toString()) && e.getMessage().contains(c[2]),
+                    c[0] + ": " + e.getMessage());
+            assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        }
+        Path big = copy("tokenizer");
+        byte[] pad = new byte[80 << 20];
+        Arrays.fill(pad, (byte) ' ');
+        Files.write(big.resolve("tokenizer/vocab.json"), concat("{".getBytes(StandardCharsets.UTF_8), pad,
+                "}".getBytes(StandardCharsets.UTF_8)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DiffusionPipeline.fromPretrained(big.toString(), new PipelineOptions()).close());
+        assertTrue(e.getMessage().contains("vocab.json") && e.getMessage().contains("bytes"), e.getMessage());
+    }
+
+    @Test
     void pickleWeightsAreNeverUnpickled() throws Exception {
         Path p = copy("unet");
         Files.delete(p.resolve("unet/diffusion_pytorch_model.safetensors"));
