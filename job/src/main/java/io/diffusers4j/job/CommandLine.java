@@ -32,6 +32,7 @@ public final class CommandLine {
             "  --partitions N          partitions to spread images over (default: Spark's default parallelism)",
             "  --partition-by COL      partition the output by this column (e.g. status)",
             "  --mode M                overwrite (default) | append",
+            "  --commit-every N        commit the output every N images (default auto; 0 = once at the end)",
             "  --seed N                job seed for rows without a seed (default 0)",
             "  --steps N               default num_inference_steps (default 50)",
             "  --guidance-scale X      default guidance_scale (default 7.5)",
@@ -58,6 +59,7 @@ public final class CommandLine {
         VALUE_FLAGS.put("partitions", "diffusers4j.job.partitions");
         VALUE_FLAGS.put("partition-by", "diffusers4j.job.partition-by");
         VALUE_FLAGS.put("mode", "diffusers4j.job.mode");
+        VALUE_FLAGS.put("commit-every", "diffusers4j.job.commit-every");
         VALUE_FLAGS.put("seed", "diffusers4j.job.seed");
         VALUE_FLAGS.put("steps", "diffusers4j.job.defaults.num-inference-steps");
         VALUE_FLAGS.put("guidance-scale", "diffusers4j.job.defaults.guidance-scale");

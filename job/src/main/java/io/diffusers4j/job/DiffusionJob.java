@@ -9,6 +9,7 @@ import io.diffusers4j.job.report.ReportData;
 import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
+import io.diffusers4j.job.render.PipelineRenderer;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.RowValidator;
@@ -20,11 +21,10 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,15 +42,17 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 
 /**
- * The job, as a plan of one Spark action (the write), so images are generated exactly once:
+ * The job, as a plan whose only actions over rendered data are the writes, so images are generated exactly once:
  * <pre>
  *   prompts --PromptReader--&gt; RawRecord --RowValidator (tasks)--&gt; work rows (one per image, or one error row)
- *     --[resume: left-anti join on (id, image_index) already ok]--&gt; repartition(N) (round-robin, deterministic)
- *     --PartitionGenerator (cached pipeline, micro-batches)--&gt; output rows --DataFrameWriter--&gt; Parquet
+ *     --[resume: left-anti join on (id, image_index) already ok]--&gt; waves of about commit-every images
+ *     --each wave: repartition(N) (round-robin, deterministic)
+ *     --PartitionGenerator (cached pipeline, micro-batches)--&gt; output rows --DataFrameWriter--&gt; Parquet commit
  * </pre>
  * Writing through the DataFrame writer gives Spark's commit protocol: only one attempt's output per partition is
  * committed, so task retries, speculation and executors lost mid-partition leave neither duplicates nor partial
- * rows. The summary then reads back this run's rows (small columns only).
+ * rows. Committing wave by wave ({@link WaveWriter}) means a killed driver loses at most the wave in flight, which
+ * {@code --resume} renders again. The summary then reads back this run's rows (small columns only).
  */
 public final class DiffusionJob {
     private static final Logger LOG = LoggerFactory.getLogger(DiffusionJob.class);
@@ -72,6 +74,7 @@ public final class DiffusionJob {
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
         LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
+        PipelineRenderer.checkModelOnDriver(spec);
 
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);
@@ -87,28 +90,34 @@ public final class DiffusionJob {
         Dataset<Row> work = spark.createDataFrame(workRows, WorkSchema.SCHEMA);
 
         long skipped = 0;
+        long before = -1;
         if (cfg.resume() && hasOutput(spark, output)) {
             Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
                     .where(col("status").equalTo(lit(OutputSchema.OK)))
                     .select("id", "image_index").distinct();
-            long before = work.count();
+            before = work.count();
             // a using-columns join puts the keys first: restore the work schema's column order
             work = work.join(done, scala.collection.JavaConverters.asScalaBuffer(List.of("id", "image_index"))
                     .toSeq(), "left_anti").select(workColumns());
-            skipped = before - work.count();
-            LOG.info("resume: {} of {} images already written with status ok", skipped, before);
-            metrics.resetPlanned(); // the counts above ran validation too: count the write's pass only
         }
 
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
-        Broadcast<PipelineSpec> specBroadcast = jsc.broadcast(spec);
-        JavaRDD<Row> out = work.repartition(partitions).javaRDD()
-                .mapPartitions(new PartitionGenerator(specBroadcast, cfg.batchSize(), runId, metrics));
-        DataFrameWriter<Row> writer = spark.createDataFrame(out, OutputSchema.SCHEMA).write()
-                .mode(cfg.mode().equals("append") ? SaveMode.Append : SaveMode.Overwrite);
-        if (cfg.partitionBy() != null) {
-            writer = writer.partitionBy(cfg.partitionBy());
+        long perWave = WaveWriter.waveSize(cfg.commitEvery(), partitions, cfg.batchSize());
+        int waves = 1;
+        if (perWave > 0 || before >= 0) {
+            // the work (prompts and parameters, no images) is kept so that the waves and the count read it once
+            work = work.persist(StorageLevel.MEMORY_AND_DISK());
+            metrics.resetPlanned(); // the counts above ran validation too: count this pass only
+            long images = work.count();
+            if (before >= 0) {
+                skipped = before - images;
+                LOG.info("resume: {} of {} images already written with status ok", skipped, before);
+            }
+            waves = WaveWriter.waveCount(images, perWave);
+            LOG.info("{} images to render in {} committed wave(s)", images, waves);
         }
+        WaveWriter.clearUncommitted(spark, output);
+        Broadcast<PipelineSpec> specBroadcast = jsc.broadcast(spec);
         String description = "diffusers4j: render " + prompts + " -> " + output + " (run " + runId + ")";
         sc.setJobDescription(description);
         if (sc.uiWebUrl().isDefined()) {
@@ -117,8 +126,10 @@ public final class DiffusionJob {
         }
         long t0 = System.nanoTime();
         try (JobProgress ignored = JobProgress.start(sc, metrics, skipped, cfg.progressInterval())) {
-            writer.parquet(output);
+            WaveWriter.write(spark, work, waves, partitions, new PartitionGenerator(specBroadcast, cfg.batchSize(),
+                    runId, metrics), output, cfg.mode(), cfg.partitionBy());
         } finally {
+            work.unpersist(false);
             sc.setJobDescription(null);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -105,6 +105,7 @@ public final class JobConfig {
         torchThreads();
         progressInterval();
         reportLimits();
+        commitEvery();
         defaults();
         pipelineSpec(0);
     }
@@ -237,6 +238,27 @@ public final class JobConfig {
                 integer(JOB + "report.samples"), integer(JOB + "report.errors"));
     }
 
+    /**
+     * Images per committed wave: -1 = auto (decided once the partition count is known), 0 = a single commit at the
+     * end, else that many images per wave.
+     */
+    public long commitEvery() {
+        String v = config.getString(JOB + "commit-every");
+        if (v.equalsIgnoreCase("auto")) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(v.trim());
+            if (n < 0) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("commit-every must be auto, 0 (commit once at the end) or a number of "
+                    + "images >= 1, got '" + v + "'");
+        }
+    }
+
     /** -1 = auto (decided with the SparkContext), else a thread count (0 = leave libtorch's default). */
     public int torchThreads() {
         String v = config.getString(JOB + "torch-threads");
@@ -319,14 +341,23 @@ public final class JobConfig {
         return out;
     }
 
-    /** The effective configuration without secrets (there are none by construction), for logs. */
+    /**
+     * The effective configuration for logs. The job's own keys hold no secrets (token options are refused), but
+     * {@code spark.conf} may carry one ({@code spark.executorEnv.HF_TOKEN}): values of keys matching Spark's
+     * default {@code spark.redaction.regex} are replaced, and the Hub token's value is scrubbed everywhere.
+     */
     public String describe() {
         List<String> lines = new ArrayList<>();
         for (Map.Entry<String, ConfigValue> e : new TreeMap<>(flatten()).entrySet()) {
-            lines.add(e.getKey() + " = " + e.getValue().render());
+            boolean secret = SECRET_KEY.matcher(e.getKey()).find();
+            lines.add(e.getKey() + " = " + (secret ? "*********(redacted)" : e.getValue().render()));
         }
-        return String.join("\n", lines);
+        return io.diffusers4j.job.render.Redaction.scrub(String.join("\n", lines));
     }
+
+    /** Spark's default spark.redaction.regex. */
+    private static final java.util.regex.Pattern SECRET_KEY =
+            java.util.regex.Pattern.compile("(?i)secret|password|token|access[.]?key");
 
     private Map<String, ConfigValue> flatten() {
         Map<String, ConfigValue> m = new LinkedHashMap<>();

@@ -2,6 +2,7 @@
 package io.diffusers4j.job;
 
 import io.diffusers4j.job.render.JvmSettings;
+import io.diffusers4j.job.render.PipelineRenderer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -35,6 +36,8 @@ public final class JobMain {
                 return 0;
             }
             cfg = parsed.toConfig();
+            // a broken local model folder is refused before Spark starts (configs only, no weights)
+            PipelineRenderer.checkModelOnDriver(cfg.pipelineSpec(0));
         } catch (IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             err.println("(job --help for usage)");

@@ -21,9 +21,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code [poison]}: any batch containing it throws (alone too): only that image must fail;</li>
  *   <li>{@code [oom]}: a batch of more than one image containing it throws an out-of-memory message: the batch
- *       must split down to single images, which then succeed.</li>
+ *       must split down to single images, which then succeed;</li>
+ *   <li>{@code [heap-oom]}: the same with a real {@link OutOfMemoryError} from a failed Java heap allocation;</li>
+ *   <li>{@code [oom-always]}: out of memory at any batch size, alone too: only that image must fail;</li>
+ *   <li>{@code [leak]}: throws a message quoting the {@code HF_TOKEN} of this JVM's environment (as a library
+ *       error quoting a URL with credentials might): the job must scrub it.</li>
  * </ul>
- * System property {@code d4j.fake.sleepMs}: milliseconds per image (the cluster test makes tasks take time).
+ * System properties: {@code d4j.fake.sleepMs}, milliseconds per image (the cluster test makes tasks take time);
+ * {@code d4j.fake.slowPartitionMs}, extra milliseconds per batch in tasks of partition 1 (so partition 0 of a
+ * wave commits well before the wave does).
  */
 public final class FakeRenderer implements Renderer {
     public static final String FACTORY = Factory.class.getName();
@@ -78,15 +84,27 @@ public final class FakeRenderer implements Renderer {
             if (r.prompt().contains("[oom]") && images.size() > 1) {
                 throw new RuntimeException("CUDA out of memory. Tried to allocate 2.00 GiB (fake)");
             }
+            if (r.prompt().contains("[oom-always]")) {
+                throw new RuntimeException("CUDA out of memory. Tried to allocate 64.00 GiB (fake, any batch size)");
+            }
+            if (r.prompt().contains("[heap-oom]") && images.size() > 1) {
+                // a real allocation failure: about 16 GiB, far beyond any test heap (nothing is allocated)
+                long[] huge = new long[Integer.MAX_VALUE - 16];
+                huge[0] = images.size();
+            }
+            if (r.prompt().contains("[leak]")) {
+                throw new IllegalStateException("GET https://user:" + System.getenv("HF_TOKEN")
+                        + "@hub.example/x failed (Authorization: Bearer " + System.getenv("HF_TOKEN") + ")");
+            }
+        }
+        long slow = Long.getLong("d4j.fake.slowPartitionMs", 0);
+        org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+        if (slow > 0 && tc != null && tc.partitionId() == 1) {
+            sleep(slow);
         }
         long sleep = Long.getLong("d4j.fake.sleepMs", 0);
         if (sleep > 0) {
-            try {
-                Thread.sleep(sleep * images.size());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
+            sleep(sleep * images.size());
         }
         List<BufferedImage> out = new ArrayList<>(images.size());
         for (ImageRequest r : images) {
@@ -94,6 +112,15 @@ public final class FakeRenderer implements Renderer {
         }
         IMAGES.addAndGet(images.size());
         return out;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The picture of a request: pixel 0 = seed & 0xFFFFFF, 1 = hash(prompt), 2 = steps, 3 = hash(negative). */

@@ -61,6 +61,18 @@ class JobConfigTest {
     }
 
     @Test
+    void describeNeverShowsSecrets() {
+        String token = "hf_DescribeSecret12345";
+        JobConfig c = parse("--prompts", "p", "--output", "o", "--spark-conf",
+                "spark.executorEnv.HF_TOKEN=" + token, "--spark-conf", "spark.hadoop.fs.s3a.secret.key=s3cr3tValue",
+                "--spark-conf", "spark.executor.memory=2g");
+        String d = c.describe();
+        assertFalse(d.contains(token) || d.contains("s3cr3tValue"), d);
+        assertTrue(d.contains("HF_TOKEN") && d.contains("redacted") && d.contains("2g"), d);
+        assertEquals(token, c.sparkConf().get("spark.executorEnv.HF_TOKEN"), "still passed on to Spark");
+    }
+
+    @Test
     void localModelFoldersBecomeAbsoluteHubIdsStay() throws Exception {
         Path model = Files.createDirectories(dir.resolve("sd"));
         Path relative = Path.of("").toAbsolutePath().relativize(model);

@@ -103,15 +103,25 @@ public abstract class ConfigBase {
                 base.extraKeys.put(key, e.getValue());
                 unknown.add(key);
             } else {
+                String expected = JsonTypeCheck.mismatch(e.getValue(), field.getGenericType());
+                if (expected != null) {
+                    throw new IllegalArgumentException(source + ": key '" + key + "' has value " + e.getValue()
+                            + " which is not " + expected);
+                }
+                Object value;
                 try {
-                    Object value = GSON.fromJson(e.getValue(), field.getGenericType());
-                    if (value == null && field.getType().isPrimitive()) {
-                        throw new IllegalArgumentException(source + ": key '" + key + "' is null but must be a "
-                                + field.getType().getSimpleName());
-                    }
+                    value = GSON.fromJson(e.getValue(), field.getGenericType());
+                } catch (RuntimeException ex) { // Gson's own type errors (JsonParseException, NumberFormat...)
+                    throw new IllegalArgumentException(source + ": key '" + key + "' has value " + e.getValue()
+                            + " which is not a valid " + field.getGenericType().getTypeName(), ex);
+                }
+                if (value == null && field.getType().isPrimitive()) {
+                    throw new IllegalArgumentException(source + ": key '" + key + "' is null but must be a "
+                            + field.getType().getSimpleName());
+                }
+                try {
                     field.set(config, value);
-                } catch (JsonParseException | NumberFormatException | IllegalStateException
-                         | UnsupportedOperationException ex) {
+                } catch (IllegalArgumentException ex) {
                     throw new IllegalArgumentException(source + ": key '" + key + "' has value " + e.getValue()
                             + " which is not a valid " + field.getGenericType().getTypeName(), ex);
                 } catch (IllegalAccessException ex) {

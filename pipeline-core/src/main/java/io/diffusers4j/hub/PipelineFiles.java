@@ -35,6 +35,12 @@ public final class PipelineFiles {
     private PipelineFiles() {
     }
 
+    private static boolean isCode(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".py") || n.endsWith(".pyc") || n.endsWith(".so") || n.endsWith(".dll")
+                || n.endsWith(".dylib") || n.endsWith(".jar") || n.endsWith(".class");
+    }
+
     /**
      * The files to fetch for {@code index} from a repo holding {@code repoFiles} (paths relative to the repo root).
      *
@@ -55,7 +61,8 @@ public final class PipelineFiles {
                         + "' has no folder '" + comp + "/' in the repo");
             }
             if (!isModelFolder(names)) {
-                names.forEach(n -> out.add(comp + "/" + n));
+                // code shipped in a repo (custom components, trust_remote_code) is never run, so never fetched
+                names.stream().filter(n -> !isCode(n)).forEach(n -> out.add(comp + "/" + n));
                 continue;
             }
             List<String> flat = names.stream().filter(n -> !n.contains("/")).toList();

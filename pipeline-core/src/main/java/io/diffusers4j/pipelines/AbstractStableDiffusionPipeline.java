@@ -456,8 +456,15 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         if (a.numImagesPerPrompt() < 1) {
             throw new IllegalArgumentException("num_images_per_prompt must be >= 1, got " + a.numImagesPerPrompt());
         }
-        if (!Double.isFinite(a.guidanceScale())) {
-            throw new IllegalArgumentException("guidance_scale must be finite, got " + a.guidanceScale());
+        // the guidance is applied in float32: a finite double beyond float range would become inf and turn every
+        // latent into NaN (a black image), so it is refused like NaN and inf (diffusers does not check)
+        if (!Double.isFinite(a.guidanceScale()) || !Float.isFinite((float) a.guidanceScale())) {
+            throw new IllegalArgumentException("guidance_scale must be a finite float32 number, got "
+                    + a.guidanceScale());
+        }
+        if (!Double.isFinite(a.guidanceRescale()) || !Float.isFinite((float) a.guidanceRescale())) {
+            throw new IllegalArgumentException("guidance_rescale must be a finite float32 number, got "
+                    + a.guidanceRescale());
         }
         boolean hasPrompt = a.prompt() != null && !a.prompt().isEmpty();
         if (hasPrompt && a.promptEmbeds() != null) {

@@ -83,8 +83,46 @@ final class ComponentLoader {
                 if (className.endsWith("Scheduler")) {
                     return Schedulers.fromPretrained(dir);
                 }
-                throw new IllegalArgumentException("component '" + name + "' has class " + library + "." + className
-                        + ", which Diffusers4J does not support (supported: " + String.join(", ", SUPPORTED) + ")");
+                throw unsupported(name, library, className, dir);
+        }
+    }
+
+    private static IllegalArgumentException unsupported(String name, String library, String className, Path dir) {
+        return new IllegalArgumentException(dir.resolveSibling(ModelIndex.FILE_NAME) + ": key '" + name
+                + "': component class " + library + "." + className + " is not supported by Diffusers4J "
+                + "(supported: " + String.join(", ", SUPPORTED) + ")");
+    }
+
+    /**
+     * What {@link #load} checks before touching weights: the class is supported, the folder exists, the config
+     * parses and validates (tokenizers: the files exist). No weights are read.
+     */
+    static void check(String name, String library, String className, Path dir) {
+        if (SKIPPED.contains(className)) {
+            return;
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model_index.json names component '" + name + "' (" + className
+                    + ") but the folder " + dir + " does not exist");
+        }
+        switch (className) {
+            case "UNet2DConditionModel" -> ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
+            case "AutoencoderKL" -> ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
+            case "CLIPTextModel", "CLIPTextModelWithProjection" ->
+                    ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
+            case "CLIPTokenizer", "CLIPTokenizerFast" -> {
+                if (!Files.isRegularFile(dir.resolve("tokenizer.json")) && !(Files.isRegularFile(
+                        dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt")))) {
+                    throw new IllegalArgumentException(dir + ": tokenizer '" + name + "' has neither tokenizer.json "
+                            + "nor vocab.json + merges.txt");
+                }
+            }
+            default -> {
+                if (!className.endsWith("Scheduler")) {
+                    throw unsupported(name, library, className, dir);
+                }
+                Schedulers.fromPretrained(dir);
+            }
         }
     }
 

@@ -67,12 +67,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     public static DiffusionPipeline fromPretrained(String pathOrRepoId, PipelineOptions options) {
         PipelineOptions o = options == null ? new PipelineOptions() : options;
         Path dir = ModelSources.resolve(pathOrRepoId, o);
+        checkPretrained(dir, o); // every config and class first: a broken folder fails before any weight loads
         ModelIndex index = ModelIndex.load(dir.resolve("model_index.json"));
         String className = index.className();
-        if (o.customPipeline() == null && !PIPELINES.containsKey(className)) {
-            throw new IllegalArgumentException(dir.resolve("model_index.json") + ": pipeline class '" + className
-                    + "' is not supported (supported: " + String.join(", ", supportedPipelines()) + ")");
-        }
         Device device = o.device() == null ? Device.cpu() : o.device();
         DataType dtype = resolveDtype(o.dtype(), dir, o);
         if (dtype == DataType.FLOAT16 && device.equals(Device.cpu())) {
@@ -117,6 +114,50 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         return (AbstractStableDiffusionPipeline) f.apply(components, ownsComponents);
     }
 
+    /**
+     * Checks a local pipeline folder without loading any weights: {@code model_index.json}, the pipeline class,
+     * and for every present component its class, folder and config (typed and validated, as loading would).
+     * Cheap (JSON only), for failing fast before a long job starts; throws the same
+     * {@link IllegalArgumentException} (naming the file and the key) that {@link #fromPretrained} would.
+     */
+    public static void checkPretrained(Path dir, PipelineOptions options) {
+        PipelineOptions o = options == null ? new PipelineOptions() : options;
+        ModelIndex index = ModelIndex.load(dir.resolve("model_index.json"));
+        checkPipelineClass(index, o);
+        if (o.customPipeline() != null) {
+            customPipelineClass(o.customPipeline());
+        }
+        for (ModelIndex.Component c : index.components().values()) {
+            if (c.className() != null && !o.components().containsKey(c.name())) {
+                ComponentLoader.check(c.name(), c.library(), c.className(), dir.resolve(c.name()));
+            }
+        }
+    }
+
+    /**
+     * The pipeline class to build. {@code _class_name} may name a class of this library, or a custom pipeline
+     * given as a class on the classpath; {@code [module, class]} (diffusers' custom pipeline code shipped in the
+     * model repo) is refused: code from a model repo or the Hub is never run.
+     */
+    private static String checkPipelineClass(ModelIndex index, PipelineOptions o) {
+        String className = index.className();
+        if (o.customPipeline() != null) {
+            return className;
+        }
+        if (index.customPipeline() != null) {
+            throw new IllegalArgumentException(index.source() + ": key '_class_name' names custom pipeline code ['"
+                    + index.customPipeline() + "', '" + className + "'] from the model repo; Diffusers4J never runs "
+                    + "code from a model repo or the Hub: give a DiffusionPipeline class on the classpath with "
+                    + "customPipeline(\"fully.qualified.ClassName\") (supported built-in classes: "
+                    + String.join(", ", supportedPipelines()) + ")");
+        }
+        if (!PIPELINES.containsKey(className)) {
+            throw new IllegalArgumentException(index.source() + ": key '_class_name': pipeline class '" + className
+                    + "' is not supported (supported: " + String.join(", ", supportedPipelines()) + ")");
+        }
+        return className;
+    }
+
     /** "auto" reads the UNet weights' dtype (bfloat16 becomes float32); bfloat16 is refused. */
     static DataType resolveDtype(String dtype, Path dir, PipelineOptions o) {
         String d = dtype == null ? "float32" : dtype;
@@ -144,19 +185,10 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     private static DiffusionPipeline custom(String className, Map<String, Object> components) {
-        Class<?> cls;
+        Class<? extends DiffusionPipeline> cls = customPipelineClass(className);
         try {
-            cls = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("custom pipeline class " + className + " is not on the classpath "
-                    + "(custom pipelines are classes on the classpath, never code fetched from the network)");
-        }
-        if (!DiffusionPipeline.class.isAssignableFrom(cls)) {
-            throw new IllegalArgumentException("custom pipeline " + className + " does not extend DiffusionPipeline");
-        }
-        try {
-            Constructor<?> ctor = cls.getConstructor(Map.class);
-            return (DiffusionPipeline) ctor.newInstance(components);
+            Constructor<? extends DiffusionPipeline> ctor = cls.getConstructor(Map.class);
+            return ctor.newInstance(components);
         } catch (NoSuchMethodException e) {
             throw new IllegalArgumentException("custom pipeline " + className
                     + " needs a public constructor taking the components map (Map<String, Object>)");
@@ -165,6 +197,26 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot create custom pipeline " + className, e);
         }
+    }
+
+    /**
+     * A custom pipeline is a class already on the classpath, looked up by name WITHOUT initialising it (no static
+     * initialiser runs) until it is known to be a DiffusionPipeline. Nothing is ever fetched: a Hub id, URL or
+     * .py path is simply not a class name.
+     */
+    static Class<? extends DiffusionPipeline> customPipelineClass(String className) {
+        Class<?> cls;
+        try {
+            cls = Class.forName(className, false, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException("custom pipeline class '" + className + "' is not on the classpath "
+                    + "(custom pipelines are DiffusionPipeline classes on the classpath, never code fetched from a "
+                    + "model repo or the network)");
+        }
+        if (!DiffusionPipeline.class.isAssignableFrom(cls)) {
+            throw new IllegalArgumentException("custom pipeline " + className + " does not extend DiffusionPipeline");
+        }
+        return cls.asSubclass(DiffusionPipeline.class);
     }
 
     /** The components by name (sharing them builds another pipeline without reloading weights). */

@@ -87,7 +87,12 @@ public final class Schedulers {
         if (name == null || !name.isJsonPrimitive()) {
             throw new IllegalArgumentException(source + ": scheduler config has no _class_name");
         }
-        Entry e = entry(name.getAsString());
+        Entry e;
+        try {
+            e = entry(name.getAsString());
+        } catch (IllegalArgumentException unknown) {
+            throw new IllegalArgumentException(source + ": key '_class_name': " + unknown.getMessage(), unknown);
+        }
         return e.ctor().apply(SchedulerConfig.parse(json, e.configType(), source));
     }
 

@@ -37,17 +37,25 @@ record AddedToken(String content, boolean singleWord, boolean lstrip, boolean rs
      */
     static AddedToken fromJson(JsonObject o, boolean forceSpecial, String where) {
         JsonElement content = o.get("content");
-        if (content == null || !content.isJsonPrimitive()) {
+        if (content == null || !content.isJsonPrimitive() || !content.getAsJsonPrimitive().isString()) {
             throw new IllegalArgumentException(where + ": added token without a string \"content\": " + o);
         }
-        boolean special = forceSpecial || flag(o, "special", false);
-        return new AddedToken(content.getAsString(), flag(o, "single_word", false), flag(o, "lstrip", false),
-                flag(o, "rstrip", false), flag(o, "normalized", !special), special);
+        boolean special = forceSpecial || flag(o, "special", false, where);
+        return new AddedToken(content.getAsString(), flag(o, "single_word", false, where),
+                flag(o, "lstrip", false, where), flag(o, "rstrip", false, where), flag(o, "normalized", !special, where),
+                special);
     }
 
-    private static boolean flag(JsonObject o, String key, boolean fallback) {
+    private static boolean flag(JsonObject o, String key, boolean fallback, String where) {
         JsonElement e = o.get(key);
-        return e == null || e.isJsonNull() ? fallback : e.getAsBoolean();
+        if (e == null || e.isJsonNull()) {
+            return fallback;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException(where + ": added token " + o.get("content") + ": \"" + key
+                    + "\" must be true or false, got " + e);
+        }
+        return e.getAsBoolean();
     }
 
     /** The same token with {@code special = true} (what {@code _add_tokens(..., special_tokens=True)} does). */

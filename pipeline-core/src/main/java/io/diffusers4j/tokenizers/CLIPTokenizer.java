@@ -104,8 +104,19 @@ public final class CLIPTokenizer implements AutoCloseable {
      * @throws IllegalArgumentException when the folder or its files are missing or malformed
      */
     public static CLIPTokenizer fromPretrained(Path tokenizerDir) {
-        CLIPTokenizerFiles files = CLIPTokenizerFiles.load(tokenizerDir);
-        CLIPTokenizer tokenizer = new CLIPTokenizer(files);
+        CLIPTokenizerFiles files;
+        CLIPTokenizer tokenizer;
+        try {
+            files = CLIPTokenizerFiles.load(tokenizerDir);
+            tokenizer = new CLIPTokenizer(files);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // a value of a kind the files should not hold (Gson accessors throw UnsupportedOperationException,
+            // IllegalStateException, NumberFormatException...): the user's problem, said as such
+            throw new IllegalArgumentException(tokenizerDir + ": the tokenizer files hold a value of an unexpected "
+                    + "type or shape (" + e + ")", e);
+        }
         LOG.debug("loaded CLIPTokenizer from {}: {} tokens, {} merges, {} added tokens, model_max_length {}",
                 tokenizerDir, files.vocab.size(), files.merges.size(), files.addedTokensDecoder.size(),
                 files.modelMaxLength);

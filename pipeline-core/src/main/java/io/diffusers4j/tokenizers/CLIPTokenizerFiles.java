@@ -137,9 +137,10 @@ final class CLIPTokenizerFiles {
         truncationSide = side(kwargs, "truncation_side");
         // transformers at the fixture's commit: clean_up_tokenization_spaces defaults to True when the config has none
         JsonElement cleanUp = kwargs.get("clean_up_tokenization_spaces");
-        cleanUpTokenizationSpaces = cleanUp == null || cleanUp.isJsonNull() || cleanUp.getAsBoolean();
+        cleanUpTokenizationSpaces = cleanUp == null || cleanUp.isJsonNull()
+                || kind(cleanUp, "clean_up_tokenization_spaces", "true or false").getAsBoolean();
         JsonElement err = kwargs.get("errors");
-        errors = err == null || err.isJsonNull() ? "replace" : err.getAsString();
+        errors = err == null || err.isJsonNull() ? "replace" : kind(err, "errors", "a string").getAsString();
         if (!errors.equals("replace") && !errors.equals("strict") && !errors.equals("ignore")) {
             throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": errors='" + errors
                     + "' is not supported (replace, strict, ignore)");
@@ -186,12 +187,26 @@ final class CLIPTokenizerFiles {
                 + " must be a string or an AddedToken object, got " + value);
     }
 
+    /** {@code e} when it is of {@code expected} kind ("a string", "a number", "true or false"), else an error. */
+    private JsonElement kind(JsonElement e, String key, String expected) {
+        boolean ok = e.isJsonPrimitive() && switch (expected) {
+            case "a string" -> e.getAsJsonPrimitive().isString();
+            case "a number" -> e.getAsJsonPrimitive().isNumber();
+            default -> e.getAsJsonPrimitive().isBoolean();
+        };
+        if (!ok) {
+            throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": " + key + " must be " + expected
+                    + ", got " + e);
+        }
+        return e;
+    }
+
     private int modelMaxLength(JsonElement e) {
         if (e == null || e.isJsonNull()) {
             throw new IllegalArgumentException("tokenizer_config.json in " + dir + " has no model_max_length (CLIP"
                     + " checkpoints set 77); cannot pad or truncate without it");
         }
-        BigDecimal v = e.getAsBigDecimal();
+        BigDecimal v = kind(e, "model_max_length", "a number").getAsBigDecimal();
         if (v.compareTo(BigDecimal.valueOf(3)) < 0 || v.compareTo(BigDecimal.valueOf(1_000_000)) > 0) {
             throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": model_max_length " + e
                     + " is outside [3, 1000000]");
@@ -201,7 +216,7 @@ final class CLIPTokenizerFiles {
 
     private String side(JsonObject kwargs, String key) {
         JsonElement e = kwargs.get(key);
-        String side = e == null || e.isJsonNull() ? "right" : e.getAsString();
+        String side = e == null || e.isJsonNull() ? "right" : kind(e, key, "a string").getAsString();
         if (!side.equals("right") && !side.equals("left")) {
             throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": " + key + " must be 'right' or"
                     + " 'left', got '" + side + "'");
@@ -471,20 +486,21 @@ final class CLIPTokenizerFiles {
         return Integer.compare(a.length() - i, b.length() - j);
     }
 
+    /** A JSON object file: size, nesting depth and kind checked (ConfigBase's reader), errors name the file. */
     private static JsonObject readObject(Path file) {
-        try {
-            JsonElement e = JsonParser.parseString(readString(file));
-            if (!e.isJsonObject()) {
-                throw new IllegalArgumentException(file + " does not hold a JSON object");
-            }
-            return e.getAsJsonObject();
-        } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
-        }
+        return io.diffusers4j.config.ConfigBase.parseJsonObject(readString(file), file.toString());
     }
+
+    /** Tokenizer files are read whole: larger ones are refused (CLIP's tokenizer.json is about 2 MB). */
+    static final long MAX_FILE_BYTES = 64L << 20;
 
     private static String readString(Path file) {
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new IllegalArgumentException(file + ": " + size + " bytes, more than the " + MAX_FILE_BYTES
+                        + " bytes a tokenizer file may have");
+            }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);

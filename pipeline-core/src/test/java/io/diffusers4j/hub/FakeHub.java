@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Serves repos held in memory the way huggingface.co serves them, and records every request. */
 final class FakeHub implements AutoCloseable {
     /** One recorded request. */
-    record Request(String server, String method, String path, String authorization, String range) {
+    record Request(String server, String method, String path, String authorization, String range, long nanos) {
     }
 
     /** A repo: refs (branch/tag -> commit) and file contents per commit. */
@@ -66,6 +66,8 @@ final class FakeHub implements AutoCloseable {
     final Map<String, String> badEtag = new ConcurrentHashMap<>();
     /** path suffix -> pause (ms) after the first chunk of the next GET, once. */
     final Map<String, Integer> stallOnceMs = new ConcurrentHashMap<>();
+    /** Retry-After header of injected failures (null: none). */
+    volatile String retryAfter = "0";
     volatile boolean lfsViaCdn;
     volatile boolean ignoreRange;
     volatile int bodyDelayMs;
@@ -136,10 +138,13 @@ final class FakeHub implements AutoCloseable {
         try (ex) {
             String raw = ex.getRequestURI().getRawPath();
             requests.add(new Request(server, ex.getRequestMethod(), raw,
-                    ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Range")));
+                    ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Range"),
+                    System.nanoTime()));
             Integer failStatus = injectedFailure(raw);
             if (failStatus != null) {
-                ex.getResponseHeaders().set("Retry-After", "0");
+                if (retryAfter != null) {
+                    ex.getResponseHeaders().set("Retry-After", retryAfter);
+                }
                 send(ex, failStatus, new byte[0]);
                 return;
             }

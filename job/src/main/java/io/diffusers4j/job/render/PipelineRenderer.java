@@ -70,6 +70,24 @@ public final class PipelineRenderer implements Renderer {
         }
     }
 
+    /**
+     * On the driver, before any task runs: a local model folder's model_index.json, component classes and configs
+     * are checked (JSON only, no weights), so a broken checkpoint fails the run at once with the file and key
+     * (exit code 2) instead of failing every task attempt on the executors. Hub ids and test renderers are left
+     * to the executors.
+     */
+    public static void checkModelOnDriver(PipelineSpec spec) {
+        if (spec.model() == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)
+                || !java.nio.file.Files.isDirectory(java.nio.file.Path.of(spec.model()))) {
+            return;
+        }
+        PipelineOptions options = new PipelineOptions().variant(spec.variant());
+        if (spec.options().containsKey("custom-pipeline")) {
+            options.customPipeline(spec.options().get("custom-pipeline"));
+        }
+        DiffusionPipeline.checkPretrained(java.nio.file.Path.of(spec.model()), options);
+    }
+
     static Device djlDevice(String device) {
         if (device.startsWith("gpu:")) {
             int gpus = Engine.getInstance().getGpuCount();
@@ -137,7 +155,33 @@ public final class PipelineRenderer implements Renderer {
             call.scheduler(createScheduler(s.scheduler(), sd));
         }
         ImagePipelineOutput out = sd.call(call);
+        checkFinite(out, images);
         return out.images();
+    }
+
+    /**
+     * Refuses images with NaN pixels: diffusers would hand them on (8-bit conversion turns NaN into black), a job
+     * must not record a black square as an ok image. NaN survives the pipeline's clamp to [0, 1]; it comes from
+     * latents that diverged (float16 overflow, broken weights, a guidance too large for float32).
+     */
+    static void checkFinite(ImagePipelineOutput out, List<ImageRequest> images) {
+        float[] data = out.data();
+        int n = out.count();
+        int per = data.length / Math.max(1, n);
+        List<Long> bad = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (int j = i * per; j < (i + 1) * per; j++) {
+                if (!Float.isFinite(data[j])) {
+                    bad.add(images.get(i).seed());
+                    break;
+                }
+            }
+        }
+        if (!bad.isEmpty()) {
+            throw new IllegalStateException("the pipeline produced non-finite (NaN) pixel values for " + bad.size()
+                    + " of " + n + " images (seeds " + bad + "): the latents diverged (float16 overflow, broken "
+                    + "weights or a guidance too large); no image is written for them");
+        }
     }
 
     @Override

@@ -38,8 +38,9 @@ public record JobDefaults(String negativePrompt, int numInferenceSteps, double g
             throw new IllegalArgumentException("default num-inference-steps must be in [1, " + maxSteps + "], got "
                     + numInferenceSteps);
         }
-        if (!Double.isFinite(guidanceScale)) {
-            throw new IllegalArgumentException("default guidance-scale must be finite, got " + guidanceScale);
+        if (!Double.isFinite(guidanceScale) || !Float.isFinite((float) guidanceScale)) {
+            throw new IllegalArgumentException("default guidance-scale must be a finite float32 number, got "
+                    + guidanceScale);
         }
         checkSize("width", width, maxSize);
         checkSize("height", height, maxSize);

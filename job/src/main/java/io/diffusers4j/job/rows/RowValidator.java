@@ -205,6 +205,10 @@ public final class RowValidator implements Serializable {
             errors.add(field + " " + describe(v) + " is not finite");
             return null;
         }
+        if (!Float.isFinite((float) d)) { // the pipeline computes in float32: it would become inf there
+            errors.add(field + " " + describe(v) + " is outside the float32 range");
+            return null;
+        }
         return d;
     }
 

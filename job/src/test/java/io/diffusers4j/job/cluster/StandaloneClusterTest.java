@@ -124,6 +124,20 @@ class StandaloneClusterTest {
         assertEquals(20, rows.size());
         assertEquals(20, rows.stream().map(r -> (String) r.getAs("id")).distinct().count(), "no duplicates");
         assertTrue(rows.stream().allMatch(r -> "ok".equals(r.getAs("status")) && r.getAs("image") != null));
+        // what a reader lists: only complete Parquet files (footers readable, row counts adding up), nothing staged
+        Path out = dir.resolve("kill-out");
+        long footerRows = 0;
+        try (var files = Files.list(out)) {
+            for (Path f : files.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                                new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.conf.Configuration()))) {
+                    footerRows += r.getRecordCount();
+                }
+            }
+        }
+        assertEquals(20, footerRows, "the visible files hold exactly the 20 rows");
+        assertFalse(Files.exists(out.resolve("_temporary")), "no staged files left");
     }
 
     private static void assertTwoExecutorsBuiltOnce(List<Row> rows, int images) {

@@ -70,6 +70,12 @@ class RowValidatorTest {
         assertEquals("height 2056 exceeds max-size 2048", validate("prompt", "p", "height", 2056L).error());
         assertEquals("guidance_scale \"-Infinity\" is not finite",
                 validate("prompt", "p", "guidance_scale", "-Infinity").error());
+        // finite as a double but infinite in the pipeline's float32 (it would turn the image into NaN)
+        assertEquals("guidance_scale 1.0E300 is outside the float32 range",
+                validate("prompt", "p", "guidance_scale", 1e300).error());
+        assertEquals("guidance_scale \"-4e38\" is outside the float32 range",
+                validate("prompt", "p", "guidance_scale", "-4e38").error());
+        assertNull(validate("prompt", "p", "guidance_scale", 3e38).error());
         assertEquals("num_images_per_prompt 65 exceeds max-images-per-prompt 64",
                 validate("prompt", "p", "num_images_per_prompt", 65L).error());
         assertEquals("negative_prompt boolean true is not text",
@@ -100,5 +106,10 @@ class RowValidatorTest {
                 () -> JobDefaults.diffusers().withSteps(0));
         assertTrue(e.getMessage().contains("num-inference-steps"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> JobDefaults.diffusers().withSize(0, 64));
+        JobDefaults d = JobDefaults.diffusers();
+        e = assertThrows(IllegalArgumentException.class, () -> new JobDefaults(null, 50, 1e39, null, null, 1, 0L,
+                2048, 1000, 64));
+        assertTrue(e.getMessage().contains("guidance-scale") && e.getMessage().contains("1.0E39"), e.getMessage());
+        assertEquals(7.5, d.guidanceScale());
     }
 }

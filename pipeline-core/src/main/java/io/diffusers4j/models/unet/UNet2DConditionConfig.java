@@ -153,7 +153,7 @@ public class UNet2DConditionConfig extends ConfigBase {
                     + "`transformer_layers_per_block`: %s. `down_block_types`: %s.", transformerLayersPerBlock,
                     downBlockTypes);
         }
-        if (!timeEmbeddingType.equals("positional") && !timeEmbeddingType.equals("fourier")) {
+        if (!"positional".equals(timeEmbeddingType) && !"fourier".equals(timeEmbeddingType)) {
             throw invalid("%s does not exist. Please make sure to use one of `fourier` or `positional`.",
                     timeEmbeddingType);
         }
