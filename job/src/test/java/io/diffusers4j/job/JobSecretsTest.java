@@ -84,5 +84,7 @@ class JobSecretsTest {
             }
         }
         assertTrue(footers > 0, "parquet footers were checked: " + files);
+        // the run report (with its error rows and settings) was among the files scanned
+        assertTrue(files.contains(out.resolve("_report").resolve("index.html")), "run report written: " + files);
     }
 }
