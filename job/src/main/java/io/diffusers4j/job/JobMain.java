@@ -78,7 +78,7 @@ public final class JobMain {
      * The SparkSession of a run: master from --master, else spark-submit's, else the config's (local[*]);
      * executors get OPT_OUT_TRACKING/DJL_OFFLINE in their environment and as system properties.
      */
-    static SparkSession session(JobConfig cfg) {
+    public static SparkSession session(JobConfig cfg) {
         SparkConf submitted = new SparkConf();
         SparkSession.Builder b = SparkSession.builder();
         boolean useConfigMaster = cfg.masterExplicit() || !submitted.contains("spark.master");

@@ -25,8 +25,15 @@ public final class Conv2d {
     }
 
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, dilation, 1)
+        long t0 = OpProfiler.start();
+        NDArray out = ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, dilation, 1)
                 .singletonOrThrow();
+        if (t0 != 0L) {
+            Shape w = weight.getShape();
+            long flops = OpProfiler.convFlops(out, w.get(1), w.get(2) * w.get(3));
+            OpProfiler.stop(OpProfiler.OpClass.CONVOLUTION, t0, flops, out);
+        }
+        return out;
     }
 
     public long outChannels() {

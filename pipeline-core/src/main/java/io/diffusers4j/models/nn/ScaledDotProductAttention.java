@@ -117,7 +117,11 @@ public final class ScaledDotProductAttention {
         }
         NDArray kk = castQk ? k.toType(DataType.FLOAT32, false) : k;
         NDArray kt = kk.transpose(0, 2, 1);
+        long t0 = OpProfiler.start();
         NDArray scores = qs.matMul(kt);
+        long flops = 2L * scores.getShape().size() * q.getShape().get(2);
+        OpProfiler.stop(OpProfiler.OpClass.MATMUL, t0, flops, scores);
+        long t1 = OpProfiler.start();
         qs.close();
         kt.close();
         if (kk != k) {
@@ -144,7 +148,10 @@ public final class ScaledDotProductAttention {
             probs.close();
             probs = down;
         }
+        OpProfiler.stop(OpProfiler.OpClass.ATTENTION_SOFTMAX, t1, 0, probs);
+        long t2 = OpProfiler.start();
         NDArray out = probs.matMul(v);
+        OpProfiler.stop(OpProfiler.OpClass.MATMUL, t2, 2L * probs.getShape().size() * v.getShape().get(2), out);
         probs.close();
         return out;
     }
