@@ -20,7 +20,8 @@ import java.util.Map;
 
 /**
  * Times one UNet call on the CFG batch with attention computed densely (one score matrix per call, diffusers'
- * {@code AttnProcessor}), query-chunked (the default, bounded score memory) and sliced (diffusers'
+ * {@code AttnProcessor}), query-chunked (bounded score memory), fused (libtorch's kernel, the default when available:
+ * diffusers' {@code AttnProcessor2_0}) and sliced (diffusers'
  * {@code enable_attention_slicing("auto")}): best of {@code runs}, the peak resident memory above the resident set
  * before the call, and the largest deviation from the dense result. The model's attention settings are restored.
  */
@@ -34,6 +35,7 @@ final class AttentionModes {
         AttentionOptions.SliceMode savedSlice = a.sliceMode();
         int savedSize = a.sliceSize();
         boolean savedMemEff = a.memoryEfficient();
+        boolean savedFused = a.fused();
         double peakSoFar = ProcessStats.peakRssMb();
         int b = o.batch();
         int f = sd.vaeScaleFactor();
@@ -52,7 +54,7 @@ final class AttentionModes {
                     unet.config().crossAttentionDim.value())).toType(dtype, false);
             NDArray t = m.create(500f);
             NDArray dense = null;
-            for (String mode : List.of("dense", "chunked", "sliced")) {
+            for (String mode : List.of("dense", "chunked", "fused", "sliced")) {
                 Benchmark.applyAttention(sd, mode);
                 double best = Double.MAX_VALUE;
                 double extra = 0;
@@ -98,7 +100,9 @@ final class AttentionModes {
                 case FIXED -> a.sliceSize(savedSize);
                 default -> { }
             }
-            sd.vae().attentionOptions().memoryEfficient(savedMemEff);
+            a.fused(savedFused);
+            sd.vae().attentionOptions().memoryEfficient(savedMemEff).fused(savedFused);
+            sd.textEncoder().attentionOptions().fused(savedFused);
         }
         r.put("attention_modes", json);
         // the resets above restarted the peak: keep the run's overall peak

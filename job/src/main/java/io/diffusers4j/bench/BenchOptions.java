@@ -15,7 +15,7 @@ import java.util.Set;
  * @param preset     "sd15" (SD-1.5 architecture, seeded random weights) or "tiny" (the embedded default), or null
  * @param inMemory   build the preset in memory instead of loading it from its cached checkpoint (no load figures)
  * @param runs       timed repetitions per figure (the best is reported)
- * @param attention  null (the model's default), or dense | chunked | sliced for every timed call
+ * @param attention  null (the model's default), or dense | chunked | fused | sliced for every timed call
  * @param compareAttention time one UNet call in each attention mode, with its peak memory
  * @param job        render this many prompts through the Spark job and the bare pipeline (0 = skip)
  * @param master     the job's Spark master (default local[*])
@@ -47,7 +47,8 @@ record BenchOptions(String model, String preset, boolean inMemory, int height, i
               --device cpu|gpu     (default cpu)
               --runs N             timed repetitions per figure, best reported (default 3)
               --threads N          libtorch intra-op threads (default: libtorch's, = cores)
-              --attention dense|chunked|sliced   attention computation for every call (default: chunked)
+              --attention dense|chunked|fused|sliced   attention for every call (default: fused when libtorch's
+                                   fused kernel is available, else chunked)
               --compare-attention  also time one UNet call per attention mode, with its peak memory
               --job N              also render N prompts with the Spark job (local mode) and with the bare
                                    pipeline: job throughput as a fraction of bare throughput
@@ -94,8 +95,8 @@ record BenchOptions(String model, String preset, boolean inMemory, int height, i
             throw new UsageException("--device must be cpu or gpu, got '" + device + "'");
         }
         String attention = a.get("attention");
-        if (attention != null && !List.of("dense", "chunked", "sliced").contains(attention)) {
-            throw new UsageException("--attention must be dense, chunked or sliced, got '" + attention + "'");
+        if (attention != null && !List.of("dense", "chunked", "fused", "sliced").contains(attention)) {
+            throw new UsageException("--attention must be dense, chunked, fused or sliced, got '" + attention + "'");
         }
         int job = a.intValue("job", 0);
         if (job < 0) {

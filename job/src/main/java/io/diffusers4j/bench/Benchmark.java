@@ -226,6 +226,12 @@ final class Benchmark {
             case "chunked" -> {
                 sd.disableAttentionSlicing();
                 sd.enableMemoryEfficientAttention();
+                fused(sd, false);
+            }
+            case "fused" -> {
+                sd.disableAttentionSlicing();
+                sd.enableMemoryEfficientAttention();
+                fused(sd, true);
             }
             case "sliced" -> {
                 sd.disableMemoryEfficientAttention();
@@ -235,12 +241,21 @@ final class Benchmark {
         }
     }
 
+    private static void fused(StableDiffusionPipeline sd, boolean on) {
+        sd.unet().attentionOptions().fused(on);
+        sd.vae().attentionOptions().fused(on);
+        sd.textEncoder().attentionOptions().fused(on);
+    }
+
     static String describeAttention(StableDiffusionPipeline sd) {
         var a = sd.unet().attentionOptions();
         if (a.sliceMode() != io.diffusers4j.models.nn.AttentionOptions.SliceMode.NONE) {
             return "sliced";
         }
-        return a.memoryEfficient() ? "chunked" : "dense";
+        if (!a.memoryEfficient()) {
+            return "dense";
+        }
+        return a.fused() && io.diffusers4j.models.nn.TorchOps.available() ? "fused" : "chunked";
     }
 
     /** A JSON config as a typed config (for the in-memory preset). */

@@ -106,6 +106,7 @@ final class StageBench {
                 OpProfiler.enable(false);
             }
             Map<OpProfiler.OpClass, OpProfiler.Counts> split = OpProfiler.snapshot();
+            List<OpProfiler.Site> sites = OpProfiler.sites();
             MachineReference.Result ref2 = reference(m, unet, dtype, 2L * b, lh, lw, runs);
             MachineReference.Result ref = best(ref1, ref2);
 
@@ -149,6 +150,13 @@ final class StageBench {
 
             report(r, o, tokenizeMs, textMs, firstUnetMs, unetMs, schedMs, vaeMs, pngMs, callMs, profiledMs, split,
                     ref);
+            r.section("UNet hot spots (profiled call; op class at output shape, the 12 most expensive)");
+            for (OpProfiler.Site site : sites.subList(0, Math.min(12, sites.size()))) {
+                double ms = site.nanos() / 1e6;
+                r.row(site.op().key() + " " + site.shape(), "%10.1f ms  %5.1f%%  %4d calls%s", ms,
+                        100 * ms / profiledMs, site.calls(), site.flops() > 0 ? String.format(java.util.Locale.ROOT,
+                                "  %7.1f GFLOP/s", site.flops() / ms / 1e6) : "");
+            }
         }
     }
 

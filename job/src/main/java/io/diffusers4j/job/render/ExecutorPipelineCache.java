@@ -59,8 +59,8 @@ public final class ExecutorPipelineCache {
         int n = BUILDS.incrementAndGet();
         String id = executorId() + "-" + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        LOG.info("pipeline {} built ({} on {}, build #{} in this JVM) in {} ms", id, spec.modelName(), device, n,
-                (System.nanoTime() - t0) / 1_000_000);
+        LOG.info("pipeline {} built ({} on {}, build #{} in this JVM) in {} ms; malloc: {}", id, spec.modelName(),
+                device, n, (System.nanoTime() - t0) / 1_000_000, JvmSettings.allocatorInUse());
         return new Handle(renderer, id);
     }
 

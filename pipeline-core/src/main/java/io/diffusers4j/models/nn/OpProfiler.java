@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
  * A process-wide switch and counters for timing the model primitives by op class: {@link Conv2d} (convolution),
  * {@link Linear} and the two products of {@link ScaledDotProductAttention} (matmul), the attention's mask and
  * softmax (attention softmax), {@link GroupNorm} and {@link LayerNorm}. Each instrumented call adds its wall time,
- * its multiply-add FLOPs (2 per multiply-add) and one call to its class. What a forward spends outside these
+ * its multiply-add FLOPs (2 per multiply-add) and one call to its class; the fused attention kernel
+ * ({@link TorchOps#attention}) is its own class, counted with the FLOPs of its two products. What a forward spends outside these
  * (activations, residual adds, layout copies, concatenations, upsampling) is the caller's total minus their sum.
  *
  * <p>Off by default: a disabled probe costs one volatile read. libtorch runs CPU ops synchronously, so wall time
@@ -26,6 +27,8 @@ public final class OpProfiler {
         CONVOLUTION("convolution"),
         MATMUL("matmul"),
         ATTENTION_SOFTMAX("attention_softmax"),
+        /** libtorch's fused attention kernel (both products and the softmax in one blocked kernel). */
+        ATTENTION_FUSED("attention_fused"),
         GROUP_NORM("group_norm"),
         LAYER_NORM("layer_norm");
 
@@ -45,7 +48,12 @@ public final class OpProfiler {
     public record Counts(long nanos, long flops, long calls) {
     }
 
+    /** Time, FLOPs and calls of one op class at one output shape (the hot-spot table). */
+    public record Site(OpClass op, String shape, long nanos, long flops, long calls) {
+    }
+
     private static volatile boolean enabled;
+    private static final Map<String, long[]> SITES = new java.util.concurrent.ConcurrentHashMap<>();
     private static final LongAdder[] NANOS = adders();
     private static final LongAdder[] FLOPS = adders();
     private static final LongAdder[] CALLS = adders();
@@ -77,6 +85,7 @@ public final class OpProfiler {
             FLOPS[i].reset();
             CALLS[i].reset();
         }
+        SITES.clear();
     }
 
     /** The start of a probe: {@code System.nanoTime()} when enabled, else 0 (and {@link #stop} ignores it). */
@@ -100,6 +109,29 @@ public final class OpProfiler {
         NANOS[i].add(elapsed);
         FLOPS[i].add(flops);
         CALLS[i].increment();
+        String site = op.ordinal() + (result == null ? "" : " " + result.getShape());
+        long[] acc = SITES.computeIfAbsent(site, k -> new long[3]);
+        synchronized (acc) {
+            acc[0] += elapsed;
+            acc[1] += flops;
+            acc[2]++;
+        }
+    }
+
+    /** Per (op class, output shape) totals since the last {@link #reset()}, the most expensive first. */
+    public static java.util.List<Site> sites() {
+        java.util.List<Site> out = new java.util.ArrayList<>();
+        for (Map.Entry<String, long[]> e : SITES.entrySet()) {
+            String key = e.getKey();
+            int sp = key.indexOf(' ');
+            OpClass op = OpClass.values()[Integer.parseInt(sp < 0 ? key : key.substring(0, sp))];
+            long[] acc = e.getValue();
+            synchronized (acc) {
+                out.add(new Site(op, sp < 0 ? "" : key.substring(sp + 1), acc[0], acc[1], acc[2]));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(Site::nanos).reversed());
+        return out;
     }
 
     /**

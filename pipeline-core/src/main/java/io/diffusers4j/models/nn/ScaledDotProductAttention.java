@@ -65,6 +65,9 @@ public final class ScaledDotProductAttention {
         long bh = q.getShape().get(0);
         long lq = q.getShape().get(1);
         long lk = k.getShape().get(1);
+        if (useFused(q, lk, options)) {
+            return fused(q, k, v, mask, scale);
+        }
         long rowBytes = lk * 4;
         if (options == null || !options.memoryEfficient() || bh * lq * rowBytes <= options.chunkBytes()) {
             return dense(q, k, v, mask, scale, upcastAttention, upcastSoftmax);
@@ -103,6 +106,33 @@ public final class ScaledDotProductAttention {
         }
         NDArray out = NDArrays.concat(outer, 0);
         outer.close();
+        return out;
+    }
+
+    /**
+     * Memory-efficient attention uses libtorch's fused kernel when it is available: always on a GPU, and on the CPU
+     * for {@value #FUSED_MIN_KEYS} keys or more (below that, e.g. cross-attention over 77 text tokens, the plain
+     * products are as fast and the score matrix is small).
+     */
+    static final long FUSED_MIN_KEYS = 256;
+
+    private static boolean useFused(NDArray q, long lk, AttentionOptions options) {
+        return options != null && options.memoryEfficient() && options.fused()
+                && (q.getDevice().isGpu() || lk >= FUSED_MIN_KEYS)
+                && TorchOps.attentionSupports(q) && TorchOps.available();
+    }
+
+    private static NDArray fused(NDArray q, NDArray k, NDArray v, NDArray mask, float scale) {
+        long t0 = OpProfiler.start();
+        NDArray m = mask == null || mask.getDataType() == q.getDataType() ? mask : mask.toType(q.getDataType(), false);
+        NDArray out = TorchOps.attention(q, k, v, m, scale);
+        if (m != mask) {
+            m.close();
+        }
+        if (t0 != 0L) {
+            long flops = 4L * q.getShape().size() * k.getShape().get(1);
+            OpProfiler.stop(OpProfiler.OpClass.ATTENTION_FUSED, t0, flops, out);
+        }
         return out;
     }
 
