@@ -83,11 +83,7 @@ final class Benchmark {
             if (o.compareAttention()) {
                 AttentionModes.run(sd, o, r, log);
             }
-            double peak = ProcessStats.peakRssMb();
-            if (r.get("peak_rss_before_attention_modes_mb") instanceof Number before) {
-                peak = Math.max(peak, before.doubleValue());
-            }
-            r.put("peak_rss_mb", peak);
+            r.put("peak_rss_mb", ProcessStats.peakRssMb());
             r.put("load_average_end", ProcessStats.loadAverage());
             r.section("Memory").row("peak resident (load + inference)", "%10.0f MiB   (weights %.0f MiB: %.2fx)",
                     r.number("peak_rss_mb"), r.number("weights_mb"), r.number("peak_rss_mb") / r.number("weights_mb"));
