@@ -64,6 +64,13 @@ final class Benchmark {
             long t0 = System.nanoTime();
             sd = Sd15Preset.inMemory(o.seed(), device, dtype);
             r.put("build_in_memory_ms", (System.nanoTime() - t0) / 1e6);
+            long bytes = 0;
+            for (var weights : List.of(sd.unet().stateDict(), sd.vae().stateDict(), sd.textEncoder().stateDict())) {
+                for (var t : weights.values()) {
+                    bytes += t.getShape().size() * t.getDataType().getNumOfBytes();
+                }
+            }
+            r.put("weights_mb", bytes / (1024.0 * 1024.0));
             r.section("Pipeline (built in memory, seeded random weights; no load figures)");
             r.row("build", "%10.0f ms", r.number("build_in_memory_ms"));
         } else {

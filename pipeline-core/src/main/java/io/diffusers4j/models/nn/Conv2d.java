@@ -15,11 +15,12 @@ import org.slf4j.LoggerFactory;
  * <p>On the CPU in float32, the first call packs the weights into oneDNN's blocked layout
  * ({@link TorchOps#packConv}) and every call then runs the packed convolution: {@code torch.conv2d} would reorder
  * the weights on every call, which for the UNet's 1280-channel layers at small spatial sizes costs as much as the
- * arithmetic. The packed copy replaces the original in memory: when the weight is a view of a memory-mapped
- * checkpoint its pages are handed back to the page cache ({@link MappedWeights#release}). The packed context is
- * attached to the weights' manager and freed with it. Packing is chosen for the first input shape (other shapes still work).
- * {@code -Ddiffusers4j.conv-prepack=false} (or {@code -Ddiffusers4j.torch-ops=false}) computes every call with
- * {@code torch.conv2d}; GPUs and other dtypes always do.
+ * arithmetic. By default only weights that are views of a memory-mapped checkpoint are packed: the packed copy then
+ * replaces the original in memory, whose pages are handed back to the page cache ({@link MappedWeights#release}); see
+ * {@link #packingWanted()}. The packed context is attached to the weights' manager and freed with it. Packing is
+ * chosen for the first input shape (other shapes still work). {@code -Ddiffusers4j.conv-prepack=false} (or
+ * {@code -Ddiffusers4j.torch-ops=false}) computes every call with {@code torch.conv2d}; GPUs and other dtypes
+ * always do.
  */
 public final class Conv2d {
     private static final Logger LOG = LoggerFactory.getLogger(Conv2d.class);
@@ -70,8 +71,7 @@ public final class Conv2d {
             return p == null || x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 ? null : p;
         }
         if (x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 4
-                || !Boolean.parseBoolean(System.getProperty("diffusers4j.conv-prepack", "true"))
-                || !TorchOps.available()) {
+                || !packingWanted() || !TorchOps.available()) {
             return null;
         }
         synchronized (this) {
@@ -99,6 +99,26 @@ public final class Conv2d {
             }
             return packed;
         }
+    }
+
+    /**
+     * {@code diffusers4j.conv-prepack}: {@code auto} (the default) packs weights that are views of a memory-mapped
+     * checkpoint, whose pages the packed copy replaces (no extra memory); {@code true} packs every float32 CPU
+     * convolution (weights in ordinary memory, e.g. cast from a float16 checkpoint or built in memory, are then
+     * held twice: +2.4 GB for SD-1.5); {@code false} never packs.
+     */
+    private boolean packingWanted() {
+        String mode = System.getProperty("diffusers4j.conv-prepack", "auto");
+        return switch (mode) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> MappedWeights.isMapped(weight);
+        };
+    }
+
+    /** Whether the calls so far run the packed convolution (tests). */
+    boolean isPacked() {
+        return packed != null;
     }
 
     public long outChannels() {
