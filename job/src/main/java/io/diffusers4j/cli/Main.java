@@ -66,7 +66,7 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> out = new LinkedHashMap<>();
         for (Command c : List.of(new GenerateCommand(), new TokenizeCommand(), new TinyPipelineCommand(),
-                new JobCommand())) {
+                new JobCommand(), new io.diffusers4j.bench.BenchCommand())) {
             out.put(c.name(), c);
         }
         return out;

@@ -94,7 +94,7 @@ public final class JobMain {
      * The SparkSession of a run: master from --master, else spark-submit's, else the config's (local[*]);
      * executors get OPT_OUT_TRACKING/DJL_OFFLINE in their environment and as system properties.
      */
-    static SparkSession session(JobConfig cfg) {
+    public static SparkSession session(JobConfig cfg) {
         SparkConf submitted = new SparkConf();
         SparkSession.Builder b = SparkSession.builder();
         boolean useConfigMaster = cfg.masterExplicit() || !submitted.contains("spark.master");
@@ -116,6 +116,12 @@ public final class JobMain {
         Map<String, String> conf = new java.util.LinkedHashMap<>(cfg.sparkConf());
         conf.put("spark.executorEnv.OPT_OUT_TRACKING", "true");
         conf.put("spark.executorEnv.DJL_OFFLINE", "true");
+        // executors of a cluster do not inherit the launcher's LD_PRELOAD: ask for the same malloc there
+        String allocator = JvmSettings.allocatorLibrary();
+        if (allocator != null && !conf.containsKey("spark.executorEnv.LD_PRELOAD")
+                && !submitted.contains("spark.executorEnv.LD_PRELOAD")) {
+            conf.put("spark.executorEnv.LD_PRELOAD", allocator);
+        }
         String opts = conf.getOrDefault("spark.executor.extraJavaOptions",
                 submitted.get("spark.executor.extraJavaOptions", ""));
         if (!opts.contains("-Dai.djl.offline=")) {

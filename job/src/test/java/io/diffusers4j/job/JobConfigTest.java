@@ -144,5 +144,12 @@ class JobConfigTest {
         assertEquals("-Xss8m -Dai.djl.offline=true -DOPT_OUT_TRACKING=true", s.get("spark.executor.extraJavaOptions"));
         assertFalse(s.containsKey("spark.driver.host"));
         assertEquals("127.0.0.1", JobMain.sparkSettings(c, new SparkConf(false), "local[2]").get("spark.driver.host"));
+        // executors preload the allocator the driver found (or none), and never override an explicit setting
+        assertEquals(io.diffusers4j.job.render.JvmSettings.allocatorLibrary(),
+                s.get("spark.executorEnv.LD_PRELOAD"));
+        JobConfig own = parse("--prompts", "p", "--output", "o", "--spark-conf",
+                "spark.executorEnv.LD_PRELOAD=/opt/mine.so");
+        assertEquals("/opt/mine.so", JobMain.sparkSettings(own, new SparkConf(false), "spark://x:7077")
+                .get("spark.executorEnv.LD_PRELOAD"));
     }
 }

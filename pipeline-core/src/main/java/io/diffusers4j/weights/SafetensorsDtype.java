@@ -82,6 +82,10 @@ public final class SafetensorsDtype {
         Shape shape = new Shape(info.shape());
         NDArray raw = manager.create(data, shape, stored);
         if (target == null || target == stored || !stored.isFloating() || !target.isFloating()) {
+            if (data instanceof java.nio.MappedByteBuffer mapped && !raw.getDevice().isGpu()) {
+                // on the CPU libtorch reads this tensor straight from the file mapping (from_blob, no copy)
+                MappedWeights.register(raw, mapped);
+            }
             return raw;
         }
         NDArray cast = raw.toType(target, true);

@@ -18,6 +18,55 @@ public final class JvmSettings {
     private JvmSettings() {
     }
 
+    /** Where the launcher and the job look for a faster malloc, in order of preference. */
+    static final java.util.List<String> ALLOCATOR_CANDIDATES = java.util.List.of(
+            "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4",
+            "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4",
+            "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2", "/usr/lib64/libtcmalloc_minimal.so.4",
+            "/usr/lib64/libjemalloc.so.2");
+
+    /**
+     * The malloc library executors should preload (tensor loops on glibc malloc spend most of their time
+     * page-faulting; tcmalloc is several times faster, DESIGN.md §4): the library this JVM runs with when it was
+     * preloaded (the launcher does), else the first installed candidate; null when none is found or
+     * {@code DIFFUSERS4J_ALLOCATOR=system}. A worker that lacks the file only logs a loader warning and runs on.
+     */
+    public static String allocatorLibrary() {
+        if ("system".equals(System.getenv("DIFFUSERS4J_ALLOCATOR"))) {
+            return null;
+        }
+        String preloaded = System.getenv("LD_PRELOAD");
+        if (preloaded != null) {
+            for (String lib : preloaded.split("[: ]")) {
+                if (lib.contains("tcmalloc") || lib.contains("jemalloc")) {
+                    return lib;
+                }
+            }
+        }
+        for (String lib : ALLOCATOR_CANDIDATES) {
+            if (java.nio.file.Files.isRegularFile(java.nio.file.Path.of(lib))) {
+                return lib;
+            }
+        }
+        return null;
+    }
+
+    /** The malloc this JVM runs with: the tcmalloc/jemalloc library mapped into the process, else "glibc". */
+    public static String allocatorInUse() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+                int at = line.indexOf('/');
+                if (at >= 0 && (line.contains("libtcmalloc") || line.contains("libjemalloc"))) {
+                    String path = line.substring(at);
+                    return path.substring(path.lastIndexOf('/') + 1);
+                }
+            }
+            return "glibc";
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** DJL offline and no tracking for this JVM (idempotent; safe on the driver too). */
     public static void djlOffline() {
         System.setProperty("OPT_OUT_TRACKING", "true");

@@ -10,7 +10,10 @@ package io.diffusers4j.models.nn;
  * computed {@code slice} rows at a time ({@code SlicedAttnProcessor}), where the slice of a module with {@code heads}
  * heads is {@code heads / 2} for {@link SliceMode#AUTO}, 1 for {@link SliceMode#MAX} and the given size for
  * {@link SliceMode#FIXED}. Memory-efficient attention splits the queries into chunks whose score matrix is about
- * {@link #chunkBytes()} bytes (16 MiB by default). Every mode gives the dense result up to float rounding.
+ * {@link #chunkBytes()} bytes (16 MiB by default), or, when {@link #fused()} (the default) and libtorch's fused
+ * kernel is available, runs that kernel ({@code torch.scaled_dot_product_attention}, diffusers' {@code
+ * AttnProcessor2_0}), which never materialises the score matrix. Every mode gives the dense result up to float
+ * rounding.
  *
  * <p>Memory-efficient attention is ON by default, like diffusers' default processor on torch 2
  * ({@code AttnProcessor2_0}, a fused scaled-dot-product attention): on CPU the blocked computation is also about twice
@@ -27,6 +30,8 @@ public final class AttentionOptions {
     /** Blocked attention that bounds the score matrix to about {@link #chunkBytes} bytes (on by default). */
     private volatile boolean memoryEfficient = true;
     private volatile long chunkBytes = 16L << 20;
+    /** Memory-efficient attention may use libtorch's fused kernel ({@link TorchOps#attention}). */
+    private volatile boolean fused = Boolean.parseBoolean(System.getProperty("diffusers4j.fused-attention", "true"));
 
     /** The fixed slice size, or 0 when slicing is off or depends on the module ({@code auto}, {@code max}). */
     public int sliceSize() {
@@ -88,6 +93,16 @@ public final class AttentionOptions {
         return this;
     }
 
+    /** Whether memory-efficient attention may use libtorch's fused kernel (else query chunks of plain products). */
+    public boolean fused() {
+        return fused;
+    }
+
+    public AttentionOptions fused(boolean on) {
+        this.fused = on;
+        return this;
+    }
+
     public long chunkBytes() {
         return chunkBytes;
     }
@@ -103,6 +118,6 @@ public final class AttentionOptions {
     @Override
     public String toString() {
         return "AttentionOptions{slice=" + (sliceMode == SliceMode.FIXED ? Integer.toString(sliceSize) : sliceMode)
-                + ", memoryEfficient=" + memoryEfficient + ", chunkBytes=" + chunkBytes + "}";
+                + ", memoryEfficient=" + memoryEfficient + ", fused=" + fused + ", chunkBytes=" + chunkBytes + "}";
     }
 }

@@ -1,23 +1,49 @@
-// torch.nn.Conv2d over DJL's functional conv2d.
+// torch.nn.Conv2d over DJL's functional conv2d, or libtorch's prepacked oneDNN convolution on the CPU.
 package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.weights.MappedWeights;
 import io.diffusers4j.weights.WeightScope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** A 2-D convolution with square kernel, stride and padding; weight {@code [out, in, k, k]}. */
+/**
+ * A 2-D convolution with square kernel, stride and padding; weight {@code [out, in, k, k]}.
+ *
+ * <p>On the CPU in float32, the first call packs the weights into oneDNN's blocked layout
+ * ({@link TorchOps#packConv}) and every call then runs the packed convolution: {@code torch.conv2d} would reorder
+ * the weights on every call, which for the UNet's 1280-channel layers at small spatial sizes costs as much as the
+ * arithmetic. By default only weights that are views of a memory-mapped checkpoint are packed: the packed copy then
+ * replaces the original in memory, whose pages are handed back to the page cache ({@link MappedWeights#release}); see
+ * {@link #packingWanted()}. The packed context is attached to the weights' manager and freed with it. Packing is
+ * chosen for the first input shape (other shapes still work). {@code -Ddiffusers4j.conv-prepack=false} (or
+ * {@code -Ddiffusers4j.torch-ops=false}) computes every call with {@code torch.conv2d}; GPUs and other dtypes
+ * always do.
+ */
 public final class Conv2d {
+    private static final Logger LOG = LoggerFactory.getLogger(Conv2d.class);
+    private static volatile boolean warned;
+
     private final NDArray weight;
     private final NDArray bias;
+    private final int strideValue;
+    private final int paddingValue;
     private final Shape stride;
     private final Shape padding;
     private final Shape dilation = new Shape(1, 1);
+    private volatile TorchOps.PackedConv packed;
+    private volatile boolean noPacking;
 
     public Conv2d(NDArray weight, NDArray bias, int stride, int padding) {
         this.weight = weight;
         this.bias = bias;
+        this.strideValue = stride;
+        this.paddingValue = padding;
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(padding, padding);
+        this.noPacking = weight.getDevice().isGpu() || weight.getDataType() != DataType.FLOAT32;
     }
 
     public static Conv2d load(WeightScope scope, long in, long out, int kernel, int stride, int padding) {
@@ -25,8 +51,74 @@ public final class Conv2d {
     }
 
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, dilation, 1)
+        long t0 = OpProfiler.start();
+        TorchOps.PackedConv p = packedFor(x);
+        NDArray out = p != null ? TorchOps.runConv(x, p)
+                : ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, dilation, 1)
                 .singletonOrThrow();
+        if (t0 != 0L) {
+            Shape w = weight.getShape();
+            long flops = OpProfiler.convFlops(out, w.get(1), w.get(2) * w.get(3));
+            OpProfiler.stop(OpProfiler.OpClass.CONVOLUTION, t0, flops, out);
+        }
+        return out;
+    }
+
+    /** The packed convolution for a CPU float32 input, packing it on first use; null to use torch.conv2d. */
+    private TorchOps.PackedConv packedFor(NDArray x) {
+        TorchOps.PackedConv p = packed;
+        if (p != null || noPacking) {
+            return p == null || x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 ? null : p;
+        }
+        if (x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 4
+                || !packingWanted() || !TorchOps.available()) {
+            return null;
+        }
+        synchronized (this) {
+            if (packed == null && !noPacking) {
+                try {
+                    TorchOps.PackedConv made = TorchOps.packConv(weight, bias, strideValue, paddingValue,
+                            x.getShape().getShape());
+                    if (made == null) {
+                        noPacking = true;
+                    } else {
+                        // freed with the weights (the weights' manager may be capped: this attach is allowed)
+                        weight.getManager().attachUncappedInternal("packed-conv-" + java.util.UUID.randomUUID(),
+                                made);
+                        packed = made;
+                        MappedWeights.release(weight);
+                    }
+                } catch (RuntimeException e) {
+                    noPacking = true;
+                    if (!warned) {
+                        warned = true;
+                        LOG.warn("prepacking a convolution failed ({}); computing it with torch.conv2d",
+                                e.toString().lines().findFirst().orElse(""));
+                    }
+                }
+            }
+            return packed;
+        }
+    }
+
+    /**
+     * {@code diffusers4j.conv-prepack}: {@code auto} (the default) packs weights that are views of a memory-mapped
+     * checkpoint, whose pages the packed copy replaces (no extra memory); {@code true} packs every float32 CPU
+     * convolution (weights in ordinary memory, e.g. cast from a float16 checkpoint or built in memory, are then
+     * held twice: +2.4 GB for SD-1.5); {@code false} never packs.
+     */
+    private boolean packingWanted() {
+        String mode = System.getProperty("diffusers4j.conv-prepack", "auto");
+        return switch (mode) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> MappedWeights.isMapped(weight);
+        };
+    }
+
+    /** Whether the calls so far run the packed convolution (tests). */
+    boolean isPacked() {
+        return packed != null;
     }
 
     public long outChannels() {

@@ -56,6 +56,13 @@ public final class GroupNorm {
 
     /** Normalises {@code x} ({@code [N, C, ...]}); the result is in the manager of {@code x}. */
     public NDArray forward(NDArray x) {
+        long t0 = OpProfiler.start();
+        NDArray out = compute(x);
+        OpProfiler.stop(OpProfiler.OpClass.GROUP_NORM, t0, 0, out);
+        return out;
+    }
+
+    private NDArray compute(NDArray x) {
         Shape shape = x.getShape();
         if (shape.dimension() < 2 || shape.dimension() > 5 || shape.get(1) != channels) {
             throw new IllegalArgumentException("GroupNorm(" + groups + ", " + channels + "): input shape " + shape

@@ -22,7 +22,10 @@ public final class LayerNorm {
     }
 
     public NDArray forward(NDArray x) {
-        return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, eps)
+        long t0 = OpProfiler.start();
+        NDArray out = ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(weight.getShape().get(0)), weight, bias, eps)
                 .singletonOrThrow();
+        OpProfiler.stop(OpProfiler.OpClass.LAYER_NORM, t0, 0, out);
+        return out;
     }
 }

@@ -19,8 +19,13 @@ public final class Linear {
     }
 
     public NDArray forward(NDArray x) {
-        return bias == null ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
+        long t0 = OpProfiler.start();
+        NDArray out = bias == null ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+        if (t0 != 0L) {
+            OpProfiler.stop(OpProfiler.OpClass.MATMUL, t0, 2L * out.getShape().size() * weight.getShape().get(1), out);
+        }
+        return out;
     }
 
     public NDArray weight() {

@@ -65,6 +65,9 @@ public final class ScaledDotProductAttention {
         long bh = q.getShape().get(0);
         long lq = q.getShape().get(1);
         long lk = k.getShape().get(1);
+        if (useFused(q, lk, options)) {
+            return fused(q, k, v, mask, scale);
+        }
         long rowBytes = lk * 4;
         if (options == null || !options.memoryEfficient() || bh * lq * rowBytes <= options.chunkBytes()) {
             return dense(q, k, v, mask, scale, upcastAttention, upcastSoftmax);
@@ -106,6 +109,33 @@ public final class ScaledDotProductAttention {
         return out;
     }
 
+    /**
+     * Memory-efficient attention uses libtorch's fused kernel when it is available: always on a GPU, and on the CPU
+     * for {@value #FUSED_MIN_KEYS} keys or more (below that, e.g. cross-attention over 77 text tokens, the plain
+     * products are as fast and the score matrix is small).
+     */
+    static final long FUSED_MIN_KEYS = 256;
+
+    private static boolean useFused(NDArray q, long lk, AttentionOptions options) {
+        return options != null && options.memoryEfficient() && options.fused()
+                && (q.getDevice().isGpu() || lk >= FUSED_MIN_KEYS)
+                && TorchOps.attentionSupports(q) && TorchOps.available();
+    }
+
+    private static NDArray fused(NDArray q, NDArray k, NDArray v, NDArray mask, float scale) {
+        long t0 = OpProfiler.start();
+        NDArray m = mask == null || mask.getDataType() == q.getDataType() ? mask : mask.toType(q.getDataType(), false);
+        NDArray out = TorchOps.attention(q, k, v, m, scale);
+        if (m != mask) {
+            m.close();
+        }
+        if (t0 != 0L) {
+            long flops = 4L * q.getShape().size() * k.getShape().get(1);
+            OpProfiler.stop(OpProfiler.OpClass.ATTENTION_FUSED, t0, flops, out);
+        }
+        return out;
+    }
+
     private static NDArray dense(NDArray q, NDArray k, NDArray v, NDArray mask, float scale, boolean upcastAttention,
                                  boolean upcastSoftmax) {
         DataType dtype = q.getDataType();
@@ -117,7 +147,11 @@ public final class ScaledDotProductAttention {
         }
         NDArray kk = castQk ? k.toType(DataType.FLOAT32, false) : k;
         NDArray kt = kk.transpose(0, 2, 1);
+        long t0 = OpProfiler.start();
         NDArray scores = qs.matMul(kt);
+        long flops = 2L * scores.getShape().size() * q.getShape().get(2);
+        OpProfiler.stop(OpProfiler.OpClass.MATMUL, t0, flops, scores);
+        long t1 = OpProfiler.start();
         qs.close();
         kt.close();
         if (kk != k) {
@@ -144,7 +178,10 @@ public final class ScaledDotProductAttention {
             probs.close();
             probs = down;
         }
+        OpProfiler.stop(OpProfiler.OpClass.ATTENTION_SOFTMAX, t1, 0, probs);
+        long t2 = OpProfiler.start();
         NDArray out = probs.matMul(v);
+        OpProfiler.stop(OpProfiler.OpClass.MATMUL, t2, 2L * probs.getShape().size() * v.getShape().get(2), out);
         probs.close();
         return out;
     }

@@ -74,8 +74,15 @@ class AutoencoderKLConfigurationsTest {
             assertFalse(reread.useQuantConv);
             try (SafetensorsFile st = SafetensorsFile.open(dir.resolve("diffusion_pytorch_model.safetensors"));
                  AutoencoderKL again = AutoencoderKL.load(reread, st, m, DataType.FLOAT32)) {
-                assertEquals(0.0, ModelTestSupport.maxAbsDiff(again.decode(z), img));
-                assertEquals(0.0, ModelTestSupport.maxAbsDiff(again.encode(x).parameters(), post.parameters()));
+                // the weights round-trip bit exactly ...
+                for (Map.Entry<String, NDArray> e : sd.entrySet()) {
+                    assertEquals(0.0, ModelTestSupport.maxAbsDiff(again.stateDict().get(e.getKey()), e.getValue()),
+                            e.getKey());
+                }
+                // ... and compute the same images; the reloaded weights are memory-mapped, so they run prepacked
+                // oneDNN convolutions, which round differently from torch.conv2d at batch 1 (~1e-6)
+                assertTrue(ModelTestSupport.maxAbsDiff(again.decode(z), img) < 1e-5);
+                assertTrue(ModelTestSupport.maxAbsDiff(again.encode(x).parameters(), post.parameters()) < 1e-5);
             }
         }
     }

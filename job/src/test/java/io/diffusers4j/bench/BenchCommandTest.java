@@ -1,0 +1,67 @@
+// The benchmark's contract: its options, and the JSON keys one (tiny, fast) run reports.
+package io.diffusers4j.bench;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.diffusers4j.cli.UsageException;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchCommandTest {
+    @Test
+    void optionsDefaultToTheSd15TargetsAndRefuseBadValues() {
+        BenchOptions o = BenchOptions.parse(new String[0]);
+        assertEquals("sd15", o.preset());
+        assertEquals(256, o.height());
+        assertEquals(256, o.width());
+        assertEquals(1, o.batch());
+        assertEquals("float32", o.dtype());
+        assertEquals("cpu", o.device());
+        assertTrue(assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--dtype", "bfloat16"}))
+                .getMessage().contains("bfloat16"));
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--model", "x", "--preset", "sd15"}));
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--in-memory", "--job", "4"}));
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--attention", "flash"}));
+        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--steps", "0"}));
+    }
+
+    @Test
+    void oneRunReportsEveryFigureAsJson() throws Exception {
+        BenchOptions o = BenchOptions.parse(new String[] {"--preset", "tiny", "--height", "64", "--width", "64",
+            "--steps", "2", "--runs", "1", "--json"});
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BenchReport r = Benchmark.run(o, new PrintStream(log, true, StandardCharsets.UTF_8));
+        JsonObject json = JsonParser.parseString(r.json()).getAsJsonObject();
+        for (String key : List.of("unet_step_ms", "image_ms", "images_per_s", "reference_gflops", "unet_gflops",
+                "unet_fraction_of_reference", "load_ms", "weights_read_ms", "peak_rss_mb", "weights_mb",
+                "tokenize_ms", "text_encoder_ms", "scheduler_step_ms", "vae_decode_ms", "png_encode_ms")) {
+            assertTrue(json.has(key), key + " missing from " + json);
+            double v = json.get(key).getAsDouble();
+            assertTrue(v > 0 && Double.isFinite(v), key + " = " + v);
+        }
+        for (String key : List.of("allocator", "dtype", "device")) {
+            assertTrue(json.has(key) && !json.get(key).getAsString().isEmpty(), key);
+        }
+        assertTrue(json.get("threads").getAsInt() >= 1);
+        assertEquals("float32", json.get("dtype").getAsString());
+        // the op split accounts for the profiled call: the classes' shares add up to (about) 1
+        JsonObject split = json.getAsJsonObject("unet_op_split");
+        double shares = 0;
+        for (String op : split.keySet()) {
+            shares += split.getAsJsonObject(op).get("share").getAsDouble();
+        }
+        assertTrue(Math.abs(shares - 1) < 0.02, "shares sum to " + shares);
+        assertTrue(split.getAsJsonObject("convolution").get("calls").getAsLong() > 0);
+        // images/s and image time describe the same call
+        assertEquals(1000.0 / json.get("image_ms").getAsDouble(), json.get("images_per_s").getAsDouble(), 1e-2);
+        assertTrue(r.text().contains("UNet step by op class"), r.text());
+    }
+}
