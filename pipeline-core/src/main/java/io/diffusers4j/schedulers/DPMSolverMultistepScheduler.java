@@ -130,17 +130,15 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
             double lmax = logSigmas[len - 1];
             double[] ramp = SchedulerMath.npLinspace(0, 1, n);
             s = new double[n];
-            ts = new double[n];
             for (int i = 0; i < n; i++) {
                 double lam = lmax + ramp[i] * (lmin - lmax);
                 s[i] = Math.exp(lam);
-                ts[i] = Math.rint(SchedulerMath.sigmaToT(s[i], logSigmas));
             }
+            ts = roundedSigmasToT(s);
         } else {
-            s = SchedulerMath.npInterp(ts, trainSigmas);
+            s = interpSigmas(ts);
         }
-        double last = config.finalSigmasType.equals("sigma_min") ? trainSigmas[0] : 0.0;
-        sigmas = withFinal(s, last);
+        sigmas = withFinal(s, finalSigma(config.finalSigmasType));
         timesteps = ts;
         numInferenceSteps = ts.length;
         resetMultistep(config.solverOrder);

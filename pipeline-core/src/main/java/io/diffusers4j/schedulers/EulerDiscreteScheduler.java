@@ -91,8 +91,7 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
             s = karras(s, n, true);
             ts = sigmasToT(s);
         }
-        double last = config.finalSigmasType.equals("sigma_min") ? trainSigmas[0] : 0.0;
-        sigmas = withFinal(s, last);
+        sigmas = withFinal(s, finalSigma(config.finalSigmasType));
         if (continuousV()) {
             ts = new double[sigmas.length - 1];
             for (int i = 0; i < ts.length; i++) {

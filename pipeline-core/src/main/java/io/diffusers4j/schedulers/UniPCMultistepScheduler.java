@@ -89,8 +89,7 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
             double[] s = k[0];
             sigmas = withFinal(s, config.finalSigmasType.equals("sigma_min") ? s[s.length - 1] : 0.0);
         } else {
-            double[] s = SchedulerMath.npInterp(ts, trainSigmas);
-            sigmas = withFinal(s, config.finalSigmasType.equals("sigma_min") ? trainSigmas[0] : 0.0);
+            sigmas = withFinal(interpSigmas(ts), finalSigma(config.finalSigmasType));
         }
         timesteps = ts;
         numInferenceSteps = ts.length;
