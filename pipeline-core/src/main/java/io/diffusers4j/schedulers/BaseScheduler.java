@@ -228,6 +228,14 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         stepIndex = beginIndex == null ? indexForTimestep(timestep, lastIfMissing) : beginIndex;
     }
 
+    /** Start of {@code step}/{@code scale_model_input} for schedulers that keep a step index. */
+    protected void ensureStepIndex(double timestep, boolean lastIfMissing) {
+        requireTimesteps();
+        if (stepIndex == null) {
+            initStepIndex(timestep, lastIfMissing);
+        }
+    }
+
     protected void requireTimesteps() {
         if (timesteps == null || numInferenceSteps == null) {
             throw new IllegalStateException("Number of inference steps is 'None', you need to run 'setTimesteps' "
@@ -269,19 +277,91 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
 
     private final List<NDArray> pendingRelease = new ArrayList<>();
 
-    /** Closes a kept tensor once the current step's sub-manager is closed (it may be temp-attached there). */
+    /** Closes a kept tensor once the current step's scope is closed (it may be temp-attached there). */
     protected void release(NDArray x) {
         if (x != null) {
             pendingRelease.add(x);
         }
     }
 
-    /** Closes the tensors passed to {@link #release} (call after the step's sub-manager is closed). */
-    protected void flushReleases() {
+    /** Closes the tensors passed to {@link #release} (done by {@link StepScope#close()}). */
+    private void flushReleases() {
         for (NDArray x : pendingRelease) {
             x.close();
         }
         pendingRelease.clear();
+    }
+
+    // ---------------------------------------------------------------- step scope
+
+    /**
+     * Opens the scope a step computes in: a sub-manager of {@code sample}'s manager, with {@code sample},
+     * {@code modelOutput} and the given kept tensors (nulls skipped) temp-attached to it.
+     */
+    protected StepScope openStep(NDArray sample, NDArray modelOutput, NDArray... kept) {
+        return openStep(sample, modelOutput, List.of(), kept);
+    }
+
+    /** {@link #openStep(NDArray, NDArray, NDArray...)} with kept tensors from a collection, then more. */
+    protected StepScope openStep(NDArray sample, NDArray modelOutput, Iterable<NDArray> kept, NDArray... more) {
+        NDManager parent = sample.getManager();
+        StepScope scope = new StepScope(parent, parent.newSubManager());
+        try {
+            sample.tempAttach(scope.sub);
+            modelOutput.tempAttach(scope.sub);
+            for (NDArray x : kept) {
+                if (x != null) {
+                    x.tempAttach(scope.sub);
+                }
+            }
+            for (NDArray x : more) {
+                if (x != null) {
+                    x.tempAttach(scope.sub);
+                }
+            }
+            return scope;
+        } catch (RuntimeException e) {
+            scope.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The native memory of one step: every tensor made in {@link #manager()} is closed with the scope, except the
+     * outputs handed to {@link #output}, which move to the caller's manager; tensors passed to {@link #release}
+     * are closed after the scope.
+     */
+    protected final class StepScope implements AutoCloseable {
+        private final NDManager parent;
+        private final NDManager sub;
+
+        private StepScope(NDManager parent, NDManager sub) {
+            this.parent = parent;
+            this.sub = sub;
+        }
+
+        /** The step's sub-manager. */
+        public NDManager manager() {
+            return sub;
+        }
+
+        /** Moves {@code prev} and {@code predOriginal} (may be null) to the caller's manager and wraps them. */
+        public SchedulerOutput output(NDArray prev, NDArray predOriginal) {
+            prev.attach(parent);
+            if (predOriginal != null) {
+                predOriginal.attach(parent);
+            }
+            return new SchedulerOutput(prev, predOriginal);
+        }
+
+        @Override
+        public void close() {
+            try {
+                sub.close();
+            } finally {
+                flushReleases();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- tensor helpers

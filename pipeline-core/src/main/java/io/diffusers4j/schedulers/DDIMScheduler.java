@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -70,10 +69,7 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
         float betaProdT = 1f - alphaProdT;
         float sqrtA = SchedulerMath.sqrtF(alphaProdT);
         float sqrtB = SchedulerMath.sqrtF(betaProdT);
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray predOriginal;
             NDArray predEpsilon;
             switch (config.predictionType) {
@@ -99,15 +95,13 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
             float dirCoeff = SchedulerMath.sqrtF(1f - alphaProdTPrev - stdDevT * stdDevT);
             NDArray prev = predOriginal.mul(SchedulerMath.sqrtF(alphaProdTPrev)).add(predEpsilon.mul(dirCoeff));
             if (eta > 0) {
-                NDArray noise = randn(sub, modelOutput.getShape(), generators, modelOutput.getDataType());
+                NDArray noise = randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType());
                 prev = prev.add(noise.mul(stdDevT));
             }
             if (predOriginal == modelOutput) {
                 predOriginal = modelOutput.duplicate();
             }
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
     }
 

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -85,10 +84,7 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
         float betaProdTPrev = 1f - alphaProdTPrev;
         float currentAlphaT = alphaProdT / alphaProdTPrev;
         float currentBetaT = 1f - currentAlphaT;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray mo = modelOutput;
             NDArray predictedVariance = null;
             long channels = sample.getShape().get(1);
@@ -119,7 +115,7 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
             float curCoeff = SchedulerMath.sqrtF(currentAlphaT) * betaProdTPrev / betaProdT;
             NDArray prev = predOriginal.mul(origCoeff).add(sample.mul(curCoeff));
             if (t > 0) {
-                NDArray noise = randn(sub, mo.getShape(), generators, mo.getDataType());
+                NDArray noise = randn(scope.manager(), mo.getShape(), generators, mo.getDataType());
                 float var = (1f - alphaProdTPrev) / (1f - alphaProdT) * currentBetaT;
                 var = Math.max(var, 1e-20f);
                 NDArray variance;
@@ -149,9 +145,7 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
                 }
                 prev = prev.add(variance);
             }
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
     }
 

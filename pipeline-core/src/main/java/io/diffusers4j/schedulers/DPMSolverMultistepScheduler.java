@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
@@ -191,23 +190,12 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, true);
-        }
+        ensureStepIndex(timestep, true);
         int n = timesteps.length;
         boolean lowerOrderFinal = stepIndex == n - 1 && (config.eulerAtFinal
                 || (config.lowerOrderFinal && n < 15) || config.finalSigmasType.equals("zero"));
         boolean lowerOrderSecond = stepIndex == n - 2 && config.lowerOrderFinal && n < 15;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray m : modelOutputs) {
-                if (m != null) {
-                    m.tempAttach(sub);
-                }
-            }
+        try (StepScope scope = openStep(sample, modelOutput, modelOutputs)) {
             NDArray converted = convertModelOutput(modelOutput, sample);
             NDArray[] outs = new NDArray[modelOutputs.length];
             for (int i = 0; i < outs.length - 1; i++) {
@@ -216,7 +204,7 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
             outs[outs.length - 1] = converted;
             pushModelOutput(converted);
             NDArray x = sample.toType(DataType.FLOAT32, false);
-            NDArray noise = sde() ? randn(sub, modelOutput.getShape(), generators, DataType.FLOAT32) : null;
+            NDArray noise = sde() ? randn(scope.manager(), modelOutput.getShape(), generators, DataType.FLOAT32) : null;
             NDArray prev;
             if (config.solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinal) {
                 prev = firstOrder(converted, x, noise);
@@ -230,10 +218,7 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
             }
             prev = prev.toType(modelOutput.getDataType(), false);
             stepIndex++;
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
@@ -107,21 +106,12 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
-        if (stepIndex + 1 >= sigmas.length) {
-            throw new IllegalStateException(className() + ": step called more often than there are timesteps");
-        }
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        startStep(timestep);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray x = sample.toType(DataType.FLOAT32, false);
             float sigma = sigmas[stepIndex];
             // gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) with s_churn = 0 -> 0.0
-            randn(sub, modelOutput.getShape(), generators, modelOutput.getDataType()); // drawn, unused (s_churn 0)
+            randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType()); // drawn, unused (s_churn 0)
             float sigmaHat = sigma * 1f;
             NDArray predOriginal;
             switch (config.predictionType) {
@@ -139,9 +129,7 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
             float dt = sigmas[stepIndex + 1] - sigmaHat;
             NDArray prev = x.add(derivative.mul(dt)).toType(modelOutput.getDataType(), false);
             stepIndex++;
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
     }
 }

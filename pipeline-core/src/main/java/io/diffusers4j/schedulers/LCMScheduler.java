@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -95,10 +94,7 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
+        ensureStepIndex(timestep, false);
         int prevIndex = stepIndex + 1;
         int t = trainIndex(timestep);
         int prevT = prevIndex < timesteps.length ? (int) timesteps[prevIndex] : t;
@@ -110,10 +106,7 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
         float scaled = (float) t * (float) config.timestepScaling;
         float cSkip = 0.25f / (scaled * scaled + 0.25f);
         float cOut = scaled / SchedulerMath.sqrtF(scaled * scaled + 0.25f);
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray pred;
             switch (config.predictionType) {
                 case "epsilon":
@@ -135,16 +128,14 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
             NDArray denoised = pred.mul(cOut).add(sample.mul(cSkip));
             NDArray prev;
             if (stepIndex != numInferenceSteps - 1) {
-                NDArray noise = randn(sub, modelOutput.getShape(), generators, denoised.getDataType());
+                NDArray noise = randn(scope.manager(), modelOutput.getShape(), generators, denoised.getDataType());
                 prev = denoised.mul(SchedulerMath.sqrtF(alphaProdTPrev))
                         .add(noise.mul(SchedulerMath.sqrtF(betaProdTPrev)));
             } else {
                 prev = denoised;
             }
             stepIndex++;
-            prev.attach(parent);
-            denoised.attach(parent);
-            return new SchedulerOutput(prev, denoised);
+            return scope.output(prev, denoised);
         }
     }
 

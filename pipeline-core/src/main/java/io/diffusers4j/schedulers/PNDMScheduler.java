@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -144,26 +143,11 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
         requireTimesteps();
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray e : ets) {
-                e.tempAttach(sub);
-            }
-            if (curModelOutput != null) {
-                curModelOutput.tempAttach(sub);
-            }
-            if (curSample != null) {
-                curSample.tempAttach(sub);
-            }
+        try (StepScope scope = openStep(sample, modelOutput, ets, curModelOutput, curSample)) {
             NDArray prev = counter < prkTimesteps.length && !config.skipPrkSteps
                     ? stepPrk(modelOutput, trainIndex(timestep), sample)
                     : stepPlms(modelOutput, trainIndex(timestep), sample);
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 

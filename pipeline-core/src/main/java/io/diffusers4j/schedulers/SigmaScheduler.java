@@ -29,10 +29,7 @@ public abstract class SigmaScheduler<C extends SchedulerConfig> extends SigmaTab
 
     @Override
     public NDArray scaleModelInput(NDArray sample, double timestep) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
+        ensureStepIndex(timestep, false);
         float sigma = sigmas[stepIndex];
         return sample.div(SchedulerMath.sqrtF(sigma * sigma + 1f));
     }
@@ -49,6 +46,14 @@ public abstract class SigmaScheduler<C extends SchedulerConfig> extends SigmaTab
         try (NDManager sub = original.getManager().newSubManager()) {
             NDArray scaled = column(sub, s, noise).mul(noise);
             return original.add(scaled);
+        }
+    }
+
+    /** Start of a step: the step index (set on the first call), checked against the sigmas left. */
+    protected void startStep(double timestep) {
+        ensureStepIndex(timestep, false);
+        if (stepIndex + 1 >= sigmas.length) {
+            throw new IllegalStateException(className() + ": step called more often than there are timesteps");
         }
     }
 

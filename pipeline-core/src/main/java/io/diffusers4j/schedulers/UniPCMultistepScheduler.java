@@ -2,13 +2,13 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -132,24 +132,10 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, true);
-        }
+        ensureStepIndex(timestep, true);
         boolean useCorrector = stepIndex > 0 && !config.disableCorrector.contains(stepIndex - 1)
                 && lastSample != null;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray m : modelOutputs) {
-                if (m != null) {
-                    m.tempAttach(sub);
-                }
-            }
-            if (lastSample != null) {
-                lastSample.tempAttach(sub);
-            }
+        try (StepScope scope = openStep(sample, modelOutput, Arrays.asList(modelOutputs), lastSample)) {
             NDArray converted = convertModelOutput(modelOutput, sample);
             NDArray x = sample;
             if (useCorrector) {
@@ -174,10 +160,7 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
                 lowerOrderNums++;
             }
             stepIndex++;
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 
