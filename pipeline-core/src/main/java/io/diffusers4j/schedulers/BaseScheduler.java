@@ -429,6 +429,59 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         return (int) t;
     }
 
+    // ---------------------------------------------------------------- model output conversions
+
+    /**
+     * {@code pred_original_sample} on the path {@code x_t = alpha * x_0 + sigma * eps} (DDIM, DDPM, LCM with
+     * {@code alpha = sqrt(alpha_prod_t)}, {@code sigma = sqrt(beta_prod_t)}; DPM-Solver, UniPC with
+     * {@code alpha_t}, {@code sigma_t}) from the configured {@code prediction_type}. Never returns
+     * {@code modelOutput} itself ("sample": a copy), so a step may hand the result out.
+     */
+    protected NDArray predictOriginal(NDArray modelOutput, NDArray sample, float alpha, float sigma) {
+        switch (config.predictionType) {
+            case "epsilon":
+                return originalFromEpsilon(modelOutput, sample, alpha, sigma);
+            case "sample":
+                return modelOutput.duplicate();
+            default: // v_prediction
+                return sample.mul(alpha).sub(modelOutput.mul(sigma));
+        }
+    }
+
+    /** The noise on the same path from the configured {@code prediction_type} ("epsilon": {@code modelOutput} itself). */
+    protected NDArray predictEpsilon(NDArray modelOutput, NDArray sample, float alpha, float sigma) {
+        switch (config.predictionType) {
+            case "epsilon":
+                return modelOutput;
+            case "sample":
+                return epsilonFromOriginal(modelOutput, sample, alpha, sigma);
+            default: // v_prediction
+                return modelOutput.mul(alpha).add(sample.mul(sigma));
+        }
+    }
+
+    /** {@code (x_t - sigma * eps) / alpha}. */
+    protected static NDArray originalFromEpsilon(NDArray eps, NDArray sample, float alpha, float sigma) {
+        return sample.sub(eps.mul(sigma)).div(alpha);
+    }
+
+    /** {@code (x_t - alpha * x_0) / sigma}. */
+    protected static NDArray epsilonFromOriginal(NDArray x0, NDArray sample, float alpha, float sigma) {
+        return sample.sub(x0.mul(alpha)).div(sigma);
+    }
+
+    /**
+     * DDIM/DDPM/LCM's treatment of the predicted {@code x_0}: dynamic thresholding if {@code thresholding}, else
+     * clipping to {@code [-clipSampleRange, clipSampleRange]} if {@code clipSample}, else unchanged.
+     */
+    protected NDArray thresholdOrClip(NDArray x0, boolean thresholding, double dynamicThresholdingRatio,
+                                      double sampleMaxValue, boolean clipSample, double clipSampleRange) {
+        if (thresholding) {
+            return thresholdSample(x0, dynamicThresholdingRatio, sampleMaxValue);
+        }
+        return clipSample ? x0.clip(-clipSampleRange, clipSampleRange) : x0;
+    }
+
     /** diffusers' {@code _threshold_sample} (dynamic thresholding), computed on the host in float32. */
     protected NDArray thresholdSample(NDArray sample, double ratio, double sampleMaxValue) {
         Shape shape = sample.getShape();

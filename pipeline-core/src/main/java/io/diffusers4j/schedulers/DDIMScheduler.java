@@ -70,26 +70,10 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
         float sqrtA = SchedulerMath.sqrtF(alphaProdT);
         float sqrtB = SchedulerMath.sqrtF(betaProdT);
         try (StepScope scope = openStep(sample, modelOutput)) {
-            NDArray predOriginal;
-            NDArray predEpsilon;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(modelOutput.mul(sqrtB)).div(sqrtA);
-                    predEpsilon = modelOutput;
-                    break;
-                case "sample":
-                    predOriginal = modelOutput;
-                    predEpsilon = sample.sub(predOriginal.mul(sqrtA)).div(sqrtB);
-                    break;
-                default: // v_prediction
-                    predOriginal = sample.mul(sqrtA).sub(modelOutput.mul(sqrtB));
-                    predEpsilon = modelOutput.mul(sqrtA).add(sample.mul(sqrtB));
-            }
-            if (config.thresholding) {
-                predOriginal = thresholdSample(predOriginal, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            } else if (config.clipSample) {
-                predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
-            }
+            NDArray predOriginal = predictOriginal(modelOutput, sample, sqrtA, sqrtB);
+            NDArray predEpsilon = predictEpsilon(modelOutput, sample, sqrtA, sqrtB); // from the unclipped x_0
+            predOriginal = thresholdOrClip(predOriginal, config.thresholding, config.dynamicThresholdingRatio,
+                    config.sampleMaxValue, config.clipSample, config.clipSampleRange);
             float variance = variance(t, prevT);
             float stdDevT = (float) eta * SchedulerMath.sqrtF(variance);
             float dirCoeff = SchedulerMath.sqrtF(1f - alphaProdTPrev - stdDevT * stdDevT);
@@ -97,9 +81,6 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
             if (eta > 0) {
                 NDArray noise = randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType());
                 prev = prev.add(noise.mul(stdDevT));
-            }
-            if (predOriginal == modelOutput) {
-                predOriginal = modelOutput.duplicate();
             }
             return scope.output(prev, predOriginal);
         }

@@ -93,24 +93,10 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
                 mo = modelOutput.get(":, :" + channels);
                 predictedVariance = modelOutput.get(":, " + channels + ":");
             }
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(mo.mul(SchedulerMath.sqrtF(betaProdT)))
-                            .div(SchedulerMath.sqrtF(alphaProdT));
-                    break;
-                case "sample":
-                    predOriginal = mo.duplicate();
-                    break;
-                default:
-                    predOriginal = sample.mul(SchedulerMath.sqrtF(alphaProdT))
-                            .sub(mo.mul(SchedulerMath.sqrtF(betaProdT)));
-            }
-            if (config.thresholding) {
-                predOriginal = thresholdSample(predOriginal, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            } else if (config.clipSample) {
-                predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
-            }
+            NDArray predOriginal = predictOriginal(mo, sample, SchedulerMath.sqrtF(alphaProdT),
+                    SchedulerMath.sqrtF(betaProdT));
+            predOriginal = thresholdOrClip(predOriginal, config.thresholding, config.dynamicThresholdingRatio,
+                    config.sampleMaxValue, config.clipSample, config.clipSampleRange);
             float origCoeff = (SchedulerMath.sqrtF(alphaProdTPrev) * currentBetaT) / betaProdT;
             float curCoeff = SchedulerMath.sqrtF(currentAlphaT) * betaProdTPrev / betaProdT;
             NDArray prev = predOriginal.mul(origCoeff).add(sample.mul(curCoeff));

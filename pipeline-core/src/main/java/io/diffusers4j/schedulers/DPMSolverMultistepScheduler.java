@@ -151,38 +151,17 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
         if (config.varianceType != null && config.predictionType.equals("epsilon")) {
             mo = modelOutput.get(":, :3");
         }
+        // mo differs from modelOutput only for prediction_type epsilon
         if (plusPlus()) {
-            NDArray x0;
-            switch (config.predictionType) {
-                case "epsilon":
-                    x0 = sample.sub(mo.mul(sigmaT)).div(alphaT);
-                    break;
-                case "sample":
-                    x0 = modelOutput;
-                    break;
-                default:
-                    x0 = sample.mul(alphaT).sub(modelOutput.mul(sigmaT));
-            }
-            if (config.thresholding) {
-                x0 = thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            }
-            return x0;
+            NDArray x0 = predictOriginal(mo, sample, alphaT, sigmaT);
+            return config.thresholding ? thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue)
+                    : x0;
         }
-        NDArray eps;
-        switch (config.predictionType) {
-            case "epsilon":
-                eps = mo;
-                break;
-            case "sample":
-                eps = sample.sub(modelOutput.mul(alphaT)).div(sigmaT);
-                break;
-            default:
-                eps = modelOutput.mul(alphaT).add(sample.mul(sigmaT));
-        }
+        NDArray eps = predictEpsilon(mo, sample, alphaT, sigmaT);
         if (config.thresholding) {
-            NDArray x0 = sample.sub(eps.mul(sigmaT)).div(alphaT);
-            x0 = thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            eps = sample.sub(x0.mul(alphaT)).div(sigmaT);
+            NDArray x0 = thresholdSample(originalFromEpsilon(eps, sample, alphaT, sigmaT),
+                    config.dynamicThresholdingRatio, config.sampleMaxValue);
+            eps = epsilonFromOriginal(x0, sample, alphaT, sigmaT);
         }
         return eps;
     }

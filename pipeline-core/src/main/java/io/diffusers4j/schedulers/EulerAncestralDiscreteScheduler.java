@@ -66,13 +66,7 @@ public class EulerAncestralDiscreteScheduler extends SigmaScheduler<EulerAncestr
         try (StepScope scope = openStep(sample, modelOutput)) {
             float sigma = sigmas[stepIndex];
             NDArray x = sample.toType(DataType.FLOAT32, false);
-            NDArray predOriginal;
-            if (config.predictionType.equals("epsilon")) {
-                predOriginal = x.sub(modelOutput.mul(sigma));
-            } else {
-                predOriginal = modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
-                        .add(x.div(sigma * sigma + 1f));
-            }
+            NDArray predOriginal = denoised(modelOutput, x, sigma);
             float sigmaFrom = sigmas[stepIndex];
             float sigmaTo = sigmas[stepIndex + 1];
             float from2 = sigmaFrom * sigmaFrom;

@@ -113,18 +113,7 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
             // gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) with s_churn = 0 -> 0.0
             randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType()); // drawn, unused (s_churn 0)
             float sigmaHat = sigma * 1f;
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = x.sub(modelOutput.mul(sigmaHat));
-                    break;
-                case "v_prediction":
-                    predOriginal = modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
-                            .add(x.div(sigma * sigma + 1f));
-                    break;
-                default: // sample, original_sample
-                    predOriginal = modelOutput.duplicate();
-            }
+            NDArray predOriginal = denoised(modelOutput, x, sigmaHat); // sigma_hat == sigma (diffusers uses both)
             NDArray derivative = x.sub(predOriginal).div(sigmaHat);
             float dt = sigmas[stepIndex + 1] - sigmaHat;
             NDArray prev = x.add(derivative.mul(dt)).toType(modelOutput.getDataType(), false);

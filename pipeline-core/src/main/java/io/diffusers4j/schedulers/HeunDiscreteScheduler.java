@@ -112,18 +112,7 @@ public class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteScheduler.
         // prevDerivative and firstSample are null in the first-order call (openStep skips nulls)
         try (StepScope scope = openStep(sample, modelOutput, prevDerivative, firstSample)) {
             float sigmaInput = first ? sigmaHat : sigmaNext;
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(modelOutput.mul(sigmaInput));
-                    break;
-                case "v_prediction":
-                    predOriginal = modelOutput.mul(-sigmaInput / SchedulerMath.sqrtF(sigmaInput * sigmaInput + 1f))
-                            .add(sample.div(sigmaInput * sigmaInput + 1f));
-                    break;
-                default:
-                    predOriginal = modelOutput;
-            }
+            NDArray predOriginal = denoised(modelOutput, sample, sigmaInput);
             if (Boolean.TRUE.equals(config.clipSample)) {
                 predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
             }

@@ -107,24 +107,10 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
         float cSkip = 0.25f / (scaled * scaled + 0.25f);
         float cOut = scaled / SchedulerMath.sqrtF(scaled * scaled + 0.25f);
         try (StepScope scope = openStep(sample, modelOutput)) {
-            NDArray pred;
-            switch (config.predictionType) {
-                case "epsilon":
-                    pred = sample.sub(modelOutput.mul(SchedulerMath.sqrtF(betaProdT)))
-                            .div(SchedulerMath.sqrtF(alphaProdT));
-                    break;
-                case "sample":
-                    pred = modelOutput;
-                    break;
-                default:
-                    pred = sample.mul(SchedulerMath.sqrtF(alphaProdT))
-                            .sub(modelOutput.mul(SchedulerMath.sqrtF(betaProdT)));
-            }
-            if (config.thresholding) {
-                pred = thresholdSample(pred, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            } else if (config.clipSample) {
-                pred = pred.clip(-config.clipSampleRange, config.clipSampleRange);
-            }
+            NDArray pred = predictOriginal(modelOutput, sample, SchedulerMath.sqrtF(alphaProdT),
+                    SchedulerMath.sqrtF(betaProdT));
+            pred = thresholdOrClip(pred, config.thresholding, config.dynamicThresholdingRatio,
+                    config.sampleMaxValue, config.clipSample, config.clipSampleRange);
             NDArray denoised = pred.mul(cOut).add(sample.mul(cSkip));
             NDArray prev;
             if (stepIndex != numInferenceSteps - 1) {

@@ -122,18 +122,7 @@ public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Co
         startStep(timestep);
         try (StepScope scope = openStep(sample, modelOutput, derivatives)) {
             float sigma = sigmas[stepIndex];
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(modelOutput.mul(sigma));
-                    break;
-                case "v_prediction":
-                    predOriginal = modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
-                            .add(sample.div(sigma * sigma + 1f));
-                    break;
-                default:
-                    predOriginal = modelOutput.duplicate();
-            }
+            NDArray predOriginal = denoised(modelOutput, sample, sigma);
             NDArray derivative = sample.sub(predOriginal).div(sigma);
             derivatives.add(keep(derivative));
             if (derivatives.size() > ORDER) {

@@ -237,10 +237,8 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
         float alphaProdTPrev = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
         float betaProdT = 1f - alphaProdT;
         float betaProdTPrev = 1f - alphaProdTPrev;
-        if (config.predictionType.equals("v_prediction")) {
-            modelOutput = modelOutput.mul(SchedulerMath.sqrtF(alphaProdT))
-                    .add(sample.mul(SchedulerMath.sqrtF(betaProdT)));
-        }
+        modelOutput = predictEpsilon(modelOutput, sample, SchedulerMath.sqrtF(alphaProdT),
+                SchedulerMath.sqrtF(betaProdT));
         float sampleCoeff = SchedulerMath.sqrtF(alphaProdTPrev / alphaProdT);
         float denom = alphaProdT * SchedulerMath.sqrtF(betaProdTPrev)
                 + SchedulerMath.sqrtF(alphaProdT * betaProdT * alphaProdTPrev);

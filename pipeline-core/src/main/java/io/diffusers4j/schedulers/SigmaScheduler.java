@@ -57,6 +57,23 @@ public abstract class SigmaScheduler<C extends SchedulerConfig> extends SigmaTab
         }
     }
 
+    /**
+     * {@code pred_original_sample} of the k-diffusion schedulers (Karras' denoiser at {@code sigma}) from the
+     * configured {@code prediction_type}: epsilon {@code x - sigma * eps}; v_prediction
+     * {@code v * (-sigma / sqrt(sigma^2 + 1)) + x / (sigma^2 + 1)}; sample / original_sample a copy of the output.
+     */
+    protected NDArray denoised(NDArray modelOutput, NDArray sample, float sigma) {
+        switch (config.predictionType) {
+            case "epsilon":
+                return sample.sub(modelOutput.mul(sigma));
+            case "v_prediction":
+                return modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
+                        .add(sample.div(sigma * sigma + 1f));
+            default: // sample, original_sample
+                return modelOutput.duplicate();
+        }
+    }
+
     /** Float32 timesteps of the configured spacing (diffusers' k-diffusion schedulers). */
     protected double[] spacedTimestepsF32(int n) {
         return SchedulerMath.toF32(spacedTimesteps(n, false));

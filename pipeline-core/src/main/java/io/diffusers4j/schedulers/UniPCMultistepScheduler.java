@@ -103,30 +103,11 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
         float alphaT = as[0];
         float sigmaT = as[1];
         if (config.predictX0) {
-            NDArray x0;
-            switch (config.predictionType) {
-                case "epsilon":
-                    x0 = sample.sub(modelOutput.mul(sigmaT)).div(alphaT);
-                    break;
-                case "sample":
-                    x0 = modelOutput;
-                    break;
-                default:
-                    x0 = sample.mul(alphaT).sub(modelOutput.mul(sigmaT));
-            }
-            if (config.thresholding) {
-                x0 = thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            }
-            return x0;
+            NDArray x0 = predictOriginal(modelOutput, sample, alphaT, sigmaT);
+            return config.thresholding ? thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue)
+                    : x0;
         }
-        switch (config.predictionType) {
-            case "epsilon":
-                return modelOutput;
-            case "sample":
-                return sample.sub(modelOutput.mul(alphaT)).div(sigmaT);
-            default:
-                return modelOutput.mul(alphaT).add(sample.mul(sigmaT));
-        }
+        return predictEpsilon(modelOutput, sample, alphaT, sigmaT); // no thresholding here (as diffusers)
     }
 
     @Override
