@@ -176,12 +176,7 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
         boolean lowerOrderSecond = stepIndex == n - 2 && config.lowerOrderFinal && n < 15;
         try (StepScope scope = openStep(sample, modelOutput, modelOutputs)) {
             NDArray converted = convertModelOutput(modelOutput, sample);
-            NDArray[] outs = new NDArray[modelOutputs.length];
-            for (int i = 0; i < outs.length - 1; i++) {
-                outs[i] = modelOutputs[i + 1];
-            }
-            outs[outs.length - 1] = converted;
-            pushModelOutput(converted);
+            NDArray[] outs = pushModelOutput(converted);
             NDArray x = sample.toType(DataType.FLOAT32, false);
             NDArray noise = sde() ? randn(scope.manager(), modelOutput.getShape(), generators, DataType.FLOAT32) : null;
             NDArray prev;

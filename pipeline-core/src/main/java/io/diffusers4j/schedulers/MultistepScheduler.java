@@ -24,13 +24,21 @@ public abstract class MultistepScheduler<C extends SchedulerConfig> extends Sigm
         return SchedulerMath.logF(as[0]) - SchedulerMath.logF(as[1]);
     }
 
-    /** Shifts the kept model outputs left and stores {@code x} (a kept copy) last. */
-    protected void pushModelOutput(NDArray x) {
+    /**
+     * diffusers' {@code model_outputs} shift: drops the oldest kept output, stores a kept copy of {@code x} last,
+     * and returns the new list with {@code x} itself last (the step goes on computing with the tensor in its scope).
+     */
+    protected NDArray[] pushModelOutput(NDArray x) {
+        int k = modelOutputs.length;
+        NDArray[] outs = new NDArray[k];
         release(modelOutputs[0]);
-        for (int i = 0; i < modelOutputs.length - 1; i++) {
+        for (int i = 0; i < k - 1; i++) {
             modelOutputs[i] = modelOutputs[i + 1];
+            outs[i] = modelOutputs[i];
         }
-        modelOutputs[modelOutputs.length - 1] = keep(x);
+        outs[k - 1] = x;
+        modelOutputs[k - 1] = keep(x);
+        return outs;
     }
 
     /** Karras sigmas and rounded timesteps as DPM-Solver/UniPC compute them (bounds from the config if set). */
