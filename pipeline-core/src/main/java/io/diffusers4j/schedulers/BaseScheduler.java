@@ -129,7 +129,10 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         }
     }
 
-    /** DDIM/DDPM/Euler-style spacing of {@code n} timesteps, descending, as float64 integers or fractions. */
+    /**
+     * DDIM/DDPM/PNDM/Euler-style spacing of {@code n} timesteps, descending, as float64 integers or fractions
+     * ({@code roundLinspace}: "linspace" rounded to integers, as all but the k-diffusion schedulers do).
+     */
     protected double[] spacedTimesteps(int n, boolean roundLinspace) {
         int train = config.numTrainTimesteps;
         switch (config.timestepSpacing) {
@@ -150,22 +153,15 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
                 }
                 return t;
             }
-            case "trailing": {
-                double ratio = (double) train / n;
-                double[] t = SchedulerMath.npArange(train, 0, -ratio);
-                for (int i = 0; i < t.length; i++) {
-                    t[i] = Math.rint(t[i]) - 1;
-                }
-                return t;
-            }
+            case "trailing":
+                return trailingTimesteps(train, n);
             default:
-                throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+                throw unsupportedSpacing();
         }
     }
 
     /** DPM-Solver/UniPC spacing: {@code n + 1} points with the last dropped ({@code lastTimestep} = train unless clipped). */
     protected double[] multistepTimesteps(int n, int lastTimestep) {
-        int train = config.numTrainTimesteps;
         switch (config.timestepSpacing) {
             case "linspace": {
                 double[] t = SchedulerMath.npLinspace(0, lastTimestep - 1, n + 1);
@@ -183,17 +179,31 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
                 }
                 return out;
             }
-            case "trailing": {
-                double ratio = (double) train / n;
-                double[] t = SchedulerMath.npArange(lastTimestep, 0, -ratio);
-                for (int i = 0; i < t.length; i++) {
-                    t[i] = Math.rint(t[i]) - 1;
-                }
-                return t;
-            }
+            case "trailing":
+                return trailingTimesteps(lastTimestep, n);
             default:
-                throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+                throw unsupportedSpacing();
         }
+    }
+
+    /** "trailing": {@code np.round(np.arange(start, 0, -num_train_timesteps / n)) - 1}, descending. */
+    private double[] trailingTimesteps(int start, int n) {
+        double ratio = (double) config.numTrainTimesteps / n;
+        double[] t = SchedulerMath.npArange(start, 0, -ratio);
+        for (int i = 0; i < t.length; i++) {
+            t[i] = Math.rint(t[i]) - 1;
+        }
+        return t;
+    }
+
+    private IllegalArgumentException unsupportedSpacing() {
+        return new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+    }
+
+    /** diffusers' {@code previous_timestep} of DDIM/DDPM: {@code t - num_train_timesteps // num_inference_steps}. */
+    protected int previousTimestep(int t) {
+        int n = numInferenceSteps != null ? numInferenceSteps : config.numTrainTimesteps;
+        return t - config.numTrainTimesteps / n;
     }
 
     // ---------------------------------------------------------------- step index

@@ -63,7 +63,7 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
                                 List<TorchGenerator> generators) {
         requireTimesteps();
         int t = trainIndex(timestep);
-        int prevT = t - config.numTrainTimesteps / numInferenceSteps;
+        int prevT = previousTimestep(t);
         float alphaProdT = alphasCumprod[t];
         float alphaProdTPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
         float betaProdT = 1f - alphaProdT;
@@ -74,7 +74,7 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
             NDArray predEpsilon = predictEpsilon(modelOutput, sample, sqrtA, sqrtB); // from the unclipped x_0
             predOriginal = thresholdOrClip(predOriginal, config.thresholding, config.dynamicThresholdingRatio,
                     config.sampleMaxValue, config.clipSample, config.clipSampleRange);
-            float variance = variance(t, prevT);
+            float variance = variance(alphaProdT, alphaProdTPrev);
             float stdDevT = (float) eta * SchedulerMath.sqrtF(variance);
             float dirCoeff = SchedulerMath.sqrtF(1f - alphaProdTPrev - stdDevT * stdDevT);
             NDArray prev = predOriginal.mul(SchedulerMath.sqrtF(alphaProdTPrev)).add(predEpsilon.mul(dirCoeff));
@@ -86,9 +86,8 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
         }
     }
 
-    private float variance(int t, int prevT) {
-        float alphaProdT = alphasCumprod[t];
-        float alphaProdTPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
+    /** diffusers' {@code _get_variance}. */
+    private static float variance(float alphaProdT, float alphaProdTPrev) {
         float betaProdT = 1f - alphaProdT;
         float betaProdTPrev = 1f - alphaProdTPrev;
         return (betaProdTPrev / betaProdT) * (1f - alphaProdT / alphaProdTPrev);

@@ -67,11 +67,6 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
         timesteps = spacedTimesteps(n, true);
     }
 
-    private int previousTimestep(int t) {
-        int n = numInferenceSteps != null ? numInferenceSteps : config.numTrainTimesteps;
-        return t - config.numTrainTimesteps / n;
-    }
-
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {

@@ -66,31 +66,8 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
         checkSteps(n);
         numInferenceSteps = n;
         int train = config.numTrainTimesteps;
-        double[] base; // ascending, diffusers' _timesteps
-        switch (config.timestepSpacing) {
-            case "linspace": {
-                base = SchedulerMath.npLinspace(0, train - 1, n);
-                for (int i = 0; i < n; i++) {
-                    base[i] = Math.rint(base[i]);
-                }
-                break;
-            }
-            case "leading": {
-                int ratio = train / n;
-                base = new double[n];
-                for (int i = 0; i < n; i++) {
-                    base[i] = (double) i * ratio + config.stepsOffset;
-                }
-                break;
-            }
-            default: { // trailing
-                double[] t = SchedulerMath.npArange(train, 0, -((double) train / n));
-                base = new double[t.length];
-                for (int i = 0; i < t.length; i++) {
-                    base[i] = Math.rint(t[t.length - 1 - i]) - 1;
-                }
-            }
-        }
+        // diffusers' _timesteps (ascending): DDIM's spacing of the same config, reversed
+        double[] base = SchedulerMath.reverse(spacedTimesteps(n, true));
         int len = base.length;
         double[] plms;
         if (config.skipPrkSteps) {
