@@ -390,8 +390,12 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         return like.getDataType() == DataType.FLOAT32 ? out : out.toType(like.getDataType(), false);
     }
 
-    /** diffusers' {@code add_noise} for alphas_cumprod schedulers (DDIM, DDPM, PNDM, LCM). */
-    protected NDArray addNoiseAlphas(NDArray original, NDArray noise, double[] ts) {
+    /**
+     * diffusers' {@code add_noise} of the alphas_cumprod schedulers (DDIM, DDPM, PNDM, LCM):
+     * {@code sqrt(alpha_prod) * original + sqrt(1 - alpha_prod) * noise}; the sigma schedulers override it.
+     */
+    @Override
+    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
         checkBatch(original, ts);
         float[] a = new float[ts.length];
         float[] b = new float[ts.length];
@@ -400,27 +404,17 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
             a[i] = SchedulerMath.sqrtF(alphasCumprod[t]);
             b[i] = SchedulerMath.sqrtF(1f - alphasCumprod[t]);
         }
+        return scaledSum(original, a, noise, b);
+    }
+
+    /** {@code a[i] * original[i] + b[i] * noise[i]} for each batch row i; the result belongs to original's manager. */
+    protected static NDArray scaledSum(NDArray original, float[] a, NDArray noise, float[] b) {
         NDManager parent = original.getManager();
         try (NDManager sub = parent.newSubManager()) {
             NDArray out = column(sub, a, original).mul(original).add(column(sub, b, original).mul(noise));
             out.attach(parent);
             return out;
         }
-    }
-
-    /** The step indices diffusers' sigma schedulers use in {@code add_noise}. */
-    protected int[] addNoiseIndices(double[] ts, boolean lastIfMissing) {
-        int[] idx = new int[ts.length];
-        for (int i = 0; i < ts.length; i++) {
-            if (beginIndex == null) {
-                idx[i] = indexForTimestep(ts[i], lastIfMissing);
-            } else if (stepIndex != null) {
-                idx[i] = stepIndex;
-            } else {
-                idx[i] = beginIndex;
-            }
-        }
-        return idx;
     }
 
     protected static void checkBatch(NDArray original, double[] ts) {

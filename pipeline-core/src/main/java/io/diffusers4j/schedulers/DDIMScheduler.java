@@ -92,9 +92,4 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
         float betaProdTPrev = 1f - alphaProdTPrev;
         return (betaProdTPrev / betaProdT) * (1f - alphaProdT / alphaProdTPrev);
     }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
-    }
 }

@@ -129,9 +129,4 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
             return scope.output(prev, predOriginal);
         }
     }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
-    }
 }

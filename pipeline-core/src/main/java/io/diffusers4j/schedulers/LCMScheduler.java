@@ -124,9 +124,4 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
             return scope.output(prev, denoised);
         }
     }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
-    }
 }

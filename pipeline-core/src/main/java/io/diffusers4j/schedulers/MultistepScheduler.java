@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 
 /** Multistep solvers on the data/noise-prediction ODE: float32 sigma tables, no input scaling, kept model outputs. */
 public abstract class MultistepScheduler<C extends SchedulerConfig> extends SigmaTableScheduler<C> {
@@ -59,22 +58,15 @@ public abstract class MultistepScheduler<C extends SchedulerConfig> extends Sigm
 
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        requireTimesteps();
-        checkBatch(original, ts);
-        int[] idx = addNoiseIndices(ts, true);
-        float[] a = new float[idx.length];
-        float[] s = new float[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            float[] as = alphaSigma(sigmas[idx[i]]);
+        float[] sigma = addNoiseSigmas(original, ts, true);
+        float[] a = new float[sigma.length];
+        float[] s = new float[sigma.length];
+        for (int i = 0; i < sigma.length; i++) {
+            float[] as = alphaSigma(sigma[i]);
             a[i] = as[0];
             s[i] = as[1];
         }
-        NDManager parent = original.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            NDArray out = column(sub, a, original).mul(original).add(column(sub, s, original).mul(noise));
-            out.attach(parent);
-            return out;
-        }
+        return scaledSum(original, a, noise, s);
     }
 
     /** Step-state reset done by set_timesteps. */

@@ -223,11 +223,6 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
     }
 
     @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
-    }
-
-    @Override
     public void close() {
         ets.clear();
         curModelOutput = null;

@@ -36,13 +36,7 @@ public abstract class SigmaScheduler<C extends SchedulerConfig> extends SigmaTab
 
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        requireTimesteps();
-        checkBatch(original, ts);
-        int[] idx = addNoiseIndices(ts, false);
-        float[] s = new float[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            s[i] = sigmas[idx[i]];
-        }
+        float[] s = addNoiseSigmas(original, ts, false);
         try (NDManager sub = original.getManager().newSubManager()) {
             NDArray scaled = column(sub, s, noise).mul(noise);
             return original.add(scaled);

@@ -1,6 +1,7 @@
 // Shared part of diffusers' sigma-based schedulers (k-diffusion and multistep): training sigma tables, Karras sigmas.
 package io.diffusers4j.schedulers;
 
+import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
 
 /**
@@ -30,6 +31,29 @@ public abstract class SigmaTableScheduler<C extends SchedulerConfig> extends Bas
     @Override
     public double[] sigmas() {
         return sigmas == null ? null : SchedulerMath.widen(sigmas);
+    }
+
+    /**
+     * The sigma of each batch row's timestep in diffusers' {@code add_noise}: looked up with
+     * {@code index_for_timestep} (a missing timestep: the last index if {@code lastIfMissing}, else an error), or,
+     * once a begin index is set (img2img), the current step index, else the begin index.
+     */
+    protected float[] addNoiseSigmas(NDArray original, double[] ts, boolean lastIfMissing) {
+        requireTimesteps();
+        checkBatch(original, ts);
+        float[] s = new float[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            int idx;
+            if (beginIndex == null) {
+                idx = indexForTimestep(ts[i], lastIfMissing);
+            } else if (stepIndex != null) {
+                idx = stepIndex;
+            } else {
+                idx = beginIndex;
+            }
+            s[i] = sigmas[idx];
+        }
+        return s;
     }
 
     /** {@code np.interp(timesteps, arange(len(sigmas)), sigmas)}. */
