@@ -1,4 +1,4 @@
-// Shared machinery of the diffusers schedulers: beta tables, timestep spacings, step index, kept state, add_noise.
+// Shared machinery of the diffusers schedulers: beta tables, spacings, step index and scope, kept state, add_noise.
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
@@ -234,7 +234,7 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
     }
 
     /** diffusers' {@code _init_step_index}. */
-    protected void initStepIndex(double timestep, boolean lastIfMissing) {
+    private void initStepIndex(double timestep, boolean lastIfMissing) {
         stepIndex = beginIndex == null ? indexForTimestep(timestep, lastIfMissing) : beginIndex;
     }
 
@@ -319,14 +319,11 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         try {
             sample.tempAttach(scope.sub);
             modelOutput.tempAttach(scope.sub);
-            for (NDArray x : kept) {
-                if (x != null) {
-                    x.tempAttach(scope.sub);
-                }
-            }
-            for (NDArray x : more) {
-                if (x != null) {
-                    x.tempAttach(scope.sub);
+            for (Iterable<NDArray> xs : List.of(kept, Arrays.asList(more))) {
+                for (NDArray x : xs) {
+                    if (x != null) {
+                        x.tempAttach(scope.sub);
+                    }
                 }
             }
             return scope;
@@ -407,7 +404,7 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         return scaledSum(original, a, noise, b);
     }
 
-    /** {@code a[i] * original[i] + b[i] * noise[i]} for each batch row i; the result belongs to original's manager. */
+    /** {@code a[i] * original[i] + b[i] * noise[i]} for each batch row i, in {@code original}'s manager. */
     protected static NDArray scaledSum(NDArray original, float[] a, NDArray noise, float[] b) {
         NDManager parent = original.getManager();
         try (NDManager sub = parent.newSubManager()) {
@@ -452,7 +449,7 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         }
     }
 
-    /** The noise on the same path from the configured {@code prediction_type} ("epsilon": {@code modelOutput} itself). */
+    /** The noise on the same path from the configured {@code prediction_type} ("epsilon": the output itself). */
     protected NDArray predictEpsilon(NDArray modelOutput, NDArray sample, float alpha, float sigma) {
         switch (config.predictionType) {
             case "epsilon":

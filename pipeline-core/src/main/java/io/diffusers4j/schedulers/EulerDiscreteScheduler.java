@@ -110,8 +110,8 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
         try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray x = sample.toType(DataType.FLOAT32, false);
             float sigma = sigmas[stepIndex];
-            // gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) with s_churn = 0 -> 0.0
-            randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType()); // drawn, unused (s_churn 0)
+            // gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) with s_churn = 0 -> 0.0: drawn, unused
+            randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType());
             float sigmaHat = sigma * 1f;
             NDArray predOriginal = denoised(modelOutput, x, sigmaHat); // sigma_hat == sigma (diffusers uses both)
             NDArray derivative = x.sub(predOriginal).div(sigmaHat);
