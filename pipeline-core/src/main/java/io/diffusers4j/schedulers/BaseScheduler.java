@@ -1,4 +1,4 @@
-// Shared machinery of the diffusers schedulers: beta tables, timestep spacings, step index, kept state, add_noise.
+// Shared machinery of the diffusers schedulers: beta tables, spacings, step index and scope, kept state, add_noise.
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
@@ -129,7 +129,10 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         }
     }
 
-    /** DDIM/DDPM/Euler-style spacing of {@code n} timesteps, descending, as float64 integers or fractions. */
+    /**
+     * DDIM/DDPM/PNDM/Euler-style spacing of {@code n} timesteps, descending, as float64 integers or fractions
+     * ({@code roundLinspace}: "linspace" rounded to integers, as all but the k-diffusion schedulers do).
+     */
     protected double[] spacedTimesteps(int n, boolean roundLinspace) {
         int train = config.numTrainTimesteps;
         switch (config.timestepSpacing) {
@@ -150,22 +153,15 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
                 }
                 return t;
             }
-            case "trailing": {
-                double ratio = (double) train / n;
-                double[] t = SchedulerMath.npArange(train, 0, -ratio);
-                for (int i = 0; i < t.length; i++) {
-                    t[i] = Math.rint(t[i]) - 1;
-                }
-                return t;
-            }
+            case "trailing":
+                return trailingTimesteps(train, n);
             default:
-                throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+                throw unsupportedSpacing();
         }
     }
 
     /** DPM-Solver/UniPC spacing: {@code n + 1} points with the last dropped ({@code lastTimestep} = train unless clipped). */
     protected double[] multistepTimesteps(int n, int lastTimestep) {
-        int train = config.numTrainTimesteps;
         switch (config.timestepSpacing) {
             case "linspace": {
                 double[] t = SchedulerMath.npLinspace(0, lastTimestep - 1, n + 1);
@@ -183,17 +179,31 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
                 }
                 return out;
             }
-            case "trailing": {
-                double ratio = (double) train / n;
-                double[] t = SchedulerMath.npArange(lastTimestep, 0, -ratio);
-                for (int i = 0; i < t.length; i++) {
-                    t[i] = Math.rint(t[i]) - 1;
-                }
-                return t;
-            }
+            case "trailing":
+                return trailingTimesteps(lastTimestep, n);
             default:
-                throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+                throw unsupportedSpacing();
         }
+    }
+
+    /** "trailing": {@code np.round(np.arange(start, 0, -num_train_timesteps / n)) - 1}, descending. */
+    private double[] trailingTimesteps(int start, int n) {
+        double ratio = (double) config.numTrainTimesteps / n;
+        double[] t = SchedulerMath.npArange(start, 0, -ratio);
+        for (int i = 0; i < t.length; i++) {
+            t[i] = Math.rint(t[i]) - 1;
+        }
+        return t;
+    }
+
+    private IllegalArgumentException unsupportedSpacing() {
+        return new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing + "' is not supported");
+    }
+
+    /** diffusers' {@code previous_timestep} of DDIM/DDPM: {@code t - num_train_timesteps // num_inference_steps}. */
+    protected int previousTimestep(int t) {
+        int n = numInferenceSteps != null ? numInferenceSteps : config.numTrainTimesteps;
+        return t - config.numTrainTimesteps / n;
     }
 
     // ---------------------------------------------------------------- step index
@@ -224,8 +234,16 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
     }
 
     /** diffusers' {@code _init_step_index}. */
-    protected void initStepIndex(double timestep, boolean lastIfMissing) {
+    private void initStepIndex(double timestep, boolean lastIfMissing) {
         stepIndex = beginIndex == null ? indexForTimestep(timestep, lastIfMissing) : beginIndex;
+    }
+
+    /** Start of {@code step}/{@code scale_model_input} for schedulers that keep a step index. */
+    protected void ensureStepIndex(double timestep, boolean lastIfMissing) {
+        requireTimesteps();
+        if (stepIndex == null) {
+            initStepIndex(timestep, lastIfMissing);
+        }
     }
 
     protected void requireTimesteps() {
@@ -269,19 +287,88 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
 
     private final List<NDArray> pendingRelease = new ArrayList<>();
 
-    /** Closes a kept tensor once the current step's sub-manager is closed (it may be temp-attached there). */
+    /** Closes a kept tensor once the current step's scope is closed (it may be temp-attached there). */
     protected void release(NDArray x) {
         if (x != null) {
             pendingRelease.add(x);
         }
     }
 
-    /** Closes the tensors passed to {@link #release} (call after the step's sub-manager is closed). */
-    protected void flushReleases() {
+    /** Closes the tensors passed to {@link #release} (done by {@link StepScope#close()}). */
+    private void flushReleases() {
         for (NDArray x : pendingRelease) {
             x.close();
         }
         pendingRelease.clear();
+    }
+
+    // ---------------------------------------------------------------- step scope
+
+    /**
+     * Opens the scope a step computes in: a sub-manager of {@code sample}'s manager, with {@code sample},
+     * {@code modelOutput} and the given kept tensors (nulls skipped) temp-attached to it.
+     */
+    protected StepScope openStep(NDArray sample, NDArray modelOutput, NDArray... kept) {
+        return openStep(sample, modelOutput, List.of(), kept);
+    }
+
+    /** {@link #openStep(NDArray, NDArray, NDArray...)} with kept tensors from a collection, then more. */
+    protected StepScope openStep(NDArray sample, NDArray modelOutput, Iterable<NDArray> kept, NDArray... more) {
+        NDManager parent = sample.getManager();
+        StepScope scope = new StepScope(parent, parent.newSubManager());
+        try {
+            sample.tempAttach(scope.sub);
+            modelOutput.tempAttach(scope.sub);
+            for (Iterable<NDArray> xs : List.of(kept, Arrays.asList(more))) {
+                for (NDArray x : xs) {
+                    if (x != null) {
+                        x.tempAttach(scope.sub);
+                    }
+                }
+            }
+            return scope;
+        } catch (RuntimeException e) {
+            scope.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The native memory of one step: every tensor made in {@link #manager()} is closed with the scope, except the
+     * outputs handed to {@link #output}, which move to the caller's manager; tensors passed to {@link #release}
+     * are closed after the scope.
+     */
+    protected final class StepScope implements AutoCloseable {
+        private final NDManager parent;
+        private final NDManager sub;
+
+        private StepScope(NDManager parent, NDManager sub) {
+            this.parent = parent;
+            this.sub = sub;
+        }
+
+        /** The step's sub-manager. */
+        public NDManager manager() {
+            return sub;
+        }
+
+        /** Moves {@code prev} and {@code predOriginal} (may be null) to the caller's manager and wraps them. */
+        public SchedulerOutput output(NDArray prev, NDArray predOriginal) {
+            prev.attach(parent);
+            if (predOriginal != null) {
+                predOriginal.attach(parent);
+            }
+            return new SchedulerOutput(prev, predOriginal);
+        }
+
+        @Override
+        public void close() {
+            try {
+                sub.close();
+            } finally {
+                flushReleases();
+            }
+        }
     }
 
     // ---------------------------------------------------------------- tensor helpers
@@ -300,8 +387,12 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         return like.getDataType() == DataType.FLOAT32 ? out : out.toType(like.getDataType(), false);
     }
 
-    /** diffusers' {@code add_noise} for alphas_cumprod schedulers (DDIM, DDPM, PNDM, LCM). */
-    protected NDArray addNoiseAlphas(NDArray original, NDArray noise, double[] ts) {
+    /**
+     * diffusers' {@code add_noise} of the alphas_cumprod schedulers (DDIM, DDPM, PNDM, LCM):
+     * {@code sqrt(alpha_prod) * original + sqrt(1 - alpha_prod) * noise}; the sigma schedulers override it.
+     */
+    @Override
+    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
         checkBatch(original, ts);
         float[] a = new float[ts.length];
         float[] b = new float[ts.length];
@@ -310,27 +401,17 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
             a[i] = SchedulerMath.sqrtF(alphasCumprod[t]);
             b[i] = SchedulerMath.sqrtF(1f - alphasCumprod[t]);
         }
+        return scaledSum(original, a, noise, b);
+    }
+
+    /** {@code a[i] * original[i] + b[i] * noise[i]} for each batch row i, in {@code original}'s manager. */
+    protected static NDArray scaledSum(NDArray original, float[] a, NDArray noise, float[] b) {
         NDManager parent = original.getManager();
         try (NDManager sub = parent.newSubManager()) {
             NDArray out = column(sub, a, original).mul(original).add(column(sub, b, original).mul(noise));
             out.attach(parent);
             return out;
         }
-    }
-
-    /** The step indices diffusers' sigma schedulers use in {@code add_noise}. */
-    protected int[] addNoiseIndices(double[] ts, boolean lastIfMissing) {
-        int[] idx = new int[ts.length];
-        for (int i = 0; i < ts.length; i++) {
-            if (beginIndex == null) {
-                idx[i] = indexForTimestep(ts[i], lastIfMissing);
-            } else if (stepIndex != null) {
-                idx[i] = stepIndex;
-            } else {
-                idx[i] = beginIndex;
-            }
-        }
-        return idx;
     }
 
     protected static void checkBatch(NDArray original, double[] ts) {
@@ -347,6 +428,59 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
                     + alphasCumprod.length + ")");
         }
         return (int) t;
+    }
+
+    // ---------------------------------------------------------------- model output conversions
+
+    /**
+     * {@code pred_original_sample} on the path {@code x_t = alpha * x_0 + sigma * eps} (DDIM, DDPM, LCM with
+     * {@code alpha = sqrt(alpha_prod_t)}, {@code sigma = sqrt(beta_prod_t)}; DPM-Solver, UniPC with
+     * {@code alpha_t}, {@code sigma_t}) from the configured {@code prediction_type}. Never returns
+     * {@code modelOutput} itself ("sample": a copy), so a step may hand the result out.
+     */
+    protected NDArray predictOriginal(NDArray modelOutput, NDArray sample, float alpha, float sigma) {
+        switch (config.predictionType) {
+            case "epsilon":
+                return originalFromEpsilon(modelOutput, sample, alpha, sigma);
+            case "sample":
+                return modelOutput.duplicate();
+            default: // v_prediction
+                return sample.mul(alpha).sub(modelOutput.mul(sigma));
+        }
+    }
+
+    /** The noise on the same path from the configured {@code prediction_type} ("epsilon": the output itself). */
+    protected NDArray predictEpsilon(NDArray modelOutput, NDArray sample, float alpha, float sigma) {
+        switch (config.predictionType) {
+            case "epsilon":
+                return modelOutput;
+            case "sample":
+                return epsilonFromOriginal(modelOutput, sample, alpha, sigma);
+            default: // v_prediction
+                return modelOutput.mul(alpha).add(sample.mul(sigma));
+        }
+    }
+
+    /** {@code (x_t - sigma * eps) / alpha}. */
+    protected static NDArray originalFromEpsilon(NDArray eps, NDArray sample, float alpha, float sigma) {
+        return sample.sub(eps.mul(sigma)).div(alpha);
+    }
+
+    /** {@code (x_t - alpha * x_0) / sigma}. */
+    protected static NDArray epsilonFromOriginal(NDArray x0, NDArray sample, float alpha, float sigma) {
+        return sample.sub(x0.mul(alpha)).div(sigma);
+    }
+
+    /**
+     * DDIM/DDPM/LCM's treatment of the predicted {@code x_0}: dynamic thresholding if {@code thresholding}, else
+     * clipping to {@code [-clipSampleRange, clipSampleRange]} if {@code clipSample}, else unchanged.
+     */
+    protected NDArray thresholdOrClip(NDArray x0, boolean thresholding, double dynamicThresholdingRatio,
+                                      double sampleMaxValue, boolean clipSample, double clipSampleRange) {
+        if (thresholding) {
+            return thresholdSample(x0, dynamicThresholdingRatio, sampleMaxValue);
+        }
+        return clipSample ? x0.clip(-clipSampleRange, clipSampleRange) : x0;
     }
 
     /** diffusers' {@code _threshold_sample} (dynamic thresholding), computed on the host in float32. */

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -64,63 +63,33 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
                                 List<TorchGenerator> generators) {
         requireTimesteps();
         int t = trainIndex(timestep);
-        int prevT = t - config.numTrainTimesteps / numInferenceSteps;
+        int prevT = previousTimestep(t);
         float alphaProdT = alphasCumprod[t];
         float alphaProdTPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
         float betaProdT = 1f - alphaProdT;
         float sqrtA = SchedulerMath.sqrtF(alphaProdT);
         float sqrtB = SchedulerMath.sqrtF(betaProdT);
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            NDArray predOriginal;
-            NDArray predEpsilon;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(modelOutput.mul(sqrtB)).div(sqrtA);
-                    predEpsilon = modelOutput;
-                    break;
-                case "sample":
-                    predOriginal = modelOutput;
-                    predEpsilon = sample.sub(predOriginal.mul(sqrtA)).div(sqrtB);
-                    break;
-                default: // v_prediction
-                    predOriginal = sample.mul(sqrtA).sub(modelOutput.mul(sqrtB));
-                    predEpsilon = modelOutput.mul(sqrtA).add(sample.mul(sqrtB));
-            }
-            if (config.thresholding) {
-                predOriginal = thresholdSample(predOriginal, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            } else if (config.clipSample) {
-                predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
-            }
-            float variance = variance(t, prevT);
+        try (StepScope scope = openStep(sample, modelOutput)) {
+            NDArray predOriginal = predictOriginal(modelOutput, sample, sqrtA, sqrtB);
+            NDArray predEpsilon = predictEpsilon(modelOutput, sample, sqrtA, sqrtB); // from the unclipped x_0
+            predOriginal = thresholdOrClip(predOriginal, config.thresholding, config.dynamicThresholdingRatio,
+                    config.sampleMaxValue, config.clipSample, config.clipSampleRange);
+            float variance = variance(alphaProdT, alphaProdTPrev);
             float stdDevT = (float) eta * SchedulerMath.sqrtF(variance);
             float dirCoeff = SchedulerMath.sqrtF(1f - alphaProdTPrev - stdDevT * stdDevT);
             NDArray prev = predOriginal.mul(SchedulerMath.sqrtF(alphaProdTPrev)).add(predEpsilon.mul(dirCoeff));
             if (eta > 0) {
-                NDArray noise = randn(sub, modelOutput.getShape(), generators, modelOutput.getDataType());
+                NDArray noise = randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType());
                 prev = prev.add(noise.mul(stdDevT));
             }
-            if (predOriginal == modelOutput) {
-                predOriginal = modelOutput.duplicate();
-            }
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
     }
 
-    private float variance(int t, int prevT) {
-        float alphaProdT = alphasCumprod[t];
-        float alphaProdTPrev = prevT >= 0 ? alphasCumprod[prevT] : finalAlphaCumprod;
+    /** diffusers' {@code _get_variance}. */
+    private static float variance(float alphaProdT, float alphaProdTPrev) {
         float betaProdT = 1f - alphaProdT;
         float betaProdTPrev = 1f - alphaProdTPrev;
         return (betaProdTPrev / betaProdT) * (1f - alphaProdT / alphaProdTPrev);
-    }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
     }
 }

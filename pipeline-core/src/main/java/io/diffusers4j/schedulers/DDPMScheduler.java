@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -68,11 +67,6 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
         timesteps = spacedTimesteps(n, true);
     }
 
-    private int previousTimestep(int t) {
-        int n = numInferenceSteps != null ? numInferenceSteps : config.numTrainTimesteps;
-        return t - config.numTrainTimesteps / n;
-    }
-
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
@@ -85,10 +79,7 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
         float betaProdTPrev = 1f - alphaProdTPrev;
         float currentAlphaT = alphaProdT / alphaProdTPrev;
         float currentBetaT = 1f - currentAlphaT;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray mo = modelOutput;
             NDArray predictedVariance = null;
             long channels = sample.getShape().get(1);
@@ -97,29 +88,15 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
                 mo = modelOutput.get(":, :" + channels);
                 predictedVariance = modelOutput.get(":, " + channels + ":");
             }
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(mo.mul(SchedulerMath.sqrtF(betaProdT)))
-                            .div(SchedulerMath.sqrtF(alphaProdT));
-                    break;
-                case "sample":
-                    predOriginal = mo.duplicate();
-                    break;
-                default:
-                    predOriginal = sample.mul(SchedulerMath.sqrtF(alphaProdT))
-                            .sub(mo.mul(SchedulerMath.sqrtF(betaProdT)));
-            }
-            if (config.thresholding) {
-                predOriginal = thresholdSample(predOriginal, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            } else if (config.clipSample) {
-                predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
-            }
+            NDArray predOriginal = predictOriginal(mo, sample, SchedulerMath.sqrtF(alphaProdT),
+                    SchedulerMath.sqrtF(betaProdT));
+            predOriginal = thresholdOrClip(predOriginal, config.thresholding, config.dynamicThresholdingRatio,
+                    config.sampleMaxValue, config.clipSample, config.clipSampleRange);
             float origCoeff = (SchedulerMath.sqrtF(alphaProdTPrev) * currentBetaT) / betaProdT;
             float curCoeff = SchedulerMath.sqrtF(currentAlphaT) * betaProdTPrev / betaProdT;
             NDArray prev = predOriginal.mul(origCoeff).add(sample.mul(curCoeff));
             if (t > 0) {
-                NDArray noise = randn(sub, mo.getShape(), generators, mo.getDataType());
+                NDArray noise = randn(scope.manager(), mo.getShape(), generators, mo.getDataType());
                 float var = (1f - alphaProdTPrev) / (1f - alphaProdT) * currentBetaT;
                 var = Math.max(var, 1e-20f);
                 NDArray variance;
@@ -149,14 +126,7 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
                 }
                 prev = prev.add(variance);
             }
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
-    }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
     }
 }

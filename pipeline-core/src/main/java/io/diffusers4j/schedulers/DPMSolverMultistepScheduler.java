@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
@@ -130,17 +129,15 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
             double lmax = logSigmas[len - 1];
             double[] ramp = SchedulerMath.npLinspace(0, 1, n);
             s = new double[n];
-            ts = new double[n];
             for (int i = 0; i < n; i++) {
                 double lam = lmax + ramp[i] * (lmin - lmax);
                 s[i] = Math.exp(lam);
-                ts[i] = Math.rint(SchedulerMath.sigmaToT(s[i], logSigmas));
             }
+            ts = roundedSigmasToT(s);
         } else {
-            s = SchedulerMath.npInterp(ts, trainSigmas);
+            s = interpSigmas(ts);
         }
-        double last = config.finalSigmasType.equals("sigma_min") ? trainSigmas[0] : 0.0;
-        sigmas = withFinal(s, last);
+        sigmas = withFinal(s, finalSigma(config.finalSigmasType));
         timesteps = ts;
         numInferenceSteps = ts.length;
         resetMultistep(config.solverOrder);
@@ -154,38 +151,17 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
         if (config.varianceType != null && config.predictionType.equals("epsilon")) {
             mo = modelOutput.get(":, :3");
         }
+        // mo differs from modelOutput only for prediction_type epsilon
         if (plusPlus()) {
-            NDArray x0;
-            switch (config.predictionType) {
-                case "epsilon":
-                    x0 = sample.sub(mo.mul(sigmaT)).div(alphaT);
-                    break;
-                case "sample":
-                    x0 = modelOutput;
-                    break;
-                default:
-                    x0 = sample.mul(alphaT).sub(modelOutput.mul(sigmaT));
-            }
-            if (config.thresholding) {
-                x0 = thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            }
-            return x0;
+            NDArray x0 = predictOriginal(mo, sample, alphaT, sigmaT);
+            return config.thresholding ? thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue)
+                    : x0;
         }
-        NDArray eps;
-        switch (config.predictionType) {
-            case "epsilon":
-                eps = mo;
-                break;
-            case "sample":
-                eps = sample.sub(modelOutput.mul(alphaT)).div(sigmaT);
-                break;
-            default:
-                eps = modelOutput.mul(alphaT).add(sample.mul(sigmaT));
-        }
+        NDArray eps = predictEpsilon(mo, sample, alphaT, sigmaT);
         if (config.thresholding) {
-            NDArray x0 = sample.sub(eps.mul(sigmaT)).div(alphaT);
-            x0 = thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            eps = sample.sub(x0.mul(alphaT)).div(sigmaT);
+            NDArray x0 = thresholdSample(originalFromEpsilon(eps, sample, alphaT, sigmaT),
+                    config.dynamicThresholdingRatio, config.sampleMaxValue);
+            eps = epsilonFromOriginal(x0, sample, alphaT, sigmaT);
         }
         return eps;
     }
@@ -193,32 +169,16 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, true);
-        }
+        ensureStepIndex(timestep, true);
         int n = timesteps.length;
         boolean lowerOrderFinal = stepIndex == n - 1 && (config.eulerAtFinal
                 || (config.lowerOrderFinal && n < 15) || config.finalSigmasType.equals("zero"));
         boolean lowerOrderSecond = stepIndex == n - 2 && config.lowerOrderFinal && n < 15;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray m : modelOutputs) {
-                if (m != null) {
-                    m.tempAttach(sub);
-                }
-            }
+        try (StepScope scope = openStep(sample, modelOutput, modelOutputs)) {
             NDArray converted = convertModelOutput(modelOutput, sample);
-            NDArray[] outs = new NDArray[modelOutputs.length];
-            for (int i = 0; i < outs.length - 1; i++) {
-                outs[i] = modelOutputs[i + 1];
-            }
-            outs[outs.length - 1] = converted;
-            pushModelOutput(converted);
+            NDArray[] outs = pushModelOutput(converted);
             NDArray x = sample.toType(DataType.FLOAT32, false);
-            NDArray noise = sde() ? randn(sub, modelOutput.getShape(), generators, DataType.FLOAT32) : null;
+            NDArray noise = sde() ? randn(scope.manager(), modelOutput.getShape(), generators, DataType.FLOAT32) : null;
             NDArray prev;
             if (config.solverOrder == 1 || lowerOrderNums < 1 || lowerOrderFinal) {
                 prev = firstOrder(converted, x, noise);
@@ -232,10 +192,7 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
             }
             prev = prev.toType(modelOutput.getDataType(), false);
             stepIndex++;
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 

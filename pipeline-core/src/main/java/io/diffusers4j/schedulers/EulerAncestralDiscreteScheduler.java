@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
@@ -63,26 +62,11 @@ public class EulerAncestralDiscreteScheduler extends SigmaScheduler<EulerAncestr
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
-        if (stepIndex + 1 >= sigmas.length) {
-            throw new IllegalStateException(className() + ": step called more often than there are timesteps");
-        }
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        startStep(timestep);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             float sigma = sigmas[stepIndex];
             NDArray x = sample.toType(DataType.FLOAT32, false);
-            NDArray predOriginal;
-            if (config.predictionType.equals("epsilon")) {
-                predOriginal = x.sub(modelOutput.mul(sigma));
-            } else {
-                predOriginal = modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
-                        .add(x.div(sigma * sigma + 1f));
-            }
+            NDArray predOriginal = denoised(modelOutput, x, sigma);
             float sigmaFrom = sigmas[stepIndex];
             float sigmaTo = sigmas[stepIndex + 1];
             float from2 = sigmaFrom * sigmaFrom;
@@ -92,12 +76,10 @@ public class EulerAncestralDiscreteScheduler extends SigmaScheduler<EulerAncestr
             NDArray derivative = x.sub(predOriginal).div(sigma);
             float dt = sigmaDown - sigma;
             NDArray prev = x.add(derivative.mul(dt));
-            NDArray noise = randn(sub, modelOutput.getShape(), generators, modelOutput.getDataType());
+            NDArray noise = randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType());
             prev = prev.add(noise.mul(sigmaUp)).toType(modelOutput.getDataType(), false);
             stepIndex++;
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
     }
 }

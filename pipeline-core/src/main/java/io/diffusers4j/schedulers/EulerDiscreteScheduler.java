@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
@@ -91,8 +90,7 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
             s = karras(s, n, true);
             ts = sigmasToT(s);
         }
-        double last = config.finalSigmasType.equals("sigma_min") ? trainSigmas[0] : 0.0;
-        sigmas = withFinal(s, last);
+        sigmas = withFinal(s, finalSigma(config.finalSigmasType));
         if (continuousV()) {
             ts = new double[sigmas.length - 1];
             for (int i = 0; i < ts.length; i++) {
@@ -108,41 +106,19 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
-        if (stepIndex + 1 >= sigmas.length) {
-            throw new IllegalStateException(className() + ": step called more often than there are timesteps");
-        }
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
+        startStep(timestep);
+        try (StepScope scope = openStep(sample, modelOutput)) {
             NDArray x = sample.toType(DataType.FLOAT32, false);
             float sigma = sigmas[stepIndex];
-            // gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) with s_churn = 0 -> 0.0
-            randn(sub, modelOutput.getShape(), generators, modelOutput.getDataType()); // drawn, unused (s_churn 0)
+            // gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) with s_churn = 0 -> 0.0: drawn, unused
+            randn(scope.manager(), modelOutput.getShape(), generators, modelOutput.getDataType());
             float sigmaHat = sigma * 1f;
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = x.sub(modelOutput.mul(sigmaHat));
-                    break;
-                case "v_prediction":
-                    predOriginal = modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
-                            .add(x.div(sigma * sigma + 1f));
-                    break;
-                default: // sample, original_sample
-                    predOriginal = modelOutput.duplicate();
-            }
+            NDArray predOriginal = denoised(modelOutput, x, sigmaHat); // sigma_hat == sigma (diffusers uses both)
             NDArray derivative = x.sub(predOriginal).div(sigmaHat);
             float dt = sigmas[stepIndex + 1] - sigmaHat;
             NDArray prev = x.add(derivative.mul(dt)).toType(modelOutput.getDataType(), false);
             stepIndex++;
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
+            return scope.output(prev, predOriginal);
         }
     }
 }

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -105,38 +104,15 @@ public class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteScheduler.
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
-        if (stepIndex + 1 >= sigmas.length) {
-            throw new IllegalStateException(className() + ": step called more often than there are timesteps");
-        }
+        startStep(timestep);
         boolean first = stateInFirstOrder();
         float sigma = first ? sigmas[stepIndex] : sigmas[stepIndex - 1];
         float sigmaNext = first ? sigmas[stepIndex + 1] : sigmas[stepIndex];
         float sigmaHat = sigma * 1f;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            if (!first) {
-                prevDerivative.tempAttach(sub);
-                firstSample.tempAttach(sub);
-            }
+        // prevDerivative and firstSample are null in the first-order call (openStep skips nulls)
+        try (StepScope scope = openStep(sample, modelOutput, prevDerivative, firstSample)) {
             float sigmaInput = first ? sigmaHat : sigmaNext;
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(modelOutput.mul(sigmaInput));
-                    break;
-                case "v_prediction":
-                    predOriginal = modelOutput.mul(-sigmaInput / SchedulerMath.sqrtF(sigmaInput * sigmaInput + 1f))
-                            .add(sample.div(sigmaInput * sigmaInput + 1f));
-                    break;
-                default:
-                    predOriginal = modelOutput;
-            }
+            NDArray predOriginal = denoised(modelOutput, sample, sigmaInput);
             if (Boolean.TRUE.equals(config.clipSample)) {
                 predOriginal = predOriginal.clip(-config.clipSampleRange, config.clipSampleRange);
             }
@@ -159,10 +135,7 @@ public class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteScheduler.
                 dt = null;
             }
             stepIndex++;
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -95,10 +94,7 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
+        ensureStepIndex(timestep, false);
         int prevIndex = stepIndex + 1;
         int t = trainIndex(timestep);
         int prevT = prevIndex < timesteps.length ? (int) timesteps[prevIndex] : t;
@@ -110,46 +106,22 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
         float scaled = (float) t * (float) config.timestepScaling;
         float cSkip = 0.25f / (scaled * scaled + 0.25f);
         float cOut = scaled / SchedulerMath.sqrtF(scaled * scaled + 0.25f);
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            NDArray pred;
-            switch (config.predictionType) {
-                case "epsilon":
-                    pred = sample.sub(modelOutput.mul(SchedulerMath.sqrtF(betaProdT)))
-                            .div(SchedulerMath.sqrtF(alphaProdT));
-                    break;
-                case "sample":
-                    pred = modelOutput;
-                    break;
-                default:
-                    pred = sample.mul(SchedulerMath.sqrtF(alphaProdT))
-                            .sub(modelOutput.mul(SchedulerMath.sqrtF(betaProdT)));
-            }
-            if (config.thresholding) {
-                pred = thresholdSample(pred, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            } else if (config.clipSample) {
-                pred = pred.clip(-config.clipSampleRange, config.clipSampleRange);
-            }
+        try (StepScope scope = openStep(sample, modelOutput)) {
+            NDArray pred = predictOriginal(modelOutput, sample, SchedulerMath.sqrtF(alphaProdT),
+                    SchedulerMath.sqrtF(betaProdT));
+            pred = thresholdOrClip(pred, config.thresholding, config.dynamicThresholdingRatio,
+                    config.sampleMaxValue, config.clipSample, config.clipSampleRange);
             NDArray denoised = pred.mul(cOut).add(sample.mul(cSkip));
             NDArray prev;
             if (stepIndex != numInferenceSteps - 1) {
-                NDArray noise = randn(sub, modelOutput.getShape(), generators, denoised.getDataType());
+                NDArray noise = randn(scope.manager(), modelOutput.getShape(), generators, denoised.getDataType());
                 prev = denoised.mul(SchedulerMath.sqrtF(alphaProdTPrev))
                         .add(noise.mul(SchedulerMath.sqrtF(betaProdTPrev)));
             } else {
                 prev = denoised;
             }
             stepIndex++;
-            prev.attach(parent);
-            denoised.attach(parent);
-            return new SchedulerOutput(prev, denoised);
+            return scope.output(prev, denoised);
         }
-    }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
     }
 }

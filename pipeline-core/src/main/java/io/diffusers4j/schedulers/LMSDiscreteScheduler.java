@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -120,33 +119,10 @@ public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Co
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, false);
-        }
-        if (stepIndex + 1 >= sigmas.length) {
-            throw new IllegalStateException(className() + ": step called more often than there are timesteps");
-        }
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray d : derivatives) {
-                d.tempAttach(sub);
-            }
+        startStep(timestep);
+        try (StepScope scope = openStep(sample, modelOutput, derivatives)) {
             float sigma = sigmas[stepIndex];
-            NDArray predOriginal;
-            switch (config.predictionType) {
-                case "epsilon":
-                    predOriginal = sample.sub(modelOutput.mul(sigma));
-                    break;
-                case "v_prediction":
-                    predOriginal = modelOutput.mul(-sigma / SchedulerMath.sqrtF(sigma * sigma + 1f))
-                            .add(sample.div(sigma * sigma + 1f));
-                    break;
-                default:
-                    predOriginal = modelOutput.duplicate();
-            }
+            NDArray predOriginal = denoised(modelOutput, sample, sigma);
             NDArray derivative = sample.sub(predOriginal).div(sigma);
             derivatives.add(keep(derivative));
             if (derivatives.size() > ORDER) {
@@ -162,11 +138,7 @@ public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Co
             }
             NDArray prev = sample.add(acc);
             stepIndex++;
-            prev.attach(parent);
-            predOriginal.attach(parent);
-            return new SchedulerOutput(prev, predOriginal);
-        } finally {
-            flushReleases();
+            return scope.output(prev, predOriginal);
         }
     }
 

@@ -1,29 +1,15 @@
-// Shared part of diffusers' DPMSolverMultistepScheduler and UniPCMultistepScheduler: sigma tables and kept outputs.
+// Shared part of diffusers' DPMSolverMultistepScheduler and UniPCMultistepScheduler: kept outputs, alpha/sigma forms.
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 
 /** Multistep solvers on the data/noise-prediction ODE: float32 sigma tables, no input scaling, kept model outputs. */
-public abstract class MultistepScheduler<C extends SchedulerConfig> extends BaseScheduler<C> {
-    protected final float[] trainSigmas;
-    protected final float[] logSigmas;
-    protected float[] sigmas;
+public abstract class MultistepScheduler<C extends SchedulerConfig> extends SigmaTableScheduler<C> {
     protected NDArray[] modelOutputs;
     protected int lowerOrderNums;
 
     protected MultistepScheduler(C config, boolean rescaleZeroSnr) {
         super(config, rescaleZeroSnr);
-        if (rescaleZeroSnr) {
-            alphasCumprod[alphasCumprod.length - 1] = 0x1p-24f;
-        }
-        trainSigmas = SchedulerMath.sigmasFromAlphas(alphasCumprod);
-        logSigmas = SchedulerMath.npLogF32(trainSigmas);
-    }
-
-    @Override
-    public double[] sigmas() {
-        return sigmas == null ? null : SchedulerMath.widen(sigmas);
     }
 
     /** diffusers' {@code _sigma_to_alpha_sigma_t} in float32: {alpha_t, sigma_t}. */
@@ -37,74 +23,50 @@ public abstract class MultistepScheduler<C extends SchedulerConfig> extends Base
         return SchedulerMath.logF(as[0]) - SchedulerMath.logF(as[1]);
     }
 
-    /** Shifts the kept model outputs left and stores {@code x} (a kept copy) last. */
-    protected void pushModelOutput(NDArray x) {
+    /**
+     * diffusers' {@code model_outputs} shift: drops the oldest kept output, stores a kept copy of {@code x} last,
+     * and returns the new list with {@code x} itself last (the step goes on computing with the tensor in its scope).
+     */
+    protected NDArray[] pushModelOutput(NDArray x) {
+        int k = modelOutputs.length;
+        NDArray[] outs = new NDArray[k];
         release(modelOutputs[0]);
-        for (int i = 0; i < modelOutputs.length - 1; i++) {
+        for (int i = 0; i < k - 1; i++) {
             modelOutputs[i] = modelOutputs[i + 1];
+            outs[i] = modelOutputs[i];
         }
-        modelOutputs[modelOutputs.length - 1] = keep(x);
+        outs[k - 1] = x;
+        modelOutputs[k - 1] = keep(x);
+        return outs;
     }
 
-    /** Karras sigmas and rounded timesteps as DPM-Solver/UniPC compute them. */
+    /** Karras sigmas and rounded timesteps as DPM-Solver/UniPC compute them (bounds from the config if set). */
     protected double[][] karrasSchedule(int n) {
-        double[] flipped = new double[trainSigmas.length];
-        for (int i = 0; i < flipped.length; i++) {
-            flipped[i] = trainSigmas[trainSigmas.length - 1 - i];
-        }
-        Double min = configNumber("sigma_min");
-        Double max = configNumber("sigma_max");
-        double[] s = SchedulerMath.karras(min != null ? min : flipped[flipped.length - 1],
-                max != null ? max : flipped[0], n);
-        double[] t = new double[n];
-        for (int i = 0; i < n; i++) {
-            t[i] = Math.rint(SchedulerMath.sigmaToT(s[i], logSigmas));
-        }
-        return new double[][] {s, t};
+        double[] descending = SchedulerMath.reverse(SchedulerMath.widen(trainSigmas));
+        double[] s = karras(descending, n, true);
+        return new double[][] {s, roundedSigmasToT(s)};
     }
 
-    private Double configNumber(String key) {
-        var e = config.extraKeys().get(key);
-        var f = SchedulerConfig.fields(config.getClass()).get(key);
-        try {
-            if (f != null) {
-                Object v = f.get(config);
-                return v == null ? null : ((Number) v).doubleValue();
-            }
-        } catch (IllegalAccessException ex) {
-            throw new IllegalStateException(ex);
+    /** {@code np.array([_sigma_to_t(s, log_sigmas) for s in sigmas]).round()}. */
+    protected double[] roundedSigmasToT(double[] s) {
+        double[] t = sigmasToT(s);
+        for (int i = 0; i < t.length; i++) {
+            t[i] = Math.rint(t[i]);
         }
-        return e == null || e.isJsonNull() || !e.isJsonPrimitive() ? null : e.getAsDouble();
-    }
-
-    /** Appends {@code last} and rounds to float32. */
-    protected static float[] withFinal(double[] s, double last) {
-        float[] out = new float[s.length + 1];
-        for (int i = 0; i < s.length; i++) {
-            out[i] = (float) s[i];
-        }
-        out[s.length] = (float) last;
-        return out;
+        return t;
     }
 
     @Override
     public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        requireTimesteps();
-        checkBatch(original, ts);
-        int[] idx = addNoiseIndices(ts, true);
-        float[] a = new float[idx.length];
-        float[] s = new float[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            float[] as = alphaSigma(sigmas[idx[i]]);
+        float[] sigma = addNoiseSigmas(original, ts, true);
+        float[] a = new float[sigma.length];
+        float[] s = new float[sigma.length];
+        for (int i = 0; i < sigma.length; i++) {
+            float[] as = alphaSigma(sigma[i]);
             a[i] = as[0];
             s[i] = as[1];
         }
-        NDManager parent = original.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            NDArray out = column(sub, a, original).mul(original).add(column(sub, s, original).mul(noise));
-            out.attach(parent);
-            return out;
-        }
+        return scaledSum(original, a, noise, s);
     }
 
     /** Step-state reset done by set_timesteps. */

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
@@ -67,31 +66,8 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
         checkSteps(n);
         numInferenceSteps = n;
         int train = config.numTrainTimesteps;
-        double[] base; // ascending, diffusers' _timesteps
-        switch (config.timestepSpacing) {
-            case "linspace": {
-                base = SchedulerMath.npLinspace(0, train - 1, n);
-                for (int i = 0; i < n; i++) {
-                    base[i] = Math.rint(base[i]);
-                }
-                break;
-            }
-            case "leading": {
-                int ratio = train / n;
-                base = new double[n];
-                for (int i = 0; i < n; i++) {
-                    base[i] = (double) i * ratio + config.stepsOffset;
-                }
-                break;
-            }
-            default: { // trailing
-                double[] t = SchedulerMath.npArange(train, 0, -((double) train / n));
-                base = new double[t.length];
-                for (int i = 0; i < t.length; i++) {
-                    base[i] = Math.rint(t[t.length - 1 - i]) - 1;
-                }
-            }
-        }
+        // diffusers' _timesteps (ascending): DDIM's spacing of the same config, reversed
+        double[] base = SchedulerMath.reverse(spacedTimesteps(n, true));
         int len = base.length;
         double[] plms;
         if (config.skipPrkSteps) {
@@ -144,26 +120,11 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
         requireTimesteps();
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray e : ets) {
-                e.tempAttach(sub);
-            }
-            if (curModelOutput != null) {
-                curModelOutput.tempAttach(sub);
-            }
-            if (curSample != null) {
-                curSample.tempAttach(sub);
-            }
+        try (StepScope scope = openStep(sample, modelOutput, ets, curModelOutput, curSample)) {
             NDArray prev = counter < prkTimesteps.length && !config.skipPrkSteps
                     ? stepPrk(modelOutput, trainIndex(timestep), sample)
                     : stepPlms(modelOutput, trainIndex(timestep), sample);
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 
@@ -253,19 +214,12 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
         float alphaProdTPrev = prevTimestep >= 0 ? alphasCumprod[prevTimestep] : finalAlphaCumprod;
         float betaProdT = 1f - alphaProdT;
         float betaProdTPrev = 1f - alphaProdTPrev;
-        if (config.predictionType.equals("v_prediction")) {
-            modelOutput = modelOutput.mul(SchedulerMath.sqrtF(alphaProdT))
-                    .add(sample.mul(SchedulerMath.sqrtF(betaProdT)));
-        }
+        modelOutput = predictEpsilon(modelOutput, sample, SchedulerMath.sqrtF(alphaProdT),
+                SchedulerMath.sqrtF(betaProdT));
         float sampleCoeff = SchedulerMath.sqrtF(alphaProdTPrev / alphaProdT);
         float denom = alphaProdT * SchedulerMath.sqrtF(betaProdTPrev)
                 + SchedulerMath.sqrtF(alphaProdT * betaProdT * alphaProdTPrev);
         return sample.mul(sampleCoeff).sub(modelOutput.mul(alphaProdTPrev - alphaProdT).div(denom));
-    }
-
-    @Override
-    public NDArray addNoise(NDArray original, NDArray noise, double[] ts) {
-        return addNoiseAlphas(original, noise, ts);
     }
 
     @Override

@@ -21,26 +21,23 @@ public final class Schedulers {
     private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
 
     static {
-        REGISTRY.put("DDIMScheduler", new Entry(DDIMScheduler.Config.class,
-                c -> new DDIMScheduler((DDIMScheduler.Config) c)));
-        REGISTRY.put("DDPMScheduler", new Entry(DDPMScheduler.Config.class,
-                c -> new DDPMScheduler((DDPMScheduler.Config) c)));
-        REGISTRY.put("PNDMScheduler", new Entry(PNDMScheduler.Config.class,
-                c -> new PNDMScheduler((PNDMScheduler.Config) c)));
-        REGISTRY.put("EulerDiscreteScheduler", new Entry(EulerDiscreteScheduler.Config.class,
-                c -> new EulerDiscreteScheduler((EulerDiscreteScheduler.Config) c)));
-        REGISTRY.put("EulerAncestralDiscreteScheduler", new Entry(EulerAncestralDiscreteScheduler.Config.class,
-                c -> new EulerAncestralDiscreteScheduler((EulerAncestralDiscreteScheduler.Config) c)));
-        REGISTRY.put("LMSDiscreteScheduler", new Entry(LMSDiscreteScheduler.Config.class,
-                c -> new LMSDiscreteScheduler((LMSDiscreteScheduler.Config) c)));
-        REGISTRY.put("HeunDiscreteScheduler", new Entry(HeunDiscreteScheduler.Config.class,
-                c -> new HeunDiscreteScheduler((HeunDiscreteScheduler.Config) c)));
-        REGISTRY.put("DPMSolverMultistepScheduler", new Entry(DPMSolverMultistepScheduler.Config.class,
-                c -> new DPMSolverMultistepScheduler((DPMSolverMultistepScheduler.Config) c)));
-        REGISTRY.put("UniPCMultistepScheduler", new Entry(UniPCMultistepScheduler.Config.class,
-                c -> new UniPCMultistepScheduler((UniPCMultistepScheduler.Config) c)));
-        REGISTRY.put("LCMScheduler", new Entry(LCMScheduler.Config.class,
-                c -> new LCMScheduler((LCMScheduler.Config) c)));
+        register("DDIMScheduler", DDIMScheduler.Config.class, DDIMScheduler::new);
+        register("DDPMScheduler", DDPMScheduler.Config.class, DDPMScheduler::new);
+        register("PNDMScheduler", PNDMScheduler.Config.class, PNDMScheduler::new);
+        register("EulerDiscreteScheduler", EulerDiscreteScheduler.Config.class, EulerDiscreteScheduler::new);
+        register("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler.Config.class,
+                EulerAncestralDiscreteScheduler::new);
+        register("LMSDiscreteScheduler", LMSDiscreteScheduler.Config.class, LMSDiscreteScheduler::new);
+        register("HeunDiscreteScheduler", HeunDiscreteScheduler.Config.class, HeunDiscreteScheduler::new);
+        register("DPMSolverMultistepScheduler", DPMSolverMultistepScheduler.Config.class,
+                DPMSolverMultistepScheduler::new);
+        register("UniPCMultistepScheduler", UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
+        register("LCMScheduler", LCMScheduler.Config.class, LCMScheduler::new);
+    }
+
+    private static <C extends SchedulerConfig> void register(String className, Class<C> configType,
+                                                             Function<C, Scheduler> ctor) {
+        REGISTRY.put(className, new Entry(configType, c -> ctor.apply(configType.cast(c))));
     }
 
     private Schedulers() {
@@ -68,17 +65,19 @@ public final class Schedulers {
     /** diffusers' {@code ClassName.from_config(config)}: any config (another scheduler's included). */
     public static Scheduler create(String className, ConfigBase config) {
         Entry e = entry(className);
-        SchedulerConfig c = config.getClass() == e.configType() ? ((SchedulerConfig) config).copyConfig()
-                : SchedulerConfig.convert(config, e.configType());
-        return e.ctor().apply(c);
+        return e.ctor().apply(configFor(e, config));
     }
 
     /** {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs). */
     public static Scheduler create(String className, ConfigBase config, List<String> overrides) {
         Entry e = entry(className);
-        SchedulerConfig c = config.getClass() == e.configType() ? ((SchedulerConfig) config).copyConfig()
+        return e.ctor().apply(configFor(e, config).withOverrides(overrides));
+    }
+
+    /** A copy of {@code config} when it already is the target's type, else diffusers' from_config conversion. */
+    private static SchedulerConfig configFor(Entry e, ConfigBase config) {
+        return config.getClass() == e.configType() ? ((SchedulerConfig) config).copyConfig()
                 : SchedulerConfig.convert(config, e.configType());
-        return e.ctor().apply(c.withOverrides(overrides));
     }
 
     /** Builds the scheduler a config JSON object names in {@code _class_name}. */

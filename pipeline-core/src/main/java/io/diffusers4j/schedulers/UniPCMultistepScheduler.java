@@ -2,13 +2,13 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -55,7 +55,6 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
         }
     }
 
-    private double[] timestepList;
     private NDArray lastSample;
     private int thisOrder;
 
@@ -89,13 +88,11 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
             double[] s = k[0];
             sigmas = withFinal(s, config.finalSigmasType.equals("sigma_min") ? s[s.length - 1] : 0.0);
         } else {
-            double[] s = SchedulerMath.npInterp(ts, trainSigmas);
-            sigmas = withFinal(s, config.finalSigmasType.equals("sigma_min") ? trainSigmas[0] : 0.0);
+            sigmas = withFinal(interpSigmas(ts), finalSigma(config.finalSigmasType));
         }
         timesteps = ts;
         numInferenceSteps = ts.length;
         resetMultistep(config.solverOrder);
-        timestepList = new double[config.solverOrder];
         lastSample = null;
     }
 
@@ -104,67 +101,26 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
         float alphaT = as[0];
         float sigmaT = as[1];
         if (config.predictX0) {
-            NDArray x0;
-            switch (config.predictionType) {
-                case "epsilon":
-                    x0 = sample.sub(modelOutput.mul(sigmaT)).div(alphaT);
-                    break;
-                case "sample":
-                    x0 = modelOutput;
-                    break;
-                default:
-                    x0 = sample.mul(alphaT).sub(modelOutput.mul(sigmaT));
-            }
-            if (config.thresholding) {
-                x0 = thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue);
-            }
-            return x0;
+            NDArray x0 = predictOriginal(modelOutput, sample, alphaT, sigmaT);
+            return config.thresholding ? thresholdSample(x0, config.dynamicThresholdingRatio, config.sampleMaxValue)
+                    : x0;
         }
-        switch (config.predictionType) {
-            case "epsilon":
-                return modelOutput;
-            case "sample":
-                return sample.sub(modelOutput.mul(alphaT)).div(sigmaT);
-            default:
-                return modelOutput.mul(alphaT).add(sample.mul(sigmaT));
-        }
+        return predictEpsilon(modelOutput, sample, alphaT, sigmaT); // no thresholding here (as diffusers)
     }
 
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
-        requireTimesteps();
-        if (stepIndex == null) {
-            initStepIndex(timestep, true);
-        }
+        ensureStepIndex(timestep, true);
         boolean useCorrector = stepIndex > 0 && !config.disableCorrector.contains(stepIndex - 1)
                 && lastSample != null;
-        NDManager parent = sample.getManager();
-        try (NDManager sub = parent.newSubManager()) {
-            sample.tempAttach(sub);
-            modelOutput.tempAttach(sub);
-            for (NDArray m : modelOutputs) {
-                if (m != null) {
-                    m.tempAttach(sub);
-                }
-            }
-            if (lastSample != null) {
-                lastSample.tempAttach(sub);
-            }
+        try (StepScope scope = openStep(sample, modelOutput, Arrays.asList(modelOutputs), lastSample)) {
             NDArray converted = convertModelOutput(modelOutput, sample);
             NDArray x = sample;
             if (useCorrector) {
-                x = corrector(converted, lastSample, sample, thisOrder);
+                x = corrector(converted, lastSample, thisOrder);
             }
-            int k = modelOutputs.length;
-            NDArray[] outs = new NDArray[k];
-            for (int i = 0; i < k - 1; i++) {
-                outs[i] = modelOutputs[i + 1];
-                timestepList[i] = timestepList[i + 1];
-            }
-            outs[k - 1] = converted;
-            timestepList[k - 1] = timestep;
-            pushModelOutput(converted);
+            NDArray[] outs = pushModelOutput(converted); // diffusers' timestep_list is never read: not kept
             int order = config.lowerOrderFinal ? Math.min(config.solverOrder, timesteps.length - stepIndex)
                     : config.solverOrder;
             thisOrder = Math.min(order, lowerOrderNums + 1);
@@ -175,27 +131,68 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
                 lowerOrderNums++;
             }
             stepIndex++;
-            prev.attach(parent);
-            return new SchedulerOutput(prev, null);
-        } finally {
-            flushReleases();
+            return scope.output(prev, null);
         }
     }
 
-    /** The coefficients shared by UniP and UniC: {hh, h_phi_1, B_h, b[0..order-1]} and the rks. */
-    private float[][] coefficients(float h, float[] rksIn, int order) {
-        float hh = config.predictX0 ? -h : h;
-        float hPhi1 = SchedulerMath.expm1F(hh);
-        float hPhiK = hPhi1 / hh - 1f;
-        int factorial = 1;
-        float bH = config.solverType.equals("bh1") ? hh : SchedulerMath.expm1F(hh);
-        float[] b = new float[order];
-        for (int i = 1; i <= order; i++) {
-            b[i - 1] = hPhiK * (float) factorial / bH;
-            factorial *= i + 1;
-            hPhiK = hPhiK / hh - (float) (1.0 / factorial);
+    /**
+     * What UniP ({@code multistep_uni_p_bh_update}) and UniC ({@code multistep_uni_c_bh_update}) share: the update
+     * from sigma index {@code target - 1} to {@code target} with the newest {@code order} of {@code outputs} (last
+     * is the newest): alpha/sigma at both ends, the rks and D1s, and the B(h) coefficients.
+     */
+    private final class BhUpdate {
+        final float alphaT;
+        final float sigmaT;
+        final float[] s0;
+        final NDArray m0;
+        final float[] rks;
+        final List<NDArray> d1s = new ArrayList<>();
+        final float hPhi1;
+        final float bH;
+        final float[] b;
+
+        BhUpdate(NDArray[] outputs, int target, int order) {
+            int k = outputs.length;
+            m0 = outputs[k - 1];
+            float[] t = alphaSigma(sigmas[target]);
+            s0 = alphaSigma(sigmas[target - 1]);
+            alphaT = t[0];
+            sigmaT = t[1];
+            float lambdaS0 = lambda(s0);
+            float h = lambda(t) - lambdaS0;
+            rks = new float[order];
+            for (int i = 1; i < order; i++) {
+                NDArray mi = outputs[k - 1 - i];
+                float lambdaSi = lambda(alphaSigma(sigmas[target - 1 - i]));
+                float rk = (lambdaSi - lambdaS0) / h;
+                rks[i - 1] = rk;
+                d1s.add(mi.sub(m0).div(rk));
+            }
+            rks[order - 1] = 1f;
+            float hh = config.predictX0 ? -h : h;
+            hPhi1 = SchedulerMath.expm1F(hh);
+            float hPhiK = hPhi1 / hh - 1f;
+            int factorial = 1;
+            bH = config.solverType.equals("bh1") ? hh : SchedulerMath.expm1F(hh);
+            b = new float[order];
+            for (int i = 1; i <= order; i++) {
+                b[i - 1] = hPhiK * (float) factorial / bH;
+                factorial *= i + 1;
+                hPhiK = hPhiK / hh - (float) (1.0 / factorial);
+            }
         }
-        return new float[][] {{hh, hPhi1, bH}, b};
+
+        /** The first-order part of the update, applied to {@code x}. */
+        NDArray firstOrder(NDArray x) {
+            return config.predictX0
+                    ? x.mul(sigmaT / s0[1]).sub(m0.mul(alphaT * hPhi1))
+                    : x.mul(alphaT / s0[0]).sub(m0.mul(sigmaT * hPhi1));
+        }
+
+        /** The factor of the higher-order residual ({@code alpha_t * B_h} or {@code sigma_t * B_h}). */
+        float residualScale() {
+            return (config.predictX0 ? alphaT : sigmaT) * bH;
+        }
     }
 
     /** R[i][k] = rks[k] ** i (torch.pow in float32). */
@@ -210,87 +207,39 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
         return r;
     }
 
+    /** UniP: the next sample from {@code x}, with {@code outs} (the model outputs including this step's). */
     private NDArray predictor(NDArray[] outs, NDArray x, int order) {
-        int k = outs.length;
-        NDArray m0 = outs[k - 1];
-        float[] t = alphaSigma(sigmas[stepIndex + 1]);
-        float[] s0 = alphaSigma(sigmas[stepIndex]);
-        float alphaT = t[0];
-        float sigmaT = t[1];
-        float lambdaS0 = lambda(s0);
-        float h = lambda(t) - lambdaS0;
-        float[] rks = new float[order];
-        List<NDArray> d1s = new ArrayList<>();
-        for (int i = 1; i < order; i++) {
-            int si = stepIndex - i;
-            NDArray mi = outs[k - 1 - i];
-            float lambdaSi = lambda(alphaSigma(sigmas[si]));
-            float rk = (lambdaSi - lambdaS0) / h;
-            rks[i - 1] = rk;
-            d1s.add(mi.sub(m0).div(rk));
-        }
-        rks[order - 1] = 1f;
-        float[][] c = coefficients(h, rks, order);
-        float hPhi1 = c[0][1];
-        float bH = c[0][2];
-        float[] b = c[1];
-        NDArray xt = config.predictX0
-                ? x.mul(sigmaT / s0[1]).sub(m0.mul(alphaT * hPhi1))
-                : x.mul(alphaT / s0[0]).sub(m0.mul(sigmaT * hPhi1));
-        if (!d1s.isEmpty()) {
+        BhUpdate u = new BhUpdate(outs, stepIndex + 1, order);
+        NDArray xt = u.firstOrder(x);
+        if (!u.d1s.isEmpty()) {
             float[] rhos;
             if (order == 2) {
                 rhos = new float[] {0.5f};
             } else {
-                float[][] r = rMatrix(rks, order);
+                float[][] r = rMatrix(u.rks, order);
                 float[][] a = new float[order - 1][order - 1];
                 for (int i = 0; i < order - 1; i++) {
                     System.arraycopy(r[i], 0, a[i], 0, order - 1);
                 }
                 float[] rhs = new float[order - 1];
-                System.arraycopy(b, 0, rhs, 0, order - 1);
+                System.arraycopy(u.b, 0, rhs, 0, order - 1);
                 rhos = solve(a, rhs);
             }
-            NDArray predRes = einsum(rhos, d1s, rhos.length);
-            xt = xt.sub(predRes.mul((config.predictX0 ? alphaT : sigmaT) * bH));
+            xt = xt.sub(einsum(rhos, u.d1s, rhos.length).mul(u.residualScale()));
         }
         return xt;
     }
 
-    private NDArray corrector(NDArray modelT, NDArray last, NDArray thisSample, int order) {
-        int k = modelOutputs.length;
-        NDArray m0 = modelOutputs[k - 1];
-        float[] t = alphaSigma(sigmas[stepIndex]);
-        float[] s0 = alphaSigma(sigmas[stepIndex - 1]);
-        float alphaT = t[0];
-        float sigmaT = t[1];
-        float lambdaS0 = lambda(s0);
-        float h = lambda(t) - lambdaS0;
-        float[] rks = new float[order];
-        List<NDArray> d1s = new ArrayList<>();
-        for (int i = 1; i < order; i++) {
-            int si = stepIndex - (i + 1);
-            NDArray mi = modelOutputs[k - 1 - i];
-            float lambdaSi = lambda(alphaSigma(sigmas[si]));
-            float rk = (lambdaSi - lambdaS0) / h;
-            rks[i - 1] = rk;
-            d1s.add(mi.sub(m0).div(rk));
+    /** UniC: corrects the sample of the previous step ({@code last}) with this step's converted output. */
+    private NDArray corrector(NDArray modelT, NDArray last, int order) {
+        BhUpdate u = new BhUpdate(modelOutputs, stepIndex, order);
+        float[] rhosC = order == 1 ? new float[] {0.5f} : solve(rMatrix(u.rks, order), u.b);
+        NDArray xt = u.firstOrder(last);
+        NDArray corr = modelT.sub(u.m0).mul(rhosC[rhosC.length - 1]);
+        if (!u.d1s.isEmpty()) {
+            corr = einsum(rhosC, u.d1s, rhosC.length - 1).add(corr);
         }
-        rks[order - 1] = 1f;
-        float[][] c = coefficients(h, rks, order);
-        float hPhi1 = c[0][1];
-        float bH = c[0][2];
-        float[] b = c[1];
-        float[] rhosC = order == 1 ? new float[] {0.5f} : solve(rMatrix(rks, order), b);
-        NDArray xt = config.predictX0
-                ? last.mul(sigmaT / s0[1]).sub(m0.mul(alphaT * hPhi1))
-                : last.mul(alphaT / s0[0]).sub(m0.mul(sigmaT * hPhi1));
-        NDArray d1t = modelT.sub(m0);
-        NDArray corr = d1t.mul(rhosC[rhosC.length - 1]);
-        if (!d1s.isEmpty()) {
-            corr = einsum(rhosC, d1s, rhosC.length - 1).add(corr);
-        }
-        return xt.sub(corr.mul((config.predictX0 ? alphaT : sigmaT) * bH));
+        return xt.sub(corr.mul(u.residualScale()));
     }
 
     /** {@code einsum("k,bkc...->bc...", rhos[:n], D1s)}. */
