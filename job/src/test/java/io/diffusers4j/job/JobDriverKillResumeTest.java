@@ -38,7 +38,7 @@ class JobDriverKillResumeTest extends FakeJobTest {
 
     @Test
     void killedDriverKeepsCommittedWavesAndResumeCompletesExactlyOnce() throws Exception {
-        Path in = JobHarness.write(dir, "prompts.jsonl", JobHarness.rows(IMAGES, "k", i -> "prompt " + i));
+        Path in = JobHarness.write(dir, "prompts.jsonl", JobHarness.promptLines(IMAGES, "k", i -> "prompt " + i));
         Path out = dir.resolve("out");
         List<String> command = List.of("--master", "local[2]", "--prompts", in.toString(), "--output",
                 out.toString(), "--partitions", "2", "--batch-size", "2", "--commit-every", "6",

@@ -17,7 +17,7 @@ class JobFaultIsolationTest extends FakeJobTest {
     @Test
     void poisonedImageCostsOnlyItselfAndOomSplitsTheBatch() {
         Path in = JobHarness.write(dir, "p.jsonl",
-                JobHarness.rows(10, "r", i -> "p" + i + (i == 2 ? " [poison]" : i == 6 ? " [oom]" : "")));
+                JobHarness.promptLines(10, "r", i -> "p" + i + (i == 2 ? " [poison]" : i == 6 ? " [oom]" : "")));
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out, "--partitions", "1", "--batch-size", "4");
         assertEquals(9, s.okImages());

@@ -41,10 +41,11 @@ final class JobHarness {
      * {@code n} JSONL prompt rows {@code {"id": "<idPrefix>i", "prompt": "<prompt(i)>", "seed": i}} (the texts go in
      * as they are, unescaped), in a list the caller may extend.
      */
-    static List<String> rows(int n, String idPrefix, IntFunction<String> prompt) {
+    static List<String> promptLines(int n, String idPrefix, IntFunction<String> prompt) {
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            lines.add("{\"id\": \"" + idPrefix + i + "\", \"prompt\": \"" + prompt.apply(i) + "\", \"seed\": " + i + "}");
+            lines.add("{\"id\": \"" + idPrefix + i + "\", \"prompt\": \"" + prompt.apply(i) + "\", \"seed\": " + i
+                    + "}");
         }
         return lines;
     }

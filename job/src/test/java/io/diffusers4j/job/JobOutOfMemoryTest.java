@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JobOutOfMemoryTest extends FakeJobTest {
     @Test
     void outOfMemorySplitsToOneAndOnlyTheImageThatStillFailsIsAnErrorRow() {
-        Path in = JobHarness.write(dir, "p.jsonl",
-                JobHarness.rows(12, "r", i -> "p" + i + (i == 1 ? " [heap-oom]" : i == 6 ? " [oom-always]" : "")));
+        Path in = JobHarness.write(dir, "p.jsonl", JobHarness.promptLines(12, "r",
+                i -> "p" + i + (i == 1 ? " [heap-oom]" : i == 6 ? " [oom-always]" : "")));
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out, "--partitions", "1", "--batch-size", "4");
         assertEquals(11, s.okImages());

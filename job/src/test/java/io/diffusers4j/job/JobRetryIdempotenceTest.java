@@ -24,7 +24,7 @@ class JobRetryIdempotenceTest {
 
     @Test
     void failedFirstAttemptLeavesNoDuplicateOrPartialRows() {
-        List<String> lines = JobHarness.rows(12, "r", i -> "prompt " + i);
+        List<String> lines = JobHarness.promptLines(12, "r", i -> "prompt " + i);
         lines.add("{\"id\": \"bad\", \"prompt\": \"x\", \"seed\": \"nope\"}");
         Path in = JobHarness.write(dir, "p.jsonl", lines.toArray(new String[0]));
         Path out = dir.resolve("out");
