@@ -4,7 +4,6 @@ package io.diffusers4j.config;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 
-import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 
@@ -47,19 +46,8 @@ public final class IntOrList extends ScalarOrList<Integer> {
 
     /** Gson adapter: a JSON number or array of numbers. */
     public static final class Adapter extends ScalarOrList.Adapter<Integer, IntOrList> {
-        @Override
-        protected Integer readElement(JsonReader in) throws IOException {
-            return in.nextInt();
-        }
-
-        @Override
-        protected void writeElement(JsonWriter out, Integer value) throws IOException {
-            out.value(value.intValue());
-        }
-
-        @Override
-        protected IntOrList create(List<Integer> values, boolean list) {
-            return new IntOrList(values, list);
+        public Adapter() {
+            super(JsonReader::nextInt, (out, v) -> out.value(v.intValue()), IntOrList::new);
         }
     }
 }

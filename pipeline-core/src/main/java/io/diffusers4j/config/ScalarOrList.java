@@ -9,6 +9,7 @@ import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * A scalar or a list of scalars, kept as written so that it saves back the same way. A scalar applies to every
@@ -83,16 +84,31 @@ public abstract class ScalarOrList<E> {
         return values.hashCode() * 31 + (list ? 1 : 0);
     }
 
+    /** Reads one element (the reader's typed {@code next...} call). */
+    @FunctionalInterface
+    public interface ElementReader<E> {
+        E read(JsonReader in) throws IOException;
+    }
+
+    /** Writes one element. */
+    @FunctionalInterface
+    public interface ElementWriter<E> {
+        void write(JsonWriter out, E value) throws IOException;
+    }
+
     /** Gson adapter: a JSON scalar or an array of scalars, read and written by the element functions. */
     public abstract static class Adapter<E, T extends ScalarOrList<E>> extends TypeAdapter<T> {
-        /** Reads one element (the reader's typed {@code next...} call). */
-        protected abstract E readElement(JsonReader in) throws IOException;
+        private final ElementReader<E> readElement;
+        private final ElementWriter<E> writeElement;
+        private final BiFunction<List<E>, Boolean, T> create;
 
-        /** Writes one element. */
-        protected abstract void writeElement(JsonWriter out, E value) throws IOException;
-
-        /** The value for what was read. */
-        protected abstract T create(List<E> values, boolean list);
+        /** {@code create(values, isList)} makes the value from what was read. */
+        protected Adapter(ElementReader<E> readElement, ElementWriter<E> writeElement,
+                          BiFunction<List<E>, Boolean, T> create) {
+            this.readElement = readElement;
+            this.writeElement = writeElement;
+            this.create = create;
+        }
 
         @Override
         public final void write(JsonWriter out, T v) throws IOException {
@@ -101,11 +117,11 @@ public abstract class ScalarOrList<E> {
             } else if (v.isList()) {
                 out.beginArray();
                 for (E x : v.elements()) {
-                    writeElement(out, x);
+                    writeElement.write(out, x);
                 }
                 out.endArray();
             } else {
-                writeElement(out, v.elements().get(0));
+                writeElement.write(out, v.elements().get(0));
             }
         }
 
@@ -120,12 +136,12 @@ public abstract class ScalarOrList<E> {
                 List<E> xs = new ArrayList<>();
                 in.beginArray();
                 while (in.hasNext()) {
-                    xs.add(readElement(in));
+                    xs.add(readElement.read(in));
                 }
                 in.endArray();
-                return create(xs, true);
+                return create.apply(xs, true);
             }
-            return create(List.of(readElement(in)), false);
+            return create.apply(List.of(readElement.read(in)), false);
         }
     }
 }

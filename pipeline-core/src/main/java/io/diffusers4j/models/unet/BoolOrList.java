@@ -6,7 +6,6 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonWriter;
 import io.diffusers4j.config.ScalarOrList;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,19 +45,8 @@ public final class BoolOrList extends ScalarOrList<Boolean> {
 
     /** Gson adapter: a JSON boolean or array of booleans. */
     public static final class Adapter extends ScalarOrList.Adapter<Boolean, BoolOrList> {
-        @Override
-        protected Boolean readElement(JsonReader in) throws IOException {
-            return in.nextBoolean();
-        }
-
-        @Override
-        protected void writeElement(JsonWriter out, Boolean value) throws IOException {
-            out.value(value.booleanValue());
-        }
-
-        @Override
-        protected BoolOrList create(List<Boolean> values, boolean list) {
-            return new BoolOrList(values, list);
+        public Adapter() {
+            super(JsonReader::nextBoolean, (out, v) -> out.value(v.booleanValue()), BoolOrList::new);
         }
     }
 }
