@@ -47,11 +47,7 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
             r.close();
             out.add(h);
         }
-        if (downsampler != null) {
-            h = downsampler.forward(h);
-            out.add(h);
-        }
-        return new UNet2DBlocks.DownOutput(h, out);
+        return UNet2DBlocks.DownOutput.downsampled(downsampler, h, out);
     }
 
     @Override

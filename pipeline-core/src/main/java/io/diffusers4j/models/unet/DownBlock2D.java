@@ -34,11 +34,7 @@ public final class DownBlock2D implements UNet2DBlocks.DownBlock {
             h = resnet.forward(h, temb);
             out.add(h);
         }
-        if (downsampler != null) {
-            h = downsampler.forward(h);
-            out.add(h);
-        }
-        return new UNet2DBlocks.DownOutput(h, out);
+        return UNet2DBlocks.DownOutput.downsampled(downsampler, h, out);
     }
 
     @Override
