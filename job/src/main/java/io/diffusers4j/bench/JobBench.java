@@ -11,6 +11,7 @@ import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.ProgressListener;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.utils.AtomicFiles;
 import io.diffusers4j.utils.TorchGenerator;
 import org.apache.spark.sql.SparkSession;
 
@@ -21,10 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Renders N prompts (seed {@code seed + i} each) twice: with the bare pipeline (one call per micro-batch of
@@ -118,15 +117,7 @@ final class JobBench {
             r.row("ok images", "%d of %d", summary.okImages(), n);
             r.row("pipeline builds per executor", "%s", summary.buildsPerExecutor());
         } finally {
-            deleteTree(tmp);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
+            AtomicFiles.deleteTree(tmp);
         }
     }
 }

@@ -2,7 +2,6 @@
 package io.diffusers4j.bench;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
@@ -17,26 +16,20 @@ import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.pipelines.StableDiffusionComponents;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
-import io.diffusers4j.weights.SafetensorsWriter;
+import io.diffusers4j.utils.AtomicFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A Stable Diffusion 1.5 pipeline folder with the configs of runwayml/stable-diffusion-v1-5 (UNet
@@ -49,7 +42,6 @@ import java.util.stream.Stream;
 public final class Sd15Preset {
     /** Bump when the written files change. */
     static final String VERSION = "v1";
-    private static final String TINY = "/io/diffusers4j/tiny/";
     private static final List<String> COPIED = List.of("model_index.json", "scheduler/scheduler_config.json",
             "tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer/tokenizer_config.json",
             "tokenizer/special_tokens_map.json");
@@ -64,24 +56,8 @@ public final class Sd15Preset {
 
     /** The cached preset folder for {@code seed} under {@code cacheRoot}, written first when missing. */
     public static Path cached(Path cacheRoot, long seed) {
-        Path target = cacheDir(cacheRoot, seed);
-        if (Files.isRegularFile(target.resolve("model_index.json"))) {
-            return target;
-        }
         try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempDirectory(target.getParent(), ".sd15-");
-            try {
-                write(tmp, seed);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-                if (!Files.isRegularFile(target.resolve("model_index.json"))) {
-                    throw e;
-                }
-            } finally {
-                deleteTree(tmp);
-            }
-            return target;
+            return TinyPipeline.writeOnce(cacheDir(cacheRoot, seed), ".sd15-", tmp -> write(tmp, seed));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the sd15 preset under " + cacheRoot + ": " + e, e);
         }
@@ -134,17 +110,10 @@ public final class Sd15Preset {
         Path tmp = Files.createTempDirectory("d4j-sd15-tokenizer-");
         CLIPTokenizer tokenizer;
         try {
-            for (String f : COPIED) {
-                if (f.startsWith("tokenizer/")) {
-                    Path target = tmp.resolve(f.substring("tokenizer/".length()));
-                    try (InputStream in = Sd15Preset.class.getResourceAsStream(TINY + f)) {
-                        Files.copy(in, target);
-                    }
-                }
-            }
-            tokenizer = CLIPTokenizer.fromPretrained(tmp);
+            TinyPipeline.copyResources(tmp, COPIED.stream().filter(f -> f.startsWith("tokenizer/")).toList());
+            tokenizer = CLIPTokenizer.fromPretrained(tmp.resolve("tokenizer"));
         } finally {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
         }
         Scheduler scheduler = Schedulers.fromConfig(tinyJson("scheduler/scheduler_config.json"), "sd15 preset");
         return new StableDiffusionPipeline(new StableDiffusionComponents(vae, te, tokenizer, unet, scheduler), true);
@@ -152,42 +121,17 @@ public final class Sd15Preset {
 
     /** The benchmark cache root: {@code $DIFFUSERS4J_CACHE}, else {@code ~/.cache/diffusers4j}. */
     public static Path defaultCacheRoot() {
-        String env = System.getenv("DIFFUSERS4J_CACHE");
-        return env != null && !env.isBlank() ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".cache", "diffusers4j");
+        return TinyPipeline.cacheRoot();
     }
 
     /** Writes the preset to {@code dir}: configs, tokenizer, scheduler, and weights (unet: seed, vae +1, text +2). */
     public static void write(Path dir, long seed) throws IOException {
-        for (String f : COPIED) {
-            Path target = dir.resolve(f);
-            Files.createDirectories(target.getParent());
-            try (InputStream in = Sd15Preset.class.getResourceAsStream(TINY + f)) {
-                if (in == null) {
-                    throw new IllegalStateException("missing resource " + TINY + f);
-                }
-                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        TinyPipeline.copyResources(dir, COPIED);
         writeJson(dir.resolve("unet/config.json"), unetConfigJson());
         writeJson(dir.resolve("vae/config.json"), vaeConfigJson());
         writeJson(dir.resolve("text_encoder/config.json"), textConfigJson());
         // one component at a time, so at most the UNet's weights (3.4 GB) are in memory
-        try (NDManager m = NDManager.newBaseManager()) {
-            UNet2DConditionConfig unetCfg = ConfigBase.load(dir.resolve("unet/config.json"),
-                    UNet2DConditionConfig.class);
-            try (UNet2DConditionModel unet = UNet2DConditionModel.randomInit(unetCfg, seed, m, DataType.FLOAT32)) {
-                save(dir.resolve("unet/diffusion_pytorch_model.safetensors"), unet.stateDict());
-            }
-            AutoencoderKLConfig vaeCfg = ConfigBase.load(dir.resolve("vae/config.json"), AutoencoderKLConfig.class);
-            try (AutoencoderKL vae = AutoencoderKL.randomInit(vaeCfg, seed + 1, m, DataType.FLOAT32)) {
-                save(dir.resolve("vae/diffusion_pytorch_model.safetensors"), vae.stateDict());
-            }
-            CLIPTextConfig teCfg = ConfigBase.load(dir.resolve("text_encoder/config.json"), CLIPTextConfig.class);
-            try (CLIPTextModel te = CLIPTextModel.randomInit(teCfg, seed + 2, m, DataType.FLOAT32)) {
-                save(dir.resolve("text_encoder/model.safetensors"), te.stateDict());
-            }
-        }
+        TinyPipeline.writeRandomWeights(dir, seed);
     }
 
     /** runwayml/stable-diffusion-v1-5 unet/config.json (the keys it sets; the rest are diffusers' defaults). */
@@ -234,10 +178,7 @@ public final class Sd15Preset {
     }
 
     private static JsonObject tinyJson(String file) {
-        try (InputStream in = Sd15Preset.class.getResourceAsStream(TINY + file)) {
-            if (in == null) {
-                throw new IllegalStateException("missing resource " + TINY + file);
-            }
+        try (InputStream in = TinyPipeline.resource(file)) {
             return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -265,18 +206,4 @@ public final class Sd15Preset {
         Files.writeString(file, ConfigBase.GSON.toJson(json) + "\n", StandardCharsets.UTF_8);
     }
 
-    private static void save(Path file, Map<String, NDArray> tensors) throws IOException {
-        SafetensorsWriter.write(file, tensors, null, Map.of("format", "pt"));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Parsed options of one subcommand; every option must be declared, unknown ones are usage errors. */
 public final class CliArgs {
@@ -94,14 +95,7 @@ public final class CliArgs {
 
     public Integer intValue(String name) {
         String v = get(name);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
-        }
+        return v == null ? null : parse(name, v, "an integer", Integer::parseInt);
     }
 
     public int intValue(String name, int dflt) {
@@ -114,15 +108,11 @@ public final class CliArgs {
         if (v == null) {
             return null;
         }
-        try {
-            double d = Double.parseDouble(v.trim());
-            if (!Double.isFinite(d)) {
-                throw new UsageException("--" + name + " must be a finite number, got '" + v + "'");
-            }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be a number, got '" + v + "'");
+        double d = parse(name, v, "a number", Double::parseDouble);
+        if (!Double.isFinite(d)) {
+            throw new UsageException("--" + name + " must be a finite number, got '" + v + "'");
         }
+        return d;
     }
 
     public double doubleValue(String name, double dflt) {
@@ -133,12 +123,17 @@ public final class CliArgs {
     public List<Long> longValues(String name) {
         List<Long> out = new ArrayList<>();
         for (String v : all(name)) {
-            try {
-                out.add(Long.parseLong(v.trim()));
-            } catch (NumberFormatException e) {
-                throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
-            }
+            out.add(parse(name, v, "an integer", Long::parseLong));
         }
         return out;
+    }
+
+    /** {@code parser(v.trim())}; a value it refuses is a usage error naming the option and {@code kind}. */
+    private static <T> T parse(String name, String v, String kind, Function<String, T> parser) {
+        try {
+            return parser.apply(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be " + kind + ", got '" + v + "'");
+        }
     }
 }

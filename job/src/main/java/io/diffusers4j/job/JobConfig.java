@@ -243,36 +243,29 @@ public final class JobConfig {
      * end, else that many images per wave.
      */
     public long commitEvery() {
-        String v = config.getString(JOB + "commit-every");
+        return autoOrCount("commit-every", Long.MAX_VALUE,
+                "auto, 0 (commit once at the end) or a number of images >= 1");
+    }
+
+    /** -1 = auto (decided with the SparkContext), else a thread count (0 = leave libtorch's default). */
+    public int torchThreads() {
+        return (int) autoOrCount("torch-threads", Integer.MAX_VALUE, "auto or a count >= 0");
+    }
+
+    /** The job key {@code key}: -1 for "auto", else a whole number in [0, max]; anything else fails naming it. */
+    private long autoOrCount(String key, long max, String expected) {
+        String v = config.getString(JOB + key);
         if (v.equalsIgnoreCase("auto")) {
             return -1;
         }
         try {
             long n = Long.parseLong(v.trim());
-            if (n < 0) {
+            if (n < 0 || n > max) {
                 throw new NumberFormatException();
             }
             return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("commit-every must be auto, 0 (commit once at the end) or a number of "
-                    + "images >= 1, got '" + v + "'");
-        }
-    }
-
-    /** -1 = auto (decided with the SparkContext), else a thread count (0 = leave libtorch's default). */
-    public int torchThreads() {
-        String v = config.getString(JOB + "torch-threads");
-        if (v.equalsIgnoreCase("auto")) {
-            return -1;
-        }
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("torch-threads must be auto or a count >= 0, got '" + v + "'");
+            throw new IllegalArgumentException(key + " must be " + expected + ", got '" + v + "'");
         }
     }
 

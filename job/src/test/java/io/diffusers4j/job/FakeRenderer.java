@@ -6,6 +6,8 @@ import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
 import io.diffusers4j.job.render.RendererFactory;
+import io.diffusers4j.job.render.StubRenderer;
+import io.diffusers4j.testing.TestImages;
 
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code d4j.fake.slowPartitionMs}, extra milliseconds per batch in tasks of partition 1 (so partition 0 of a
  * wave commits well before the wave does).
  */
-public final class FakeRenderer implements Renderer {
+public final class FakeRenderer extends StubRenderer {
     public static final String FACTORY = Factory.class.getName();
     static final AtomicInteger BUILDS = new AtomicInteger();
     static final AtomicInteger IMAGES = new AtomicInteger();
@@ -47,30 +49,14 @@ public final class FakeRenderer implements Renderer {
         }
     }
 
+    FakeRenderer() {
+        super(8, 32, 24, "FakeScheduler");
+    }
+
     static void reset() {
         IMAGES.set(0);
         BATCH_SIZES.clear();
         BATCH_SETTINGS.clear();
-    }
-
-    @Override
-    public int vaeScaleFactor() {
-        return 8;
-    }
-
-    @Override
-    public int defaultWidth() {
-        return 32;
-    }
-
-    @Override
-    public int defaultHeight() {
-        return 24;
-    }
-
-    @Override
-    public String schedulerName() {
-        return "FakeScheduler";
     }
 
     @Override
@@ -125,13 +111,8 @@ public final class FakeRenderer implements Renderer {
 
     /** The picture of a request: pixel 0 = seed & 0xFFFFFF, 1 = hash(prompt), 2 = steps, 3 = hash(negative). */
     static BufferedImage picture(RenderSettings s, ImageRequest r) {
-        BufferedImage img = new BufferedImage(s.width(), s.height(), BufferedImage.TYPE_INT_RGB);
         int fill = hash(r.prompt() + "|" + r.seed() + "|" + s) & 0xFFFFFF;
-        for (int y = 0; y < s.height(); y++) {
-            for (int x = 0; x < s.width(); x++) {
-                img.setRGB(x, y, fill);
-            }
-        }
+        BufferedImage img = TestImages.solid(s.width(), s.height(), fill);
         img.setRGB(0, 0, (int) (r.seed() & 0xFFFFFF));
         img.setRGB(1, 0, hash(r.prompt()) & 0xFFFFFF);
         img.setRGB(2, 0, s.numInferenceSteps());
@@ -145,9 +126,5 @@ public final class FakeRenderer implements Renderer {
             h = h * 31 + (b & 0xff);
         }
         return h;
-    }
-
-    @Override
-    public void close() {
     }
 }

@@ -3,9 +3,7 @@
 package io.diffusers4j.job;
 
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,24 +33,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       committer would do so at the next commit: every image of that task would appear twice).</li>
  * </ul>
  */
-class JobDriverKillResumeTest {
+class JobDriverKillResumeTest extends FakeJobTest {
     private static final int IMAGES = 24;
-
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void reset() {
-        FakeRenderer.reset();
-    }
 
     @Test
     void killedDriverKeepsCommittedWavesAndResumeCompletesExactlyOnce() throws Exception {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < IMAGES; i++) {
-            lines.add("{\"id\": \"k" + i + "\", \"prompt\": \"prompt " + i + "\", \"seed\": " + i + "}");
-        }
-        Path in = JobHarness.write(dir, "prompts.jsonl", lines.toArray(new String[0]));
+        Path in = JobHarness.write(dir, "prompts.jsonl", JobHarness.promptLines(IMAGES, "k", i -> "prompt " + i));
         Path out = dir.resolve("out");
         List<String> command = List.of("--master", "local[2]", "--prompts", in.toString(), "--output",
                 out.toString(), "--partitions", "2", "--batch-size", "2", "--commit-every", "6",

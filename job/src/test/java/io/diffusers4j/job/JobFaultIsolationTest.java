@@ -2,9 +2,7 @@
 package io.diffusers4j.job;
 
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.nio.file.Path;
@@ -15,23 +13,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class JobFaultIsolationTest {
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void reset() {
-        FakeRenderer.reset();
-    }
-
+class JobFaultIsolationTest extends FakeJobTest {
     @Test
     void poisonedImageCostsOnlyItselfAndOomSplitsTheBatch() {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            String marker = i == 2 ? " [poison]" : i == 6 ? " [oom]" : "";
-            lines.add("{\"id\": \"r" + i + "\", \"prompt\": \"p" + i + marker + "\", \"seed\": " + i + "}");
-        }
-        Path in = JobHarness.write(dir, "p.jsonl", lines.toArray(new String[0]));
+        Path in = JobHarness.write(dir, "p.jsonl",
+                JobHarness.promptLines(10, "r", i -> "p" + i + (i == 2 ? " [poison]" : i == 6 ? " [oom]" : "")));
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out, "--partitions", "1", "--batch-size", "4");
         assertEquals(9, s.okImages());

@@ -7,9 +7,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -22,15 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class JobFormatsTest {
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void reset() {
-        FakeRenderer.reset();
-    }
-
+class JobFormatsTest extends FakeJobTest {
     @Test
     void jsonlRowsTakeTheirFieldsAndDefaultsFillTheRest() {
         Path in = JobHarness.write(dir, "prompts.jsonl",

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
 
 import static org.apache.spark.sql.functions.col;
 
@@ -30,6 +31,23 @@ final class JobHarness {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    static Path write(Path dir, String name, List<String> lines) {
+        return write(dir, name, lines.toArray(new String[0]));
+    }
+
+    /**
+     * {@code n} JSONL prompt rows {@code {"id": "<idPrefix>i", "prompt": "<prompt(i)>", "seed": i}} (the texts go in
+     * as they are, unescaped), in a list the caller may extend.
+     */
+    static List<String> promptLines(int n, String idPrefix, IntFunction<String> prompt) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            lines.add("{\"id\": \"" + idPrefix + i + "\", \"prompt\": \"" + prompt.apply(i) + "\", \"seed\": " + i
+                    + "}");
+        }
+        return lines;
     }
 
     /** Runs the job with the fake renderer; extra args are job flags. */

@@ -2,9 +2,7 @@
 package io.diffusers4j.job;
 
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,23 +19,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * OOM is halved down to single images; the partition's batch cap stays lowered; exactly the image that fails
  * alone becomes an error row; the executor (this JVM) goes on rendering every other image.
  */
-class JobOutOfMemoryTest {
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void reset() {
-        FakeRenderer.reset();
-    }
-
+class JobOutOfMemoryTest extends FakeJobTest {
     @Test
     void outOfMemorySplitsToOneAndOnlyTheImageThatStillFailsIsAnErrorRow() {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            String marker = i == 1 ? " [heap-oom]" : i == 6 ? " [oom-always]" : "";
-            lines.add("{\"id\": \"r" + i + "\", \"prompt\": \"p" + i + marker + "\", \"seed\": " + i + "}");
-        }
-        Path in = JobHarness.write(dir, "p.jsonl", lines.toArray(new String[0]));
+        Path in = JobHarness.write(dir, "p.jsonl", JobHarness.promptLines(12, "r",
+                i -> "p" + i + (i == 1 ? " [heap-oom]" : i == 6 ? " [oom-always]" : "")));
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out, "--partitions", "1", "--batch-size", "4");
         assertEquals(11, s.okImages());

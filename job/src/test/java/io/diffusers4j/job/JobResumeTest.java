@@ -2,9 +2,7 @@
 package io.diffusers4j.job;
 
 import org.apache.spark.sql.Row;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -12,15 +10,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-class JobResumeTest {
-    @TempDir
-    Path dir;
-
-    @BeforeEach
-    void reset() {
-        FakeRenderer.reset();
-    }
-
+class JobResumeTest extends FakeJobTest {
     @Test
     void resumeRendersOnlyWhatIsNotAlreadyOk() {
         Path first = JobHarness.write(dir, "first.jsonl",

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -25,10 +24,7 @@ class JobRetryIdempotenceTest {
 
     @Test
     void failedFirstAttemptLeavesNoDuplicateOrPartialRows() {
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            lines.add("{\"id\": \"r" + i + "\", \"prompt\": \"prompt " + i + "\", \"seed\": " + i + "}");
-        }
+        List<String> lines = JobHarness.promptLines(12, "r", i -> "prompt " + i);
         lines.add("{\"id\": \"bad\", \"prompt\": \"x\", \"seed\": \"nope\"}");
         Path in = JobHarness.write(dir, "p.jsonl", lines.toArray(new String[0]));
         Path out = dir.resolve("out");

@@ -3,6 +3,7 @@ package io.diffusers4j.notebooks;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.diffusers4j.utils.AtomicFiles;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -61,7 +62,7 @@ class NotebooksTest {
     private static void run(Path notebook) throws Exception {
         String name = notebook.getFileName().toString().replace(".ipynb", "");
         Path work = Path.of("target", "notebook-output", name).toAbsolutePath();
-        deleteTree(work);
+        AtomicFiles.deleteTree(work);
         Files.createDirectories(work);
         Path images = work.resolve("images");
         Path results = work.resolve("results.tsv");
@@ -115,16 +116,5 @@ class NotebooksTest {
         }
         List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
         return String.join("\n", all.subList(Math.max(0, all.size() - 60), all.size()));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
+import io.diffusers4j.utils.JsonLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,12 +192,7 @@ public abstract class ConfigBase {
     /** Reads a JSON object from a file with size and nesting limits; errors name the file. */
     public static JsonObject readJsonObject(Path file) {
         try {
-            long size = Files.size(file);
-            if (size > MAX_CONFIG_BYTES) {
-                throw new IllegalArgumentException(file + ": config file is " + size + " bytes, more than the "
-                        + MAX_CONFIG_BYTES + " allowed");
-            }
-            return parseJsonObject(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+            return parseJsonObject(JsonLimits.readString(file, MAX_CONFIG_BYTES, "config file"), file.toString());
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": cannot read config: " + e, e);
         }
@@ -220,25 +216,8 @@ public abstract class ConfigBase {
     }
 
     private static void checkDepth(String text, String source) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                if (++depth > MAX_DEPTH) {
-                    throw new IllegalArgumentException(source + ": JSON nested deeper than " + MAX_DEPTH + " levels");
-                }
-            } else if (c == '}' || c == ']') {
-                depth--;
-            }
+        if (JsonLimits.nestedDeeperThan(text, MAX_DEPTH)) {
+            throw new IllegalArgumentException(source + ": JSON nested deeper than " + MAX_DEPTH + " levels");
         }
     }
 
@@ -259,8 +238,11 @@ public abstract class ConfigBase {
         }
     }
 
-    /** JSON key -> field for every public instance field of the class and its config superclasses. */
-    static Map<String, Field> fieldsByKey(Class<?> type) {
+    /**
+     * JSON key -> field for every public instance field of the class and its config superclasses (protected so that
+     * config families such as the schedulers' can share it).
+     */
+    protected static Map<String, Field> fieldsByKey(Class<?> type) {
         Map<String, Field> out = new LinkedHashMap<>();
         List<Class<?>> chain = new ArrayList<>();
         for (Class<?> c = type; c != null && c != ConfigBase.class; c = c.getSuperclass()) {

@@ -1,6 +1,8 @@
 // The generation settings stored in a PNG's text chunks (own keys plus an AUTOMATIC1111-style "parameters" text).
 package io.diffusers4j.image;
 
+import io.diffusers4j.utils.PythonJson;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -262,26 +264,6 @@ public final class GenerationMetadata {
         if (v.indexOf(',') < 0 && v.indexOf(':') < 0 && v.indexOf('\n') < 0) {
             return v;
         }
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        return PythonJson.dumpsString(v, false);
     }
 }

@@ -488,4 +488,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return a.promptEmbeds() != null ? (int) a.promptEmbeds().getShape().get(0) : a.prompt().size();
     }
 
+    /** diffusers' {@code do_classifier_free_guidance}: guidance_scale above 1 and no guidance-embedding UNet. */
+    protected boolean doClassifierFreeGuidance(StableDiffusionCall a) {
+        return a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
+    }
+
+    /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */
+    protected Scheduler callScheduler(StableDiffusionCall a) {
+        return (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+    }
+
 }

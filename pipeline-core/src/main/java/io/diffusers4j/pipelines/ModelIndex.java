@@ -8,6 +8,7 @@ import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.utils.PythonJson;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -240,79 +240,12 @@ public final class ModelIndex {
     public String toJsonString() {
         JsonObject o = toJson();
         NOT_SAVED.forEach(o::remove);
-        StringBuilder b = new StringBuilder();
-        writePython(o, b, 0);
-        return b.append('\n').toString();
+        return PythonJson.dumpsSorted(o) + "\n";
     }
 
     /** Writes {@link #toJsonString()} to {@code file} (atomically: temp file + rename). */
     public void save(Path file) throws IOException {
         io.diffusers4j.utils.AtomicFiles.write(file, toJsonString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Python's json.dumps(indent=2, sort_keys=True, ensure_ascii=True) layout. */
-    private static void writePython(JsonElement e, StringBuilder b, int indent) {
-        if (e.isJsonObject()) {
-            Map<String, JsonElement> sorted = new TreeMap<>();
-            e.getAsJsonObject().entrySet().forEach(x -> sorted.put(x.getKey(), x.getValue()));
-            if (sorted.isEmpty()) {
-                b.append("{}");
-                return;
-            }
-            b.append("{\n");
-            int i = 0;
-            for (Map.Entry<String, JsonElement> x : sorted.entrySet()) {
-                b.append("  ".repeat(indent + 1));
-                writeString(x.getKey(), b);
-                b.append(": ");
-                writePython(x.getValue(), b, indent + 1);
-                b.append(++i < sorted.size() ? ",\n" : "\n");
-            }
-            b.append("  ".repeat(indent)).append('}');
-        } else if (e.isJsonArray()) {
-            JsonArray a = e.getAsJsonArray();
-            if (a.isEmpty()) {
-                b.append("[]");
-                return;
-            }
-            b.append("[\n");
-            for (int i = 0; i < a.size(); i++) {
-                b.append("  ".repeat(indent + 1));
-                writePython(a.get(i), b, indent + 1);
-                b.append(i + 1 < a.size() ? ",\n" : "\n");
-            }
-            b.append("  ".repeat(indent)).append(']');
-        } else if (e.isJsonNull()) {
-            b.append("null");
-        } else if (e.getAsJsonPrimitive().isString()) {
-            writeString(e.getAsString(), b);
-        } else {
-            b.append(e.getAsJsonPrimitive().toString()); // numbers keep their text; booleans true/false
-        }
-    }
-
-    private static void writeString(String s, StringBuilder b) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                default -> {
-                    if (c < 0x20 || c > 0x7e && c != 0x7f) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 
     @Override

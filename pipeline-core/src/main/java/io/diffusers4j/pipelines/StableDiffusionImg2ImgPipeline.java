@@ -33,32 +33,40 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
         if (a.image() == null || a.image().isEmpty()) {
             throw new IllegalArgumentException("img2img needs `image`");
         }
-        double strength = a.strength() == null ? DEFAULT_STRENGTH : a.strength();
-        checkStrength(strength);
+        double strength = strength(a, DEFAULT_STRENGTH);
         int[] size = imageProcessor().getDefaultHeightWidth(a.image().get(0).getHeight(), a.image().get(0).getWidth(),
                 a.height(), a.width());
         checkInputs(a, size[0], size[1]);
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
-        boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
-        try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+        boolean doCfg = doClassifierFreeGuidance(a);
+        try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
             NDArray image = PipelineImages.preprocess(imageProcessor(), m, a.image(), size[0], size[1], dtype());
             s.setTimesteps(a.numInferenceSteps());
             double[] timesteps = strengthTimesteps(s, a.numInferenceSteps(), strength);
-            double[] latentTimestep = new double[total];
-            Arrays.fill(latentTimestep, timesteps[0]);
+            double[] latentTimestep = latentTimestep(timesteps, total);
             NDArray latents = prepareLatents(m, image, latentTimestep, total, a.generators(), s);
             latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, a, new LoopHooks() { });
             return output(latents, a.outputType());
         }
     }
 
-    static void checkStrength(double strength) {
+    /** The call's {@code strength}, {@code dflt} when it sets none; it must lie in [0, 1]. */
+    static double strength(StableDiffusionCall a, double dflt) {
+        double strength = a.strength() == null ? dflt : a.strength();
         if (!(strength >= 0 && strength <= 1)) {
             throw new IllegalArgumentException("The value of strength should in [0.0, 1.0] but is " + strength);
         }
+        return strength;
+    }
+
+    /** {@code timesteps[:1].repeat(n)}: the timestep the image latents are noised to, once per image. */
+    static double[] latentTimestep(double[] timesteps, int n) {
+        double[] out = new double[n];
+        Arrays.fill(out, timesteps[0]);
+        return out;
     }
 
     /**

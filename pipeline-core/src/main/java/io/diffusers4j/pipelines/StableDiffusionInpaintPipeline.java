@@ -32,8 +32,7 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         if (a.image() == null || a.image().isEmpty() || a.maskImage() == null || a.maskImage().isEmpty()) {
             throw new IllegalArgumentException("inpainting needs `image` and `mask_image`");
         }
-        double strength = a.strength() == null ? DEFAULT_STRENGTH : a.strength();
-        StableDiffusionImg2ImgPipeline.checkStrength(strength);
+        double strength = StableDiffusionImg2ImgPipeline.strength(a, DEFAULT_STRENGTH);
         int height = a.height() != null ? a.height() : defaultHeight();
         int width = a.width() != null ? a.width() : defaultWidth();
         checkInputs(a, height, width);
@@ -45,14 +44,13 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         }
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
-        boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
-        try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+        boolean doCfg = doClassifierFreeGuidance(a);
+        try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
             s.setTimesteps(a.numInferenceSteps());
             double[] timesteps = StableDiffusionImg2ImgPipeline.strengthTimesteps(s, a.numInferenceSteps(), strength);
-            double[] latentTimestep = new double[total];
-            Arrays.fill(latentTimestep, timesteps[0]);
+            double[] latentTimestep = StableDiffusionImg2ImgPipeline.latentTimestep(timesteps, total);
             boolean isStrengthMax = strength == 1.0;
             NDArray initImage = PipelineImages.preprocess(imageProcessor(), m, a.image(), height, width, dtype());
             boolean returnImageLatents = unetChannels == 4;

@@ -28,8 +28,8 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
         int width = a.width() != null ? a.width() : defaultWidth();
         checkInputs(a, height, width);
         int batch = batchSize(a);
-        boolean doCfg = a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
-        try (Scheduler s = (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+        boolean doCfg = doClassifierFreeGuidance(a);
+        try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
             s.setTimesteps(a.numInferenceSteps());

@@ -1,6 +1,7 @@
 // Writer of the embedded default: a tiny SD-1.5-style pipeline with seeded random weights, in diffusers layout.
 package io.diffusers4j.pipelines;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.diffusers4j.config.ConfigBase;
@@ -10,26 +11,29 @@ import io.diffusers4j.models.unet.UNet2DConditionConfig;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
+import io.diffusers4j.utils.AtomicFiles;
 import io.diffusers4j.weights.SafetensorsWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The project's own small pipeline: the configs and CLIP BPE tokenizer files of the tiny-sd reference pipeline
  * (UNet 32/64, VAE 32/64 with factor 2, 5-layer CLIP of width 32, PNDM scheduler with the SD-1.5 config), with
  * weights drawn from seeded generators. Loads in diffusers as well ({@code StableDiffusionPipeline.from_pretrained}).
+ *
+ * <p>Its pieces serve other random-weight pipelines too (the benchmark's SD-1.5 preset): the packaged files
+ * ({@link #resource}, {@link #copyResources}), the weights writer ({@link #writeRandomWeights}) and the
+ * write-once cache folder ({@link #cacheRoot}, {@link #writeOnce}).
  */
 public final class TinyPipeline {
     /** Bump when the written files change, so cached default models are rewritten. */
@@ -42,80 +46,112 @@ public final class TinyPipeline {
     private TinyPipeline() {
     }
 
+    /** Fills a pipeline folder. */
+    @FunctionalInterface
+    public interface FolderWriter {
+        void write(Path dir) throws IOException;
+    }
+
     /** Writes the tiny pipeline to {@code dir} with weights from {@code seed} (unet: seed, vae: +1, text: +2). */
     public static Path write(Path dir, long seed) {
         try {
-            for (String f : FILES) {
-                Path target = dir.resolve(f);
-                Files.createDirectories(target.getParent());
-                try (InputStream in = TinyPipeline.class.getResourceAsStream(RESOURCES + f)) {
-                    if (in == null) {
-                        throw new IllegalStateException("missing resource " + RESOURCES + f);
-                    }
-                    Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            try (NDManager m = NDManager.newBaseManager()) {
-                UNet2DConditionConfig unetCfg = ConfigBase.load(dir.resolve("unet/config.json"),
-                        UNet2DConditionConfig.class);
-                try (UNet2DConditionModel unet = UNet2DConditionModel.randomInit(unetCfg, seed, m, DataType.FLOAT32)) {
-                    save(dir.resolve("unet/diffusion_pytorch_model.safetensors"), unet.stateDict());
-                }
-                AutoencoderKLConfig vaeCfg = ConfigBase.load(dir.resolve("vae/config.json"), AutoencoderKLConfig.class);
-                try (AutoencoderKL vae = AutoencoderKL.randomInit(vaeCfg, seed + 1, m, DataType.FLOAT32)) {
-                    save(dir.resolve("vae/diffusion_pytorch_model.safetensors"), vae.stateDict());
-                }
-                CLIPTextConfig teCfg = ConfigBase.load(dir.resolve("text_encoder/config.json"), CLIPTextConfig.class);
-                try (CLIPTextModel te = CLIPTextModel.randomInit(teCfg, seed + 2, m, DataType.FLOAT32)) {
-                    save(dir.resolve("text_encoder/model.safetensors"), te.stateDict());
-                }
-            }
+            copyResources(dir, FILES);
+            writeRandomWeights(dir, seed);
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the tiny pipeline to " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static void save(Path file, Map<String, ai.djl.ndarray.NDArray> tensors) throws IOException {
-        SafetensorsWriter.write(file, tensors, null, Map.of("format", "pt"));
+    /** Opens one of the tiny pipeline's packaged files, e.g. {@code "unet/config.json"}. */
+    public static InputStream resource(String file) {
+        InputStream in = TinyPipeline.class.getResourceAsStream(RESOURCES + file);
+        if (in == null) {
+            throw new IllegalStateException("missing resource " + RESOURCES + file);
+        }
+        return in;
+    }
+
+    /** Copies packaged files ({@link #resource} names) to the same relative paths under {@code dir}. */
+    public static void copyResources(Path dir, List<String> files) throws IOException {
+        for (String f : files) {
+            Path target = dir.resolve(f);
+            Files.createDirectories(target.getParent());
+            try (InputStream in = resource(f)) {
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
     }
 
     /**
-     * The embedded default model (seed 0), written once under {@code $DIFFUSERS4J_CACHE} (default
-     * {@code ~/.cache/diffusers4j}) and reused. Concurrent first uses (several executors) are safe: each writes a
-     * private temp folder and renames it into place atomically.
+     * Writes seeded random weights ({@code randomInit}) for the unet (seed), vae (seed + 1) and text_encoder
+     * (seed + 2) of the pipeline folder {@code dir}, built from the config.json files already there, as diffusers
+     * names the safetensors files. One component at a time: at most one component's weights are in memory.
      */
-    public static synchronized Path defaultModel() {
-        String env = System.getenv("DIFFUSERS4J_CACHE");
-        Path cache = env != null && !env.isBlank() ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".cache", "diffusers4j");
-        Path target = cache.resolve("tiny-sd-seed0-" + LAYOUT_VERSION);
-        if (Files.isRegularFile(target.resolve("model_index.json"))) {
-            return target;
-        }
-        try {
-            Files.createDirectories(cache);
-            Path tmp = Files.createTempDirectory(cache, ".tiny-sd-");
-            write(tmp, 0);
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
-                deleteTree(tmp);
-                if (!Files.isRegularFile(target.resolve("model_index.json"))) {
-                    throw e;
-                }
+    public static void writeRandomWeights(Path dir, long seed) throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            UNet2DConditionConfig unetCfg = ConfigBase.load(dir.resolve("unet/config.json"),
+                    UNet2DConditionConfig.class);
+            try (UNet2DConditionModel unet = UNet2DConditionModel.randomInit(unetCfg, seed, m, DataType.FLOAT32)) {
+                save(dir.resolve("unet/diffusion_pytorch_model.safetensors"), unet.stateDict());
             }
-            return target;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the embedded default model under " + cache + ": " + e, e);
+            AutoencoderKLConfig vaeCfg = ConfigBase.load(dir.resolve("vae/config.json"), AutoencoderKLConfig.class);
+            try (AutoencoderKL vae = AutoencoderKL.randomInit(vaeCfg, seed + 1, m, DataType.FLOAT32)) {
+                save(dir.resolve("vae/diffusion_pytorch_model.safetensors"), vae.stateDict());
+            }
+            CLIPTextConfig teCfg = ConfigBase.load(dir.resolve("text_encoder/config.json"), CLIPTextConfig.class);
+            try (CLIPTextModel te = CLIPTextModel.randomInit(teCfg, seed + 2, m, DataType.FLOAT32)) {
+                save(dir.resolve("text_encoder/model.safetensors"), te.stateDict());
+            }
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
+    private static void save(Path file, Map<String, NDArray> tensors) throws IOException {
+        SafetensorsWriter.write(file, tensors, null, Map.of("format", "pt"));
+    }
+
+    /** Where generated pipelines are cached: {@code $DIFFUSERS4J_CACHE}, else {@code ~/.cache/diffusers4j}. */
+    public static Path cacheRoot() {
+        String env = System.getenv("DIFFUSERS4J_CACHE");
+        return env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "diffusers4j");
+    }
+
+    /**
+     * The pipeline folder {@code target}, written by {@code writer} first unless it already holds a
+     * {@code model_index.json}. Concurrent first uses (several executors, processes) are safe: each writes a private
+     * temp folder ({@code tmpPrefix...}) next to {@code target} and renames it into place atomically; when another
+     * one got there first, its folder is kept. The temp folder is deleted in every case.
+     */
+    public static Path writeOnce(Path target, String tmpPrefix, FolderWriter writer) throws IOException {
+        if (Files.isRegularFile(target.resolve("model_index.json"))) {
+            return target;
+        }
+        Files.createDirectories(target.getParent());
+        Path tmp = Files.createTempDirectory(target.getParent(), tmpPrefix);
+        try {
+            writer.write(tmp);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException | AtomicMoveNotSupportedException e) {
+            if (!Files.isRegularFile(target.resolve("model_index.json"))) {
+                throw e;
             }
+        } finally {
+            AtomicFiles.deleteTree(tmp);
+        }
+        return target;
+    }
+
+    /**
+     * The embedded default model (seed 0), written once under {@link #cacheRoot()} and reused (see
+     * {@link #writeOnce}).
+     */
+    public static synchronized Path defaultModel() {
+        Path cache = cacheRoot();
+        try {
+            return writeOnce(cache.resolve("tiny-sd-seed0-" + LAYOUT_VERSION), ".tiny-sd-", tmp -> write(tmp, 0));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the embedded default model under " + cache + ": " + e, e);
         }
     }
 }

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Readers never see a half-written file: the content goes to {@code .<name>.<uuid>.tmp} next to the target (created
@@ -41,5 +43,17 @@ public final class AtomicFiles {
 
     public static void write(Path file, byte[] bytes) throws IOException {
         write(file, out -> out.write(bytes));
+    }
+
+    /** Deletes {@code dir} and everything below it (a temp folder); nothing happens when it does not exist. */
+    public static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import io.diffusers4j.utils.JsonLimits;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -251,26 +252,8 @@ public final class SafetensorsFile implements TensorSource {
 
     /** Refuses nesting deeper than {@link #MAX_HEADER_DEPTH} before any parser (and its stack) sees it. */
     private static void checkDepth(String json, Path file) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = 0; i < json.length(); i++) {
-            char c = json.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '{' || c == '[') {
-                if (++depth > MAX_HEADER_DEPTH) {
-                    throw new SafetensorsException(file, "header JSON is nested deeper than " + MAX_HEADER_DEPTH
-                            + " levels");
-                }
-            } else if (c == '}' || c == ']') {
-                depth--;
-            }
+        if (JsonLimits.nestedDeeperThan(json, MAX_HEADER_DEPTH)) {
+            throw new SafetensorsException(file, "header JSON is nested deeper than " + MAX_HEADER_DEPTH + " levels");
         }
     }
 

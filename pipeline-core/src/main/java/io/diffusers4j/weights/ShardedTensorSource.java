@@ -8,9 +8,9 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.utils.JsonLimits;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,12 +120,7 @@ public final class ShardedTensorSource implements TensorSource {
 
     private static JsonObject readIndex(Path indexFile) {
         try {
-            long size = Files.size(indexFile);
-            if (size > MAX_INDEX_BYTES) {
-                throw new IllegalArgumentException(indexFile + ": index file is " + size + " bytes, more than the "
-                        + MAX_INDEX_BYTES + " allowed");
-            }
-            return ConfigBase.parseJsonObject(Files.readString(indexFile, StandardCharsets.UTF_8),
+            return ConfigBase.parseJsonObject(JsonLimits.readString(indexFile, MAX_INDEX_BYTES, "index file"),
                     indexFile.toString());
         } catch (IOException e) {
             throw new IllegalArgumentException(indexFile + ": cannot read index file: " + e, e);

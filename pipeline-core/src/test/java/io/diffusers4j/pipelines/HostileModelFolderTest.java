@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -321,30 +320,6 @@ class HostileModelFolderTest {
         }
 
         private NotAPipeline() {
-        }
-    }
-
-    /** A custom pipeline on the classpath: holds the loaded components and closes them. */
-    public static final class ClasspathPipeline extends DiffusionPipeline {
-        private final Map<String, Object> components;
-
-        public ClasspathPipeline(Map<String, Object> components) {
-            this.components = components;
-        }
-
-        @Override
-        public Map<String, Object> components() {
-            return components;
-        }
-
-        @Override
-        public void savePretrained(Path dir, String variant) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void close() {
-            ComponentLoader.closeAll(components);
         }
     }
 }

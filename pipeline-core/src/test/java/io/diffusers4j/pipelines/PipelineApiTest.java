@@ -34,8 +34,7 @@ class PipelineApiTest {
 
     @BeforeAll
     static void load() {
-        pipe = (StableDiffusionPipeline) DiffusionPipeline.fromPretrained(Fixtures.tinySd().toString(),
-                new PipelineOptions());
+        pipe = Fixtures.tinySdPipeline();
     }
 
     @AfterAll
@@ -219,8 +218,8 @@ class PipelineApiTest {
                         new PipelineOptions().component("unet", PipelineOptions.NONE)));
         assertTrue(dropped.getMessage().contains("unet"), dropped.getMessage());
         try (DiffusionPipeline custom = DiffusionPipeline.fromPretrained(Fixtures.tinySd().toString(),
-                new PipelineOptions().customPipeline(CountingPipeline.class.getName()))) {
-            CountingPipeline c = assertInstanceOf(CountingPipeline.class, custom);
+                new PipelineOptions().customPipeline(ClasspathPipeline.class.getName()))) {
+            ClasspathPipeline c = assertInstanceOf(ClasspathPipeline.class, custom);
             assertEquals(java.util.Set.of("vae", "text_encoder", "tokenizer", "unet", "scheduler"),
                     c.components().keySet());
         }
@@ -246,38 +245,6 @@ class PipelineApiTest {
             assertNotSame(pipe.unet(), sd.unet());
             ImagePipelineOutput out = sd.call(quick("tiny").seed(0));
             assertEquals(64 * 64 * 3, out.data().length);
-        }
-    }
-
-    /** A custom pipeline class found on the classpath. */
-    public static final class CountingPipeline extends DiffusionPipeline {
-        private final Map<String, Object> components;
-
-        public CountingPipeline(Map<String, Object> components) {
-            this.components = components;
-        }
-
-        @Override
-        public Map<String, Object> components() {
-            return components;
-        }
-
-        @Override
-        public void savePretrained(Path dir, String variant) {
-            throw new UnsupportedOperationException("test pipeline");
-        }
-
-        @Override
-        public void close() {
-            for (Object o : components.values()) {
-                if (o instanceof AutoCloseable ac) {
-                    try {
-                        ac.close();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            }
         }
     }
 }

@@ -22,8 +22,7 @@ class StableDiffusionPipelineParityTest {
 
     @BeforeAll
     static void load() {
-        pipe = (StableDiffusionPipeline) DiffusionPipeline.fromPretrained(Fixtures.tinySd().toString(),
-                new PipelineOptions());
+        pipe = Fixtures.tinySdPipeline();
     }
 
     @AfterAll

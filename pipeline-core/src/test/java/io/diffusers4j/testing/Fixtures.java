@@ -1,6 +1,9 @@
 // Access to the diffusers reference fixtures copied into the test resources (tiny-sd and its expected arrays).
 package io.diffusers4j.testing;
 
+import io.diffusers4j.pipelines.DiffusionPipeline;
+import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.utils.Npy;
 
 import java.io.IOException;
@@ -29,6 +32,11 @@ public final class Fixtures {
             tinySd = resolve("tiny-sd");
         }
         return tinySd;
+    }
+
+    /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
+    public static StableDiffusionPipeline tinySdPipeline() {
+        return (StableDiffusionPipeline) DiffusionPipeline.fromPretrained(tinySd().toString(), new PipelineOptions());
     }
 
     public static Path expected(String relative) {

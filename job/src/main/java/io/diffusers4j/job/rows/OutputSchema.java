@@ -5,6 +5,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -20,7 +21,8 @@ public final class OutputSchema {
     public static final String OK = "ok";
     public static final String ERROR = "error";
 
-    public static final StructType SCHEMA = new StructType(new StructField[] {
+    /** The generation parameters, {@code id} to {@code scheduler}: the first columns of this and the work table. */
+    private static final List<StructField> PARAMETERS = List.of(
         DataTypes.createStructField("id", DataTypes.StringType, false),
         DataTypes.createStructField("prompt", DataTypes.StringType, true),
         DataTypes.createStructField("negative_prompt", DataTypes.StringType, true),
@@ -29,7 +31,9 @@ public final class OutputSchema {
         DataTypes.createStructField("guidance_scale", DataTypes.DoubleType, true),
         DataTypes.createStructField("width", DataTypes.IntegerType, true),
         DataTypes.createStructField("height", DataTypes.IntegerType, true),
-        DataTypes.createStructField("scheduler", DataTypes.StringType, true),
+        DataTypes.createStructField("scheduler", DataTypes.StringType, true));
+
+    public static final StructType SCHEMA = withParameters(
         DataTypes.createStructField("model", DataTypes.StringType, true),
         DataTypes.createStructField("status", DataTypes.StringType, false),
         DataTypes.createStructField("error", DataTypes.StringType, true),
@@ -42,12 +46,18 @@ public final class OutputSchema {
         DataTypes.createStructField("created_at", DataTypes.TimestampType, false),
         DataTypes.createStructField("batch_size", DataTypes.IntegerType, true),
         DataTypes.createStructField("source", DataTypes.StringType, true),
-        DataTypes.createStructField("run_id", DataTypes.StringType, false),
-    });
+        DataTypes.createStructField("run_id", DataTypes.StringType, false));
 
     /** Column names, in order. */
     public static final List<String> COLUMNS = Arrays.asList(SCHEMA.fieldNames());
 
     private OutputSchema() {
+    }
+
+    /** A table schema: the generation parameter columns, then {@code rest}. */
+    static StructType withParameters(StructField... rest) {
+        List<StructField> all = new ArrayList<>(PARAMETERS);
+        all.addAll(Arrays.asList(rest));
+        return new StructType(all.toArray(new StructField[0]));
     }
 }

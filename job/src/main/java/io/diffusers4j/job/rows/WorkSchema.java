@@ -4,7 +4,6 @@ package io.diffusers4j.job.rows;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
@@ -17,7 +16,8 @@ import java.util.List;
  */
 public final class WorkSchema {
     public static final String PENDING = "pending";
-    public static final String ERROR = "error";
+    /** An unusable input row; it becomes an output row with the same status. */
+    public static final String ERROR = OutputSchema.ERROR;
 
     public static final int ID = 0;
     public static final int PROMPT = 1;
@@ -34,22 +34,12 @@ public final class WorkSchema {
     public static final int RAW = 12;
     public static final int SOURCE = 13;
 
-    public static final StructType SCHEMA = new StructType(new StructField[] {
-        DataTypes.createStructField("id", DataTypes.StringType, false),
-        DataTypes.createStructField("prompt", DataTypes.StringType, true),
-        DataTypes.createStructField("negative_prompt", DataTypes.StringType, true),
-        DataTypes.createStructField("seed", DataTypes.LongType, true),
-        DataTypes.createStructField("num_inference_steps", DataTypes.IntegerType, true),
-        DataTypes.createStructField("guidance_scale", DataTypes.DoubleType, true),
-        DataTypes.createStructField("width", DataTypes.IntegerType, true),
-        DataTypes.createStructField("height", DataTypes.IntegerType, true),
-        DataTypes.createStructField("scheduler", DataTypes.StringType, true),
+    public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
         DataTypes.createStructField("status", DataTypes.StringType, false),
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
-        DataTypes.createStructField("source", DataTypes.StringType, true),
-    });
+        DataTypes.createStructField("source", DataTypes.StringType, true));
 
     private WorkSchema() {
     }

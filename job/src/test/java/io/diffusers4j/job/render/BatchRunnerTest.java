@@ -17,32 +17,12 @@ class BatchRunnerTest {
     private static final RenderSettings S = new RenderSettings(2, 7.5, 8, 8, null);
 
     /** Records every call's size; fails as the script says. */
-    private static class Scripted implements Renderer {
+    private static class Scripted extends StubRenderer {
         final List<Integer> calls = new ArrayList<>();
         final Function<List<ImageRequest>, RuntimeException> failure;
 
         Scripted(Function<List<ImageRequest>, RuntimeException> failure) {
             this.failure = failure;
-        }
-
-        @Override
-        public int vaeScaleFactor() {
-            return 8;
-        }
-
-        @Override
-        public int defaultWidth() {
-            return 8;
-        }
-
-        @Override
-        public int defaultHeight() {
-            return 8;
-        }
-
-        @Override
-        public String schedulerName() {
-            return "X";
         }
 
         @Override
@@ -57,10 +37,6 @@ class BatchRunnerTest {
                 out.add(new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB));
             }
             return out;
-        }
-
-        @Override
-        public void close() {
         }
     }
 

@@ -38,27 +38,7 @@ class ExecutorPipelineCacheTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return new Renderer() {
-                @Override
-                public int vaeScaleFactor() {
-                    return 8;
-                }
-
-                @Override
-                public int defaultWidth() {
-                    return 8;
-                }
-
-                @Override
-                public int defaultHeight() {
-                    return 8;
-                }
-
-                @Override
-                public String schedulerName() {
-                    return "X";
-                }
-
+            return new StubRenderer() {
                 @Override
                 public List<BufferedImage> render(RenderSettings s, List<ImageRequest> images) {
                     return List.of();

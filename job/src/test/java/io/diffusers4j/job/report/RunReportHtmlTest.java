@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.util.Base64;
 import java.util.Map;
 
+import static io.diffusers4j.testing.TestImages.solid;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,15 +66,5 @@ class RunReportHtmlTest {
     @Test
     void limitsMustNotBeNegative() {
         assertThrows(IllegalArgumentException.class, () -> new RunReport.Limits(-1, 0, 0));
-    }
-
-    private static BufferedImage solid(int w, int h, int rgb) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, rgb);
-            }
-        }
-        return img;
     }
 }

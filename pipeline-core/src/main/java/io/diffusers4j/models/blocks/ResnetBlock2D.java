@@ -10,6 +10,9 @@ import io.diffusers4j.models.nn.GroupNorm;
 import io.diffusers4j.models.nn.Linear;
 import io.diffusers4j.weights.WeightScope;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * GroupNorm → act → 3x3 conv → (+ projected time embedding) → GroupNorm → act → 3x3 conv, plus the (1x1-projected
  * when the channel count changes) input, divided by {@code output_scale_factor}. Weights: {@code norm1}, {@code conv1},
@@ -65,6 +68,30 @@ public final class ResnetBlock2D {
         this.norm2 = GroupNorm.load(scope.pp("norm2"), groupsOut == null ? groups : groupsOut, out, eps);
         this.conv2 = Conv2d.load(scope.pp("conv2"), out, out, 3, 1, 1);
         this.convShortcut = inChannels != out ? Conv2d.load(scope.pp("conv_shortcut"), inChannels, out, 1, 1, 0) : null;
+    }
+
+    /**
+     * {@code resnets.i} of a down, encoder or decoder block ({@code block} is the block's scope): the first layer maps
+     * {@code inChannels}, the others {@code outChannels}, to {@code outChannels}; {@code groups_out} and
+     * {@code skip_time_act} at their defaults.
+     */
+    public static ResnetBlock2D layer(WeightScope block, int i, int inChannels, int outChannels, Integer tembChannels,
+                                      int groups, double eps, String nonLinearity, String timeEmbeddingNorm,
+                                      double outputScaleFactor) {
+        return new ResnetBlock2D(block.pp("resnets").pp(i), i == 0 ? inChannels : outChannels, outChannels,
+                tembChannels, groups, null, eps, nonLinearity, timeEmbeddingNorm, outputScaleFactor, false);
+    }
+
+    /** {@code resnets.0 .. resnets.(numLayers-1)} of a block without attentions, each built by {@link #layer}. */
+    public static List<ResnetBlock2D> layers(WeightScope block, int numLayers, int inChannels, int outChannels,
+                                             Integer tembChannels, int groups, double eps, String nonLinearity,
+                                             String timeEmbeddingNorm, double outputScaleFactor) {
+        List<ResnetBlock2D> out = new ArrayList<>(numLayers);
+        for (int i = 0; i < numLayers; i++) {
+            out.add(layer(block, i, inChannels, outChannels, tembChannels, groups, eps, nonLinearity,
+                    timeEmbeddingNorm, outputScaleFactor));
+        }
+        return out;
     }
 
     public long outChannels() {

@@ -2,24 +2,21 @@
 package io.diffusers4j.models.blocks;
 
 import ai.djl.ndarray.NDArray;
+import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.weights.WeightScope;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /** {@code resnets.i} (no time embedding), then an optional {@code upsamplers.0} (nearest 2x + 3x3 convolution). */
 public final class UpDecoderBlock2D {
-    private final List<ResnetBlock2D> resnets = new ArrayList<>();
+    private final List<ResnetBlock2D> resnets;
     private final Upsample2D upsampler;
 
     public UpDecoderBlock2D(WeightScope scope, int inChannels, int outChannels, int numLayers, double resnetEps,
                             String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
                             double outputScaleFactor, boolean addUpsample, Integer tembChannels) {
-        for (int i = 0; i < numLayers; i++) {
-            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), i == 0 ? inChannels : outChannels, outChannels,
-                    tembChannels, resnetGroups, null, resnetEps, resnetActFn, resnetTimeScaleShift,
-                    outputScaleFactor, false));
-        }
+        this.resnets = ResnetBlock2D.layers(scope, numLayers, inChannels, outChannels, tembChannels, resnetGroups,
+                resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor);
         this.upsampler = addUpsample ? new Upsample2D(scope.pp("upsamplers").pp(0), outChannels, outChannels) : null;
     }
 
@@ -27,18 +24,10 @@ public final class UpDecoderBlock2D {
     public NDArray forward(NDArray x, NDArray temb) {
         NDArray h = x;
         for (ResnetBlock2D resnet : resnets) {
-            NDArray next = resnet.forward(h, temb);
-            if (h != x) {
-                h.close();
-            }
-            h = next;
+            h = ForwardScope.replace(h, resnet.forward(h, temb), x);
         }
         if (upsampler != null) {
-            NDArray next = upsampler.forward(h, null);
-            if (h != x) {
-                h.close();
-            }
-            h = next;
+            h = ForwardScope.replace(h, upsampler.forward(h, null), x);
         }
         return h;
     }

@@ -54,4 +54,12 @@ public final class ForwardScope {
         }
         return next;
     }
+
+    /**
+     * Like {@link #replace(NDArray, NDArray)} in a chain that starts from the caller's {@code input}: {@code old} is
+     * closed unless it is that input (which stays the caller's) or {@code next}.
+     */
+    public static NDArray replace(NDArray old, NDArray next, NDArray input) {
+        return old == input ? next : replace(old, next);
+    }
 }

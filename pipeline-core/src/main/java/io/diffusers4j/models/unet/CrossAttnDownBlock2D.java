@@ -24,9 +24,8 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
     public CrossAttnDownBlock2D(WeightScope scope, UNet2DBlocks.BlockArgs a) {
         int out = a.outChannels();
         for (int i = 0; i < a.numLayers(); i++) {
-            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), i == 0 ? a.inChannels() : out, out,
-                    a.tembChannels(), a.resnetGroups(), null, a.resnetEps(), a.resnetActFn(),
-                    a.resnetTimeScaleShift(), 1.0, false));
+            resnets.add(ResnetBlock2D.layer(scope, i, a.inChannels(), out, a.tembChannels(), a.resnetGroups(),
+                    a.resnetEps(), a.resnetActFn(), a.resnetTimeScaleShift(), 1.0));
             attentions.add(Transformer2DModel.forUNet(scope.pp("attentions").pp(i), a.numAttentionHeads(),
                     out / a.numAttentionHeads(), out, a.transformerLayersPerBlock(), a.resnetGroups(),
                     a.crossAttentionDim(), a.useLinearProjection(), a.onlyCrossAttention(), a.upcastAttention(),
@@ -48,11 +47,7 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
             r.close();
             out.add(h);
         }
-        if (downsampler != null) {
-            h = downsampler.forward(h);
-            out.add(h);
-        }
-        return new UNet2DBlocks.DownOutput(h, out);
+        return UNet2DBlocks.DownOutput.downsampled(downsampler, h, out);
     }
 
     @Override

@@ -13,17 +13,14 @@ import java.util.List;
 
 /** {@code resnets.i} then an optional {@code downsamplers.0}; every output is a skip connection. */
 public final class DownBlock2D implements UNet2DBlocks.DownBlock {
-    private final List<ResnetBlock2D> resnets = new ArrayList<>();
+    private final List<ResnetBlock2D> resnets;
     private final Downsample2D downsampler;
 
     public DownBlock2D(WeightScope scope, int numLayers, int inChannels, int outChannels, int tembChannels,
                        double resnetEps, String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
                        double outputScaleFactor, boolean addDownsample, int downsamplePadding) {
-        for (int i = 0; i < numLayers; i++) {
-            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), i == 0 ? inChannels : outChannels, outChannels,
-                    tembChannels, resnetGroups, null, resnetEps, resnetActFn, resnetTimeScaleShift,
-                    outputScaleFactor, false));
-        }
+        this.resnets = ResnetBlock2D.layers(scope, numLayers, inChannels, outChannels, tembChannels, resnetGroups,
+                resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor);
         this.downsampler = addDownsample
                 ? new Downsample2D(scope.pp("downsamplers").pp(0), outChannels, outChannels, downsamplePadding)
                 : null;
@@ -37,11 +34,7 @@ public final class DownBlock2D implements UNet2DBlocks.DownBlock {
             h = resnet.forward(h, temb);
             out.add(h);
         }
-        if (downsampler != null) {
-            h = downsampler.forward(h);
-            out.add(h);
-        }
-        return new UNet2DBlocks.DownOutput(h, out);
+        return UNet2DBlocks.DownOutput.downsampled(downsampler, h, out);
     }
 
     @Override

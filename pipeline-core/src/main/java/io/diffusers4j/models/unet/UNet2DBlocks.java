@@ -4,6 +4,7 @@ package io.diffusers4j.models.unet;
 import ai.djl.ndarray.NDArray;
 import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
+import io.diffusers4j.models.blocks.Downsample2D;
 import io.diffusers4j.models.blocks.UNetMidBlock2D;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.weights.WeightScope;
@@ -25,6 +26,17 @@ public final class UNet2DBlocks {
 
     /** Output of a down block: the hidden states and the skip connections it adds ({@code res_samples}). */
     public record DownOutput(NDArray hidden, List<NDArray> resSamples) {
+        /**
+         * The end of a down block: the optional downsampler's output becomes the hidden state and one more skip
+         * connection after {@code resSamples} (the resnets' or attentions' outputs).
+         */
+        static DownOutput downsampled(Downsample2D downsamplerOrNull, NDArray h, List<NDArray> resSamples) {
+            if (downsamplerOrNull != null) {
+                h = downsamplerOrNull.forward(h);
+                resSamples.add(h);
+            }
+            return new DownOutput(h, resSamples);
+        }
     }
 
     /** A down block (DownBlock2D, CrossAttnDownBlock2D). */

@@ -16,6 +16,7 @@ import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.models.nn.GroupNorm;
+import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
 import io.diffusers4j.weights.WeightScope;
 
@@ -239,32 +240,15 @@ public final class UNet2DConditionModel implements AutoCloseable {
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig cfg, TensorSource source, NDManager manager,
                                             DataType dtype) {
-        NDManager owned = manager.newSubManager();
-        try {
-            WeightScope root = WeightScope.load(source, owned, dtype);
-            UNet2DConditionModel model = new UNet2DConditionModel(cfg, root, owned);
-            root.finish();
-            owned.cap();
-            return model;
-        } catch (RuntimeException e) {
-            owned.close();
-            throw e;
-        }
+        return OwnedWeights.load(source, manager, dtype, true, (root, owned) -> new UNet2DConditionModel(cfg, root,
+                owned));
     }
 
     /** Seeded random weights (WeightScope.randomInit) in a new sub-manager of {@code manager} that the model owns. */
     public static UNet2DConditionModel randomInit(UNet2DConditionConfig cfg, long seed, NDManager manager,
                                                   DataType dtype) {
-        NDManager owned = manager.newSubManager();
-        try {
-            UNet2DConditionModel model = new UNet2DConditionModel(cfg, WeightScope.randomInit(seed, owned, dtype),
-                    owned);
-            owned.cap();
-            return model;
-        } catch (RuntimeException e) {
-            owned.close();
-            throw e;
-        }
+        return OwnedWeights.randomInit(seed, manager, dtype, true, (root, owned) -> new UNet2DConditionModel(cfg,
+                root, owned));
     }
 
     public UNet2DConditionConfig config() {

@@ -11,6 +11,7 @@ import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
 import io.diffusers4j.models.nn.ForwardScope;
+import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
 import io.diffusers4j.weights.WeightScope;
 
@@ -84,30 +85,13 @@ public final class AutoencoderKL implements AutoCloseable {
      */
     public static AutoencoderKL load(AutoencoderKLConfig cfg, TensorSource source, NDManager manager,
                                      DataType dtype) {
-        NDManager owned = manager.newSubManager();
-        try {
-            WeightScope root = WeightScope.load(source, owned, dtype);
-            AutoencoderKL model = new AutoencoderKL(cfg, root, owned);
-            root.finish();
-            owned.cap();
-            return model;
-        } catch (RuntimeException e) {
-            owned.close();
-            throw e;
-        }
+        return OwnedWeights.load(source, manager, dtype, true, (root, owned) -> new AutoencoderKL(cfg, root, owned));
     }
 
     /** Seeded random weights (WeightScope.randomInit) in a new sub-manager of {@code manager} that the model owns. */
     public static AutoencoderKL randomInit(AutoencoderKLConfig cfg, long seed, NDManager manager, DataType dtype) {
-        NDManager owned = manager.newSubManager();
-        try {
-            AutoencoderKL model = new AutoencoderKL(cfg, WeightScope.randomInit(seed, owned, dtype), owned);
-            owned.cap();
-            return model;
-        } catch (RuntimeException e) {
-            owned.close();
-            throw e;
-        }
+        return OwnedWeights.randomInit(seed, manager, dtype, true, (root, owned) -> new AutoencoderKL(cfg, root,
+                owned));
     }
 
     public AutoencoderKLConfig config() {

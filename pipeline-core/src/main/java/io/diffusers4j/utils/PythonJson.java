@@ -1,0 +1,99 @@
+// Python's json.dumps text, for files and strings that diffusers and its tools write with it.
+package io.diffusers4j.utils;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The layout and string escaping of Python's {@code json.dumps}, so that what we write is byte-for-byte what
+ * diffusers (or another Python tool) would: {@code model_index.json}'s {@code json.dumps(d, indent=2,
+ * sort_keys=True)}, the web UI's {@code json.dumps(text, ensure_ascii=False)}.
+ */
+public final class PythonJson {
+    private PythonJson() {
+    }
+
+    /** {@code json.dumps(e, indent=2, sort_keys=True)} (ensure_ascii): numbers keep their JSON text. */
+    public static String dumpsSorted(JsonElement e) {
+        StringBuilder b = new StringBuilder();
+        writeSorted(e, b, 0);
+        return b.toString();
+    }
+
+    /**
+     * {@code json.dumps(s, ensure_ascii=ensureAscii)}: quotes, backslash and control characters escaped, and with
+     * {@code ensureAscii} every character above '~' but DEL (0x7f) as {@code \\uXXXX} too.
+     */
+    public static String dumpsString(String s, boolean ensureAscii) {
+        StringBuilder b = new StringBuilder(s.length() + 2);
+        writeString(s, ensureAscii, b);
+        return b.toString();
+    }
+
+    private static void writeSorted(JsonElement e, StringBuilder b, int indent) {
+        if (e.isJsonObject()) {
+            Map<String, JsonElement> sorted = new TreeMap<>();
+            e.getAsJsonObject().entrySet().forEach(x -> sorted.put(x.getKey(), x.getValue()));
+            if (sorted.isEmpty()) {
+                b.append("{}");
+                return;
+            }
+            b.append("{\n");
+            int i = 0;
+            for (Map.Entry<String, JsonElement> x : sorted.entrySet()) {
+                b.append("  ".repeat(indent + 1));
+                writeString(x.getKey(), true, b);
+                b.append(": ");
+                writeSorted(x.getValue(), b, indent + 1);
+                b.append(++i < sorted.size() ? ",\n" : "\n");
+            }
+            b.append("  ".repeat(indent)).append('}');
+        } else if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            if (a.isEmpty()) {
+                b.append("[]");
+                return;
+            }
+            b.append("[\n");
+            for (int i = 0; i < a.size(); i++) {
+                b.append("  ".repeat(indent + 1));
+                writeSorted(a.get(i), b, indent + 1);
+                b.append(i + 1 < a.size() ? ",\n" : "\n");
+            }
+            b.append("  ".repeat(indent)).append(']');
+        } else if (e.isJsonNull()) {
+            b.append("null");
+        } else if (e.getAsJsonPrimitive().isString()) {
+            writeString(e.getAsString(), true, b);
+        } else {
+            b.append(e.getAsJsonPrimitive().toString()); // numbers keep their text; booleans true/false
+        }
+    }
+
+    private static void writeString(String s, boolean ensureAscii, StringBuilder b) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\b' -> b.append("\\b");
+                case '\f' -> b.append("\\f");
+                default -> {
+                    if (c < 0x20 || ensureAscii && c > 0x7e && c != 0x7f) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        b.append('"');
+    }
+}
