@@ -1,7 +1,6 @@
 // Port of the scheduler side of diffusers.configuration_utils (register_to_config, from_config, _use_default_values).
 package io.diffusers4j.schedulers;
 
-import com.google.gson.FieldNamingPolicy;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -11,7 +10,6 @@ import com.google.gson.JsonPrimitive;
 import io.diffusers4j.config.ConfigBase;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -216,20 +214,7 @@ public abstract class SchedulerConfig extends ConfigBase {
     }
 
     static Map<String, Field> fields(Class<?> type) {
-        Map<String, Field> out = new LinkedHashMap<>();
-        List<Class<?>> chain = new ArrayList<>();
-        for (Class<?> c = type; c != null && c != ConfigBase.class; c = c.getSuperclass()) {
-            chain.add(0, c);
-        }
-        for (Class<?> c : chain) {
-            for (Field f : c.getDeclaredFields()) {
-                int m = f.getModifiers();
-                if (!Modifier.isStatic(m) && !Modifier.isTransient(m) && Modifier.isPublic(m)) {
-                    out.put(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES.translateName(f), f);
-                }
-            }
-        }
-        return out;
+        return fieldsByKey(type);
     }
 
     /** The config with diffusers' in-memory {@code _use_default_values} list added (not written by save). */

@@ -415,7 +415,7 @@ final class CLIPTokenizerFiles {
     /** Writes vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json like save_pretrained. */
     void save(Path out) throws IOException {
         Files.createDirectories(out);
-        TreeMap<String, Integer> sortedVocab = new TreeMap<>(CLIPTokenizerFiles::compareCodePoints);
+        TreeMap<String, Integer> sortedVocab = new TreeMap<>(io.diffusers4j.utils.PythonJson::compareCodePoints);
         sortedVocab.putAll(vocab);
         JsonObject v = new JsonObject();
         sortedVocab.forEach(v::addProperty);
@@ -427,7 +427,7 @@ final class CLIPTokenizerFiles {
         }
         Files.writeString(out.resolve("merges.txt"), m.toString(), StandardCharsets.UTF_8);
 
-        TreeMap<String, JsonElement> config = new TreeMap<>(CLIPTokenizerFiles::compareCodePoints);
+        TreeMap<String, JsonElement> config = new TreeMap<>(io.diffusers4j.utils.PythonJson::compareCodePoints);
         for (Map.Entry<String, JsonElement> e : initKwargs.entrySet()) {
             config.put(e.getKey(), e.getValue());
         }
@@ -468,22 +468,6 @@ final class CLIPTokenizerFiles {
         JsonObject sm = new JsonObject();
         map.forEach(sm::add);
         Files.writeString(out.resolve("special_tokens_map.json"), GSON.toJson(sm) + "\n", StandardCharsets.UTF_8);
-    }
-
-    /** Python's str ordering (json.dumps sort_keys): by code point, not by UTF-16 unit. */
-    static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /** A JSON object file: size, nesting depth and kind checked (ConfigBase's reader), errors name the file. */

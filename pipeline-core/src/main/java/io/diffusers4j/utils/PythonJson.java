@@ -25,7 +25,7 @@ public final class PythonJson {
 
     /**
      * {@code json.dumps(s, ensure_ascii=ensureAscii)}: quotes, backslash and control characters escaped, and with
-     * {@code ensureAscii} every character above '~' but DEL (0x7f) as {@code \\uXXXX} too.
+     * {@code ensureAscii} every character outside ' '..'~' (DEL included) as {@code \\uXXXX} too.
      */
     public static String dumpsString(String s, boolean ensureAscii) {
         StringBuilder b = new StringBuilder(s.length() + 2);
@@ -35,7 +35,8 @@ public final class PythonJson {
 
     private static void writeSorted(JsonElement e, StringBuilder b, int indent) {
         if (e.isJsonObject()) {
-            Map<String, JsonElement> sorted = new TreeMap<>();
+            // sort_keys orders by code point (UTF-16 order differs above the Basic Multilingual Plane)
+            Map<String, JsonElement> sorted = new TreeMap<>(PythonJson::compareCodePoints);
             e.getAsJsonObject().entrySet().forEach(x -> sorted.put(x.getKey(), x.getValue()));
             if (sorted.isEmpty()) {
                 b.append("{}");
@@ -73,6 +74,22 @@ public final class PythonJson {
         }
     }
 
+    /** Python's string order: by code point. */
+    public static int compareCodePoints(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+
     private static void writeString(String s, boolean ensureAscii, StringBuilder b) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -86,7 +103,7 @@ public final class PythonJson {
                 case '\b' -> b.append("\\b");
                 case '\f' -> b.append("\\f");
                 default -> {
-                    if (c < 0x20 || ensureAscii && c > 0x7e && c != 0x7f) {
+                    if (c < 0x20 || ensureAscii && c > 0x7e) {
                         b.append(String.format("\\u%04x", (int) c));
                     } else {
                         b.append(c);
