@@ -118,6 +118,79 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
 
     // ---------------------------------------------------------------- set_timesteps helpers
 
+    @Override
+    public void setTimesteps(Integer n, double[] customTimesteps, double[] customSigmas) {
+        if (customTimesteps != null && !acceptsCustomTimesteps()) {
+            throw unsupportedCustom("timestep");
+        }
+        if (customSigmas != null && !acceptsCustomSigmas()) {
+            throw unsupportedCustom("sigmas");
+        }
+        if (customTimesteps == null && customSigmas == null && n != null) {
+            setTimesteps(n.intValue());
+        } else {
+            setCustomTimesteps(n, customTimesteps, customSigmas);
+        }
+    }
+
+    /**
+     * The custom branch of diffusers' {@code set_timesteps}, reached with a custom array this class accepts or
+     * without {@code numInferenceSteps}; the classes that accept custom arrays override it with their checks.
+     */
+    protected void setCustomTimesteps(Integer n, double[] customTimesteps, double[] customSigmas) {
+        throw new IllegalArgumentException(className() + ": set_timesteps needs num_inference_steps");
+    }
+
+    /** {@code retrieve_timesteps}' refusal ({@code what}: "timestep" or "sigmas") for a class without the argument. */
+    private IllegalArgumentException unsupportedCustom(String what) {
+        return new IllegalArgumentException("The current scheduler class " + className() + "'s `set_timesteps` "
+                + "does not support custom " + what + " schedules. Please check whether you are using the correct "
+                + "scheduler.");
+    }
+
+    /** diffusers' "exactly one of {@code num_inference_steps} or {@code timesteps}" checks (Heun, LCM wording). */
+    protected static void checkOneOf(Integer n, double[] custom) {
+        checkOneOf(n, custom, "Must pass exactly one of `num_inference_steps` or `custom_timesteps`.");
+    }
+
+    /**
+     * diffusers' "exactly one of {@code num_inference_steps} or a custom schedule" checks (DDPM, Heun, DPM-Solver,
+     * LCM): {@code noneMessage} when neither is given (each class words it its own way).
+     */
+    protected static void checkOneOf(Integer n, double[] custom, String noneMessage) {
+        if (n == null && custom == null) {
+            throw new IllegalArgumentException(noneMessage);
+        }
+        if (n != null && custom != null) {
+            throw new IllegalArgumentException("Can only pass one of `num_inference_steps` or `custom_timesteps`.");
+        }
+        if (custom.length == 0) {
+            throw new IllegalArgumentException("custom `timesteps` must not be empty");
+        }
+    }
+
+    /** DDPM's and LCM's custom timesteps checks: strictly descending, and starting below num_train_timesteps. */
+    protected void checkDescendingBelowTrain(double[] custom) {
+        for (int i = 1; i < custom.length; i++) {
+            if (custom[i] >= custom[i - 1]) {
+                throw new IllegalArgumentException("`custom_timesteps` must be in descending order.");
+            }
+        }
+        if (custom[0] >= config.numTrainTimesteps) {
+            throw new IllegalArgumentException("`timesteps` must start before `self.config.train_timesteps`: "
+                    + config.numTrainTimesteps + ".");
+        }
+    }
+
+    /** {@code np.array(timesteps).astype(np.int64)}: truncation toward zero, kept as doubles. */
+    protected static double[] int64(double[] custom) {
+        double[] out = new double[custom.length];
+        for (int i = 0; i < custom.length; i++) {
+            out[i] = (long) custom[i];
+        }
+        return out;
+    }
+
     /** Common check: 1 <= n <= num_train_timesteps. */
     protected void checkSteps(int n) {
         if (n < 1) {

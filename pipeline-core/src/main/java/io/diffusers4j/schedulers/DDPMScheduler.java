@@ -7,6 +7,7 @@ import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /** Denoising diffusion probabilistic models (Ho et al. 2020): draws one noise tensor per step while {@code t > 0}. */
@@ -60,11 +61,45 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
         return new DDPMScheduler(SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
+    /** diffusers' {@code custom_timesteps}: the schedule came from {@code set_timesteps(timesteps=...)}. */
+    private boolean customTimesteps;
+
     @Override
     public void setTimesteps(int n) {
         checkSteps(n);
         numInferenceSteps = n;
+        customTimesteps = false;
         timesteps = spacedTimesteps(n, true);
+    }
+
+    @Override
+    public boolean acceptsCustomTimesteps() {
+        return true;
+    }
+
+    @Override
+    protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
+        checkOneOf(n, custom);
+        checkDescendingBelowTrain(custom);
+        timesteps = int64(custom);
+        customTimesteps = true;
+        // diffusers leaves num_inference_steps as it was; previous_timestep does not read it for custom schedules
+        numInferenceSteps = timesteps.length;
+    }
+
+    /** diffusers' {@code previous_timestep}: the next entry of a custom schedule (-1 after the last). */
+    @Override
+    protected int previousTimestep(int t) {
+        if (!customTimesteps) {
+            return super.previousTimestep(t);
+        }
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == t) {
+                return i == timesteps.length - 1 ? -1 : (int) timesteps[i + 1];
+            }
+        }
+        throw new IllegalArgumentException(className() + ": timestep " + t
+                + " is not one of the custom timesteps " + Arrays.toString(timesteps));
     }
 
     @Override

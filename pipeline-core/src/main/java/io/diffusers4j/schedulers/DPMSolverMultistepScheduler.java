@@ -137,10 +137,37 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
         } else {
             s = interpSigmas(ts);
         }
+        applySchedule(ts, s);
+    }
+
+    /** The end of set_timesteps: the final sigma appended, {@code num_inference_steps = len(timesteps)}, reset. */
+    private void applySchedule(double[] ts, double[] s) {
         sigmas = withFinal(s, finalSigma(config.finalSigmasType));
         timesteps = ts;
         numInferenceSteps = ts.length;
         resetMultistep(config.solverOrder);
+    }
+
+    @Override
+    public boolean acceptsCustomTimesteps() {
+        return true;
+    }
+
+    /**
+     * diffusers' custom branch: int64 timesteps (not checked for order or range, and not clipped by
+     * {@code lambda_min_clipped}), interpolated sigmas; refused with karras sigmas or Lu lambdas.
+     */
+    @Override
+    protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
+        checkOneOf(n, custom, "Must pass exactly one of `num_inference_steps` or `timesteps`.");
+        if (Boolean.TRUE.equals(config.useKarrasSigmas)) {
+            throw new IllegalArgumentException("Cannot use `timesteps` with `config.use_karras_sigmas = True`");
+        }
+        if (Boolean.TRUE.equals(config.useLuLambdas)) {
+            throw new IllegalArgumentException("Cannot use `timesteps` with `config.use_lu_lambdas = True`");
+        }
+        double[] ts = int64(custom);
+        applySchedule(ts, interpSigmas(ts));
     }
 
     private NDArray convertModelOutput(NDArray modelOutput, NDArray sample) {

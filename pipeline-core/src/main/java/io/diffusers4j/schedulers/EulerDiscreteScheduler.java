@@ -8,6 +8,7 @@ import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -73,24 +74,34 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
     @Override
     public void setTimesteps(int n) {
         checkSteps(n);
-        numInferenceSteps = n;
         double[] ts = spacedTimestepsF32(n);
-        double[] s;
-        if (config.interpolationType.equals("linear")) {
-            s = interpSigmas(ts);
-        } else { // log_linear: torch.linspace(log(max), log(min), n + 1).exp()
-            float[] lin = SchedulerMath.torchLinspace(SchedulerMath.npLogF32(trainSigmas[trainSigmas.length - 1]),
-                    SchedulerMath.npLogF32(trainSigmas[0]), n + 1);
-            s = new double[lin.length];
-            for (int i = 0; i < lin.length; i++) {
-                s[i] = SchedulerMath.expF(lin[i]);
-            }
-        }
+        double[] s = sigmasFor(ts, n);
         if (Boolean.TRUE.equals(config.useKarrasSigmas)) {
             s = karras(s, n, true);
             ts = sigmasToT(s);
         }
-        sigmas = withFinal(s, finalSigma(config.finalSigmasType));
+        applySchedule(n, ts, withFinal(s, finalSigma(config.finalSigmasType)));
+    }
+
+    /** The sigmas of {@code n} timesteps before karras: interpolated ("linear") or log-linear, which ignores them. */
+    private double[] sigmasFor(double[] ts, int n) {
+        if (config.interpolationType.equals("linear")) {
+            return interpSigmas(ts);
+        }
+        // log_linear: torch.linspace(log(max), log(min), n + 1).exp()
+        float[] lin = SchedulerMath.torchLinspace(SchedulerMath.npLogF32(trainSigmas[trainSigmas.length - 1]),
+                SchedulerMath.npLogF32(trainSigmas[0]), n + 1);
+        double[] s = new double[lin.length];
+        for (int i = 0; i < lin.length; i++) {
+            s[i] = SchedulerMath.expF(lin[i]);
+        }
+        return s;
+    }
+
+    /** The end of set_timesteps: sigmas as given, timesteps float32 (or {@code 0.25 * log(sigma)}), index reset. */
+    private void applySchedule(int n, double[] ts, float[] s) {
+        numInferenceSteps = n;
+        sigmas = s;
         if (continuousV()) {
             ts = new double[sigmas.length - 1];
             for (int i = 0; i < ts.length; i++) {
@@ -101,6 +112,57 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
         }
         timesteps = ts;
         resetIndex();
+    }
+
+    @Override
+    public boolean acceptsCustomTimesteps() {
+        return true;
+    }
+
+    @Override
+    public boolean acceptsCustomSigmas() {
+        return true;
+    }
+
+    /**
+     * diffusers' custom branches: {@code timesteps} (float32) get interpolated sigmas and the configured final
+     * sigma; {@code sigmas} (float32, the final sigma included) get {@code _sigma_to_t} timesteps.
+     */
+    @Override
+    protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
+        if (custom != null && customSigmas != null) {
+            throw new IllegalArgumentException("Only one of `timesteps` or `sigmas` should be set.");
+        }
+        if (n == null && custom == null && customSigmas == null) {
+            throw new IllegalArgumentException("Must pass exactly one of `num_inference_steps` or `timesteps` or "
+                    + "`sigmas.");
+        }
+        if (n != null) {
+            throw new IllegalArgumentException("Can only pass one of `num_inference_steps` or `timesteps` or "
+                    + "`sigmas`.");
+        }
+        if (custom != null && Boolean.TRUE.equals(config.useKarrasSigmas)) {
+            throw new IllegalArgumentException("Cannot set `timesteps` with `config.use_karras_sigmas = True`.");
+        }
+        if (custom != null && continuousV()) {
+            throw new IllegalArgumentException("Cannot set `timesteps` with `config.timestep_type = 'continuous'` "
+                    + "and `config.prediction_type = 'v_prediction'`.");
+        }
+        if (customSigmas != null) {
+            if (customSigmas.length < 2) {
+                throw new IllegalArgumentException("custom `sigmas` need at least two values (the last is the final "
+                        + "sigma), got " + customSigmas.length);
+            }
+            float[] s = SchedulerMath.narrow(customSigmas);
+            double[] ts = sigmasToT(SchedulerMath.widen(Arrays.copyOf(s, s.length - 1)));
+            applySchedule(ts.length, ts, s);
+        } else {
+            if (custom.length == 0) {
+                throw new IllegalArgumentException("custom `timesteps` must not be empty");
+            }
+            double[] ts = SchedulerMath.toF32(custom);
+            applySchedule(ts.length, ts, withFinal(sigmasFor(ts, ts.length), finalSigma(config.finalSigmasType)));
+        }
     }
 
     @Override

@@ -67,8 +67,27 @@ public class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteScheduler.
     @Override
     public void setTimesteps(int n) {
         checkSteps(n);
+        applySchedule(n, spacedTimestepsF32(n));
+    }
+
+    @Override
+    public boolean acceptsCustomTimesteps() {
+        return true;
+    }
+
+    /** diffusers' custom branch: float32 timesteps, interpolated sigmas; refused with karras sigmas. */
+    @Override
+    protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
+        checkOneOf(n, custom);
+        if (Boolean.TRUE.equals(config.useKarrasSigmas)) {
+            throw new IllegalArgumentException("Cannot use `timesteps` with `config.use_karras_sigmas = True`");
+        }
+        applySchedule(custom.length, SchedulerMath.toF32(custom));
+    }
+
+    /** The rest of set_timesteps from {@code n} float32 timesteps: sigmas, karras, the interleaved tables. */
+    private void applySchedule(int n, double[] ts) {
         numInferenceSteps = n;
-        double[] ts = spacedTimestepsF32(n);
         double[] s = interpSigmas(ts);
         if (Boolean.TRUE.equals(config.useKarrasSigmas)) {
             s = karras(s, n, true);

@@ -5,8 +5,12 @@ import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -15,6 +19,7 @@ import java.util.List;
  * except the last.
  */
 public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
+    private static final Logger LOG = LoggerFactory.getLogger(LCMScheduler.class);
 
     /** LCMScheduler's {@code __init__} keys and defaults. */
     public static class Config extends SchedulerConfig {
@@ -62,13 +67,8 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
 
     @Override
     public void setTimesteps(int n) {
-        int original = config.originalInferenceSteps;
-        if (original > config.numTrainTimesteps) {
-            throw new IllegalArgumentException("`original_steps`: " + original + " cannot be larger than "
-                    + "`num_train_timesteps`: " + config.numTrainTimesteps);
-        }
+        int original = originalSteps();
         checkSteps(n);
-        int k = config.numTrainTimesteps / original;
         int count = original; // int(original_steps * strength) with strength 1
         if (count / n < 1) {
             throw new IllegalArgumentException("The combination of `original_steps x strength`: " + original
@@ -78,10 +78,7 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
             throw new IllegalArgumentException("`num_inference_steps`: " + n + " cannot be larger than "
                     + "`original_inference_steps`: " + original);
         }
-        double[] origin = new double[count]; // reversed lcm_origin_timesteps
-        for (int i = 0; i < count; i++) {
-            origin[i] = (double) (count - i) * k - 1;
-        }
+        double[] origin = SchedulerMath.reverse(lcmOriginTimesteps(original));
         double[] idx = SchedulerMath.npLinspace(0, count, n, false);
         timesteps = new double[n];
         for (int i = 0; i < n; i++) {
@@ -89,6 +86,86 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
         }
         numInferenceSteps = n;
         resetIndex();
+    }
+
+    /** {@code original_inference_steps} from the config, checked against num_train_timesteps. */
+    private int originalSteps() {
+        int original = config.originalInferenceSteps;
+        if (original > config.numTrainTimesteps) {
+            throw new IllegalArgumentException("`original_steps`: " + original + " cannot be larger than "
+                    + "`self.config.train_timesteps`: " + config.numTrainTimesteps + " as the unet model trained "
+                    + "with this scheduler can only handle maximal " + config.numTrainTimesteps + " timesteps.");
+        }
+        return original;
+    }
+
+    /** diffusers' {@code lcm_origin_timesteps} (ascending, strength 1): {@code k * i - 1} for i in 1..original. */
+    private double[] lcmOriginTimesteps(int original) {
+        int k = config.numTrainTimesteps / original;
+        double[] origin = new double[original];
+        for (int i = 0; i < original; i++) {
+            origin[i] = (double) (i + 1) * k - 1;
+        }
+        return origin;
+    }
+
+    @Override
+    public boolean acceptsCustomTimesteps() {
+        return true;
+    }
+
+    /**
+     * diffusers' custom branch (strength 1): descending, below num_train_timesteps, int64; logs diffusers'
+     * {@link #customTimestepWarnings warnings}.
+     */
+    @Override
+    protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
+        checkOneOf(n, custom);
+        int original = originalSteps();
+        checkDescendingBelowTrain(custom);
+        for (String warning : customTimestepWarnings(custom, original)) {
+            LOG.warn(warning);
+        }
+        timesteps = int64(custom);
+        numInferenceSteps = timesteps.length;
+        resetIndex();
+    }
+
+    /**
+     * The warnings diffusers logs for a custom schedule (strength 1): not starting at
+     * {@code num_train_timesteps - 1}; timesteps off the distillation schedule (the first is not checked, as in
+     * diffusers); longer than {@code original_inference_steps}.
+     */
+    List<String> customTimestepWarnings(double[] custom, int original) {
+        double[] origin = lcmOriginTimesteps(original);
+        List<String> nonTrain = new ArrayList<>();
+        for (int i = 1; i < custom.length; i++) {
+            if (Arrays.binarySearch(origin, custom[i]) < 0) {
+                nonTrain.add(pythonNumber(custom[i]));
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        if (custom[0] != config.numTrainTimesteps - 1) {
+            warnings.add("The first timestep on the custom timestep schedule is " + pythonNumber(custom[0])
+                    + ", not `self.config.num_train_timesteps - 1`: " + (config.numTrainTimesteps - 1)
+                    + ". You may get unexpected results when using this timestep schedule.");
+        }
+        if (!nonTrain.isEmpty()) {
+            warnings.add("The custom timestep schedule contains the following timesteps which are not on the "
+                    + "original training/distillation timestep schedule: " + nonTrain + ". You may get unexpected "
+                    + "results when using this timestep schedule.");
+        }
+        if (custom.length > original) {
+            warnings.add("The number of timesteps in the custom timestep schedule is " + custom.length + ", which "
+                    + "exceeds the the length of the timestep schedule used for training: " + original + ". You may "
+                    + "get some unexpected results when using this timestep schedule.");
+        }
+        return warnings;
+    }
+
+    /** A value as Python prints the number it came from (integers without ".0"). */
+    private static String pythonNumber(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 
     @Override

@@ -39,6 +39,25 @@ public interface Scheduler extends AutoCloseable {
     /** diffusers' {@code set_timesteps(num_inference_steps)}; resets all step state. */
     void setTimesteps(int numInferenceSteps);
 
+    /**
+     * diffusers' {@code set_timesteps(num_inference_steps=None, timesteps=None, sigmas=None)}: a custom schedule
+     * ({@code timesteps} descending, or {@code sigmas} with the final sigma last) instead of the configured spacing,
+     * with diffusers' checks and messages; {@code null} means "not passed". Without a custom array this is
+     * {@link #setTimesteps(int)}. Schedulers whose diffusers {@code set_timesteps} has no such argument refuse it
+     * with {@code retrieve_timesteps}' message. Pipelines call {@link Schedulers#retrieveTimesteps} instead.
+     */
+    void setTimesteps(Integer numInferenceSteps, double[] timesteps, double[] sigmas);
+
+    /** Whether diffusers' {@code set_timesteps} of this class takes {@code timesteps}. */
+    default boolean acceptsCustomTimesteps() {
+        return false;
+    }
+
+    /** Whether diffusers' {@code set_timesteps} of this class takes {@code sigmas}. */
+    default boolean acceptsCustomSigmas() {
+        return false;
+    }
+
     /** diffusers' {@code scheduler.timesteps} as doubles (integer schedules hold exact integers). */
     double[] timesteps();
 

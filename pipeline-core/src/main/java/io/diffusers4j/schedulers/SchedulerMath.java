@@ -374,6 +374,15 @@ public final class SchedulerMath {
         return out;
     }
 
+    /** float64 values rounded to float32. */
+    public static float[] narrow(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) x[i];
+        }
+        return out;
+    }
+
     /** float32 values widened to double. */
     public static double[] widen(float[] x) {
         double[] out = new double[x.length];

@@ -96,6 +96,29 @@ public final class Schedulers {
     }
 
     /**
+     * diffusers' {@code retrieve_timesteps(scheduler, num_inference_steps, device, timesteps, sigmas)}, what a
+     * pipeline calls instead of {@code setTimesteps}: with a custom {@code timesteps} or {@code sigmas} array
+     * (at most one; the other {@code null}) it calls {@link Scheduler#setTimesteps(Integer, double[], double[])}
+     * without {@code numInferenceSteps} and returns {@code timesteps().length} (Heun: the repeated timesteps
+     * included), else {@code setTimesteps(numInferenceSteps)} and returns {@code numInferenceSteps}.
+     *
+     * @return the number of inference steps the pipeline runs (diffusers' second return value)
+     */
+    public static int retrieveTimesteps(Scheduler scheduler, int numInferenceSteps, double[] timesteps,
+                                        double[] sigmas) {
+        if (timesteps != null && sigmas != null) {
+            throw new IllegalArgumentException("Only one of `timesteps` or `sigmas` can be passed. Please choose one "
+                    + "to set custom values");
+        }
+        if (timesteps == null && sigmas == null) {
+            scheduler.setTimesteps(numInferenceSteps);
+            return numInferenceSteps;
+        }
+        scheduler.setTimesteps(null, timesteps, sigmas);
+        return scheduler.timesteps().length;
+    }
+
+    /**
      * diffusers' {@code SchedulerMixin.from_pretrained(dir)}: reads {@code scheduler_config.json} in the folder
      * (or the file itself) and builds the class its {@code _class_name} names.
      */

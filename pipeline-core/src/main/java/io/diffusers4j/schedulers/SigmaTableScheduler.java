@@ -105,10 +105,7 @@ public abstract class SigmaTableScheduler<C extends SchedulerConfig> extends Bas
 
     /** Appends {@code last} and rounds every sigma to float32. */
     protected static float[] withFinal(double[] s, double last) {
-        float[] out = new float[s.length + 1];
-        for (int i = 0; i < s.length; i++) {
-            out[i] = (float) s[i];
-        }
+        float[] out = java.util.Arrays.copyOf(SchedulerMath.narrow(s), s.length + 1);
         out[s.length] = (float) last;
         return out;
     }

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -58,11 +60,16 @@ class DiffusersReferenceTest {
 
     @BeforeAll
     static void load() throws Exception {
-        try (InputStream in = DiffusersReferenceTest.class.getResourceAsStream("/schedulers/scheduler_refs.json.gz");
-             var reader = new InputStreamReader(new GZIPInputStream(in), StandardCharsets.UTF_8)) {
-            refs = JsonParser.parseReader(reader).getAsJsonObject();
-        }
+        refs = readGzipJson("/schedulers/scheduler_refs.json.gz");
         manager = NDManager.newBaseManager();
+    }
+
+    /** A gzipped JSON object from the test resources. */
+    static JsonObject readGzipJson(String resource) throws Exception {
+        try (InputStream in = DiffusersReferenceTest.class.getResourceAsStream(resource);
+             var reader = new InputStreamReader(new GZIPInputStream(in), StandardCharsets.UTF_8)) {
+            return JsonParser.parseReader(reader).getAsJsonObject();
+        }
     }
 
     @AfterAll
@@ -86,11 +93,15 @@ class DiffusersReferenceTest {
     }
 
     static Scheduler build(JsonObject c) {
+        return build(c, refs.getAsJsonObject("pipeline_config"));
+    }
+
+    /** The case's scheduler: {@code from_config(pipelineConfig, **kwargs)}, or its kwargs alone. */
+    static Scheduler build(JsonObject c, JsonObject pipelineConfig) {
         String cls = c.get("class").getAsString();
         JsonObject kw = c.getAsJsonObject("kwargs");
         if (c.get("from_pipeline_config").getAsBoolean()) {
-            ConfigBase pipe = SchedulerConfig.parse(refs.getAsJsonObject("pipeline_config"),
-                    PNDMScheduler.Config.class, "pipeline");
+            ConfigBase pipe = SchedulerConfig.parse(pipelineConfig, PNDMScheduler.Config.class, "pipeline");
             List<String> overrides = new ArrayList<>();
             for (Map.Entry<String, JsonElement> e : kw.entrySet()) {
                 JsonElement v = e.getValue();
@@ -106,10 +117,15 @@ class DiffusersReferenceTest {
 
     @TestFactory
     List<DynamicTest> cases() {
+        return dynamicTests(refs.getAsJsonArray("cases"), this::check);
+    }
+
+    /** One dynamic test per recorded case, named by its {@code name}. */
+    static List<DynamicTest> dynamicTests(JsonArray cases, Consumer<JsonObject> check) {
         List<DynamicTest> tests = new ArrayList<>();
-        for (JsonElement e : refs.getAsJsonArray("cases")) {
+        for (JsonElement e : cases) {
             JsonObject c = e.getAsJsonObject();
-            tests.add(DynamicTest.dynamicTest(c.get("name").getAsString(), () -> check(c)));
+            tests.add(DynamicTest.dynamicTest(c.get("name").getAsString(), () -> check.accept(c)));
         }
         return tests;
     }
@@ -130,7 +146,12 @@ class DiffusersReferenceTest {
                 checkTable(name, build(c), Integer.parseInt(t.getKey()), t.getValue().getAsJsonObject());
             }
             if (c.has("trajectory")) {
-                checkTrajectory(name, c);
+                int steps = c.get("steps").getAsInt();
+                checkTrajectory(name, c, manager, () -> {
+                    Scheduler fresh = build(c);
+                    fresh.setTimesteps(steps);
+                    return fresh;
+                });
             }
         }
     }
@@ -221,11 +242,14 @@ class DiffusersReferenceTest {
         }
     }
 
-    void checkTrajectory(String name, JsonObject c) {
+    /**
+     * Replays a case's trajectory and add_noise records; {@code scheduled} gives a fresh scheduler of the case
+     * with its timesteps set; arrays live in sub-managers of {@code manager}.
+     */
+    static void checkTrajectory(String name, JsonObject c, NDManager manager, Supplier<Scheduler> scheduled) {
         Shape shape = new Shape(2, 4, 4, 4);
         double eta = c.get("eta").getAsDouble();
-        try (Scheduler s = build(c); NDManager m = manager.newSubManager()) {
-            s.setTimesteps(c.get("steps").getAsInt());
+        try (Scheduler s = scheduled.get(); NDManager m = manager.newSubManager()) {
             NDArray sample = m.create(floats(c.get("sample0").getAsString()), shape);
             List<TorchGenerator> gens = List.of(new TorchGenerator(3000));
             double[] ts = s.timesteps();
@@ -255,16 +279,14 @@ class DiffusersReferenceTest {
             }
         }
         JsonObject an = c.getAsJsonObject("add_noise");
-        try (Scheduler s = build(c); NDManager m = manager.newSubManager()) {
-            s.setTimesteps(c.get("steps").getAsInt());
+        try (Scheduler s = scheduled.get(); NDManager m = manager.newSubManager()) {
             NDArray orig = m.create(floats(an.get("original").getAsString()), shape);
             NDArray noise = m.create(floats(an.get("noise").getAsString()), shape);
             NDArray out = s.addNoise(orig, noise, doubles(an.getAsJsonArray("timesteps")));
             assertClose(floats(an.get("out").getAsString()), out, name + " add_noise");
             if (c.has("add_noise_begin2")) {
                 JsonObject b2 = c.getAsJsonObject("add_noise_begin2");
-                try (Scheduler s2 = build(c)) {
-                    s2.setTimesteps(c.get("steps").getAsInt());
+                try (Scheduler s2 = scheduled.get()) {
                     s2.setBeginIndex(2);
                     NDArray out2 = s2.addNoise(orig, noise, doubles(b2.getAsJsonArray("timesteps")));
                     assertClose(floats(b2.get("out").getAsString()), out2, name + " add_noise begin_index 2");
