@@ -62,7 +62,18 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
 
     @Override
     public void setTimesteps(int n) {
-        int original = config.originalInferenceSteps;
+        setTimesteps(n, null);
+    }
+
+    /**
+     * diffusers' {@code set_timesteps(n, original_inference_steps=...)}: {@code originalInferenceSteps} (null = the
+     * config's) is the length of the linearly spaced distillation schedule the {@code n} timesteps are taken from.
+     */
+    public void setTimesteps(int n, Integer originalInferenceSteps) {
+        int original = originalInferenceSteps != null ? originalInferenceSteps : config.originalInferenceSteps;
+        if (original < 1) {
+            throw new IllegalArgumentException("original_inference_steps must be >= 1, got " + original);
+        }
         if (original > config.numTrainTimesteps) {
             throw new IllegalArgumentException("`original_steps`: " + original + " cannot be larger than "
                     + "`num_train_timesteps`: " + config.numTrainTimesteps);
