@@ -4,7 +4,9 @@ package io.diffusers4j.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import ai.djl.ndarray.NDArray;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
+import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
@@ -114,11 +116,43 @@ public final class ReferenceCase {
         }
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));
-        a.callbackOnStepEnd((i, t, latents) -> {
-            stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
-            return latents;
-        });
+        a.callbackOnStepEnd(this::recordStep);
         return a;
+    }
+
+    /** The call of a LatentConsistencyModelPipeline case (its defaults where the case gives no value). */
+    public LatentConsistencyModelCall lcmArguments(AbstractStableDiffusionPipeline pipe) {
+        JsonObject c = call();
+        LatentConsistencyModelCall a = new LatentConsistencyModelCall().prompt(strings(c.get("prompt")))
+                .outputType(c.has("output_type") ? c.get("output_type").getAsString() : "np");
+        if (c.has("num_inference_steps")) {
+            a.numInferenceSteps(c.get("num_inference_steps").getAsInt());
+        }
+        if (c.has("original_inference_steps")) {
+            a.originalInferenceSteps(c.get("original_inference_steps").getAsInt());
+        }
+        if (c.has("guidance_scale")) {
+            a.guidanceScale(c.get("guidance_scale").getAsDouble());
+        }
+        if (c.has("height")) {
+            a.height(c.get("height").getAsInt());
+        }
+        if (c.has("width")) {
+            a.width(c.get("width").getAsInt());
+        }
+        if (c.has("num_images_per_prompt")) {
+            a.numImagesPerPrompt(c.get("num_images_per_prompt").getAsInt());
+        }
+        if (c.has("clip_skip")) {
+            a.clipSkip(c.get("clip_skip").getAsInt());
+        }
+        return a.generators(generators(json.getAsJsonObject("generator"))).scheduler(scheduler(pipe))
+                .callbackOnStepEnd(this::recordStep);
+    }
+
+    private NDArray recordStep(int i, double t, NDArray latents) {
+        stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        return latents;
     }
 
     private java.awt.image.BufferedImage png(JsonObject ref) {
