@@ -7,9 +7,6 @@ import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,15 +24,7 @@ class GenerateLcmTest {
     private static final String P = "a photo of an astronaut riding a horse on mars";
 
     private static Object[] run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int rc = Main.run(args);
-            return new Object[] {rc, err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(saved);
-        }
+        return GenerateOutputTest.run(args);
     }
 
     @Test
