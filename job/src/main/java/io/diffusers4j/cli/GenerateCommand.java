@@ -4,6 +4,8 @@ package io.diffusers4j.cli;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.pipelines.LatentConsistencyModelCall;
+import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionInpaintPipeline;
@@ -24,7 +26,7 @@ public final class GenerateCommand implements Command {
     private static final Set<String> OPTIONS = Set.of("model", "prompt", "negative-prompt", "seed", "steps",
             "guidance-scale", "height", "width", "eta", "num-images-per-prompt", "scheduler", "scheduler-option",
             "image", "strength", "mask-image", "output-type", "output", "device", "dtype", "variant", "revision",
-            "clip-skip", "guidance-rescale", "attention-slicing");
+            "clip-skip", "guidance-rescale", "attention-slicing", "original-inference-steps");
     private static final Set<String> FLAGS = Set.of("no-progress", "local-files-only", "memory-efficient-attention",
             "vae-slicing", "vae-tiling");
 
@@ -48,8 +50,10 @@ public final class GenerateCommand implements Command {
                   --negative-prompt TEXT        one for all prompts, or one per prompt
                   --seed N                      one = one generator for the whole batch;
                                                 one per image = a list of generators (diffusers semantics)
-                  --steps N                     num_inference_steps (default 50)
-                  --guidance-scale F            classifier-free guidance (default 7.5; <= 1 disables it)
+                  --steps N                     num_inference_steps (default 50; LCM checkpoints 4)
+                  --guidance-scale F            classifier-free guidance (default 7.5; <= 1 disables it); LCM
+                                                checkpoints: the embedded guidance (default 8.5)
+                  --original-inference-steps N  LCM checkpoints: distillation schedule length (default: scheduler's)
                   --height H --width W          multiples of the VAE factor (default unet.sample_size * factor)
                   --eta F                       DDIM eta (default 0)
                   --num-images-per-prompt N     (default 1)
@@ -74,23 +78,32 @@ public final class GenerateCommand implements Command {
     @Override
     public int run(String[] argv) throws Exception {
         CliArgs a = CliArgs.parse(name(), argv, OPTIONS, FLAGS);
-        GenerateRequest req = GenerateRequest.from(a);
-        try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(req.model(), req.pipelineOptions())) {
+        GenerateRequest given = GenerateRequest.from(a);
+        try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(given.model(), given.pipelineOptions())) {
             if (!(loaded instanceof AbstractStableDiffusionPipeline base)) {
-                throw new UsageException("--model " + req.model() + " is a " + loaded.getClass().getSimpleName()
+                throw new UsageException("--model " + given.model() + " is a " + loaded.getClass().getSimpleName()
                         + ", generate supports Stable Diffusion pipelines");
             }
+            boolean lcm = base instanceof LatentConsistencyModelPipeline;
+            given.checkPipelineKind(lcm);
+            GenerateRequest req = lcm
+                    ? given.withPipelineDefaults(LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS,
+                            LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE)
+                    : given.withPipelineDefaults(50, 7.5);
             req.validateAgainst(base);
             req.applyMemoryOptions(base);
-            StableDiffusionCall call = req.toCall(base);
+            Scheduler s = null;
             if (req.scheduler() != null || !req.schedulerOptions().isEmpty()) {
-                Scheduler s = Schedulers.create(req.scheduler() == null ? base.scheduler().className()
+                s = Schedulers.create(req.scheduler() == null ? base.scheduler().className()
                         : req.scheduler(), base.scheduler().config(), req.schedulerOptions());
-                call.scheduler(s);
             }
-            String scheduler = call.scheduler() != null ? call.scheduler().className()
-                    : base.scheduler().className();
-            ImagePipelineOutput out = run(base, req, call);
+            String scheduler = s != null ? s.className() : base.scheduler().className();
+            ImagePipelineOutput out;
+            if (lcm) {
+                out = ((LatentConsistencyModelPipeline) base).call(req.toLcmCall().scheduler(s));
+            } else {
+                out = run(base, req, req.toCall(base).scheduler(s));
+            }
             Path written = OutputWriter.write(out, req, scheduler);
             System.err.println("diffusers4j generate: wrote " + out.count() + " "
                     + (req.outputType().equals("latent") ? "latent(s)" : "image(s)") + " to " + written);

@@ -3,6 +3,7 @@ package io.diffusers4j.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
@@ -16,9 +17,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Everything `generate` was asked for, checked before any model is loaded where possible. */
+/**
+ * Everything `generate` was asked for, checked before any model is loaded where possible. {@code steps} and
+ * {@code guidanceScale} are null until {@link #withPipelineDefaults} fills in the loaded pipeline's defaults.
+ */
 record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<Long> seeds,
-                       int steps, double guidanceScale, Integer height, Integer width, double eta,
+                       Integer steps, Double guidanceScale, Integer originalInferenceSteps, Integer height, Integer width, double eta,
                        int numImagesPerPrompt, Integer clipSkip, double guidanceRescale, String scheduler,
                        List<String> schedulerOptions, BufferedImage image, Double strength,
                        BufferedImage maskImage, String outputType, Path output, String device, String dtype,
@@ -46,8 +50,8 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
             throw new UsageException("--seed given " + seeds.size() + " times but there are " + images
                     + " images: give one seed (one generator for the batch) or one per image");
         }
-        int steps = a.intValue("steps", 50);
-        if (steps < 1) {
+        Integer steps = a.intValue("steps");
+        if (steps != null && steps < 1) {
             throw new UsageException("--steps must be >= 1, got " + steps);
         }
         Integer height = a.intValue("height");
@@ -99,8 +103,12 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
             model = TinyPipeline.defaultModel().toString();
             modelName = OutputWriter.EMBEDDED_MODEL;
         }
-        return new GenerateRequest(model, prompts, negatives, seeds, steps, a.doubleValue("guidance-scale", 7.5),
-                height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
+        Integer originalSteps = a.intValue("original-inference-steps");
+        if (originalSteps != null && originalSteps < 1) {
+            throw new UsageException("--original-inference-steps must be >= 1, got " + originalSteps);
+        }
+        return new GenerateRequest(model, prompts, negatives, seeds, steps, a.doubleValue("guidance-scale"),
+                originalSteps, height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
                 a.get("scheduler"), schedulerOptions, readImage(a.get("image"), "image"), strength,
                 readImage(a.get("mask-image"), "mask-image"), outputType, output, device, dtype, a.get("variant"),
                 a.get("revision"), a.flag("local-files-only"), !a.flag("no-progress"), a.get("attention-slicing"),
@@ -124,6 +132,62 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         } catch (IOException e) {
             throw new UsageException("--" + option + " " + path + ": cannot read image: " + e.getMessage());
         }
+    }
+
+    /** This request with the pipeline's own defaults where --steps / --guidance-scale were not given. */
+    GenerateRequest withPipelineDefaults(int defaultSteps, double defaultGuidanceScale) {
+        return new GenerateRequest(model, prompts, negativePrompts, seeds, steps == null ? defaultSteps : steps,
+                guidanceScale == null ? defaultGuidanceScale : guidanceScale, originalInferenceSteps, height, width,
+                eta, numImagesPerPrompt, clipSkip, guidanceRescale, scheduler, schedulerOptions, image, strength,
+                maskImage, outputType, output, device, dtype, variant, revision, localFilesOnly, progress,
+                attentionSlicing, memoryEfficientAttention, vaeSlicing, vaeTiling, modelName);
+    }
+
+    /**
+     * The options diffusers' LatentConsistencyModelPipeline.__call__ does not take (it has no negative prompt, eta,
+     * guidance rescale or image input) are refused for an LCM checkpoint, as Python refuses unknown keywords;
+     * --original-inference-steps is refused for every other pipeline.
+     */
+    void checkPipelineKind(boolean latentConsistency) {
+        if (!latentConsistency) {
+            if (originalInferenceSteps != null) {
+                throw new UsageException("--original-inference-steps is for latent consistency (LCM) checkpoints, but "
+                        + "--model " + model + " is not one");
+            }
+            return;
+        }
+        List<String> refused = new ArrayList<>();
+        if (!negativePrompts.isEmpty()) {
+            refused.add("--negative-prompt");
+        }
+        if (eta != 0) {
+            refused.add("--eta");
+        }
+        if (guidanceRescale != 0) {
+            refused.add("--guidance-rescale");
+        }
+        if (image != null) {
+            refused.add("--image");
+        }
+        if (maskImage != null) {
+            refused.add("--mask-image");
+        }
+        if (!refused.isEmpty()) {
+            throw new UsageException(String.join(", ", refused) + ": --model " + model + " is a latent consistency "
+                    + "model (LatentConsistencyModelPipeline, text-to-image without a negative prompt)");
+        }
+    }
+
+    LatentConsistencyModelCall toLcmCall() {
+        LatentConsistencyModelCall c = new LatentConsistencyModelCall().prompt(prompts).numInferenceSteps(steps)
+                .guidanceScale(guidanceScale).originalInferenceSteps(originalInferenceSteps).height(height)
+                .width(width).numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip)
+                .generators(GenerateCommand.generators(seeds, prompts.size() * numImagesPerPrompt))
+                .outputType(outputType.equals("latent") ? "latent" : "np");
+        if (progress) {
+            c.progress(new ConsoleProgressBar(System.err));
+        }
+        return c;
     }
 
     PipelineOptions pipelineOptions() {

@@ -12,8 +12,10 @@ import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
 import io.diffusers4j.image.VaeImageProcessor;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.unet.UNetInputs;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.SchedulerOutput;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.utils.RandnTensor;
 import io.diffusers4j.utils.TorchGenerator;
@@ -26,8 +28,8 @@ import java.util.Map;
 
 /**
  * The parts every Stable Diffusion pipeline shares: components, prompt encoding with classifier-free guidance,
- * initial noise, the guidance combination, VAE decoding and post-processing. Each pipeline writes its own
- * denoising loop out plainly in {@code call}.
+ * initial noise, the guidance combination, the shared denoising loop ({@link #denoise}, adapted per pipeline by
+ * {@link LoopHooks}), VAE decoding and post-processing.
  *
  * <p>Thread safety: a call uses its own copy of the scheduler and its own sub-manager, the models are stateless,
  * so concurrent calls on one pipeline are safe.
@@ -343,15 +345,24 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         default NDArray afterStep(int i, NDArray latents) {
             return latents;
         }
+
+        /**
+         * Sees every scheduler.step output (e.g. the LCM pipeline keeps the last {@code denoised}); its arrays are
+         * freed with the step unless the hook attaches what it keeps to a longer-lived manager.
+         */
+        default void onStepOutput(int i, SchedulerOutput out) {
+        }
     }
 
     /**
-     * diffusers' denoising loop: for each timestep, the CFG batch through one UNet call, guidance, scheduler step,
-     * the step-end callback and progress. Each iteration runs in a sub-manager of {@code m}; only the new latents
-     * survive it (attached to {@code m}).
+     * diffusers' denoising loop: for each timestep, the CFG batch through one UNet call (with the guidance-scale
+     * {@code timestep_cond} for a UNet with {@code time_cond_proj_dim}), guidance, scheduler step, the step-end
+     * callback and progress. Each iteration runs in a sub-manager of {@code m}; only the new latents survive it
+     * (attached to {@code m}).
      */
     protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, NDArray promptEmbeds,
                               boolean doCfg, StableDiffusionCall a, LoopHooks hooks) {
+        NDArray timestepCond = timestepCond(m, a.guidanceScale(), (int) latents.getShape().get(0));
         ProgressListener progress = progress(a);
         progress.start(timesteps.length);
         try {
@@ -360,12 +371,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
                 try (NDManager step = m.newSubManager()) {
                     latents.attach(step);
                     NDArray latentModelInput = hooks.unetInput(s.scaleModelInput(cfgInput(latents, doCfg), t));
-                    NDArray noisePred = unet.forward(latentModelInput, timestep(step, t), promptEmbeds);
+                    NDArray noisePred = unet.forward(new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
+                            .timestepCond(timestepCond));
                     if (doCfg) {
                         noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
                     }
-                    NDArray next = hooks.afterStep(i, s.step(noisePred, t, latents, a.eta(), a.generators())
-                            .prevSample());
+                    SchedulerOutput out = s.step(noisePred, t, latents, a.eta(), a.generators());
+                    hooks.onStepOutput(i, out);
+                    NDArray next = hooks.afterStep(i, out.prevSample());
                     if (a.callbackOnStepEnd() != null) {
                         next = a.callbackOnStepEnd().onStepEnd(i, t, next);
                     }
@@ -378,6 +391,19 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             progress.end();
         }
         return latents;
+    }
+
+    /**
+     * The UNet's {@code timestep_cond}: for a UNet with {@code time_cond_proj_dim}, the guidance-scale embedding of
+     * {@code guidance_scale - 1} for each of the {@code batch} latents (in the pipeline's dtype); else null.
+     */
+    protected NDArray timestepCond(NDManager m, double guidanceScale, int batch) {
+        Integer dim = unet.config().timeCondProjDim;
+        if (dim == null) {
+            return null;
+        }
+        NDArray emb = GuidanceScaleEmbedding.forGuidanceScale(m, guidanceScale, batch, dim);
+        return emb.getDataType() == dtype() ? emb : emb.toType(dtype(), false);
     }
 
     /** Timestep as the UNet takes it: a 0-d float tensor. */

@@ -25,7 +25,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     private static final Map<String, BiFunction<StableDiffusionComponents, Boolean, DiffusionPipeline>> PIPELINES =
             Map.of("StableDiffusionPipeline", StableDiffusionPipeline::new,
                     "StableDiffusionImg2ImgPipeline", StableDiffusionImg2ImgPipeline::new,
-                    "StableDiffusionInpaintPipeline", StableDiffusionInpaintPipeline::new);
+                    "StableDiffusionInpaintPipeline", StableDiffusionInpaintPipeline::new,
+                    "LatentConsistencyModelPipeline", LatentConsistencyModelPipeline::new);
 
     private volatile ProgressListener progressBar = ProgressListener.NONE;
 

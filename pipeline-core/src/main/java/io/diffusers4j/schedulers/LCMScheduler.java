@@ -67,7 +67,15 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
 
     @Override
     public void setTimesteps(int n) {
-        int original = originalSteps();
+        setTimesteps(n, null);
+    }
+
+    /**
+     * diffusers' {@code set_timesteps(n, original_inference_steps=...)}: {@code originalInferenceSteps} (null = the
+     * config's) is the length of the linearly spaced distillation schedule the {@code n} timesteps are taken from.
+     */
+    public void setTimesteps(int n, Integer originalInferenceSteps) {
+        int original = originalSteps(originalInferenceSteps);
         checkSteps(n);
         int count = original; // int(original_steps * strength) with strength 1
         if (count / n < 1) {
@@ -88,9 +96,12 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
         resetIndex();
     }
 
-    /** {@code original_inference_steps} from the config, checked against num_train_timesteps. */
-    private int originalSteps() {
-        int original = config.originalInferenceSteps;
+    /** {@code original_inference_steps} (the override, else the config's), checked against num_train_timesteps. */
+    private int originalSteps(Integer override) {
+        int original = override != null ? override : config.originalInferenceSteps;
+        if (original < 1) {
+            throw new IllegalArgumentException("original_inference_steps must be >= 1, got " + original);
+        }
         if (original > config.numTrainTimesteps) {
             throw new IllegalArgumentException("`original_steps`: " + original + " cannot be larger than "
                     + "`self.config.train_timesteps`: " + config.numTrainTimesteps + " as the unet model trained "
@@ -121,7 +132,7 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
     @Override
     protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
         checkOneOf(n, custom);
-        int original = originalSteps();
+        int original = originalSteps(null);
         checkDescendingBelowTrain(custom);
         for (String warning : customTimestepWarnings(custom, original)) {
             LOG.warn(warning);

@@ -4,7 +4,9 @@ package io.diffusers4j.testing;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import ai.djl.ndarray.NDArray;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
+import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
@@ -85,40 +87,52 @@ public final class ReferenceCase {
         if (c.has("negative_prompt")) {
             a.negativePrompt(strings(c.get("negative_prompt")));
         }
-        if (c.has("num_inference_steps")) {
-            a.numInferenceSteps(c.get("num_inference_steps").getAsInt());
-        }
-        if (c.has("guidance_scale")) {
-            a.guidanceScale(c.get("guidance_scale").getAsDouble());
-        }
-        if (c.has("height")) {
-            a.height(c.get("height").getAsInt());
-        }
-        if (c.has("width")) {
-            a.width(c.get("width").getAsInt());
-        }
-        if (c.has("eta")) {
-            a.eta(c.get("eta").getAsDouble());
-        }
-        if (c.has("num_images_per_prompt")) {
-            a.numImagesPerPrompt(c.get("num_images_per_prompt").getAsInt());
-        }
-        if (c.has("clip_skip")) {
-            a.clipSkip(c.get("clip_skip").getAsInt());
-        }
-        if (c.has("guidance_rescale")) {
-            a.guidanceRescale(c.get("guidance_rescale").getAsDouble());
-        }
-        if (c.has("strength")) {
-            a.strength(c.get("strength").getAsDouble());
-        }
+        ifInt(c, "num_inference_steps", a::numInferenceSteps);
+        ifDouble(c, "guidance_scale", a::guidanceScale);
+        ifInt(c, "height", a::height);
+        ifInt(c, "width", a::width);
+        ifDouble(c, "eta", a::eta);
+        ifInt(c, "num_images_per_prompt", a::numImagesPerPrompt);
+        ifInt(c, "clip_skip", a::clipSkip);
+        ifDouble(c, "guidance_rescale", a::guidanceRescale);
+        ifDouble(c, "strength", a::strength);
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));
-        a.callbackOnStepEnd((i, t, latents) -> {
-            stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
-            return latents;
-        });
+        a.callbackOnStepEnd(this::recordStep);
         return a;
+    }
+
+    /** The call of a LatentConsistencyModelPipeline case (its defaults where the case gives no value). */
+    public LatentConsistencyModelCall lcmArguments(AbstractStableDiffusionPipeline pipe) {
+        JsonObject c = call();
+        LatentConsistencyModelCall a = new LatentConsistencyModelCall().prompt(strings(c.get("prompt")))
+                .outputType(c.has("output_type") ? c.get("output_type").getAsString() : "np");
+        ifInt(c, "num_inference_steps", a::numInferenceSteps);
+        ifInt(c, "original_inference_steps", a::originalInferenceSteps);
+        ifDouble(c, "guidance_scale", a::guidanceScale);
+        ifInt(c, "height", a::height);
+        ifInt(c, "width", a::width);
+        ifInt(c, "num_images_per_prompt", a::numImagesPerPrompt);
+        ifInt(c, "clip_skip", a::clipSkip);
+        return a.generators(generators(json.getAsJsonObject("generator"))).scheduler(scheduler(pipe))
+                .callbackOnStepEnd(this::recordStep);
+    }
+
+    private static void ifInt(JsonObject c, String key, java.util.function.IntConsumer set) {
+        if (c.has(key)) {
+            set.accept(c.get(key).getAsInt());
+        }
+    }
+
+    private static void ifDouble(JsonObject c, String key, java.util.function.DoubleConsumer set) {
+        if (c.has(key)) {
+            set.accept(c.get(key).getAsDouble());
+        }
+    }
+
+    private NDArray recordStep(int i, double t, NDArray latents) {
+        stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        return latents;
     }
 
     private java.awt.image.BufferedImage png(JsonObject ref) {

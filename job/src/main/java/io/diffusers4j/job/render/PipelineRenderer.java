@@ -5,6 +5,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.ProgressListener;
 import io.diffusers4j.pipelines.StableDiffusionCall;
@@ -30,11 +31,30 @@ public final class PipelineRenderer implements Renderer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
 
     private final StableDiffusionPipeline sd;
+    /** The pipeline fromPretrained loaded (sd itself, or the LCM pipeline whose components sd shares). */
+    private final DiffusionPipeline loaded;
     private final String schedulerName;
 
-    PipelineRenderer(StableDiffusionPipeline sd) {
+    PipelineRenderer(StableDiffusionPipeline sd, DiffusionPipeline loaded) {
         this.sd = sd;
+        this.loaded = loaded;
         this.schedulerName = sd.scheduler().className();
+    }
+
+    /**
+     * The text-to-image pipeline the job renders with: the loaded StableDiffusionPipeline or, for a latent
+     * consistency model, diffusers' {@code StableDiffusionPipeline(**lcm.components)}: it conditions the LCM UNet on
+     * {@code guidance_scale - 1} without a CFG batch and runs its LCMScheduler, which gives the LCM pipeline's image
+     * for the same steps and guidance (negative prompts are not used, as in diffusers); null for anything else.
+     */
+    static StableDiffusionPipeline textToImage(DiffusionPipeline p) {
+        if (p instanceof StableDiffusionPipeline sd) {
+            return sd;
+        }
+        if (p instanceof LatentConsistencyModelPipeline lcm) {
+            return new StableDiffusionPipeline(lcm.components());
+        }
+        return null;
     }
 
     /** Builds the pipeline of a spec (the default {@link RendererFactory}). */
@@ -57,7 +77,8 @@ public final class PipelineRenderer implements Renderer {
             JvmSettings.torchThreadsBeforeEngine(spec.torchThreads());
             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model, options);
             JvmSettings.torchThreadsOnEngine(spec.torchThreads());
-            if (!(pipeline instanceof StableDiffusionPipeline sd)) {
+            StableDiffusionPipeline sd = textToImage(pipeline);
+            if (sd == null) {
                 String kind = pipeline.getClass().getSimpleName();
                 pipeline.close();
                 throw new IllegalArgumentException("model " + spec.modelName() + " loads a " + kind
@@ -66,7 +87,7 @@ public final class PipelineRenderer implements Renderer {
             if (spec.scheduler() != null && !spec.scheduler().equals(sd.scheduler().className())) {
                 sd.setScheduler(createScheduler(spec.scheduler(), sd));
             }
-            return new PipelineRenderer(sd);
+            return new PipelineRenderer(sd, pipeline);
         }
     }
 
@@ -187,5 +208,8 @@ public final class PipelineRenderer implements Renderer {
     @Override
     public void close() {
         sd.close();
+        if (loaded != sd) {
+            loaded.close();
+        }
     }
 }
