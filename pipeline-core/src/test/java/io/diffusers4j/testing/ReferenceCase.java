@@ -112,6 +112,7 @@ public final class ReferenceCase {
         if (c.has("strength")) {
             a.strength(c.get("strength").getAsDouble());
         }
+        sdxlArguments(c, a.sdxl());
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));
         a.callbackOnStepEnd((i, t, latents) -> {
@@ -119,6 +120,46 @@ public final class ReferenceCase {
             return latents;
         });
         return a;
+    }
+
+    /** StableDiffusionXLPipeline's extra kwargs. */
+    private static void sdxlArguments(JsonObject c, io.diffusers4j.pipelines.SdxlArguments x) {
+        if (c.has("prompt_2")) {
+            x.prompt2(strings(c.get("prompt_2")));
+        }
+        if (c.has("negative_prompt_2")) {
+            x.negativePrompt2(strings(c.get("negative_prompt_2")));
+        }
+        if (c.has("denoising_end")) {
+            x.denoisingEnd(c.get("denoising_end").getAsDouble());
+        }
+        int[] v;
+        if ((v = pair(c, "original_size")) != null) {
+            x.originalSize(v[0], v[1]);
+        }
+        if ((v = pair(c, "crops_coords_top_left")) != null) {
+            x.cropsCoordsTopLeft(v[0], v[1]);
+        }
+        if ((v = pair(c, "target_size")) != null) {
+            x.targetSize(v[0], v[1]);
+        }
+        if ((v = pair(c, "negative_original_size")) != null) {
+            x.negativeOriginalSize(v[0], v[1]);
+        }
+        if ((v = pair(c, "negative_crops_coords_top_left")) != null) {
+            x.negativeCropsCoordsTopLeft(v[0], v[1]);
+        }
+        if ((v = pair(c, "negative_target_size")) != null) {
+            x.negativeTargetSize(v[0], v[1]);
+        }
+    }
+
+    private static int[] pair(JsonObject c, String key) {
+        if (!c.has(key)) {
+            return null;
+        }
+        JsonArray a = c.getAsJsonArray(key);
+        return new int[] {a.get(0).getAsInt(), a.get(1).getAsInt()};
     }
 
     private java.awt.image.BufferedImage png(JsonObject ref) {
