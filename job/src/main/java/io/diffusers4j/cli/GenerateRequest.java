@@ -4,6 +4,8 @@ package io.diffusers4j.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.SdxlArguments;
+import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
@@ -17,8 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Everything `generate` was asked for, checked before any model is loaded where possible. */
-record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<Long> seeds,
-                       int steps, double guidanceScale, Integer height, Integer width, double eta,
+record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<String> prompts2,
+                       List<String> negativePrompts2, List<Long> seeds, int steps, Double guidanceScale, Integer height, Integer width, double eta,
                        int numImagesPerPrompt, Integer clipSkip, double guidanceRescale, String scheduler,
                        List<String> schedulerOptions, BufferedImage image, Double strength,
                        BufferedImage maskImage, String outputType, Path output, String device, String dtype,
@@ -31,11 +33,9 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         if (prompts.isEmpty()) {
             throw new UsageException("--prompt is required (repeat it for a batch)");
         }
-        List<String> negatives = a.all("negative-prompt");
-        if (!negatives.isEmpty() && negatives.size() != 1 && negatives.size() != prompts.size()) {
-            throw new UsageException("--negative-prompt given " + negatives.size() + " times but there are "
-                    + prompts.size() + " prompts: give one for all prompts or one per prompt");
-        }
+        List<String> negatives = perPrompt(a, "negative-prompt", prompts.size());
+        List<String> prompts2 = perPrompt(a, "prompt-2", prompts.size());
+        List<String> negatives2 = perPrompt(a, "negative-prompt-2", prompts.size());
         int perPrompt = a.intValue("num-images-per-prompt", 1);
         if (perPrompt < 1) {
             throw new UsageException("--num-images-per-prompt must be >= 1, got " + perPrompt);
@@ -99,12 +99,40 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
             model = TinyPipeline.defaultModel().toString();
             modelName = OutputWriter.EMBEDDED_MODEL;
         }
-        return new GenerateRequest(model, prompts, negatives, seeds, steps, a.doubleValue("guidance-scale", 7.5),
+        return new GenerateRequest(model, prompts, negatives, prompts2, negatives2, seeds, steps,
+                a.doubleValue("guidance-scale"),
                 height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
                 a.get("scheduler"), schedulerOptions, readImage(a.get("image"), "image"), strength,
                 readImage(a.get("mask-image"), "mask-image"), outputType, output, device, dtype, a.get("variant"),
                 a.get("revision"), a.flag("local-files-only"), !a.flag("no-progress"), a.get("attention-slicing"),
                 a.flag("memory-efficient-attention"), a.flag("vae-slicing"), a.flag("vae-tiling"), modelName);
+    }
+
+    /** A repeatable option given once for all prompts or once per prompt. */
+    private static List<String> perPrompt(CliArgs a, String option, int prompts) {
+        List<String> values = a.all(option);
+        if (!values.isEmpty() && values.size() != 1 && values.size() != prompts) {
+            throw new UsageException("--" + option + " given " + values.size() + " times but there are " + prompts
+                    + " prompts: give one for all prompts or one per prompt");
+        }
+        return values;
+    }
+
+    /** One value per prompt (a single value repeated), or null when the option was not given. */
+    private List<String> expand(List<String> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(values.size() == 1 ? values.get(0) : values.get(i));
+        }
+        return out;
+    }
+
+    /** The guidance scale the call runs with: --guidance-scale, else the pipeline's default (SDXL 5.0, else 7.5). */
+    double guidanceScale(AbstractStableDiffusionPipeline p) {
+        return guidanceScale != null ? guidanceScale : p.defaultGuidanceScale();
     }
 
     private static BufferedImage readImage(String path, String option) {
@@ -152,6 +180,14 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
             throw new UsageException("--height/--width must be multiples of the VAE factor " + f + ", got " + h + "x"
                     + w);
         }
+        if (!(p instanceof StableDiffusionXLPipeline) && (!prompts2.isEmpty() || !negativePrompts2.isEmpty())) {
+            throw new UsageException("--prompt-2/--negative-prompt-2 need an SDXL checkpoint, but --model " + model
+                    + " loads a " + p.getClass().getSimpleName());
+        }
+        if (p instanceof StableDiffusionXLPipeline && image != null) {
+            throw new UsageException("--image: img2img and inpainting are not supported for SDXL checkpoints yet "
+                    + "(text-to-image only)");
+        }
         int unetChannels = p.unetInChannels();
         if (maskImage != null) {
             if (unetChannels != 9) {
@@ -190,12 +226,9 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
                 .generators(GenerateCommand.generators(seeds, prompts.size() * numImagesPerPrompt))
                 .outputType(outputType.equals("latent") ? "latent" : "np")
                 .image(GenerateCommand.single(image)).maskImage(GenerateCommand.single(maskImage)).strength(strength);
-        if (!negativePrompts.isEmpty()) {
-            List<String> neg = new ArrayList<>();
-            for (int i = 0; i < prompts.size(); i++) {
-                neg.add(negativePrompts.size() == 1 ? negativePrompts.get(0) : negativePrompts.get(i));
-            }
-            c.negativePrompt(neg);
+        c.negativePrompt(expand(negativePrompts));
+        if (!prompts2.isEmpty() || !negativePrompts2.isEmpty()) {
+            c.sdxl(new SdxlArguments().prompt2(expand(prompts2)).negativePrompt2(expand(negativePrompts2)));
         }
         if (progress) {
             c.progress(new ConsoleProgressBar(System.err));

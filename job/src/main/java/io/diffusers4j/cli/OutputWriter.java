@@ -26,8 +26,12 @@ final class OutputWriter {
     private OutputWriter() {
     }
 
-    /** @param scheduler the class name of the scheduler the call ran with */
-    static Path write(ImagePipelineOutput out, GenerateRequest req, String scheduler) throws IOException {
+    /**
+     * @param scheduler     the class name of the scheduler the call ran with
+     * @param guidanceScale the guidance scale it ran with (the pipeline's default when none was given)
+     */
+    static Path write(ImagePipelineOutput out, GenerateRequest req, String scheduler, double guidanceScale)
+            throws IOException {
         Path target = req.output();
         switch (req.outputType()) {
             case "np", "latent" -> Npy.writeFloat32(target, out.data(), out.shape());
@@ -36,7 +40,7 @@ final class OutputWriter {
                 List<BufferedImage> images = out.images();
                 for (int i = 0; i < images.size(); i++) {
                     BufferedImage img = images.get(i);
-                    Map<String, String> text = metadata(req, scheduler, i, images.size(), img.getWidth(),
+                    Map<String, String> text = metadata(req, scheduler, guidanceScale, i, images.size(), img.getWidth(),
                             img.getHeight()).toPngText();
                     Png.write(target.resolve(String.format(Locale.ROOT, "%03d.png", i)), img, text);
                 }
@@ -53,11 +57,12 @@ final class OutputWriter {
      * {@code batch_index}/{@code batch_size} (the image is reproduced by the same batch, not by the seed alone);
      * no seed records none.
      */
-    static GenerationMetadata metadata(GenerateRequest req, String scheduler, int i, int n, int width, int height) {
+    static GenerationMetadata metadata(GenerateRequest req, String scheduler, double guidanceScale, int i, int n,
+                                       int width, int height) {
         int perPrompt = req.numImagesPerPrompt();
         int promptIndex = Math.min(i / perPrompt, req.prompts().size() - 1);
         GenerationMetadata m = new GenerationMetadata().prompt(req.prompts().get(promptIndex))
-                .steps(req.steps()).guidanceScale(req.guidanceScale()).scheduler(scheduler)
+                .steps(req.steps()).guidanceScale(guidanceScale).scheduler(scheduler)
                 .model(req.modelName()).revision(req.revision()).size(width, height);
         List<String> neg = req.negativePrompts();
         if (!neg.isEmpty()) {

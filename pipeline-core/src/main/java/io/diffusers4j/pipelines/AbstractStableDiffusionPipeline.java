@@ -92,6 +92,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return scheduler;
     }
 
+    /** diffusers' {@code __call__}: one generation with this pipeline's own arguments (image, mask, ...). */
+    public abstract ImagePipelineOutput call(StableDiffusionCall a);
+
     /** Swaps the scheduler ({@code pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)}). */
     public void setScheduler(Scheduler s) {
         if (s == null) {
