@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GenerateOutputTest {
 
     /** Runs Main with stderr captured; returns {exit code, stderr}. */
-    private static Object[] run(String... args) {
+    static Object[] run(String... args) {
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));

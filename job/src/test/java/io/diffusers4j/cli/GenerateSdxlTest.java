@@ -9,9 +9,6 @@ import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -24,14 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GenerateSdxlTest {
 
     private static Object[] run(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            return new Object[] {Main.run(args), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(saved);
-        }
+        return GenerateOutputTest.run(args);
     }
 
     private static String model() {

@@ -49,7 +49,7 @@ class StableDiffusionXLPipelineTest {
     }
 
     private static StableDiffusionCall quick(String... prompts) {
-        return new StableDiffusionCall().prompt(prompts).numInferenceSteps(2).outputType("np");
+        return PipelineApiTest.quick(prompts);
     }
 
     @Test

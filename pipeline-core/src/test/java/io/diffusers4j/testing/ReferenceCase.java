@@ -133,33 +133,17 @@ public final class ReferenceCase {
         if (c.has("denoising_end")) {
             x.denoisingEnd(c.get("denoising_end").getAsDouble());
         }
-        int[] v;
-        if ((v = pair(c, "original_size")) != null) {
-            x.originalSize(v[0], v[1]);
-        }
-        if ((v = pair(c, "crops_coords_top_left")) != null) {
-            x.cropsCoordsTopLeft(v[0], v[1]);
-        }
-        if ((v = pair(c, "target_size")) != null) {
-            x.targetSize(v[0], v[1]);
-        }
-        if ((v = pair(c, "negative_original_size")) != null) {
-            x.negativeOriginalSize(v[0], v[1]);
-        }
-        if ((v = pair(c, "negative_crops_coords_top_left")) != null) {
-            x.negativeCropsCoordsTopLeft(v[0], v[1]);
-        }
-        if ((v = pair(c, "negative_target_size")) != null) {
-            x.negativeTargetSize(v[0], v[1]);
-        }
-    }
-
-    private static int[] pair(JsonObject c, String key) {
-        if (!c.has(key)) {
-            return null;
-        }
-        JsonArray a = c.getAsJsonArray(key);
-        return new int[] {a.get(0).getAsInt(), a.get(1).getAsInt()};
+        Map<String, java.util.function.BiConsumer<Integer, Integer>> sizes = Map.of(
+                "original_size", x::originalSize, "crops_coords_top_left", x::cropsCoordsTopLeft,
+                "target_size", x::targetSize, "negative_original_size", x::negativeOriginalSize,
+                "negative_crops_coords_top_left", x::negativeCropsCoordsTopLeft,
+                "negative_target_size", x::negativeTargetSize);
+        sizes.forEach((key, setter) -> {
+            if (c.has(key)) {
+                JsonArray a = c.getAsJsonArray(key);
+                setter.accept(a.get(0).getAsInt(), a.get(1).getAsInt());
+            }
+        });
     }
 
     private java.awt.image.BufferedImage png(JsonObject ref) {
