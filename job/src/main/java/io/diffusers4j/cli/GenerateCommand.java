@@ -10,6 +10,7 @@ import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionInpaintPipeline;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.utils.TorchGenerator;
@@ -23,7 +24,8 @@ import java.util.Set;
 
 /** Runs one pipeline call and writes the images as one .npy, a folder of PNGs, or the latents. */
 public final class GenerateCommand implements Command {
-    private static final Set<String> OPTIONS = Set.of("model", "prompt", "negative-prompt", "seed", "steps",
+    private static final Set<String> OPTIONS = Set.of("model", "prompt", "negative-prompt", "prompt-2",
+            "negative-prompt-2", "seed", "steps",
             "guidance-scale", "height", "width", "eta", "num-images-per-prompt", "scheduler", "scheduler-option",
             "image", "strength", "mask-image", "output-type", "output", "device", "dtype", "variant", "revision",
             "clip-skip", "guidance-rescale", "attention-slicing", "original-inference-steps");
@@ -48,11 +50,14 @@ public final class GenerateCommand implements Command {
                   --model DIR|ORG/NAME          diffusers folder or Hub id (default: the embedded tiny pipeline)
                   --prompt TEXT                 repeat for a batch of prompts
                   --negative-prompt TEXT        one for all prompts, or one per prompt
+                  --prompt-2 TEXT, --negative-prompt-2 TEXT
+                                                SDXL: the second text encoder's prompts (default: the
+                                                prompt / negative prompt)
                   --seed N                      one = one generator for the whole batch;
                                                 one per image = a list of generators (diffusers semantics)
                   --steps N                     num_inference_steps (default 50; LCM checkpoints 4)
-                  --guidance-scale F            classifier-free guidance (default 7.5; <= 1 disables it); LCM
-                                                checkpoints: the embedded guidance (default 8.5)
+                  --guidance-scale F            classifier-free guidance (default 7.5, SDXL 5.0; <= 1 disables it);
+                                                LCM checkpoints: the embedded guidance (default 8.5)
                   --original-inference-steps N  LCM checkpoints: distillation schedule length (default: scheduler's)
                   --height H --width W          multiples of the VAE factor (default unet.sample_size * factor)
                   --eta F                       DDIM eta (default 0)
@@ -89,7 +94,7 @@ public final class GenerateCommand implements Command {
             GenerateRequest req = lcm
                     ? given.withPipelineDefaults(LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS,
                             LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE)
-                    : given.withPipelineDefaults(50, 7.5);
+                    : given.withPipelineDefaults(50, base.defaultGuidanceScale());
             req.validateAgainst(base);
             req.applyMemoryOptions(base);
             Scheduler s = null;
@@ -114,6 +119,9 @@ public final class GenerateCommand implements Command {
     /** --mask-image: inpainting; --image: img2img; else text-to-image, all on the loaded components. */
     private static ImagePipelineOutput run(AbstractStableDiffusionPipeline base, GenerateRequest req,
                                            StableDiffusionCall call) {
+        if (base instanceof StableDiffusionXLPipeline xl) {
+            return xl.call(call); // text-to-image only (validateAgainst refuses --image)
+        }
         Map<String, Object> components = base.components();
         if (req.maskImage() != null) {
             try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(components)) {

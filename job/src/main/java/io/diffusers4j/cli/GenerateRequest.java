@@ -5,7 +5,9 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 
@@ -21,7 +23,8 @@ import java.util.List;
  * Everything `generate` was asked for, checked before any model is loaded where possible. {@code steps} and
  * {@code guidanceScale} are null until {@link #withPipelineDefaults} fills in the loaded pipeline's defaults.
  */
-record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<Long> seeds,
+record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<String> prompts2,
+                       List<String> negativePrompts2, List<Long> seeds,
                        Integer steps, Double guidanceScale, Integer originalInferenceSteps, Integer height, Integer width, double eta,
                        int numImagesPerPrompt, Integer clipSkip, double guidanceRescale, String scheduler,
                        List<String> schedulerOptions, BufferedImage image, Double strength,
@@ -35,11 +38,9 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         if (prompts.isEmpty()) {
             throw new UsageException("--prompt is required (repeat it for a batch)");
         }
-        List<String> negatives = a.all("negative-prompt");
-        if (!negatives.isEmpty() && negatives.size() != 1 && negatives.size() != prompts.size()) {
-            throw new UsageException("--negative-prompt given " + negatives.size() + " times but there are "
-                    + prompts.size() + " prompts: give one for all prompts or one per prompt");
-        }
+        List<String> negatives = perPrompt(a, "negative-prompt", prompts.size());
+        List<String> prompts2 = perPrompt(a, "prompt-2", prompts.size());
+        List<String> negatives2 = perPrompt(a, "negative-prompt-2", prompts.size());
         int perPrompt = a.intValue("num-images-per-prompt", 1);
         if (perPrompt < 1) {
             throw new UsageException("--num-images-per-prompt must be >= 1, got " + perPrompt);
@@ -107,12 +108,34 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         if (originalSteps != null && originalSteps < 1) {
             throw new UsageException("--original-inference-steps must be >= 1, got " + originalSteps);
         }
-        return new GenerateRequest(model, prompts, negatives, seeds, steps, a.doubleValue("guidance-scale"),
+        return new GenerateRequest(model, prompts, negatives, prompts2, negatives2, seeds, steps, a.doubleValue("guidance-scale"),
                 originalSteps, height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
                 a.get("scheduler"), schedulerOptions, readImage(a.get("image"), "image"), strength,
                 readImage(a.get("mask-image"), "mask-image"), outputType, output, device, dtype, a.get("variant"),
                 a.get("revision"), a.flag("local-files-only"), !a.flag("no-progress"), a.get("attention-slicing"),
                 a.flag("memory-efficient-attention"), a.flag("vae-slicing"), a.flag("vae-tiling"), modelName);
+    }
+
+    /** A repeatable option given once for all prompts or once per prompt. */
+    private static List<String> perPrompt(CliArgs a, String option, int prompts) {
+        List<String> values = a.all(option);
+        if (!values.isEmpty() && values.size() != 1 && values.size() != prompts) {
+            throw new UsageException("--" + option + " given " + values.size() + " times but there are " + prompts
+                    + " prompts: give one for all prompts or one per prompt");
+        }
+        return values;
+    }
+
+    /** One value per prompt (a single value repeated), or null when the option was not given. */
+    private List<String> expand(List<String> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(values.size() == 1 ? values.get(0) : values.get(i));
+        }
+        return out;
     }
 
     private static BufferedImage readImage(String path, String option) {
@@ -136,7 +159,8 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
 
     /** This request with the pipeline's own defaults where --steps / --guidance-scale were not given. */
     GenerateRequest withPipelineDefaults(int defaultSteps, double defaultGuidanceScale) {
-        return new GenerateRequest(model, prompts, negativePrompts, seeds, steps == null ? defaultSteps : steps,
+        return new GenerateRequest(model, prompts, negativePrompts, prompts2, negativePrompts2, seeds,
+                steps == null ? defaultSteps : steps,
                 guidanceScale == null ? defaultGuidanceScale : guidanceScale, originalInferenceSteps, height, width,
                 eta, numImagesPerPrompt, clipSkip, guidanceRescale, scheduler, schedulerOptions, image, strength,
                 maskImage, outputType, output, device, dtype, variant, revision, localFilesOnly, progress,
@@ -209,6 +233,14 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
 
     /** Checks that need the loaded pipeline (VAE factor, UNet channels, image sizes). */
     void validateAgainst(AbstractStableDiffusionPipeline p) {
+        if (!(p instanceof StableDiffusionXLPipeline) && (!prompts2.isEmpty() || !negativePrompts2.isEmpty())) {
+            throw new UsageException("--prompt-2/--negative-prompt-2 need an SDXL checkpoint, but --model " + model
+                    + " loads a " + p.getClass().getSimpleName());
+        }
+        if (p instanceof StableDiffusionXLPipeline && image != null) {
+            throw new UsageException("--image: img2img and inpainting are not supported for SDXL checkpoints yet "
+                    + "(text-to-image only)");
+        }
         int f = p.vaeScaleFactor();
         int h = height == null ? p.defaultHeight() : height;
         int w = width == null ? p.defaultWidth() : width;
@@ -254,12 +286,9 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
                 .generators(GenerateCommand.generators(seeds, prompts.size() * numImagesPerPrompt))
                 .outputType(outputType.equals("latent") ? "latent" : "np")
                 .image(GenerateCommand.single(image)).maskImage(GenerateCommand.single(maskImage)).strength(strength);
-        if (!negativePrompts.isEmpty()) {
-            List<String> neg = new ArrayList<>();
-            for (int i = 0; i < prompts.size(); i++) {
-                neg.add(negativePrompts.size() == 1 ? negativePrompts.get(0) : negativePrompts.get(i));
-            }
-            c.negativePrompt(neg);
+        c.negativePrompt(expand(negativePrompts));
+        if (!prompts2.isEmpty() || !negativePrompts2.isEmpty()) {
+            c.sdxl(new SdxlArguments().prompt2(expand(prompts2)).negativePrompt2(expand(negativePrompts2)));
         }
         if (progress) {
             c.progress(new ConsoleProgressBar(System.err));

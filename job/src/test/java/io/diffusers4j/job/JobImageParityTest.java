@@ -1,10 +1,10 @@
-// A job image equals the library pipeline's image for the same row (real StableDiffusionPipeline, tiny-sd fixture).
+// A job image equals the library pipeline's image for the same row (tiny-sd and tiny-sdxl checkpoints).
 package io.diffusers4j.job;
 
+import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.StableDiffusionCall;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.testing.Fixtures;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -26,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JobImageParityTest {
     private static final String[] ROWS = {
         "{\"id\": \"cat\", \"prompt\": \"a photo of a cat\", \"seed\": 0, \"num_inference_steps\": 3}",
+        "{\"id\": \"dog\", \"prompt\": \"a photo of a dog\", \"seed\": 9, \"num_inference_steps\": 3,"
+                + " \"negative_prompt\": \"ugly\"}",
         "{\"id\": \"horse\", \"prompt\": \"an astronaut riding a horse, 4k!\", \"seed\": 42,"
                 + " \"num_inference_steps\": 3, \"negative_prompt\": \"blurry\", \"guidance_scale\": 5.0}",
         "{\"id\": \"two\", \"prompt\": \"a red car\", \"seed\": 7, \"num_inference_steps\": 3,"
@@ -46,21 +48,33 @@ class JobImageParityTest {
 
     @Test
     void batchedJobImagesMatchSingleCalls() {
-        compare(4, 1);
+        compare(Fixtures.tinySd(), 4, 1);
+    }
+
+    /**
+     * The same on an SDXL checkpoint: its micro-batches mix rows with and without a negative prompt, which SDXL
+     * conditions differently (zeros for None, the encoded "" otherwise), so the renderer splits them.
+     */
+    @Test
+    void sdxlBatchedJobImagesMatchSingleCalls() {
+        compare(Fixtures.referenceSdxl().resolve("tiny-sdxl"), 4, 1);
     }
 
     private void compare(int batchSize, int tolerance) {
-        Path model = Fixtures.tinySd();
+        compare(Fixtures.tinySd(), batchSize, tolerance);
+    }
+
+    private void compare(Path model, int batchSize, int tolerance) {
         Path in = JobHarness.write(dir, "prompts.jsonl", ROWS);
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.run("--prompts", in.toString(), "--output", out.toString(), "--model",
                 model.toString(), "--batch-size", Integer.toString(batchSize), "--partitions", "2");
         List<Row> rows = JobHarness.rows(out);
-        assertEquals(6, rows.size());
-        assertEquals(6, s.okImages(), () -> rows.stream().map(r -> r.getAs("id") + ": " + r.getAs("error")).toList()
+        assertEquals(7, rows.size());
+        assertEquals(7, s.okImages(), () -> rows.stream().map(r -> r.getAs("id") + ": " + r.getAs("error")).toList()
                 .toString());
         try (DiffusionPipeline p = DiffusionPipeline.fromPretrained(model.toString(), new PipelineOptions())) {
-            StableDiffusionPipeline sd = (StableDiffusionPipeline) p;
+            AbstractStableDiffusionPipeline sd = (AbstractStableDiffusionPipeline) p;
             for (Row r : rows) {
                 StableDiffusionCall call = new StableDiffusionCall()
                         .prompt((String) r.getAs("prompt"))

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonPrimitive;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
 import io.diffusers4j.image.VaeImageProcessor;
@@ -23,6 +25,7 @@ import io.diffusers4j.utils.TorchGenerator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -47,11 +50,17 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     private final List<AutoCloseable> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     protected AbstractStableDiffusionPipeline(StableDiffusionComponents c, boolean ownsComponents) {
-        this.vae = c.vae();
-        this.textEncoder = c.textEncoder();
-        this.tokenizer = c.tokenizer();
-        this.unet = c.unet();
-        this.scheduler = c.scheduler();
+        this(c.vae(), c.textEncoder(), c.tokenizer(), c.unet(), c.scheduler(), ownsComponents);
+    }
+
+    /** For pipelines whose first text encoder and tokenizer may be absent (the SDXL refiner); the rest is required. */
+    protected AbstractStableDiffusionPipeline(AutoencoderKL vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
+                                              UNet2DConditionModel unet, Scheduler scheduler, boolean ownsComponents) {
+        this.vae = vae;
+        this.textEncoder = textEncoder;
+        this.tokenizer = tokenizer;
+        this.unet = unet;
+        this.scheduler = scheduler;
         this.ownsComponents = ownsComponents;
         this.manager = NDManager.newBaseManager(ComponentLoader.deviceOf(unet));
     }
@@ -84,6 +93,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     public Scheduler scheduler() {
         return scheduler;
     }
+
+    /** diffusers' {@code __call__}: one generation with this pipeline's own arguments (image, mask, ...). */
+    public abstract ImagePipelineOutput call(StableDiffusionCall a);
 
     /** Swaps the scheduler ({@code pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)}). */
     public void setScheduler(Scheduler s) {
@@ -127,11 +139,25 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36's PyTorch engine aborts the "
                     + "JVM on bfloat16 tensors; use float32 or float16");
         }
-        StableDiffusionComponents copies = ComponentLoader.copyTo(new StableDiffusionComponents(vae, textEncoder,
-                tokenizer, unet, scheduler), device, dtype);
-        AbstractStableDiffusionPipeline moved = DiffusionPipeline.create(getClass().getSimpleName(), copies, false);
-        // the copies belong to the new pipeline; tokenizer and scheduler stay shared with this one
-        moved.adopted.addAll(List.of(copies.unet(), copies.vae(), copies.textEncoder()));
+        Map<String, Object> mine = components();
+        Map<String, Object> copies = ComponentLoader.copyTo(mine, device, dtype);
+        AbstractStableDiffusionPipeline moved;
+        try {
+            moved = DiffusionPipeline.create(getClass().getSimpleName(), copies, modelIndexKeys(), false);
+        } catch (RuntimeException e) {
+            copies.forEach((k, v) -> {
+                if (v != mine.get(k)) {
+                    ComponentLoader.closeAll(Map.of(k, v));
+                }
+            });
+            throw e;
+        }
+        // the copies belong to the new pipeline; tokenizers and scheduler stay shared with this one
+        copies.forEach((k, v) -> {
+            if (v instanceof AutoCloseable c && v != mine.get(k)) {
+                moved.adopted.add(c);
+            }
+        });
         moved.setProgressBar(progressBar());
         return moved;
     }
@@ -139,6 +165,19 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     @Override
     public Map<String, Object> components() {
         return new StableDiffusionComponents(vae, textEncoder, tokenizer, unet, scheduler).asMap();
+    }
+
+    /**
+     * The model_index.json keys that are not loaded components: absent components ({@code [null, null]}) and
+     * pipeline config values, as diffusers' {@code register_to_config} writes them.
+     */
+    protected Map<String, JsonElement> modelIndexKeys() {
+        Map<String, JsonElement> keys = new LinkedHashMap<>();
+        keys.put("feature_extractor", ModelIndex.absent());
+        keys.put("image_encoder", ModelIndex.absent());
+        keys.put("requires_safety_checker", new JsonPrimitive(false));
+        keys.put("safety_checker", ModelIndex.absent());
+        return keys;
     }
 
     /** diffusers' enable_attention_slicing: "auto" (half the heads), "max" (one head at a time) or a slice size. */
@@ -214,23 +253,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             negative = args.negativePromptEmbeds().toDevice(m.getDevice(), true);
             negative.attach(m);
         } else {
-            List<String> uncond = args.negativePrompt();
-            if (uncond == null) {
-                uncond = new ArrayList<>();
-                for (int i = 0; i < batchSize; i++) {
-                    uncond.add("");
-                }
-            } else if (uncond.size() == 1 && batchSize > 1) {
-                // one negative prompt for every prompt
-                List<String> all = new ArrayList<>();
-                for (int i = 0; i < batchSize; i++) {
-                    all.add(uncond.get(0));
-                }
-                uncond = all;
-            } else if (uncond.size() != batchSize) {
-                throw new IllegalArgumentException("negative_prompt has batch size " + uncond.size()
-                        + ", but prompt has batch size " + batchSize + ": give one negative prompt or one per prompt");
-            }
+            List<String> uncond = perPrompt(args.negativePrompt() == null ? List.of("") : args.negativePrompt(),
+                    batchSize, "negative_prompt");
             // diffusers encodes the negative prompt with the last hidden state even when clip_skip is set
             negative = textEmbeddings(m, uncond, null);
         }
@@ -240,6 +264,23 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
                     + " and prompt_embeds " + positive.getShape() + " must have the same shape");
         }
         return NDArrays.concat(new NDList(negative, positive), 0);
+    }
+
+    /** One negative prompt for every prompt, or one per prompt (else an error naming {@code argument}). */
+    protected static List<String> perPrompt(List<String> given, int batchSize, String argument) {
+        if (given.size() == batchSize) {
+            return given;
+        }
+        if (given.size() != 1) {
+            throw new IllegalArgumentException(argument + " has batch size " + given.size()
+                    + ", but prompt has batch size " + batchSize + ": give one " + argument.replace('_', ' ')
+                    + " or one per prompt");
+        }
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < batchSize; i++) {
+            all.add(given.get(0));
+        }
+        return all;
     }
 
     /** Tokenize (max_length padding, truncation with a warning) and run the text encoder. */
@@ -352,6 +393,11 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
          */
         default void onStepOutput(int i, SchedulerOutput out) {
         }
+
+        /** The UNet's {@code added_cond_kwargs} for every step (SDXL: {@code text_embeds}, {@code time_ids}). */
+        default Map<String, NDArray> addedCondKwargs() {
+            return Map.of();
+        }
     }
 
     /**
@@ -362,7 +408,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      */
     protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, NDArray promptEmbeds,
                               boolean doCfg, StableDiffusionCall a, LoopHooks hooks) {
-        NDArray timestepCond = timestepCond(m, a.guidanceScale(), (int) latents.getShape().get(0));
+        NDArray timestepCond = timestepCond(m, guidanceScale(a), (int) latents.getShape().get(0));
         ProgressListener progress = progress(a);
         progress.start(timesteps.length);
         try {
@@ -372,9 +418,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
                     latents.attach(step);
                     NDArray latentModelInput = hooks.unetInput(s.scaleModelInput(cfgInput(latents, doCfg), t));
                     NDArray noisePred = unet.forward(new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
-                            .timestepCond(timestepCond));
+                            .timestepCond(timestepCond).addedCondKwargs(hooks.addedCondKwargs()));
                     if (doCfg) {
-                        noisePred = guide(noisePred, a.guidanceScale(), a.guidanceRescale());
+                        noisePred = guide(noisePred, guidanceScale(a), a.guidanceRescale());
                     }
                     SchedulerOutput out = s.step(noisePred, t, latents, a.eta(), a.generators());
                     hooks.onStepOutput(i, out);
@@ -444,13 +490,19 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             return new ImagePipelineOutput("latent", latents.toType(DataType.FLOAT32, false).toFloatArray(),
                     latents.getShape().getShape());
         }
+        NDArray z = unscaleLatents(latents);
+        // a float32 (force_upcast) VAE under a float16 pipeline decodes float32 latents, as diffusers' upcast_vae
+        NDArray nhwc = imageProcessor().postprocessNp(vae.decode(z.toType(vae.dtype(), false)));
+        return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+    }
+
+    /** The latents as the VAE decodes them: {@code latents / scaling_factor (+ shift_factor)}. */
+    protected NDArray unscaleLatents(NDArray latents) {
         NDArray z = latents.div((float) vae.config().scalingFactor);
         if (vae.config().shiftFactor != null) {
             z = z.addi((float) (double) vae.config().shiftFactor);
         }
-        // a float32 (force_upcast) VAE under a float16 pipeline decodes float32 latents, as diffusers' upcast_vae
-        NDArray nhwc = imageProcessor().postprocessNp(vae.decode(z.toType(vae.dtype(), false)));
-        return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+        return z;
     }
 
     /** The pipeline's VaeImageProcessor (vae_scale_factor from the VAE config). */
@@ -484,9 +536,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         }
         // the guidance is applied in float32: a finite double beyond float range would become inf and turn every
         // latent into NaN (a black image), so it is refused like NaN and inf (diffusers does not check)
-        if (!Double.isFinite(a.guidanceScale()) || !Float.isFinite((float) a.guidanceScale())) {
-            throw new IllegalArgumentException("guidance_scale must be a finite float32 number, got "
-                    + a.guidanceScale());
+        double guidance = guidanceScale(a);
+        if (!Double.isFinite(guidance) || !Float.isFinite((float) guidance)) {
+            throw new IllegalArgumentException("guidance_scale must be a finite float32 number, got " + guidance);
         }
         if (!Double.isFinite(a.guidanceRescale()) || !Float.isFinite((float) a.guidanceRescale())) {
             throw new IllegalArgumentException("guidance_rescale must be a finite float32 number, got "
@@ -503,6 +555,26 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             throw new IllegalArgumentException("Cannot forward both negative_prompt and negative_prompt_embeds");
         }
         checkOutputType(a.outputType());
+        String sdxlOnly = a.sdxl().firstSet();
+        if (sdxlOnly != null && !acceptsSdxlArguments()) {
+            throw new IllegalArgumentException(sdxlOnly + " is an argument of StableDiffusionXLPipeline, not of "
+                    + getClass().getSimpleName());
+        }
+    }
+
+    /** Whether {@link StableDiffusionCall#sdxl()} arguments apply to this pipeline. */
+    protected boolean acceptsSdxlArguments() {
+        return false;
+    }
+
+    /** diffusers' default {@code guidance_scale} of this pipeline's {@code __call__}. */
+    public double defaultGuidanceScale() {
+        return 7.5;
+    }
+
+    /** The call's guidance scale, else {@link #defaultGuidanceScale()}. */
+    protected double guidanceScale(StableDiffusionCall a) {
+        return a.guidanceScale() != null ? a.guidanceScale() : defaultGuidanceScale();
     }
 
     /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
@@ -516,7 +588,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     /** diffusers' {@code do_classifier_free_guidance}: guidance_scale above 1 and no guidance-embedding UNet. */
     protected boolean doClassifierFreeGuidance(StableDiffusionCall a) {
-        return a.guidanceScale() > 1 && unet.config().timeCondProjDim == null;
+        return guidanceScale(a) > 1 && unet.config().timeCondProjDim == null;
     }
 
     /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */

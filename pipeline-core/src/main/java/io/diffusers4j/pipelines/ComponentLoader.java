@@ -172,32 +172,45 @@ final class ComponentLoader {
     }
 
     /**
-     * Copies of the models on {@code device} in {@code dtype} (weights copied from the loaded state dicts, no file
-     * read); tokenizer and scheduler are host-side and shared.
+     * The components with every model copied to {@code device} in {@code dtype} (weights copied from the loaded
+     * state dicts, no file read); tokenizers and schedulers are host-side and shared (the same objects).
      */
-    static StableDiffusionComponents copyTo(StableDiffusionComponents c, Device device, DataType dtype) {
+    static Map<String, Object> copyTo(Map<String, Object> components, Device device, DataType dtype) {
         NDManager m = root(device);
-        UNet2DConditionModel unet = null;
-        AutoencoderKL vae = null;
-        try (MapTensorSource u = new MapTensorSource(c.unet().stateDict(), "unet");
-             MapTensorSource v = new MapTensorSource(c.vae().stateDict(), "vae");
-             MapTensorSource t = new MapTensorSource(c.textEncoder().stateDict(), "text_encoder")) {
-            unet = UNet2DConditionModel.load(c.unet().config(), u, m, dtype);
-            LoadContext ctx = new LoadContext(device, dtype, null, null);
-            vae = AutoencoderKL.load(c.vae().config(), v, m, ctx.vaeDtype(c.vae().config()));
-            CLIPTextEncoder te = c.textEncoder() instanceof CLIPTextModelWithProjection
-                    ? CLIPTextModelWithProjection.load(c.textEncoder().config(), t, m, dtype)
-                    : CLIPTextModel.load(c.textEncoder().config(), t, m, dtype);
-            return new StableDiffusionComponents(vae, te, c.tokenizer(), unet, c.scheduler());
+        LoadContext ctx = new LoadContext(device, dtype, null, null);
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, Object> e : components.entrySet()) {
+                out.put(e.getKey(), copy(e.getKey(), e.getValue(), m, ctx));
+            }
+            return out;
         } catch (RuntimeException e) {
-            if (unet != null) {
-                unet.close();
-            }
-            if (vae != null) {
-                vae.close();
-            }
+            out.forEach((k, v) -> {
+                if (v != components.get(k)) {
+                    closeAll(Map.of(k, v));
+                }
+            });
             throw e;
         }
+    }
+
+    private static Object copy(String name, Object c, NDManager m, LoadContext ctx) {
+        if (c instanceof UNet2DConditionModel unet) {
+            try (MapTensorSource w = new MapTensorSource(unet.stateDict(), name)) {
+                return UNet2DConditionModel.load(unet.config(), w, m, ctx.dtype());
+            }
+        } else if (c instanceof AutoencoderKL vae) {
+            try (MapTensorSource w = new MapTensorSource(vae.stateDict(), name)) {
+                return AutoencoderKL.load(vae.config(), w, m, ctx.vaeDtype(vae.config()));
+            }
+        } else if (c instanceof CLIPTextEncoder te) {
+            try (MapTensorSource w = new MapTensorSource(te.stateDict(), name)) {
+                return te instanceof CLIPTextModelWithProjection
+                        ? CLIPTextModelWithProjection.load(te.config(), w, m, ctx.dtype())
+                        : CLIPTextModel.load(te.config(), w, m, ctx.dtype());
+            }
+        }
+        return c;
     }
 
     static void closeAll(Map<String, Object> components) {

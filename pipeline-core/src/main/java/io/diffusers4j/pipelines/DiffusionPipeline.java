@@ -3,6 +3,7 @@ package io.diffusers4j.pipelines;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonElement;
 import io.diffusers4j.weights.CheckpointFiles;
 import io.diffusers4j.weights.TensorSource;
 import org.slf4j.Logger;
@@ -15,18 +16,29 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BiFunction;
 
 /** Base of every pipeline: loading by {@code model_index.json}, components, saving, closing native memory. */
 public abstract class DiffusionPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DiffusionPipeline.class);
 
-    /** Pipeline classes by diffusers name: (components, ownsComponents) -> pipeline. */
-    private static final Map<String, BiFunction<StableDiffusionComponents, Boolean, DiffusionPipeline>> PIPELINES =
-            Map.of("StableDiffusionPipeline", StableDiffusionPipeline::new,
-                    "StableDiffusionImg2ImgPipeline", StableDiffusionImg2ImgPipeline::new,
-                    "StableDiffusionInpaintPipeline", StableDiffusionInpaintPipeline::new,
-                    "LatentConsistencyModelPipeline", LatentConsistencyModelPipeline::new);
+    /** Builds a pipeline from its components, its model_index.json config keys and whether it owns the components. */
+    private interface Factory {
+        AbstractStableDiffusionPipeline create(Map<String, Object> components, Map<String, JsonElement> config,
+                                               boolean ownsComponents);
+    }
+
+    /** Pipeline classes by diffusers name. */
+    private static final Map<String, Factory> PIPELINES = Map.of(
+            "StableDiffusionPipeline", (c, cfg, own) -> new StableDiffusionPipeline(StableDiffusionComponents.from(c),
+                    own),
+            "StableDiffusionImg2ImgPipeline", (c, cfg, own) -> new StableDiffusionImg2ImgPipeline(
+                    StableDiffusionComponents.from(c), own),
+            "StableDiffusionInpaintPipeline", (c, cfg, own) -> new StableDiffusionInpaintPipeline(
+                    StableDiffusionComponents.from(c), own),
+            "StableDiffusionXLPipeline", (c, cfg, own) -> new StableDiffusionXLPipeline(
+                    StableDiffusionXLComponents.from(c), StableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg), own),
+            "LatentConsistencyModelPipeline", (c, cfg, own) -> new LatentConsistencyModelPipeline(
+                    StableDiffusionComponents.from(c), own));
 
     private volatile ProgressListener progressBar = ProgressListener.NONE;
 
@@ -95,7 +107,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             if (o.customPipeline() != null) {
                 return custom(o.customPipeline(), components);
             }
-            return PIPELINES.get(className).apply(StableDiffusionComponents.from(components), true);
+            return PIPELINES.get(className).create(components, index.plainKeys(), true);
         } catch (RuntimeException | Error e) {
             Map<String, Object> loaded = new LinkedHashMap<>(components);
             o.components().keySet().forEach(loaded::remove);
@@ -105,14 +117,14 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /** A pipeline of a supported class over {@code components} (closed with it when it owns them). */
-    static AbstractStableDiffusionPipeline create(String className, StableDiffusionComponents components,
-                                                  boolean ownsComponents) {
-        BiFunction<StableDiffusionComponents, Boolean, DiffusionPipeline> f = PIPELINES.get(className);
+    static AbstractStableDiffusionPipeline create(String className, Map<String, Object> components,
+                                                  Map<String, JsonElement> config, boolean ownsComponents) {
+        Factory f = PIPELINES.get(className);
         if (f == null) {
             throw new IllegalArgumentException("pipeline class '" + className + "' is not supported (supported: "
                     + String.join(", ", supportedPipelines()) + ")");
         }
-        return (AbstractStableDiffusionPipeline) f.apply(components, ownsComponents);
+        return f.create(components, config, ownsComponents);
     }
 
     /**

@@ -37,6 +37,43 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
         this(StableDiffusionComponents.from(components), false);
     }
 
+    /**
+     * The generic call: the arguments LatentConsistencyModelPipeline's {@code __call__} takes are passed on (its
+     * steps are the call's, 50 unless set: prefer {@link LatentConsistencyModelCall} for the LCM defaults); the ones
+     * it does not take (negative prompt, eta, guidance rescale, image, mask, strength) are refused as
+     * Python refuses unknown keywords.
+     */
+    @Override
+    public ImagePipelineOutput call(StableDiffusionCall a) {
+        java.util.List<String> refused = new java.util.ArrayList<>();
+        if (a.negativePrompt() != null || a.negativePromptEmbeds() != null) {
+            refused.add("negative_prompt");
+        }
+        if (a.eta() != 0) {
+            refused.add("eta");
+        }
+        if (a.guidanceRescale() != 0) {
+            refused.add("guidance_rescale");
+        }
+        if (a.image() != null || a.maskImage() != null || a.strength() != null) {
+            refused.add("image/mask_image/strength");
+        }
+        if (!refused.isEmpty()) {
+            throw new IllegalArgumentException("LatentConsistencyModelPipeline does not take " + refused);
+        }
+        return call(new LatentConsistencyModelCall().prompt(a.prompt()).height(a.height()).width(a.width())
+                .numInferenceSteps(a.numInferenceSteps())
+                .guidanceScale(guidanceScale(a)).numImagesPerPrompt(a.numImagesPerPrompt())
+                .generators(a.generators()).latents(a.latents()).promptEmbeds(a.promptEmbeds())
+                .outputType(a.outputType()).clipSkip(a.clipSkip()).scheduler(a.scheduler())
+                .callbackOnStepEnd(a.callbackOnStepEnd()).progress(a.progress()));
+    }
+
+    @Override
+    public double defaultGuidanceScale() {
+        return LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE;
+    }
+
     /** {@code __call__}. */
     public ImagePipelineOutput call(LatentConsistencyModelCall call) {
         StableDiffusionCall a = call.toStableDiffusionCall();

@@ -216,10 +216,20 @@ public final class ModelIndex {
 
     /** A copy with component {@code name} set to {@code [library, className]} (both null: absent). */
     public ModelIndex withComponent(String name, String library, String className) {
+        return with(name, pair(library, className));
+    }
+
+    /** A component entry {@code [library, className]} (nulls allowed). */
+    public static JsonArray pair(String library, String className) {
         JsonArray a = new JsonArray();
         a.add(library == null ? JsonNull.INSTANCE : new JsonPrimitive(library));
         a.add(className == null ? JsonNull.INSTANCE : new JsonPrimitive(className));
-        return with(name, a);
+        return a;
+    }
+
+    /** {@code [null, null]}: an absent optional component. */
+    public static JsonArray absent() {
+        return pair(null, null);
     }
 
     /** A copy with {@code key} set to {@code value}. */

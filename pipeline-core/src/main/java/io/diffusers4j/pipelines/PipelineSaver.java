@@ -2,10 +2,14 @@
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonNull;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.models.clip.CLIPTextEncoder;
+import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.weights.SafetensorsWriter;
 
 import java.io.IOException;
@@ -13,10 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * Writes {@code model_index.json}, each component's config and safetensors weights (named with the variant, e.g.
- * {@code diffusion_pytorch_model.fp16.safetensors}) and the tokenizer files, in the layout diffusers writes.
+ * Writes {@code model_index.json} (the pipeline's own keys plus one entry per component, sorted), each component's
+ * config and safetensors weights (named with the variant, e.g. {@code diffusion_pytorch_model.fp16.safetensors})
+ * and the tokenizer files, in the layout diffusers writes.
  */
 final class PipelineSaver {
     static final String DIFFUSERS_VERSION = "0.30.3";
@@ -26,36 +32,43 @@ final class PipelineSaver {
 
     static void save(AbstractStableDiffusionPipeline p, String className, Path dir, String variant) throws IOException {
         Files.createDirectories(dir);
-        JsonObject index = new JsonObject();
-        index.addProperty("_class_name", className);
-        index.addProperty("_diffusers_version", DIFFUSERS_VERSION);
-        index.add("feature_extractor", pair(null, null));
-        index.add("image_encoder", pair(null, null));
-        index.addProperty("requires_safety_checker", false);
-        index.add("safety_checker", pair(null, null));
-        index.add("scheduler", pair("diffusers", p.scheduler().className()));
-        index.add("text_encoder", pair("transformers", p.textEncoder().getClass().getSimpleName()));
-        index.add("tokenizer", pair("transformers", "CLIPTokenizer"));
-        index.add("unet", pair("diffusers", "UNet2DConditionModel"));
-        index.add("vae", pair("diffusers", "AutoencoderKL"));
-        Files.writeString(dir.resolve("model_index.json"), ConfigBase.GSON.toJson(index) + "\n",
+        // diffusers writes model_index.json with sorted keys
+        Map<String, JsonElement> index = new TreeMap<>(p.modelIndexKeys());
+        for (Map.Entry<String, Object> e : p.components().entrySet()) {
+            index.put(e.getKey(), saveComponent(e.getValue(), dir.resolve(e.getKey()), variant));
+        }
+        JsonObject json = new JsonObject();
+        json.addProperty("_class_name", className);
+        json.addProperty("_diffusers_version", DIFFUSERS_VERSION);
+        index.forEach(json::add);
+        Files.writeString(dir.resolve("model_index.json"), ConfigBase.GSON.toJson(json) + "\n",
                 StandardCharsets.UTF_8);
-
-        p.unet().config().save(dir.resolve("unet/config.json"));
-        weights(dir.resolve("unet"), "diffusion_pytorch_model", variant, p.unet().stateDict());
-        p.vae().config().save(dir.resolve("vae/config.json"));
-        weights(dir.resolve("vae"), "diffusion_pytorch_model", variant, p.vae().stateDict());
-        p.textEncoder().config().save(dir.resolve("text_encoder/config.json"));
-        weights(dir.resolve("text_encoder"), "model", variant, p.textEncoder().stateDict());
-        p.tokenizer().savePretrained(dir.resolve("tokenizer"));
-        p.scheduler().config().save(dir.resolve("scheduler/scheduler_config.json"));
     }
 
-    private static JsonArray pair(String library, String cls) {
-        JsonArray a = new JsonArray();
-        a.add(library == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(library));
-        a.add(cls == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(cls));
-        return a;
+    /** Writes one component's folder; returns its model_index.json entry. */
+    private static JsonElement saveComponent(Object c, Path dir, String variant) throws IOException {
+        if (c == null) {
+            return ModelIndex.absent();
+        } else if (c instanceof UNet2DConditionModel unet) {
+            unet.config().save(dir.resolve("config.json"));
+            weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
+            return ModelIndex.pair("diffusers", "UNet2DConditionModel");
+        } else if (c instanceof AutoencoderKL vae) {
+            vae.config().save(dir.resolve("config.json"));
+            weights(dir, "diffusion_pytorch_model", variant, vae.stateDict());
+            return ModelIndex.pair("diffusers", "AutoencoderKL");
+        } else if (c instanceof CLIPTextEncoder te) {
+            te.config().save(dir.resolve("config.json"));
+            weights(dir, "model", variant, te.stateDict());
+            return ModelIndex.pair("transformers", te.getClass().getSimpleName());
+        } else if (c instanceof CLIPTokenizer tok) {
+            tok.savePretrained(dir);
+            return ModelIndex.pair("transformers", "CLIPTokenizer");
+        } else if (c instanceof Scheduler s) {
+            s.config().save(dir.resolve("scheduler_config.json"));
+            return ModelIndex.pair("diffusers", s.className());
+        }
+        throw new IllegalArgumentException("cannot save a component of type " + c.getClass().getName());
     }
 
     private static void weights(Path dir, String base, String variant, Map<String, NDArray> tensors)

@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Arguments of a Stable Diffusion call with diffusers' defaults: 50 steps, guidance 7.5, one image per prompt,
- * eta 0, output type {@code pil}, height/width from the UNet's sample size times the VAE factor.
+ * Arguments of a Stable Diffusion call with diffusers' defaults: 50 steps, the pipeline's guidance scale (7.5; SDXL
+ * 5.0), one image per prompt, eta 0, output type {@code pil}, height/width from the UNet's sample size times the VAE
+ * factor. The SDXL-only arguments ({@code prompt_2}, micro-conditioning sizes, ...) live in {@link SdxlArguments};
+ * the SD 1.x/2.x pipelines refuse a call that sets them.
  * Generators follow diffusers: one generator draws for the whole batch; a list of one per image draws per image.
  */
 public final class StableDiffusionCall {
@@ -20,7 +22,7 @@ public final class StableDiffusionCall {
     private Integer height;
     private Integer width;
     private int numInferenceSteps = 50;
-    private double guidanceScale = 7.5;
+    private Double guidanceScale;
     private int numImagesPerPrompt = 1;
     private double eta = 0.0;
     private double guidanceRescale = 0.0;
@@ -36,6 +38,7 @@ public final class StableDiffusionCall {
     private Scheduler scheduler;
     private StepEndCallback callbackOnStepEnd;
     private ProgressListener progress;
+    private SdxlArguments sdxl = new SdxlArguments();
 
     public StableDiffusionCall prompt(String... prompts) {
         this.prompt = new ArrayList<>(List.of(prompts));
@@ -92,12 +95,13 @@ public final class StableDiffusionCall {
         return numInferenceSteps;
     }
 
-    public StableDiffusionCall guidanceScale(double value) {
+    public StableDiffusionCall guidanceScale(Double value) {
         this.guidanceScale = value;
         return this;
     }
 
-    public double guidanceScale() {
+    /** The guidance scale set on this call, or null for the pipeline's default (7.5; SDXL 5.0). */
+    public Double guidanceScale() {
         return guidanceScale;
     }
 
@@ -246,5 +250,15 @@ public final class StableDiffusionCall {
 
     public ProgressListener progress() {
         return progress;
+    }
+
+    /** The SDXL arguments of this call (never null; all unset by default). */
+    public SdxlArguments sdxl() {
+        return sdxl;
+    }
+
+    public StableDiffusionCall sdxl(SdxlArguments value) {
+        this.sdxl = value == null ? new SdxlArguments() : value;
+        return this;
     }
 }

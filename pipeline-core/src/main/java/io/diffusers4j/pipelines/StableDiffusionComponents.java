@@ -32,12 +32,16 @@ public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextEncoder textE
 
     /** Builds the record from a components map (diffusers' {@code Pipeline(**pipe.components)}). */
     public static StableDiffusionComponents from(Map<String, Object> components) {
+        if (cast(components, "text_encoder_2", Object.class) != null) {
+            throw new IllegalArgumentException("these components have a text_encoder_2 (an SDXL checkpoint): use "
+                    + "StableDiffusionXLPipeline");
+        }
         return new StableDiffusionComponents(cast(components, "vae", AutoencoderKL.class),
                 cast(components, "text_encoder", CLIPTextEncoder.class), cast(components, "tokenizer", CLIPTokenizer.class),
                 cast(components, "unet", UNet2DConditionModel.class), cast(components, "scheduler", Scheduler.class));
     }
 
-    private static <T> T cast(Map<String, Object> components, String name, Class<T> type) {
+    static <T> T cast(Map<String, Object> components, String name, Class<T> type) {
         Object c = components.get(name);
         if (c == null || c == PipelineOptions.NONE) {
             return null;

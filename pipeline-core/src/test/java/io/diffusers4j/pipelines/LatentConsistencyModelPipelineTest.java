@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -67,6 +68,18 @@ class LatentConsistencyModelPipelineTest {
         for (int i = 0; i < plain.length; i++) {
             assertEquals(plain[i], withCallback[i], 0f);
         }
+    }
+
+    @Test
+    void theGenericCallIsTheLcmCallAndRefusesWhatItDoesNotTake() {
+        float[] viaLcmCall = lcm.call(new LatentConsistencyModelCall().prompt("a cat").seed(5).numInferenceSteps(2)
+                .outputType("latent")).data();
+        float[] viaGenericCall = lcm.call(new StableDiffusionCall().prompt("a cat").seed(5).numInferenceSteps(2)
+                .outputType("latent")).data();
+        assertArrayEquals(viaLcmCall, viaGenericCall, 0f, "guidance null = the LCM default 8.5");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lcm.call(
+                new StableDiffusionCall().prompt("a cat").negativePrompt("blurry").eta(0.3)));
+        assertTrue(e.getMessage().contains("[negative_prompt, eta]"), e.getMessage());
     }
 
     @Test

@@ -42,7 +42,8 @@ class PipelineApiTest {
         pipe.close();
     }
 
-    private static StableDiffusionCall quick(String... prompts) {
+    /** A cheap call: 2 steps, output_type np. */
+    static StableDiffusionCall quick(String... prompts) {
         return new StableDiffusionCall().prompt(prompts).numInferenceSteps(2).outputType("np");
     }
 

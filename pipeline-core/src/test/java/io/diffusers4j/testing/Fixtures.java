@@ -22,6 +22,7 @@ import java.util.stream.Stream;
 /** Paths to the tiny-sd pipeline (a real diffusers save_pretrained folder) and its ground-truth arrays. */
 public final class Fixtures {
     private static Path tinySd;
+    private static Path referenceSdxl;
 
     private Fixtures() {
     }
@@ -32,6 +33,14 @@ public final class Fixtures {
             tinySd = resolve("tiny-sd");
         }
         return tinySd;
+    }
+
+    /** reference-sdxl: the tiny SDXL checkpoint ({@code tiny-sdxl/}) and its diffusers cases (manifest.json). */
+    public static synchronized Path referenceSdxl() {
+        if (referenceSdxl == null) {
+            referenceSdxl = resolve("reference-sdxl", "manifest.json");
+        }
+        return referenceSdxl;
     }
 
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
@@ -52,7 +61,12 @@ public final class Fixtures {
     }
 
     private static Path resolve(String name) {
-        URL url = Fixtures.class.getClassLoader().getResource(name + "/model_index.json");
+        return resolve(name, "model_index.json");
+    }
+
+    /** The test-resource folder {@code name} (found by its file {@code marker}), copied out of a jar if needed. */
+    private static Path resolve(String name, String marker) {
+        URL url = Fixtures.class.getClassLoader().getResource(name + "/" + marker);
         if (url == null) {
             throw new IllegalStateException("test resource " + name + " not on the classpath");
         }

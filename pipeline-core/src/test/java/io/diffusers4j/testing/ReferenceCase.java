@@ -96,6 +96,7 @@ public final class ReferenceCase {
         ifInt(c, "clip_skip", a::clipSkip);
         ifDouble(c, "guidance_rescale", a::guidanceRescale);
         ifDouble(c, "strength", a::strength);
+        sdxlArguments(c, a.sdxl());
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));
         a.callbackOnStepEnd(this::recordStep);
@@ -133,6 +134,30 @@ public final class ReferenceCase {
     private NDArray recordStep(int i, double t, NDArray latents) {
         stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
         return latents;
+    }
+
+    /** StableDiffusionXLPipeline's extra kwargs. */
+    private static void sdxlArguments(JsonObject c, io.diffusers4j.pipelines.SdxlArguments x) {
+        if (c.has("prompt_2")) {
+            x.prompt2(strings(c.get("prompt_2")));
+        }
+        if (c.has("negative_prompt_2")) {
+            x.negativePrompt2(strings(c.get("negative_prompt_2")));
+        }
+        if (c.has("denoising_end")) {
+            x.denoisingEnd(c.get("denoising_end").getAsDouble());
+        }
+        Map<String, java.util.function.BiConsumer<Integer, Integer>> sizes = Map.of(
+                "original_size", x::originalSize, "crops_coords_top_left", x::cropsCoordsTopLeft,
+                "target_size", x::targetSize, "negative_original_size", x::negativeOriginalSize,
+                "negative_crops_coords_top_left", x::negativeCropsCoordsTopLeft,
+                "negative_target_size", x::negativeTargetSize);
+        sizes.forEach((key, setter) -> {
+            if (c.has(key)) {
+                JsonArray a = c.getAsJsonArray(key);
+                setter.accept(a.get(0).getAsInt(), a.get(1).getAsInt());
+            }
+        });
     }
 
     private java.awt.image.BufferedImage png(JsonObject ref) {

@@ -3,6 +3,7 @@ package io.diffusers4j.job.render;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
@@ -10,6 +11,7 @@ import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.ProgressListener;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
@@ -22,34 +24,38 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Renders with {@link StableDiffusionPipeline}: a micro-batch becomes one call with one prompt per image
+ * Renders with {@link StableDiffusionPipeline} or {@link StableDiffusionXLPipeline}: a micro-batch becomes one call
+ * with one prompt per image
  * ({@code num_images_per_prompt=1}) and a generator list {@code [TorchGenerator(seed_0), ...]}, so each image is
  * drawn exactly as the single call {@code prompt=p, seed=s} would draw it. Negative prompts are per image; a
- * missing one is "" (what diffusers uses for {@code negative_prompt=None}).
+ * missing one is "" (what diffusers uses for {@code negative_prompt=None}). SDXL instead zeroes the negative
+ * conditioning of {@code negative_prompt=None} ({@code force_zeros_for_empty_prompt}), so there a micro-batch that
+ * mixes rows with and without a negative prompt is rendered as two calls.
  */
 public final class PipelineRenderer implements Renderer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
 
-    private final StableDiffusionPipeline sd;
+    private final AbstractStableDiffusionPipeline sd;
     /** The pipeline fromPretrained loaded (sd itself, or the LCM pipeline whose components sd shares). */
     private final DiffusionPipeline loaded;
     private final String schedulerName;
 
-    PipelineRenderer(StableDiffusionPipeline sd, DiffusionPipeline loaded) {
+    PipelineRenderer(AbstractStableDiffusionPipeline sd, DiffusionPipeline loaded) {
         this.sd = sd;
         this.loaded = loaded;
         this.schedulerName = sd.scheduler().className();
     }
 
     /**
-     * The text-to-image pipeline the job renders with: the loaded StableDiffusionPipeline or, for a latent
-     * consistency model, diffusers' {@code StableDiffusionPipeline(**lcm.components)}: it conditions the LCM UNet on
+     * The text-to-image pipeline the job renders with: the loaded StableDiffusionPipeline or StableDiffusionXLPipeline
+     * or, for a latent consistency model, diffusers' {@code StableDiffusionPipeline(**lcm.components)}: it conditions
+     * the LCM UNet on
      * {@code guidance_scale - 1} without a CFG batch and runs its LCMScheduler, which gives the LCM pipeline's image
      * for the same steps and guidance (negative prompts are not used, as in diffusers); null for anything else.
      */
-    static StableDiffusionPipeline textToImage(DiffusionPipeline p) {
-        if (p instanceof StableDiffusionPipeline sd) {
-            return sd;
+    static AbstractStableDiffusionPipeline textToImage(DiffusionPipeline p) {
+        if (p instanceof StableDiffusionPipeline || p instanceof StableDiffusionXLPipeline) {
+            return (AbstractStableDiffusionPipeline) p;
         }
         if (p instanceof LatentConsistencyModelPipeline lcm) {
             return new StableDiffusionPipeline(lcm.components());
@@ -77,12 +83,12 @@ public final class PipelineRenderer implements Renderer {
             JvmSettings.torchThreadsBeforeEngine(spec.torchThreads());
             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model, options);
             JvmSettings.torchThreadsOnEngine(spec.torchThreads());
-            StableDiffusionPipeline sd = textToImage(pipeline);
+            AbstractStableDiffusionPipeline sd = textToImage(pipeline);
             if (sd == null) {
                 String kind = pipeline.getClass().getSimpleName();
                 pipeline.close();
                 throw new IllegalArgumentException("model " + spec.modelName() + " loads a " + kind
-                        + "; the job renders text-to-image with a StableDiffusionPipeline");
+                        + "; the job renders text-to-image with a StableDiffusionPipeline or StableDiffusionXLPipeline");
             }
             if (spec.scheduler() != null && !spec.scheduler().equals(sd.scheduler().className())) {
                 sd.setScheduler(createScheduler(spec.scheduler(), sd));
@@ -125,7 +131,7 @@ public final class PipelineRenderer implements Renderer {
      * A scheduler by diffusers class name, configured from the pipeline's scheduler config (diffusers'
      * {@code XScheduler.from_config(pipe.scheduler.config)}).
      */
-    static Scheduler createScheduler(String className, StableDiffusionPipeline sd) {
+    static Scheduler createScheduler(String className, AbstractStableDiffusionPipeline sd) {
         return Schedulers.create(className, sd.scheduler().config());
     }
 
@@ -151,6 +157,21 @@ public final class PipelineRenderer implements Renderer {
 
     @Override
     public List<BufferedImage> render(RenderSettings s, List<ImageRequest> images) {
+        List<ImageRequest> without = images.stream().filter(r -> r.negativePrompt() == null).toList();
+        if (!(sd instanceof StableDiffusionXLPipeline) || without.isEmpty() || without.size() == images.size()) {
+            return renderBatch(s, images);
+        }
+        List<ImageRequest> with = images.stream().filter(r -> r.negativePrompt() != null).toList();
+        java.util.Iterator<BufferedImage> a = renderBatch(s, with).iterator();
+        java.util.Iterator<BufferedImage> b = renderBatch(s, without).iterator();
+        List<BufferedImage> out = new ArrayList<>(images.size());
+        for (ImageRequest r : images) {
+            out.add(r.negativePrompt() != null ? a.next() : b.next());
+        }
+        return out;
+    }
+
+    private List<BufferedImage> renderBatch(RenderSettings s, List<ImageRequest> images) {
         List<String> prompts = new ArrayList<>(images.size());
         List<String> negatives = new ArrayList<>(images.size());
         List<TorchGenerator> generators = new ArrayList<>(images.size());

@@ -1,0 +1,71 @@
+// `diffusers4j generate` on an SDXL checkpoint: the reference-sdxl case through the command line.
+package io.diffusers4j.cli;
+
+import io.diffusers4j.image.GenerationMetadata;
+import io.diffusers4j.image.Png;
+import io.diffusers4j.testing.Fixtures;
+import io.diffusers4j.testing.ReferenceCase;
+import io.diffusers4j.utils.Npy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs Main in-process on reference-sdxl/tiny-sdxl and compares with what diffusers 0.30.3 rendered. */
+class GenerateSdxlTest {
+
+    private static Object[] run(String... args) {
+        return GenerateOutputTest.run(args);
+    }
+
+    private static String model() {
+        return Fixtures.referenceSdxl().resolve("tiny-sdxl").toString();
+    }
+
+    /** The case sdxl_ddim_negative_prompt2 (prompt_2, negative_prompt_2, DDIM, seed 1) as command-line flags. */
+    @Test
+    void promptTwoAndNegativePromptTwoMatchDiffusers(@TempDir Path dir) throws Exception {
+        Path npy = dir.resolve("out.npy");
+        Object[] r = run("generate", "--model", model(), "--prompt", "a photo of an astronaut riding a horse on mars",
+                "--prompt-2", "a watercolor painting of a castle", "--negative-prompt", "low quality, blurry",
+                "--negative-prompt-2", "dark, grainy", "--guidance-scale", "7.0", "--height", "64", "--width", "64",
+                "--steps", "4", "--seed", "1", "--scheduler", "DDIMScheduler", "--output-type", "np",
+                "--output", npy.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        Npy.Array ours = Npy.read(npy);
+        Npy.Array ref = Npy.read(Fixtures.referenceSdxl().resolve("sdxl_ddim_negative_prompt2/image.npy"));
+        assertArrayEquals(ref.shape(), ours.shape());
+        double diff = ReferenceCase.maxAbsDiff(ref.floats(), ours.floats());
+        assertTrue(diff <= 1e-3, "image max |diff| " + diff);
+    }
+
+    @Test
+    void defaultsAreSdxlsAndSdOnlyFlagsAreRefused(@TempDir Path dir) throws Exception {
+        Path pngs = dir.resolve("pngs");
+        Object[] r = run("generate", "--model", model(), "--prompt", "a cat", "--steps", "1", "--seed", "3",
+                "--output", pngs.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        Png.Decoded png = Png.read(pngs.resolve("000.png"));
+        assertEquals(64, png.image().getWidth(), "unet.sample_size * vae_scale_factor");
+        assertEquals(5.0, GenerationMetadata.fromPngText(png.text()).guidanceScale(), "SDXL's default guidance");
+
+        Path in = dir.resolve("in.png");
+        Png.write(in, png.image(), java.util.Map.of());
+        Object[] i2i = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(),
+                "--output", dir.resolve("i2i").toString(), "--no-progress");
+        assertEquals(2, i2i[0], (String) i2i[1]);
+        assertTrue(((String) i2i[1]).contains("not supported for SDXL"), (String) i2i[1]);
+        assertFalse(Files.exists(dir.resolve("i2i")));
+
+        Object[] sd = run("generate", "--prompt", "a cat", "--prompt-2", "a dog", "--steps", "1",
+                "--output", dir.resolve("sd").toString(), "--no-progress");
+        assertEquals(2, sd[0], (String) sd[1]);
+        assertTrue(((String) sd[1]).contains("--prompt-2/--negative-prompt-2 need an SDXL checkpoint"), (String) sd[1]);
+    }
+}

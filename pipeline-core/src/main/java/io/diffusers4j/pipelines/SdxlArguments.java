@@ -1,0 +1,159 @@
+// The arguments StableDiffusionXLPipeline.__call__ adds to StableDiffusionPipeline's (diffusers 0.30.3 names).
+package io.diffusers4j.pipelines;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * SDXL-only call arguments: the second encoder's prompts ({@code prompt_2}, {@code negative_prompt_2}; default the
+ * first ones), the pooled embeddings given instead of prompts, the micro-conditioning sizes (diffusers' tuples
+ * {@code (height, width)} and {@code (top, left)}) and {@code denoising_end}. Everything null means diffusers'
+ * default; the SD 1.x/2.x pipelines refuse a call that sets any of them.
+ */
+public final class SdxlArguments {
+    private List<String> prompt2;
+    private List<String> negativePrompt2;
+    private NDArray pooledPromptEmbeds;
+    private NDArray negativePooledPromptEmbeds;
+    private int[] originalSize;
+    private int[] cropsCoordsTopLeft;
+    private int[] targetSize;
+    private int[] negativeOriginalSize;
+    private int[] negativeCropsCoordsTopLeft;
+    private int[] negativeTargetSize;
+    private Double denoisingEnd;
+
+    /** Prompts for tokenizer_2 / text_encoder_2: one per prompt; null = {@code prompt}. */
+    public SdxlArguments prompt2(List<String> value) {
+        this.prompt2 = value == null ? null : new ArrayList<>(value);
+        return this;
+    }
+
+    public SdxlArguments prompt2(String... value) {
+        return prompt2(List.of(value));
+    }
+
+    public List<String> prompt2() {
+        return prompt2;
+    }
+
+    /** Negative prompts for the second encoder; null = {@code negative_prompt}. */
+    public SdxlArguments negativePrompt2(List<String> value) {
+        this.negativePrompt2 = value == null ? null : new ArrayList<>(value);
+        return this;
+    }
+
+    public SdxlArguments negativePrompt2(String... value) {
+        return negativePrompt2(List.of(value));
+    }
+
+    public List<String> negativePrompt2() {
+        return negativePrompt2;
+    }
+
+    /** {@code [B, projection_dim]}, required with {@code prompt_embeds}. */
+    public SdxlArguments pooledPromptEmbeds(NDArray value) {
+        this.pooledPromptEmbeds = value;
+        return this;
+    }
+
+    public NDArray pooledPromptEmbeds() {
+        return pooledPromptEmbeds;
+    }
+
+    /** {@code [B, projection_dim]}, required with {@code negative_prompt_embeds}. */
+    public SdxlArguments negativePooledPromptEmbeds(NDArray value) {
+        this.negativePooledPromptEmbeds = value;
+        return this;
+    }
+
+    public NDArray negativePooledPromptEmbeds() {
+        return negativePooledPromptEmbeds;
+    }
+
+    /** (height, width); null = the output size. */
+    public SdxlArguments originalSize(int height, int width) {
+        this.originalSize = new int[] {height, width};
+        return this;
+    }
+
+    public int[] originalSize() {
+        return originalSize;
+    }
+
+    /** (top, left); null = (0, 0). */
+    public SdxlArguments cropsCoordsTopLeft(int top, int left) {
+        this.cropsCoordsTopLeft = new int[] {top, left};
+        return this;
+    }
+
+    public int[] cropsCoordsTopLeft() {
+        return cropsCoordsTopLeft;
+    }
+
+    /** (height, width); null = the output size. */
+    public SdxlArguments targetSize(int height, int width) {
+        this.targetSize = new int[] {height, width};
+        return this;
+    }
+
+    public int[] targetSize() {
+        return targetSize;
+    }
+
+    /** Used (with the other negative sizes) only when both negative_original_size and negative_target_size are set. */
+    public SdxlArguments negativeOriginalSize(int height, int width) {
+        this.negativeOriginalSize = new int[] {height, width};
+        return this;
+    }
+
+    public int[] negativeOriginalSize() {
+        return negativeOriginalSize;
+    }
+
+    public SdxlArguments negativeCropsCoordsTopLeft(int top, int left) {
+        this.negativeCropsCoordsTopLeft = new int[] {top, left};
+        return this;
+    }
+
+    public int[] negativeCropsCoordsTopLeft() {
+        return negativeCropsCoordsTopLeft;
+    }
+
+    public SdxlArguments negativeTargetSize(int height, int width) {
+        this.negativeTargetSize = new int[] {height, width};
+        return this;
+    }
+
+    public int[] negativeTargetSize() {
+        return negativeTargetSize;
+    }
+
+    /** Fraction in (0, 1) of the schedule to run before stopping (a base + refiner split); null = all of it. */
+    public SdxlArguments denoisingEnd(Double value) {
+        this.denoisingEnd = value;
+        return this;
+    }
+
+    public Double denoisingEnd() {
+        return denoisingEnd;
+    }
+
+    /** The diffusers name of the first argument that is set, or null when none is (for pipelines without them). */
+    public String firstSet() {
+        Object[] values = {prompt2, negativePrompt2, pooledPromptEmbeds, negativePooledPromptEmbeds, originalSize,
+            cropsCoordsTopLeft, targetSize, negativeOriginalSize, negativeCropsCoordsTopLeft, negativeTargetSize,
+            denoisingEnd};
+        String[] names = {"prompt_2", "negative_prompt_2", "pooled_prompt_embeds", "negative_pooled_prompt_embeds",
+            "original_size", "crops_coords_top_left", "target_size", "negative_original_size",
+            "negative_crops_coords_top_left", "negative_target_size", "denoising_end"};
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                return names[i];
+            }
+        }
+        return null;
+    }
+}
