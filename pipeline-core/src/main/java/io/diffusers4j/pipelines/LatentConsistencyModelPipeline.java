@@ -55,7 +55,11 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
                         + "original_inference_steps to set_timesteps), got " + s.className());
             }
             NDArray promptEmbeds = encodePrompt(m, a, batch, false);
-            lcm.setTimesteps(call.numInferenceSteps(), call.originalInferenceSteps());
+            if (call.timesteps() != null) {
+                lcm.setCustomTimesteps(call.timesteps(), call.originalInferenceSteps());
+            } else {
+                lcm.setTimesteps(call.numInferenceSteps(), call.originalInferenceSteps());
+            }
             double[] timesteps = lcm.timesteps();
             NDArray latents = prepareLatents(m, a, batch * a.numImagesPerPrompt(), unet.config().inChannels,
                     height, width, lcm);

@@ -96,6 +96,8 @@ public final class ReferenceCase {
         ifInt(c, "clip_skip", a::clipSkip);
         ifDouble(c, "guidance_rescale", a::guidanceRescale);
         ifDouble(c, "strength", a::strength);
+        ifDoubles(c, "timesteps", a::timesteps);
+        ifDoubles(c, "sigmas", a::sigmas);
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));
         a.callbackOnStepEnd(this::recordStep);
@@ -109,6 +111,7 @@ public final class ReferenceCase {
                 .outputType(c.has("output_type") ? c.get("output_type").getAsString() : "np");
         ifInt(c, "num_inference_steps", a::numInferenceSteps);
         ifInt(c, "original_inference_steps", a::originalInferenceSteps);
+        ifDoubles(c, "timesteps", a::timesteps);
         ifDouble(c, "guidance_scale", a::guidanceScale);
         ifInt(c, "height", a::height);
         ifInt(c, "width", a::width);
@@ -127,6 +130,17 @@ public final class ReferenceCase {
     private static void ifDouble(JsonObject c, String key, java.util.function.DoubleConsumer set) {
         if (c.has(key)) {
             set.accept(c.get(key).getAsDouble());
+        }
+    }
+
+    private static void ifDoubles(JsonObject c, String key, java.util.function.Consumer<double[]> set) {
+        if (c.has(key)) {
+            JsonArray values = c.getAsJsonArray(key);
+            double[] out = new double[values.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = values.get(i).getAsDouble();
+            }
+            set.accept(out);
         }
     }
 
