@@ -120,6 +120,27 @@ public final class CliArgs {
         return v == null ? dflt : v;
     }
 
+    /**
+     * A list of finite numbers given as one comma-separated value ({@code --timesteps 999,850,500}) or by
+     * repeating the option; null when the option is absent.
+     */
+    public double[] doubleList(String name) {
+        if (!has(name)) {
+            return null;
+        }
+        List<Double> out = new ArrayList<>();
+        for (String v : all(name)) {
+            for (String item : v.split(",", -1)) {
+                double d = parse(name, item, "a comma-separated list of numbers", Double::parseDouble);
+                if (!Double.isFinite(d)) {
+                    throw new UsageException("--" + name + " must hold finite numbers, got '" + v + "'");
+                }
+                out.add(d);
+            }
+        }
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
     public List<Long> longValues(String name) {
         List<Long> out = new ArrayList<>();
         for (String v : all(name)) {

@@ -28,7 +28,8 @@ public final class GenerateCommand implements Command {
             "negative-prompt-2", "seed", "steps",
             "guidance-scale", "height", "width", "eta", "num-images-per-prompt", "scheduler", "scheduler-option",
             "image", "strength", "mask-image", "output-type", "output", "device", "dtype", "variant", "revision",
-            "clip-skip", "guidance-rescale", "attention-slicing", "original-inference-steps");
+            "clip-skip", "guidance-rescale", "attention-slicing", "original-inference-steps",
+            "timesteps", "sigmas");
     private static final Set<String> FLAGS = Set.of("no-progress", "local-files-only", "memory-efficient-attention",
             "vae-slicing", "vae-tiling");
 
@@ -58,6 +59,10 @@ public final class GenerateCommand implements Command {
                   --steps N                     num_inference_steps (default 50; LCM checkpoints 4)
                   --guidance-scale F            classifier-free guidance (default 7.5, SDXL 5.0; <= 1 disables it);
                                                 LCM checkpoints: the embedded guidance (default 8.5)
+                  --timesteps T1,T2,...         a custom schedule instead of --steps (diffusers' timesteps=; DDPM,
+                                                Euler, Heun, DPM-Solver multistep, LCM schedulers)
+                  --sigmas S1,S2,...            custom sigmas, the last one the final sigma (diffusers' sigmas=;
+                                                EulerDiscreteScheduler)
                   --original-inference-steps N  LCM checkpoints: distillation schedule length (default: scheduler's)
                   --height H --width W          multiples of the VAE factor (default unet.sample_size * factor)
                   --eta F                       DDIM eta (default 0)

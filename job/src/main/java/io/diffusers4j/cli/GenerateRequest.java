@@ -24,8 +24,9 @@ import java.util.List;
  * {@code guidanceScale} are null until {@link #withPipelineDefaults} fills in the loaded pipeline's defaults.
  */
 record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<String> prompts2,
-                       List<String> negativePrompts2, List<Long> seeds,
-                       Integer steps, Double guidanceScale, Integer originalInferenceSteps, Integer height, Integer width, double eta,
+                       List<String> negativePrompts2, List<Long> seeds, Integer steps, double[] timesteps,
+                       double[] sigmas, Double guidanceScale, Integer originalInferenceSteps, Integer height,
+                       Integer width, double eta,
                        int numImagesPerPrompt, Integer clipSkip, double guidanceRescale, String scheduler,
                        List<String> schedulerOptions, BufferedImage image, Double strength,
                        BufferedImage maskImage, String outputType, Path output, String device, String dtype,
@@ -54,6 +55,11 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         Integer steps = a.intValue("steps");
         if (steps != null && steps < 1) {
             throw new UsageException("--steps must be >= 1, got " + steps);
+        }
+        double[] timesteps = a.doubleList("timesteps");
+        double[] sigmas = a.doubleList("sigmas");
+        if (timesteps != null && sigmas != null) {
+            throw new UsageException("--timesteps and --sigmas: give one custom schedule, not both");
         }
         Integer height = a.intValue("height");
         Integer width = a.intValue("width");
@@ -108,7 +114,8 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         if (originalSteps != null && originalSteps < 1) {
             throw new UsageException("--original-inference-steps must be >= 1, got " + originalSteps);
         }
-        return new GenerateRequest(model, prompts, negatives, prompts2, negatives2, seeds, steps, a.doubleValue("guidance-scale"),
+        return new GenerateRequest(model, prompts, negatives, prompts2, negatives2, seeds, steps, timesteps, sigmas,
+                a.doubleValue("guidance-scale"),
                 originalSteps, height, width, a.doubleValue("eta", 0.0), perPrompt, clipSkip, a.doubleValue("guidance-rescale", 0.0),
                 a.get("scheduler"), schedulerOptions, readImage(a.get("image"), "image"), strength,
                 readImage(a.get("mask-image"), "mask-image"), outputType, output, device, dtype, a.get("variant"),
@@ -157,10 +164,15 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         }
     }
 
-    /** This request with the pipeline's own defaults where --steps / --guidance-scale were not given. */
+    /**
+     * This request with the pipeline's own defaults where --steps / --guidance-scale were not given; a custom
+     * schedule (which replaces num_inference_steps, as in diffusers) counts its own steps.
+     */
     GenerateRequest withPipelineDefaults(int defaultSteps, double defaultGuidanceScale) {
-        return new GenerateRequest(model, prompts, negativePrompts, prompts2, negativePrompts2, seeds,
-                steps == null ? defaultSteps : steps,
+        int customSteps = timesteps != null ? timesteps.length : sigmas != null ? sigmas.length - 1 : -1;
+        int effectiveSteps = customSteps >= 0 ? customSteps : steps == null ? defaultSteps : steps;
+        return new GenerateRequest(model, prompts, negativePrompts, prompts2, negativePrompts2, seeds, effectiveSteps,
+                timesteps, sigmas,
                 guidanceScale == null ? defaultGuidanceScale : guidanceScale, originalInferenceSteps, height, width,
                 eta, numImagesPerPrompt, clipSkip, guidanceRescale, scheduler, schedulerOptions, image, strength,
                 maskImage, outputType, output, device, dtype, variant, revision, localFilesOnly, progress,
@@ -184,6 +196,9 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         if (!negativePrompts.isEmpty()) {
             refused.add("--negative-prompt");
         }
+        if (sigmas != null) {
+            refused.add("--sigmas");
+        }
         if (eta != 0) {
             refused.add("--eta");
         }
@@ -204,6 +219,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
 
     LatentConsistencyModelCall toLcmCall() {
         LatentConsistencyModelCall c = new LatentConsistencyModelCall().prompt(prompts).numInferenceSteps(steps)
+                .timesteps(timesteps)
                 .guidanceScale(guidanceScale).originalInferenceSteps(originalInferenceSteps).height(height)
                 .width(width).numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip)
                 .generators(GenerateCommand.generators(seeds, prompts.size() * numImagesPerPrompt))
@@ -281,6 +297,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
 
     StableDiffusionCall toCall(AbstractStableDiffusionPipeline p) {
         StableDiffusionCall c = new StableDiffusionCall().prompt(prompts).numInferenceSteps(steps)
+                .timesteps(timesteps).sigmas(sigmas)
                 .guidanceScale(guidanceScale).height(height).width(width).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
                 .generators(GenerateCommand.generators(seeds, prompts.size() * numImagesPerPrompt))

@@ -84,9 +84,23 @@ final class OutputWriter {
         if (req.guidanceRescale() != 0) {
             m.put("guidance_rescale", Double.toString(req.guidanceRescale()));
         }
+        if (req.timesteps() != null) {
+            m.put("timesteps", numbers(req.timesteps()));
+        }
+        if (req.sigmas() != null) {
+            m.put("sigmas", numbers(req.sigmas()));
+        }
         if (!req.schedulerOptions().isEmpty()) {
             m.put("scheduler_options", String.join(" ", req.schedulerOptions()));
         }
         return m;
+    }
+
+    private static String numbers(double[] values) {
+        StringBuilder b = new StringBuilder();
+        for (double v : values) {
+            b.append(b.length() == 0 ? "" : ",").append(v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v));
+        }
+        return b.toString();
     }
 }

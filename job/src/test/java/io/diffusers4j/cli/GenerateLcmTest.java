@@ -3,6 +3,7 @@ package io.diffusers4j.cli;
 
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.image.Png;
+import io.diffusers4j.testing.ReferenceCase;
 import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,13 +36,8 @@ class GenerateLcmTest {
         assertEquals(0, r[0], (String) r[1]);
         Npy.Array want = Npy.read(REFERENCE.resolve("lcm_default/image.npy"));
         Npy.Array got = Npy.read(npy);
-        float[] a = want.floats();
-        float[] b = got.floats();
-        assertEquals(a.length, b.length);
-        double diff = 0;
-        for (int i = 0; i < a.length; i++) {
-            diff = Math.max(diff, Math.abs(a[i] - b[i]));
-        }
+        assertEquals(want.floats().length, got.floats().length);
+        double diff = ReferenceCase.maxAbsDiff(want.floats(), got.floats());
         assertTrue(diff <= 1e-3, "max |diff| vs diffusers' lcm_default image: " + diff);
 
         Path pngs = dir.resolve("pngs");

@@ -17,6 +17,7 @@ import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.unet.UNetInputs;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.schedulers.SchedulerOutput;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.utils.RandnTensor;
@@ -594,6 +595,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */
     protected Scheduler callScheduler(StableDiffusionCall a) {
         return (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+    }
+
+    /**
+     * diffusers' {@code retrieve_timesteps} for the call: its custom {@code timesteps} / {@code sigmas} when given,
+     * else {@code numInferenceSteps} spaced by the scheduler; returns the effective number of inference steps.
+     */
+    protected static int retrieveTimesteps(Scheduler s, StableDiffusionCall a) {
+        return Schedulers.retrieveTimesteps(s, a.numInferenceSteps(), a.timesteps(), a.sigmas());
     }
 
 }

@@ -23,6 +23,7 @@ public final class LatentConsistencyModelCall {
     private Integer width;
     private int numInferenceSteps = DEFAULT_NUM_INFERENCE_STEPS;
     private Integer originalInferenceSteps;
+    private double[] timesteps;
     private double guidanceScale = DEFAULT_GUIDANCE_SCALE;
     private int numImagesPerPrompt = 1;
     private List<TorchGenerator> generators = new ArrayList<>();
@@ -83,6 +84,19 @@ public final class LatentConsistencyModelCall {
 
     public Integer originalInferenceSteps() {
         return originalInferenceSteps;
+    }
+
+    /**
+     * A custom schedule (diffusers' {@code timesteps=}): replaces {@code numInferenceSteps}; timesteps off the
+     * distillation schedule are logged as warnings, as in diffusers. Null = the LCM spacing.
+     */
+    public LatentConsistencyModelCall timesteps(double[] value) {
+        this.timesteps = value == null ? null : value.clone();
+        return this;
+    }
+
+    public double[] timesteps() {
+        return timesteps == null ? null : timesteps.clone();
     }
 
     /** Imagen-style scale: the UNet is conditioned on {@code guidance_scale - 1}. */
@@ -190,7 +204,7 @@ public final class LatentConsistencyModelCall {
     /** The same arguments as the shared pipeline helpers take them (no CFG: no negative prompt, eta 0). */
     StableDiffusionCall toStableDiffusionCall() {
         return new StableDiffusionCall().prompt(prompt).height(height).width(width)
-                .numInferenceSteps(numInferenceSteps).guidanceScale(guidanceScale)
+                .numInferenceSteps(numInferenceSteps).timesteps(timesteps).guidanceScale(guidanceScale)
                 .numImagesPerPrompt(numImagesPerPrompt).generators(generators).latents(latents)
                 .promptEmbeds(promptEmbeds).outputType(outputType).clipSkip(clipSkip).scheduler(scheduler)
                 .callbackOnStepEnd(callbackOnStepEnd).progress(progress);

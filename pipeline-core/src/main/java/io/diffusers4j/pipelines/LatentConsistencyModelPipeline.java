@@ -40,7 +40,7 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
     /**
      * The generic call: the arguments LatentConsistencyModelPipeline's {@code __call__} takes are passed on (its
      * steps are the call's, 50 unless set: prefer {@link LatentConsistencyModelCall} for the LCM defaults); the ones
-     * it does not take (negative prompt, eta, guidance rescale, image, mask, strength) are refused as
+     * it does not take (negative prompt, eta, guidance rescale, image, mask, strength, sigmas) are refused as
      * Python refuses unknown keywords.
      */
     @Override
@@ -58,11 +58,14 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
         if (a.image() != null || a.maskImage() != null || a.strength() != null) {
             refused.add("image/mask_image/strength");
         }
+        if (a.sigmas() != null) {
+            refused.add("sigmas");
+        }
         if (!refused.isEmpty()) {
             throw new IllegalArgumentException("LatentConsistencyModelPipeline does not take " + refused);
         }
         return call(new LatentConsistencyModelCall().prompt(a.prompt()).height(a.height()).width(a.width())
-                .numInferenceSteps(a.numInferenceSteps())
+                .numInferenceSteps(a.numInferenceSteps()).timesteps(a.timesteps())
                 .guidanceScale(guidanceScale(a)).numImagesPerPrompt(a.numImagesPerPrompt())
                 .generators(a.generators()).latents(a.latents()).promptEmbeds(a.promptEmbeds())
                 .outputType(a.outputType()).clipSkip(a.clipSkip()).scheduler(a.scheduler())
@@ -92,7 +95,11 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
                         + "original_inference_steps to set_timesteps), got " + s.className());
             }
             NDArray promptEmbeds = encodePrompt(m, a, batch, false);
-            lcm.setTimesteps(call.numInferenceSteps(), call.originalInferenceSteps());
+            if (call.timesteps() != null) {
+                lcm.setCustomTimesteps(call.timesteps(), call.originalInferenceSteps());
+            } else {
+                lcm.setTimesteps(call.numInferenceSteps(), call.originalInferenceSteps());
+            }
             double[] timesteps = lcm.timesteps();
             NDArray latents = prepareLatents(m, a, batch * a.numImagesPerPrompt(), unet.config().inChannels,
                     height, width, lcm);

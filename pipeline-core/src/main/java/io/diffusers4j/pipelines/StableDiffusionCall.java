@@ -22,6 +22,8 @@ public final class StableDiffusionCall {
     private Integer height;
     private Integer width;
     private int numInferenceSteps = 50;
+    private double[] timesteps;
+    private double[] sigmas;
     private Double guidanceScale;
     private int numImagesPerPrompt = 1;
     private double eta = 0.0;
@@ -93,6 +95,29 @@ public final class StableDiffusionCall {
 
     public int numInferenceSteps() {
         return numInferenceSteps;
+    }
+
+    /**
+     * A custom schedule (diffusers' {@code timesteps=}) for the schedulers that accept one; it replaces
+     * {@code numInferenceSteps}, which becomes its length. Null = the scheduler's own spacing.
+     */
+    public StableDiffusionCall timesteps(double[] value) {
+        this.timesteps = value == null ? null : value.clone();
+        return this;
+    }
+
+    public double[] timesteps() {
+        return timesteps == null ? null : timesteps.clone();
+    }
+
+    /** Custom sigmas (diffusers' {@code sigmas=}, EulerDiscreteScheduler), the last one the final sigma; or null. */
+    public StableDiffusionCall sigmas(double[] value) {
+        this.sigmas = value == null ? null : value.clone();
+        return this;
+    }
+
+    public double[] sigmas() {
+        return sigmas == null ? null : sigmas.clone();
     }
 
     public StableDiffusionCall guidanceScale(Double value) {

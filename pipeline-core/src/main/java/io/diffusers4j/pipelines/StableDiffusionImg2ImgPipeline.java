@@ -44,8 +44,8 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
             NDArray image = PipelineImages.preprocess(imageProcessor(), m, a.image(), size[0], size[1], dtype());
-            s.setTimesteps(a.numInferenceSteps());
-            double[] timesteps = strengthTimesteps(s, a.numInferenceSteps(), strength);
+            int numInferenceSteps = retrieveTimesteps(s, a);
+            double[] timesteps = strengthTimesteps(s, numInferenceSteps, strength);
             double[] latentTimestep = latentTimestep(timesteps, total);
             NDArray latents = prepareLatents(m, image, latentTimestep, total, a.generators(), s);
             latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, a, new LoopHooks() { });

@@ -48,8 +48,8 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
-            s.setTimesteps(a.numInferenceSteps());
-            double[] timesteps = StableDiffusionImg2ImgPipeline.strengthTimesteps(s, a.numInferenceSteps(), strength);
+            int numInferenceSteps = retrieveTimesteps(s, a);
+            double[] timesteps = StableDiffusionImg2ImgPipeline.strengthTimesteps(s, numInferenceSteps, strength);
             double[] latentTimestep = StableDiffusionImg2ImgPipeline.latentTimestep(timesteps, total);
             boolean isStrengthMax = strength == 1.0;
             NDArray initImage = PipelineImages.preprocess(imageProcessor(), m, a.image(), height, width, dtype());

@@ -32,7 +32,7 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
         try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
-            s.setTimesteps(a.numInferenceSteps());
+            retrieveTimesteps(s, a);
             double[] timesteps = s.timesteps();
             NDArray latents = prepareLatents(m, a, batch * a.numImagesPerPrompt(), unet.config().inChannels,
                     height, width, s);

@@ -110,7 +110,7 @@ public class StableDiffusionXLPipeline extends AbstractStableDiffusionPipeline {
         try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             Conditioning positive = positiveConditioning(m, a, batch);
-            s.setTimesteps(a.numInferenceSteps());
+            retrieveTimesteps(s, a);
             double[] timesteps = denoisingEndTimesteps(s, s.timesteps(), x.denoisingEnd());
             NDArray latents = prepareLatents(m, a, images, unet.config().inChannels, height, width, s);
 

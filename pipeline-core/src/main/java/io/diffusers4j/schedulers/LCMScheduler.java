@@ -131,8 +131,17 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
      */
     @Override
     protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
-        checkOneOf(n, custom);
-        int original = originalSteps(null);
+        setCustomTimesteps(custom, null);
+    }
+
+    /**
+     * diffusers' {@code set_timesteps(timesteps=custom, original_inference_steps=...)}, what
+     * LatentConsistencyModelPipeline's {@code retrieve_timesteps} call does: {@code originalInferenceSteps} (null =
+     * the config's) only decides which warnings are logged.
+     */
+    public void setCustomTimesteps(double[] custom, Integer originalInferenceSteps) {
+        checkOneOf(null, custom);
+        int original = originalSteps(originalInferenceSteps);
         checkDescendingBelowTrain(custom);
         for (String warning : customTimestepWarnings(custom, original)) {
             LOG.warn(warning);

@@ -96,6 +96,8 @@ public final class ReferenceCase {
         ifInt(c, "clip_skip", a::clipSkip);
         ifDouble(c, "guidance_rescale", a::guidanceRescale);
         ifDouble(c, "strength", a::strength);
+        ifDoubles(c, "timesteps", a::timesteps);
+        ifDoubles(c, "sigmas", a::sigmas);
         sdxlArguments(c, a.sdxl());
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));
@@ -110,6 +112,7 @@ public final class ReferenceCase {
                 .outputType(c.has("output_type") ? c.get("output_type").getAsString() : "np");
         ifInt(c, "num_inference_steps", a::numInferenceSteps);
         ifInt(c, "original_inference_steps", a::originalInferenceSteps);
+        ifDoubles(c, "timesteps", a::timesteps);
         ifDouble(c, "guidance_scale", a::guidanceScale);
         ifInt(c, "height", a::height);
         ifInt(c, "width", a::width);
@@ -128,6 +131,17 @@ public final class ReferenceCase {
     private static void ifDouble(JsonObject c, String key, java.util.function.DoubleConsumer set) {
         if (c.has(key)) {
             set.accept(c.get(key).getAsDouble());
+        }
+    }
+
+    private static void ifDoubles(JsonObject c, String key, java.util.function.Consumer<double[]> set) {
+        if (c.has(key)) {
+            JsonArray values = c.getAsJsonArray(key);
+            double[] out = new double[values.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = values.get(i).getAsDouble();
+            }
+            set.accept(out);
         }
     }
 
