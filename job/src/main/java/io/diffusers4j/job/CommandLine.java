@@ -34,8 +34,9 @@ public final class CommandLine {
             "  --mode M                overwrite (default) | append",
             "  --commit-every N        commit the output every N images (default auto; 0 = once at the end)",
             "  --seed N                job seed for rows without a seed (default 0)",
-            "  --steps N               default num_inference_steps (default 50)",
-            "  --guidance-scale X      default guidance_scale (default 7.5)",
+            "  --steps N               num_inference_steps of rows without one (default: the pipeline's; SD 50, LCM 4)",
+            "  --guidance-scale X      guidance_scale of rows without one (default: the pipeline's; SD 7.5, SDXL 5.0,",
+            "                          LCM 8.5)",
             "  --width N, --height N   default image size (default: the pipeline's)",
             "  --scheduler NAME        scheduler class for rows that name none (e.g. EulerDiscreteScheduler)",
             "  --dtype float32|float16 pipeline dtype (float16 for CUDA)",
@@ -44,7 +45,8 @@ public final class CommandLine {
             "  --help                  this text",
             "",
             "Row fields (diffusers' names): id, prompt (required), negative_prompt, seed, num_inference_steps,",
-            "guidance_scale, width, height, scheduler, num_images_per_prompt. Image i of a row with seed s is drawn",
+            "guidance_scale, width, height, scheduler, num_images_per_prompt, prompt_2, negative_prompt_2 (SDXL),",
+            "timesteps, sigmas (a custom schedule). Image i of a row with seed s is drawn",
             "with its own generator seeded s+i and records seed s+i.");
 
     private static final Map<String, String> VALUE_FLAGS = new LinkedHashMap<>();

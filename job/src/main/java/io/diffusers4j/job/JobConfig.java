@@ -159,9 +159,9 @@ public final class JobConfig {
         }
     }
 
-    private double dbl(String path) {
+    private Double dblOrNull(String path) {
         try {
-            return config.getDouble(path);
+            return config.getIsNull(path) ? null : config.getDouble(path);
         } catch (ConfigException.WrongType e) {
             throw new IllegalArgumentException(path + " must be a number, got " + config.getValue(path).render());
         }
@@ -271,8 +271,8 @@ public final class JobConfig {
 
     public JobDefaults defaults() {
         String d = JOB + "defaults.";
-        return new JobDefaults(str(d + "negative-prompt"), integer(d + "num-inference-steps"),
-                dbl(d + "guidance-scale"), intOrNull(d + "width"), intOrNull(d + "height"),
+        return new JobDefaults(str(d + "negative-prompt"), intOrNull(d + "num-inference-steps"),
+                dblOrNull(d + "guidance-scale"), intOrNull(d + "width"), intOrNull(d + "height"),
                 integer(d + "num-images-per-prompt"), longValue(JOB + "seed"),
                 integer(JOB + "max-size"), integer(JOB + "max-steps"), integer(JOB + "max-images-per-prompt"));
     }

@@ -12,6 +12,7 @@ import io.diffusers4j.job.render.PngEncoderPool;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
+import io.diffusers4j.job.rows.CustomSchedule;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.WorkSchema;
 import org.apache.spark.TaskContext;
@@ -37,8 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ol>
  *   <li>error rows from validation pass straight through (a partition of only errors builds no pipeline);</li>
  *   <li>the executor's cached pipeline is acquired for the task's device (built on first use in the JVM);</li>
- *   <li>each image's size is resolved (row, job default, else the pipeline's) and checked against the VAE
- *       factor; images are grouped by {@link RenderSettings} into micro-batches of at most the batch size;</li>
+ *   <li>each image's size, steps and guidance are resolved (row, job default, else the pipeline's own) and
+ *       checked (the VAE factor; SDXL-only prompts on another pipeline make an error row); images are grouped by
+ *       {@link RenderSettings} (the resolved values and the custom schedule) into micro-batches of at most the
+ *       batch size;</li>
  *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
  *       encoded, in the background while the next batch renders ({@link PngEncoderPool}).</li>
  * </ol>
@@ -82,6 +85,11 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
 
     /** An image planned for rendering: its work row, settings and request. */
     private record Planned(Row work, RenderSettings settings, ImageRequest request) {
+    }
+
+    /** A work row's timesteps / sigmas for an output row (an array, as the row encoder takes), or null. */
+    private static double[] numbers(Row w, int index) {
+        return CustomSchedule.toArray(WorkSchema.numbers(w, index));
     }
 
     private final class Output implements Iterator<Row> {
@@ -165,19 +173,38 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             int factor = renderer.vaeScaleFactor();
             List<Planned> planned = new ArrayList<>(rows.size());
             for (Row r : rows) {
-                int w = r.isNullAt(WorkSchema.WIDTH) ? renderer.defaultWidth() : r.getInt(WorkSchema.WIDTH);
-                int h = r.isNullAt(WorkSchema.HEIGHT) ? renderer.defaultHeight() : r.getInt(WorkSchema.HEIGHT);
-                String sizeError = sizeError(w, h, factor);
-                if (sizeError != null) {
-                    queue.add(CompletableFuture.completedFuture(errorRow(r, sizeError, new int[] {w, h})));
+                RenderSettings s = settings(r, renderer);
+                ImageRequest request = new ImageRequest(r.getString(WorkSchema.PROMPT),
+                        r.getString(WorkSchema.NEGATIVE_PROMPT), r.getLong(WorkSchema.SEED),
+                        r.getString(WorkSchema.PROMPT_2), r.getString(WorkSchema.NEGATIVE_PROMPT_2));
+                String error = sizeError(s.width(), s.height(), factor);
+                if (error == null && request.hasSecondPrompts() && !renderer.takesSecondPrompts()) {
+                    error = (r.isNullAt(WorkSchema.PROMPT_2) ? "negative_prompt_2" : "prompt_2")
+                            + " is an argument of StableDiffusionXLPipeline; model " + model + " loads a "
+                            + renderer.pipelineName();
+                }
+                if (error != null) {
+                    queue.add(CompletableFuture.completedFuture(errorRow(r, error, s)));
                     continue;
                 }
-                RenderSettings s = new RenderSettings(r.getInt(WorkSchema.NUM_INFERENCE_STEPS),
-                        r.getDouble(WorkSchema.GUIDANCE_SCALE), w, h, r.getString(WorkSchema.SCHEDULER));
-                planned.add(new Planned(r, s, new ImageRequest(r.getString(WorkSchema.PROMPT),
-                        r.getString(WorkSchema.NEGATIVE_PROMPT), r.getLong(WorkSchema.SEED))));
+                planned.add(new Planned(r, s, request));
             }
             batcher = new MicroBatcher<>(planned, Planned::settings);
+        }
+
+        /**
+         * The row's settings as the single call would use them: size, steps and guidance from the row (or the job
+         * defaults), else the pipeline's own; so the micro-batch key holds the values actually used.
+         */
+        private RenderSettings settings(Row r, Renderer renderer) {
+            int w = r.isNullAt(WorkSchema.WIDTH) ? renderer.defaultWidth() : r.getInt(WorkSchema.WIDTH);
+            int h = r.isNullAt(WorkSchema.HEIGHT) ? renderer.defaultHeight() : r.getInt(WorkSchema.HEIGHT);
+            int steps = r.isNullAt(WorkSchema.NUM_INFERENCE_STEPS) ? renderer.defaultNumInferenceSteps()
+                    : r.getInt(WorkSchema.NUM_INFERENCE_STEPS);
+            double guidance = r.isNullAt(WorkSchema.GUIDANCE_SCALE) ? renderer.defaultGuidanceScale()
+                    : r.getDouble(WorkSchema.GUIDANCE_SCALE);
+            return new RenderSettings(steps, guidance, w, h, r.getString(WorkSchema.SCHEDULER),
+                    WorkSchema.numbers(r, WorkSchema.TIMESTEPS), WorkSchema.numbers(r, WorkSchema.SIGMAS));
         }
 
         private String sizeError(int w, int h, int factor) {
@@ -214,19 +241,24 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                         w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
                         w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
                         p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
-                        p.settings().height(), scheduler, model, o.ok() ? OutputSchema.OK : OutputSchema.ERROR,
+                        p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
+                        w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
+                        numbers(w, WorkSchema.SIGMAS), model, o.ok() ? OutputSchema.OK : OutputSchema.ERROR,
                         o.error(), w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
                         handle.instanceId(), o.durationMs(), createdAt, o.batchSize(), w.getString(WorkSchema.SOURCE),
                         runId)));
             }
         }
 
-        private Row errorRow(Row w, String message, int[] size) {
-            Object width = size != null ? size[0] : w.get(WorkSchema.WIDTH);
-            Object height = size != null ? size[1] : w.get(WorkSchema.HEIGHT);
+        /** An error output row; {@code s}: the settings resolved on the executor, or null (validation errors). */
+        private Row errorRow(Row w, String message, RenderSettings s) {
             return RowFactory.create(w.getString(WorkSchema.ID), w.get(WorkSchema.PROMPT),
-                    w.get(WorkSchema.NEGATIVE_PROMPT), w.get(WorkSchema.SEED), w.get(WorkSchema.NUM_INFERENCE_STEPS),
-                    w.get(WorkSchema.GUIDANCE_SCALE), width, height, w.get(WorkSchema.SCHEDULER), model,
+                    w.get(WorkSchema.NEGATIVE_PROMPT), w.get(WorkSchema.SEED),
+                    s != null ? s.numInferenceSteps() : w.get(WorkSchema.NUM_INFERENCE_STEPS),
+                    s != null ? s.guidanceScale() : w.get(WorkSchema.GUIDANCE_SCALE),
+                    s != null ? s.width() : w.get(WorkSchema.WIDTH), s != null ? s.height() : w.get(WorkSchema.HEIGHT),
+                    w.get(WorkSchema.SCHEDULER), w.get(WorkSchema.PROMPT_2), w.get(WorkSchema.NEGATIVE_PROMPT_2),
+                    numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS), model,
                     OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, w.getInt(WorkSchema.IMAGE_INDEX),
                     executorId, handle == null ? null : handle.instanceId(), null,
                     new Timestamp(System.currentTimeMillis()), null, w.get(WorkSchema.SOURCE), runId);

@@ -32,8 +32,8 @@ class JobConfigTest {
         assertEquals(8, c.batchSize());
         assertEquals("overwrite", c.mode());
         assertNull(c.format());
-        assertEquals(50, c.defaults().numInferenceSteps());
-        assertEquals(7.5, c.defaults().guidanceScale());
+        assertNull(c.defaults().numInferenceSteps(), "the pipeline's own");
+        assertNull(c.defaults().guidanceScale(), "the pipeline's own");
         assertNull(c.pipelineSpec(0).model());
         assertEquals("local[*]", c.master());
         assertFalse(c.masterExplicit());
@@ -53,6 +53,8 @@ class JobConfigTest {
                 "--set", "diffusers4j.pipeline.dtype=float16");
         assertEquals(3, c.batchSize(), "later file wins");
         assertEquals(7, c.defaults().numInferenceSteps(), "command line wins");
+        assertEquals(2.5, parse("--prompts", "p", "--output", "o", "--guidance-scale", "2.5").defaults()
+                .guidanceScale());
         assertEquals("org/model", c.pipelineSpec(0).model());
         assertEquals("float16", c.pipelineSpec(0).dtype());
         assertEquals("append", c.mode(), "resume appends");

@@ -81,20 +81,22 @@ class JobFormatsTest extends FakeJobTest {
     @Test
     void csvWithQuotedFieldsAndAnyColumnOrder() {
         Path in = JobHarness.write(dir, "prompts.csv",
-                "seed,prompt,id,num_inference_steps",
-                "11,\"a cat, sitting\",b,4",
-                "12,\"say \"\"hi\"\"\",c,",
+                "seed,prompt,id,num_inference_steps,timesteps,prompt_2",
+                "11,\"a cat, sitting\",b,4,,",
+                "12,\"say \"\"hi\"\"\",c,,\"900, 500\",a dog",
                 "",
-                ",plain,d,2");
+                ",plain,d,2,,");
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out);
-        assertEquals(3, s.okImages());
+        assertEquals(2, s.okImages());
         List<Row> rows = JobHarness.rows(out);
         assertEquals("a cat, sitting", find(rows, "b", 0).getAs("prompt"));
         assertEquals(11L, (long) find(rows, "b", 0).getAs("seed"));
         assertEquals(4, (int) find(rows, "b", 0).getAs("num_inference_steps"));
         assertEquals("say \"hi\"", find(rows, "c", 0).getAs("prompt"));
-        assertEquals(50, (int) find(rows, "c", 0).getAs("num_inference_steps"));
+        assertEquals(2, (int) find(rows, "c", 0).getAs("num_inference_steps"), "the custom schedule's 2 steps");
+        assertEquals(List.of(900.0, 500.0), find(rows, "c", 0).getList(find(rows, "c", 0).fieldIndex("timesteps")));
+        assertEquals("error", find(rows, "c", 0).getAs("status"), "prompt_2 on a non-SDXL pipeline");
         assertEquals(SeedDeriver.deriveSeed(0, "d"), (long) find(rows, "d", 0).getAs("seed"));
         assertEquals("prompts.csv:5", find(rows, "d", 0).getAs("source"));
     }
@@ -126,12 +128,13 @@ class JobFormatsTest extends FakeJobTest {
                 .add("seed", DataTypes.LongType)
                 .add("num_inference_steps", DataTypes.IntegerType)
                 .add("guidance_scale", DataTypes.FloatType)
-                .add("tag", DataTypes.StringType);
+                .add("tag", DataTypes.StringType)
+                .add("sigmas", DataTypes.createArrayType(DataTypes.FloatType));
         Path in = dir.resolve("prompts.parquet");
         SharedSpark.get().createDataFrame(List.of(
-                RowFactory.create("p1", "a cat", 3L, 2, 1.5f, "x"),
-                RowFactory.create("p2", "a dog", null, null, null, "y"),
-                RowFactory.create(null, "a cow", 4L, 5, null, null)), schema)
+                RowFactory.create("p1", "a cat", 3L, 2, 1.5f, "x", null),
+                RowFactory.create("p2", "a dog", null, null, null, "y", new float[] {5f, 0.5f, 0f}),
+                RowFactory.create(null, "a cow", 4L, 5, null, null, null)), schema)
                 .coalesce(1).write().parquet(in.toString());
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out);
@@ -141,6 +144,9 @@ class JobFormatsTest extends FakeJobTest {
         assertEquals(3L, (long) p1.getAs("seed"));
         assertEquals(2, (int) p1.getAs("num_inference_steps"));
         assertEquals(1.5, (double) p1.getAs("guidance_scale"));
+        Row p2 = find(rows, "p2", 0);
+        assertEquals(List.of(5.0, 0.5, 0.0), p2.getList(p2.fieldIndex("sigmas")), "an array column");
+        assertEquals(2, (int) p2.getAs("num_inference_steps"));
         String raw = p1.getAs("raw");
         assertTrue(raw.contains("\"prompt\":\"a cat\""), raw);
         String source = p1.getAs("source");

@@ -1,6 +1,10 @@
 // Test helper: write an input, run the job on the shared SparkSession, read the output back.
 package io.diffusers4j.job;
 
+import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
+import io.diffusers4j.pipelines.SdxlArguments;
+import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.schedulers.Schedulers;
 import org.apache.spark.sql.Row;
 
 import javax.imageio.ImageIO;
@@ -79,5 +83,53 @@ final class JobHarness {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The largest difference of one RGB channel between two images of the same size, in 1/255 steps. */
+    static int maxChannelDiff(BufferedImage a, BufferedImage b) {
+        int worst = 0;
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                int p = a.getRGB(x, y);
+                int q = b.getRGB(x, y);
+                for (int shift = 0; shift <= 16; shift += 8) {
+                    worst = Math.max(worst, Math.abs(((p >> shift) & 0xff) - ((q >> shift) & 0xff)));
+                }
+            }
+        }
+        return worst;
+    }
+
+    /**
+     * The library call an output row's image must equal: its prompt(s), negative prompt(s), seed, steps, guidance,
+     * size, scheduler (when not the pipeline's) and custom sigmas, as the row records them.
+     */
+    static StableDiffusionCall libraryCall(AbstractStableDiffusionPipeline sd, Row r) {
+        StableDiffusionCall call = new StableDiffusionCall()
+                .prompt((String) r.getAs("prompt"))
+                .numInferenceSteps(r.getAs("num_inference_steps"))
+                .guidanceScale(r.getAs("guidance_scale"))
+                .width(r.getAs("width"))
+                .height(r.getAs("height"))
+                .seed(r.getAs("seed"));
+        if (r.getAs("negative_prompt") != null) {
+            call.negativePrompt((String) r.getAs("negative_prompt"));
+        }
+        if (!r.getAs("scheduler").equals(sd.scheduler().className())) {
+            call.scheduler(Schedulers.create(r.getAs("scheduler"), sd.scheduler().config()));
+        }
+        if (r.getAs("sigmas") != null) {
+            call.sigmas(r.<Double>getList(r.fieldIndex("sigmas")).stream().mapToDouble(Double::doubleValue)
+                    .toArray());
+        }
+        SdxlArguments sdxl = new SdxlArguments();
+        if (r.getAs("prompt_2") != null) {
+            sdxl.prompt2((String) r.getAs("prompt_2"));
+        }
+        if (r.getAs("negative_prompt_2") != null) {
+            sdxl.negativePrompt2((String) r.getAs("negative_prompt_2"));
+        }
+        call.sdxl(sdxl);
+        return call;
     }
 }

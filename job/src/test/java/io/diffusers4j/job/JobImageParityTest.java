@@ -4,7 +4,6 @@ package io.diffusers4j.job;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.testing.Fixtures;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -76,40 +75,16 @@ class JobImageParityTest {
         try (DiffusionPipeline p = DiffusionPipeline.fromPretrained(model.toString(), new PipelineOptions())) {
             AbstractStableDiffusionPipeline sd = (AbstractStableDiffusionPipeline) p;
             for (Row r : rows) {
-                StableDiffusionCall call = new StableDiffusionCall()
-                        .prompt((String) r.getAs("prompt"))
-                        .numInferenceSteps(r.getAs("num_inference_steps"))
-                        .guidanceScale(r.getAs("guidance_scale"))
-                        .width(r.getAs("width"))
-                        .height(r.getAs("height"))
-                        .seed(r.getAs("seed"));
-                if (r.getAs("negative_prompt") != null) {
-                    call.negativePrompt((String) r.getAs("negative_prompt"));
-                }
-                BufferedImage expected = sd.call(call).images().get(0);
+                BufferedImage expected = sd.call(JobHarness.libraryCall(sd, r)).images().get(0);
                 BufferedImage actual = JobHarness.png(r);
                 assertEquals(expected.getWidth(), actual.getWidth());
                 assertEquals(expected.getHeight(), actual.getHeight());
-                int worst = maxChannelDiff(expected, actual);
+                int worst = JobHarness.maxChannelDiff(expected, actual);
                 assertTrue(worst <= tolerance, r.getAs("id") + "#" + r.getAs("image_index") + " (batch "
                         + r.getAs("batch_size") + ") differs by " + worst + "/255 from the single call");
             }
         }
         assertEquals(List.of(7L, 8L), rows.stream().filter(r -> "two".equals(r.getAs("id")))
                 .map(r -> (Long) r.getAs("seed")).toList(), "image i of seed 7 records 7 + i");
-    }
-
-    private static int maxChannelDiff(BufferedImage a, BufferedImage b) {
-        int worst = 0;
-        for (int y = 0; y < a.getHeight(); y++) {
-            for (int x = 0; x < a.getWidth(); x++) {
-                int p = a.getRGB(x, y);
-                int q = b.getRGB(x, y);
-                for (int shift = 0; shift <= 16; shift += 8) {
-                    worst = Math.max(worst, Math.abs(((p >> shift) & 0xff) - ((q >> shift) & 0xff)));
-                }
-            }
-        }
-        return worst;
     }
 }

@@ -9,15 +9,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * One JSON object a line. Strict JSON: duplicate keys, trailing text after the object, NaN literals or a line
  * that is not an object make the line malformed (kept, with the parser's reason). Text values become strings,
- * integral numbers longs, other numbers doubles, JSON null means "not given"; nested objects and arrays are
- * kept as markers so a field that needs a scalar reports them.
+ * integral numbers longs, other numbers doubles, arrays of numbers lists of those (a custom schedule), JSON null
+ * means "not given"; objects and other arrays are kept as markers so a field that needs a scalar reports them.
  */
 public final class JsonlPromptReader implements PromptReader {
     private static final ObjectMapper MAPPER = new ObjectMapper()
@@ -72,6 +74,20 @@ public final class JsonlPromptReader implements PromptReader {
         if (v.isBoolean()) {
             return v.booleanValue();
         }
+        if (v.isArray() && allNumbers(v)) {
+            List<Object> items = new ArrayList<>(v.size());
+            v.forEach(item -> items.add(value(item)));
+            return items;
+        }
         return new RawRecord.NonScalar(v.isArray() ? "a JSON array" : "a JSON object");
+    }
+
+    private static boolean allNumbers(JsonNode array) {
+        for (JsonNode item : array) {
+            if (!item.isNumber()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

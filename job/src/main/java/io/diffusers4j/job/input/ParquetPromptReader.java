@@ -6,6 +6,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 
 import java.math.BigDecimal;
@@ -22,7 +24,8 @@ import static org.apache.spark.sql.functions.to_json;
  * A Parquet file or folder. Each row's position is its file's base name and its 1-based row number within that
  * file (Spark's {@code _metadata.row_index}), so derived ids do not depend on splits; its raw text is the row as
  * JSON. Integer columns become longs, floating and decimal ones doubles, strings stay strings (the validator
- * parses them as for CSV); nested or binary columns are reported by the field that needs a scalar.
+ * parses them as for CSV), arrays lists of those (a custom schedule); nested or binary columns are reported by the
+ * field that needs a scalar.
  */
 public final class ParquetPromptReader implements PromptReader {
     private static final String FILE = "__d4j_file";
@@ -76,6 +79,14 @@ public final class ParquetPromptReader implements PromptReader {
         }
         if (v instanceof BigDecimal d) {
             return d.doubleValue();
+        }
+        if (v instanceof scala.collection.Seq<?> seq && column.dataType() instanceof ArrayType array) {
+            List<Object> items = new ArrayList<>(seq.size());
+            StructField element = new StructField(column.name(), array.elementType(), true, Metadata.empty());
+            for (Object item : scala.collection.JavaConverters.seqAsJavaList(seq)) {
+                items.add(item == null ? null : value(item, element));
+            }
+            return items;
         }
         return new RawRecord.NonScalar("a " + column.dataType().simpleString() + " value");
     }

@@ -9,8 +9,8 @@ import java.util.Map;
 /**
  * A record as read, with where it came from: the file's base name and the 1-based line (or row) number within
  * that file, the raw text (the line itself; for Parquet the row as JSON), and either the parsed field values
- * (String, Long, Double, Boolean or a {@link NonScalar} marker; absent keys are missing fields) or the reason the
- * record could not be parsed at all.
+ * (String, Long, Double, Boolean, a List of numbers for an array of them, or a {@link NonScalar} marker; absent
+ * keys are missing fields) or the reason the record could not be parsed at all.
  */
 public final class RawRecord implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -1,4 +1,4 @@
-// One image of a micro-batch: its prompt, negative prompt and own seed.
+// One image of a micro-batch: its prompts, negative prompts and own seed.
 package io.diffusers4j.job.render;
 
 import java.io.Serializable;
@@ -8,7 +8,20 @@ import java.io.Serializable;
  * call {@code pipe(prompt, negative_prompt=..., generator=torch.Generator().manual_seed(seed))} whatever batch it
  * shares.
  *
- * @param negativePrompt null = none (diffusers' {@code negative_prompt=None}, the same as "")
+ * @param negativePrompt  null = none (diffusers' {@code negative_prompt=None}, the same as "")
+ * @param prompt2         SDXL's {@code prompt_2}, or null (diffusers: the prompt)
+ * @param negativePrompt2 SDXL's {@code negative_prompt_2}, or null (diffusers: the negative prompt)
  */
-public record ImageRequest(String prompt, String negativePrompt, long seed) implements Serializable {
+public record ImageRequest(String prompt, String negativePrompt, long seed, String prompt2, String negativePrompt2)
+        implements Serializable {
+
+    /** An image without SDXL's second prompts. */
+    public ImageRequest(String prompt, String negativePrompt, long seed) {
+        this(prompt, negativePrompt, seed, null, null);
+    }
+
+    /** Whether it sets an argument only StableDiffusionXLPipeline takes. */
+    public boolean hasSecondPrompts() {
+        return prompt2 != null || negativePrompt2 != null;
+    }
 }

@@ -6,9 +6,12 @@ import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.job.rows.CustomSchedule;
+import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.ProgressListener;
+import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
@@ -30,7 +33,9 @@ import java.util.List;
  * drawn exactly as the single call {@code prompt=p, seed=s} would draw it. Negative prompts are per image; a
  * missing one is "" (what diffusers uses for {@code negative_prompt=None}). SDXL instead zeroes the negative
  * conditioning of {@code negative_prompt=None} ({@code force_zeros_for_empty_prompt}), so there a micro-batch that
- * mixes rows with and without a negative prompt is rendered as two calls.
+ * mixes rows with and without a negative prompt is rendered as two calls; SDXL's {@code prompt_2} /
+ * {@code negative_prompt_2} are per image too (diffusers' defaults, the prompt and negative prompt, for images
+ * that set none). A custom schedule ({@code timesteps} / {@code sigmas}) is per call, part of {@link RenderSettings}.
  */
 public final class PipelineRenderer implements Renderer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
@@ -39,11 +44,18 @@ public final class PipelineRenderer implements Renderer {
     /** The pipeline fromPretrained loaded (sd itself, or the LCM pipeline whose components sd shares). */
     private final DiffusionPipeline loaded;
     private final String schedulerName;
+    private final int defaultSteps;
+    private final double defaultGuidance;
 
     PipelineRenderer(AbstractStableDiffusionPipeline sd, DiffusionPipeline loaded) {
         this.sd = sd;
         this.loaded = loaded;
         this.schedulerName = sd.scheduler().className();
+        // the loaded pipeline's __call__ defaults (an LCM keeps its own though sd renders it)
+        this.defaultSteps = loaded instanceof LatentConsistencyModelPipeline
+                ? LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS : new StableDiffusionCall().numInferenceSteps();
+        this.defaultGuidance = loaded instanceof AbstractStableDiffusionPipeline p ? p.defaultGuidanceScale()
+                : sd.defaultGuidanceScale();
     }
 
     /**
@@ -156,6 +168,26 @@ public final class PipelineRenderer implements Renderer {
     }
 
     @Override
+    public int defaultNumInferenceSteps() {
+        return defaultSteps;
+    }
+
+    @Override
+    public double defaultGuidanceScale() {
+        return defaultGuidance;
+    }
+
+    @Override
+    public boolean takesSecondPrompts() {
+        return sd instanceof StableDiffusionXLPipeline;
+    }
+
+    @Override
+    public String pipelineName() {
+        return loaded.getClass().getSimpleName();
+    }
+
+    @Override
     public List<BufferedImage> render(RenderSettings s, List<ImageRequest> images) {
         List<ImageRequest> without = images.stream().filter(r -> r.negativePrompt() == null).toList();
         if (!(sd instanceof StableDiffusionXLPipeline) || without.isEmpty() || without.size() == images.size()) {
@@ -174,12 +206,19 @@ public final class PipelineRenderer implements Renderer {
     private List<BufferedImage> renderBatch(RenderSettings s, List<ImageRequest> images) {
         List<String> prompts = new ArrayList<>(images.size());
         List<String> negatives = new ArrayList<>(images.size());
+        List<String> prompts2 = new ArrayList<>(images.size());
+        List<String> negatives2 = new ArrayList<>(images.size());
         List<TorchGenerator> generators = new ArrayList<>(images.size());
         boolean anyNegative = false;
+        boolean anySecond = false;
         for (ImageRequest r : images) {
             prompts.add(r.prompt());
             negatives.add(r.negativePrompt() == null ? "" : r.negativePrompt());
+            // diffusers' per-call defaults, per image: prompt_2 = prompt, negative_prompt_2 = negative_prompt
+            prompts2.add(r.prompt2() != null ? r.prompt2() : r.prompt());
+            negatives2.add(r.negativePrompt2() != null ? r.negativePrompt2() : negatives.get(negatives.size() - 1));
             anyNegative |= r.negativePrompt() != null;
+            anySecond |= r.hasSecondPrompts();
             generators.add(new TorchGenerator(r.seed()));
         }
         StableDiffusionCall call = new StableDiffusionCall()
@@ -191,8 +230,13 @@ public final class PipelineRenderer implements Renderer {
                 .height(s.height())
                 .numImagesPerPrompt(1)
                 .generators(generators)
+                .timesteps(CustomSchedule.toArray(s.timesteps()))
+                .sigmas(CustomSchedule.toArray(s.sigmas()))
                 .outputType("pil")
                 .progress(ProgressListener.NONE);
+        if (anySecond) {
+            call.sdxl(new SdxlArguments().prompt2(prompts2).negativePrompt2(negatives2));
+        }
         if (s.scheduler() != null && !s.scheduler().equals(schedulerName)) {
             call.scheduler(createScheduler(s.scheduler(), sd));
         }

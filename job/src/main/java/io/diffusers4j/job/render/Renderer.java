@@ -22,6 +22,18 @@ public interface Renderer extends AutoCloseable {
     /** Class name of the scheduler used when a row names none ("PNDMScheduler"). */
     String schedulerName();
 
+    /** diffusers' default {@code num_inference_steps} of the loaded pipeline (LCM: 4, else 50). */
+    int defaultNumInferenceSteps();
+
+    /** diffusers' default {@code guidance_scale} of the loaded pipeline (SD: 7.5, SDXL: 5.0, LCM: 8.5). */
+    double defaultGuidanceScale();
+
+    /** Whether it takes SDXL's {@code prompt_2} / {@code negative_prompt_2} ({@link ImageRequest#hasSecondPrompts}). */
+    boolean takesSecondPrompts();
+
+    /** The loaded pipeline's class name, for messages ("StableDiffusionPipeline"). */
+    String pipelineName();
+
     /**
      * Renders one image per request, all with {@code settings}, image i with its own generator seeded with
      * {@code images.get(i).seed()}. Returns exactly {@code images.size()} images in request order, or throws.

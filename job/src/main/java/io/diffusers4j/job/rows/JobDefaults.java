@@ -5,12 +5,14 @@ import java.io.Serializable;
 
 /**
  * What a row falls back to for each field it leaves out, and the limits every row is checked against.
- * A null width/height means "the pipeline's own" (unet.sample_size * vae_scale_factor), resolved on the
- * executor once the pipeline is loaded; a row without a scheduler uses the pipeline's (see PipelineSpec).
+ * A null steps/guidance means "the loaded pipeline's own default" (diffusers' {@code __call__} default of
+ * StableDiffusionPipeline 50 / 7.5, StableDiffusionXLPipeline 50 / 5.0, LatentConsistencyModelPipeline 4 / 8.5), a
+ * null width/height "the pipeline's own size" (unet.sample_size * vae_scale_factor): both resolved on the executor
+ * once the pipeline is loaded; a row without a scheduler uses the pipeline's (see PipelineSpec).
  *
  * @param negativePrompt     default negative prompt (null: none, diffusers' {@code negative_prompt=None})
- * @param numInferenceSteps  default steps (diffusers: 50)
- * @param guidanceScale      default classifier-free guidance (diffusers: 7.5)
+ * @param numInferenceSteps  default steps for every row, or null for the pipeline's own
+ * @param guidanceScale      default classifier-free guidance for every row, or null for the pipeline's own
  * @param width              default width in pixels, or null
  * @param height             default height in pixels, or null
  * @param numImagesPerPrompt default images per row
@@ -19,7 +21,7 @@ import java.io.Serializable;
  * @param maxSteps           largest num_inference_steps accepted
  * @param maxImagesPerPrompt largest num_images_per_prompt accepted (at most {@link SeedDeriver#MAX_IMAGES})
  */
-public record JobDefaults(String negativePrompt, int numInferenceSteps, double guidanceScale, Integer width,
+public record JobDefaults(String negativePrompt, Integer numInferenceSteps, Double guidanceScale, Integer width,
                           Integer height, int numImagesPerPrompt, long jobSeed, int maxSize,
                           int maxSteps, int maxImagesPerPrompt) implements Serializable {
 
@@ -34,11 +36,11 @@ public record JobDefaults(String negativePrompt, int numInferenceSteps, double g
             throw new IllegalArgumentException("max-images-per-prompt must be in [1, " + SeedDeriver.MAX_IMAGES
                     + "], got " + maxImagesPerPrompt);
         }
-        if (numInferenceSteps < 1 || numInferenceSteps > maxSteps) {
+        if (numInferenceSteps != null && (numInferenceSteps < 1 || numInferenceSteps > maxSteps)) {
             throw new IllegalArgumentException("default num-inference-steps must be in [1, " + maxSteps + "], got "
                     + numInferenceSteps);
         }
-        if (!Double.isFinite(guidanceScale) || !Float.isFinite((float) guidanceScale)) {
+        if (guidanceScale != null && (!Double.isFinite(guidanceScale) || !Float.isFinite(guidanceScale.floatValue()))) {
             throw new IllegalArgumentException("default guidance-scale must be a finite float32 number, got "
                     + guidanceScale);
         }
@@ -59,9 +61,9 @@ public record JobDefaults(String negativePrompt, int numInferenceSteps, double g
         }
     }
 
-    /** diffusers' call defaults, the embedded pipeline's own size and scheduler, job seed 0. */
+    /** The pipeline's own steps, guidance, size and scheduler (diffusers' call defaults), job seed 0. */
     public static JobDefaults diffusers() {
-        return new JobDefaults(null, 50, 7.5, null, null, 1, 0L, 2048, 1000, 64);
+        return new JobDefaults(null, null, null, null, null, 1, 0L, 2048, 1000, 64);
     }
 
     public JobDefaults withJobSeed(long seed) {
@@ -69,7 +71,7 @@ public record JobDefaults(String negativePrompt, int numInferenceSteps, double g
                 numImagesPerPrompt, seed, maxSize, maxSteps, maxImagesPerPrompt);
     }
 
-    public JobDefaults withSteps(int steps) {
+    public JobDefaults withSteps(Integer steps) {
         return new JobDefaults(negativePrompt, steps, guidanceScale, width, height, numImagesPerPrompt,
                 jobSeed, maxSize, maxSteps, maxImagesPerPrompt);
     }

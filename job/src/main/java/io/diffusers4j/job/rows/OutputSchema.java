@@ -1,6 +1,7 @@
 // The job's output table (Parquet): one row per image, with the full generation parameters and provenance.
 package io.diffusers4j.job.rows;
 
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -10,7 +11,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Output columns. One row per image ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
+ * Output columns. One row per image (its generation parameters as used: steps, guidance, size and scheduler
+ * with the pipeline's defaults filled in; {@code prompt_2}, {@code negative_prompt_2}, {@code timesteps},
+ * {@code sigmas} as given, null when not) ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
  * image was drawn with), or one row per unusable input row. {@code status} is "ok" or "error"; on error
  * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} is PNG bytes.
  * {@code pipeline_instance_id} names the pipeline build that rendered the image (one per build per executor
@@ -21,7 +24,10 @@ public final class OutputSchema {
     public static final String OK = "ok";
     public static final String ERROR = "error";
 
-    /** The generation parameters, {@code id} to {@code scheduler}: the first columns of this and the work table. */
+    /** A custom schedule column: {@code timesteps} or {@code sigmas}. */
+    private static final DataType NUMBERS = DataTypes.createArrayType(DataTypes.DoubleType, false);
+
+    /** The generation parameters, {@code id} to {@code sigmas}: the first columns of this and the work table. */
     private static final List<StructField> PARAMETERS = List.of(
         DataTypes.createStructField("id", DataTypes.StringType, false),
         DataTypes.createStructField("prompt", DataTypes.StringType, true),
@@ -31,7 +37,11 @@ public final class OutputSchema {
         DataTypes.createStructField("guidance_scale", DataTypes.DoubleType, true),
         DataTypes.createStructField("width", DataTypes.IntegerType, true),
         DataTypes.createStructField("height", DataTypes.IntegerType, true),
-        DataTypes.createStructField("scheduler", DataTypes.StringType, true));
+        DataTypes.createStructField("scheduler", DataTypes.StringType, true),
+        DataTypes.createStructField("prompt_2", DataTypes.StringType, true),
+        DataTypes.createStructField("negative_prompt_2", DataTypes.StringType, true),
+        DataTypes.createStructField("timesteps", NUMBERS, true),
+        DataTypes.createStructField("sigmas", NUMBERS, true));
 
     public static final StructType SCHEMA = withParameters(
         DataTypes.createStructField("model", DataTypes.StringType, true),

@@ -19,10 +19,19 @@ public final class PromptFields {
     public static final String HEIGHT = "height";
     public static final String SCHEDULER = "scheduler";
     public static final String NUM_IMAGES_PER_PROMPT = "num_images_per_prompt";
+    /** StableDiffusionXLPipeline's prompt for its second text encoder (diffusers' default: {@code prompt}). */
+    public static final String PROMPT_2 = "prompt_2";
+    /** StableDiffusionXLPipeline's negative prompt for its second text encoder. */
+    public static final String NEGATIVE_PROMPT_2 = "negative_prompt_2";
+    /** A custom schedule: the timesteps (diffusers' {@code timesteps=}). */
+    public static final String TIMESTEPS = "timesteps";
+    /** A custom schedule: the sigmas, the last one the final sigma (diffusers' {@code sigmas=}). */
+    public static final String SIGMAS = "sigmas";
 
     /** Every field the job reads, in the order used for CSV/JSON examples. */
     public static final List<String> ALL = List.of(ID, PROMPT, NEGATIVE_PROMPT, SEED, NUM_INFERENCE_STEPS,
-            GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT);
+            GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT, PROMPT_2, NEGATIVE_PROMPT_2, TIMESTEPS,
+            SIGMAS);
 
     private PromptFields() {
     }

@@ -5,17 +5,21 @@ import java.io.Serializable;
 
 /**
  * A prompt row after validation and defaulting. When {@link #error()} is null every field a call needs is set
- * (width/height/scheduler may still be null: "the pipeline's own", resolved on the executor). When it is not,
+ * (steps/guidance/width/height/scheduler may still be null: "the pipeline's own", resolved on the executor). When it is not,
  * the fields hold whatever could be read (possibly null) and the row becomes one output row with status error.
  *
  * @param id                 the row's id, given or derived ({@link SeedDeriver#deriveId})
  * @param seed               base seed: image i uses seed + i
+ * @param prompt2            SDXL's {@code prompt_2}, or null (diffusers: the prompt)
+ * @param negativePrompt2    SDXL's {@code negative_prompt_2}, or null
+ * @param schedule           custom timesteps or sigmas, or null
  * @param location           "file:line" of the input record
  * @param raw                the input text
  */
 public record PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
                         Double guidanceScale, Integer width, Integer height, String scheduler,
-                        Integer numImagesPerPrompt, String location, String raw, String error)
+                        Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
+                        String location, String raw, String error)
         implements Serializable {
 
     public boolean ok() {

@@ -11,7 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a {@link RawRecord} into a {@link PromptRow}: checks types and ranges, fills what the row leaves out
- * from {@link JobDefaults}, derives a missing id (from file, line and content) and a missing seed (from the job
+ * from {@link JobDefaults} (steps and guidance left null there are the pipeline's own, resolved on the executor,
+ * as are the size and scheduler), derives a missing id (from file, line and content) and a missing seed (from the job
  * seed and the id). Every problem of a row is reported, joined by "; ", quoting the offending value; nothing is
  * corrected silently. The size check against the VAE factor needs the pipeline and happens on the executor
  * ({@code RenderPlanner}).
@@ -36,7 +37,8 @@ public final class RowValidator implements Serializable {
         String location = record.location();
         if (record.isMalformed()) {
             String id = SeedDeriver.deriveId(record.source(), record.position(), record.raw());
-            return new PromptRow(id, null, null, null, null, null, null, null, null, null, location, record.raw(),
+            return new PromptRow(id, null, null, null, null, null, null, null, null, null, null, null, null,
+                    location, record.raw(),
                     "malformed " + record.malformedReason());
         }
         Map<String, Object> f = record.fields();
@@ -73,6 +75,12 @@ public final class RowValidator implements Serializable {
         Integer images = intIn(PromptFields.NUM_IMAGES_PER_PROMPT, f.get(PromptFields.NUM_IMAGES_PER_PROMPT), 1,
                 defaults.maxImagesPerPrompt(), "max-images-per-prompt", errors);
         Long seed = seedOf(f.get(PromptFields.SEED), errors);
+        String prompt2 = text(PromptFields.PROMPT_2, f.get(PromptFields.PROMPT_2), errors);
+        String negative2 = text(PromptFields.NEGATIVE_PROMPT_2, f.get(PromptFields.NEGATIVE_PROMPT_2), errors);
+        CustomSchedule schedule = CustomSchedule.of(f, defaults.maxSteps(), errors);
+        if (schedule != null) { // as in diffusers, a custom schedule replaces num_inference_steps
+            steps = schedule.steps();
+        }
 
         int n = images == null ? defaults.numImagesPerPrompt() : images;
         if (seed == null && f.get(PromptFields.SEED) == null) {
@@ -87,7 +95,7 @@ public final class RowValidator implements Serializable {
                 orDefault(width, defaults.width()),
                 orDefault(height, defaults.height()),
                 scheduler,
-                n, location, record.raw(), error);
+                n, prompt2, negative2, schedule, location, record.raw(), error);
     }
 
     private static <T> T orDefault(T value, T fallback) {

@@ -28,11 +28,15 @@ public final class WorkSchema {
     public static final int WIDTH = 6;
     public static final int HEIGHT = 7;
     public static final int SCHEDULER = 8;
-    public static final int IMAGE_INDEX = 9;
-    public static final int STATUS = 10;
-    public static final int ERROR_MESSAGE = 11;
-    public static final int RAW = 12;
-    public static final int SOURCE = 13;
+    public static final int PROMPT_2 = 9;
+    public static final int NEGATIVE_PROMPT_2 = 10;
+    public static final int TIMESTEPS = 11;
+    public static final int SIGMAS = 12;
+    public static final int IMAGE_INDEX = 13;
+    public static final int STATUS = 14;
+    public static final int ERROR_MESSAGE = 15;
+    public static final int RAW = 16;
+    public static final int SOURCE = 17;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
@@ -47,16 +51,26 @@ public final class WorkSchema {
     /** The work rows of one prompt row: one per image when it is valid, else a single error row. */
     public static List<Row> expand(PromptRow r) {
         if (!r.ok()) {
-            return List.of(RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), r.seed(),
-                    r.numInferenceSteps(), r.guidanceScale(), r.width(), r.height(), r.scheduler(), 0, ERROR,
-                    r.error(), r.raw(), r.location()));
+            return List.of(row(r, r.seed(), 0, ERROR));
         }
         List<Row> out = new ArrayList<>(r.numImagesPerPrompt());
         for (int i = 0; i < r.numImagesPerPrompt(); i++) {
-            out.add(RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), r.seed() + i,
-                    r.numInferenceSteps(), r.guidanceScale(), r.width(), r.height(), r.scheduler(), i, PENDING,
-                    null, r.raw(), r.location()));
+            out.add(row(r, r.seed() + i, i, PENDING));
         }
         return out;
+    }
+
+    private static Row row(PromptRow r, Long seed, int imageIndex, String status) {
+        CustomSchedule s = r.schedule();
+        return RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), seed, r.numInferenceSteps(),
+                r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
+                s == null ? null : CustomSchedule.toArray(s.timesteps()),
+                s == null ? null : CustomSchedule.toArray(s.sigmas()), imageIndex, status, r.error(), r.raw(),
+                r.location());
+    }
+
+    /** A {@code timesteps} / {@code sigmas} value of a work or output row, as a list (null when not set). */
+    public static List<Double> numbers(Row row, int index) {
+        return row.isNullAt(index) ? null : List.copyOf(row.<Double>getList(index));
     }
 }

@@ -61,7 +61,7 @@ class PromptParsingFuzzTest {
                         counts[1]++;
                         assertEquals(row.numImagesPerPrompt(), workRows);
                         assertTrue(row.prompt() != null && !row.prompt().isBlank());
-                        assertTrue(Double.isFinite(row.guidanceScale())
+                        assertTrue(row.guidanceScale() == null || Double.isFinite(row.guidanceScale())
                                 && Float.isFinite(row.guidanceScale().floatValue()));
                         assertTrue(row.seed() >= 0);
                     } else {

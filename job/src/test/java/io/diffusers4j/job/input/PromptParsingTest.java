@@ -39,13 +39,16 @@ class PromptParsingTest {
     @Test
     void jsonValuesKeepTheirKinds() {
         RawRecord r = JsonlPromptReader.parse("f.jsonl", 1,
-                "{\"prompt\": \"p\", \"seed\": 3, \"guidance_scale\": 2.5, \"width\": null, \"x\": [1], \"b\": true,"
+                "{\"prompt\": \"p\", \"seed\": 3, \"guidance_scale\": 2.5, \"width\": null, \"x\": [1, \"a\"], \"b\": true,"
+                        + " \"timesteps\": [999, 500.5], \"sigmas\": [],"
                         + " \"big\": 123456789012345678901234567890}");
         assertFalse(r.isMalformed());
         assertEquals(3L, r.fields().get("seed"));
         assertEquals(2.5, r.fields().get("guidance_scale"));
         assertFalse(r.fields().containsKey("width"), "null = not given");
         assertEquals("a JSON array", r.fields().get("x").toString());
+        assertEquals(List.of(999L, 500.5), r.fields().get("timesteps"), "an array of numbers is a list");
+        assertEquals(List.of(), r.fields().get("sigmas"));
         assertEquals(true, r.fields().get("b"));
         assertEquals("123456789012345678901234567890", r.fields().get("big"));
         assertTrue(JsonlPromptReader.parse("f", 1, "\"text\"").malformedReason().contains("not an object"));

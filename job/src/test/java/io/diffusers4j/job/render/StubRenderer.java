@@ -1,4 +1,4 @@
-// A test Renderer with fixed pipeline facts (VAE factor, default size, scheduler); subclasses decide how to render.
+// A test Renderer with fixed pipeline facts (VAE factor, default size, scheduler, SD's call defaults); subclasses decide how to render.
 package io.diffusers4j.job.render;
 
 /** The pipeline facts are constructor arguments; {@link #close()} does nothing unless overridden. */
@@ -38,6 +38,28 @@ public abstract class StubRenderer implements Renderer {
     @Override
     public String schedulerName() {
         return schedulerName;
+    }
+
+    /** StableDiffusionPipeline's 50. */
+    @Override
+    public int defaultNumInferenceSteps() {
+        return 50;
+    }
+
+    /** StableDiffusionPipeline's 7.5. */
+    @Override
+    public double defaultGuidanceScale() {
+        return 7.5;
+    }
+
+    @Override
+    public boolean takesSecondPrompts() {
+        return false;
+    }
+
+    @Override
+    public String pipelineName() {
+        return getClass().getSimpleName();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.diffusers4j.job.input.RawRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,14 +28,50 @@ class RowValidatorTest {
     void defaultsFillWhatTheRowLeavesOut() {
         PromptRow r = validate("prompt", "a cat");
         assertNull(r.error());
-        assertEquals(50, r.numInferenceSteps());
-        assertEquals(7.5, r.guidanceScale());
+        assertNull(r.numInferenceSteps(), "the pipeline's own, resolved on the executor");
+        assertNull(r.guidanceScale(), "the pipeline's own, resolved on the executor");
         assertNull(r.width());
         assertNull(r.negativePrompt());
         assertEquals(1, r.numImagesPerPrompt());
         assertEquals(SeedDeriver.deriveId("f.jsonl", 9, "raw text"), r.id());
         assertEquals(SeedDeriver.deriveSeed(5, r.id()), r.seed());
         assertEquals("f.jsonl:9", r.location());
+    }
+
+    @Test
+    void jobDefaultsApplyToEveryRowWithoutTheField() {
+        PromptRow r = new RowValidator(JobDefaults.diffusers().withSteps(7)).validate(RawRecord.parsed("f.jsonl", 1,
+                "raw", Map.of("prompt", "p")));
+        assertEquals(7, r.numInferenceSteps());
+        assertNull(r.guidanceScale());
+    }
+
+    @Test
+    void secondPromptsAndCustomSchedulesAreRead() {
+        PromptRow r = validate("prompt", "p", "prompt_2", "q", "negative_prompt_2", "n", "timesteps", "999, 500,1",
+                "num_inference_steps", 50L);
+        assertNull(r.error());
+        assertEquals("q", r.prompt2());
+        assertEquals("n", r.negativePrompt2());
+        assertEquals(List.of(999.0, 500.0, 1.0), r.schedule().timesteps());
+        assertEquals(3, r.numInferenceSteps(), "a custom schedule replaces num_inference_steps, as in diffusers");
+        PromptRow s = validate("prompt", "p", "sigmas", List.of(14L, 2.5, 0L));
+        assertEquals(List.of(14.0, 2.5, 0.0), s.schedule().sigmas());
+        assertEquals(2, s.numInferenceSteps(), "the last sigma is the final one");
+    }
+
+    @Test
+    void badCustomSchedulesAreErrors() {
+        assertEquals("timesteps \"9, x\" holds \" x\", not a finite number",
+                validate("prompt", "p", "timesteps", "9, x").error());
+        assertEquals("timesteps and sigmas are both given: a custom schedule is one or the other",
+                validate("prompt", "p", "timesteps", List.of(9L), "sigmas", List.of(1L, 0L)).error());
+        assertEquals("timesteps is empty", validate("prompt", "p", "timesteps", List.of()).error());
+        assertEquals("sigmas [3.0] needs at least 2 values (the last one is the final sigma)",
+                validate("prompt", "p", "sigmas", "3").error());
+        assertEquals("sigmas true is not a list of numbers", validate("prompt", "p", "sigmas", true).error()
+                .replace("boolean ", ""));
+        assertEquals("prompt_2 5 is not text", validate("prompt", "p", "prompt_2", 5L).error());
     }
 
     @Test
@@ -110,6 +147,6 @@ class RowValidatorTest {
         e = assertThrows(IllegalArgumentException.class, () -> new JobDefaults(null, 50, 1e39, null, null, 1, 0L,
                 2048, 1000, 64));
         assertTrue(e.getMessage().contains("guidance-scale") && e.getMessage().contains("1.0E39"), e.getMessage());
-        assertEquals(7.5, d.guidanceScale());
+        assertNull(d.guidanceScale(), "the pipeline's own");
     }
 }
