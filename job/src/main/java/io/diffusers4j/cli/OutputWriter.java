@@ -59,10 +59,8 @@ final class OutputWriter {
         GenerationMetadata m = new GenerationMetadata().prompt(req.prompts().get(promptIndex))
                 .steps(req.steps()).guidanceScale(req.guidanceScale()).scheduler(scheduler)
                 .model(req.modelName()).revision(req.revision()).size(width, height);
-        List<String> neg = req.negativePrompts();
-        if (!neg.isEmpty()) {
-            m.negativePrompt(neg.size() == 1 ? neg.get(0) : neg.get(promptIndex));
-        }
+        m.negativePrompt(forPrompt(req.negativePrompts(), promptIndex))
+                .secondPrompts(forPrompt(req.prompts2(), promptIndex), forPrompt(req.negativePrompts2(), promptIndex));
         List<Long> seeds = req.seeds();
         if (seeds.size() == n) {
             m.seed(seeds.get(i));
@@ -84,23 +82,15 @@ final class OutputWriter {
         if (req.guidanceRescale() != 0) {
             m.put("guidance_rescale", Double.toString(req.guidanceRescale()));
         }
-        if (req.timesteps() != null) {
-            m.put("timesteps", numbers(req.timesteps()));
-        }
-        if (req.sigmas() != null) {
-            m.put("sigmas", numbers(req.sigmas()));
-        }
+        m.schedule(req.timesteps(), req.sigmas());
         if (!req.schedulerOptions().isEmpty()) {
             m.put("scheduler_options", String.join(" ", req.schedulerOptions()));
         }
         return m;
     }
 
-    private static String numbers(double[] values) {
-        StringBuilder b = new StringBuilder();
-        for (double v : values) {
-            b.append(b.length() == 0 ? "" : ",").append(v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v));
-        }
-        return b.toString();
+    /** The value of a once-for-all or once-per-prompt option for prompt {@code i}; null when not given. */
+    private static String forPrompt(List<String> values, int i) {
+        return values.isEmpty() ? null : values.get(values.size() == 1 ? 0 : i);
     }
 }

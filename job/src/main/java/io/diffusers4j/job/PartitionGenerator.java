@@ -236,7 +236,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                         .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
                         .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
                         .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
-                        .size(p.settings().width(), p.settings().height()).toPngText();
+                        .size(p.settings().width(), p.settings().height())
+                        .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
+                        .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS)).toPngText();
                 queue.add(PngEncoderPool.encode(o.ok() ? o.image() : null, text, png -> RowFactory.create(
                         w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
                         w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),

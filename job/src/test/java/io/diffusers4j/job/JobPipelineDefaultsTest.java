@@ -49,6 +49,7 @@ class JobPipelineDefaultsTest {
         assertEquals(7.5, (double) rows.get("d").getAs("guidance_scale"));
         assertEquals(3, (int) rows.get("sig").getAs("num_inference_steps"), "4 sigmas = 3 steps");
         assertEquals(List.of(14.0, 6.0, 2.0, 0.0), rows.get("sig").getList(rows.get("sig").fieldIndex("sigmas")));
+        assertEquals("14,6,2,0", pngText(rows.get("sig")).get("sigmas"), "the schedule is in the PNG text too");
         assertError(rows.get("ts"), "PNDMScheduler", "does not support custom timestep schedules");
         assertError(rows.get("p2"), "prompt_2 is an argument of StableDiffusionXLPipeline", "StableDiffusionPipeline");
         assertEquals("a cat", rows.get("p2").getAs("prompt_2"));
@@ -78,6 +79,8 @@ class JobPipelineDefaultsTest {
         assertEquals(5.0, (double) rows.get("d").getAs("guidance_scale"));
         assertEquals(5.0, (double) rows.get("p2").getAs("guidance_scale"));
         assertEquals("a red car", rows.get("p2").getAs("prompt_2"));
+        assertEquals("a red car", pngText(rows.get("p2")).get("prompt_2"));
+        assertEquals("blurry", pngText(rows.get("p2")).get("negative_prompt_2"));
         assertEquals(2, (int) rows.get("p2").getAs("batch_size"), "p2 and q share a call");
         assertSameAsLibrary(sdxl, rows, List.of("d", "p2", "q"));
     }
@@ -88,6 +91,10 @@ class JobPipelineDefaultsTest {
         JobHarness.run("--prompts", in.toString(), "--output", out.toString(), "--model", model.toString(),
                 "--batch-size", "4", "--partitions", "1");
         return JobHarness.rows(out).stream().collect(Collectors.toMap(r -> r.getAs("id"), Function.identity()));
+    }
+
+    private static Map<String, String> pngText(Row r) {
+        return io.diffusers4j.image.Png.readText(r.getAs("image"));
     }
 
     private static void assertError(Row r, String... parts) {

@@ -113,6 +113,40 @@ public final class GenerationMetadata {
         return this;
     }
 
+    /**
+     * A custom schedule (diffusers' {@code timesteps=} / {@code sigmas=}) as {@code timesteps} / {@code sigmas}
+     * entries, comma-separated, integers without a fraction; null arrays add nothing.
+     */
+    public GenerationMetadata schedule(double[] timesteps, double[] sigmas) {
+        if (timesteps != null) {
+            put("timesteps", numbers(timesteps));
+        }
+        if (sigmas != null) {
+            put("sigmas", numbers(sigmas));
+        }
+        return this;
+    }
+
+    /** SDXL's {@code prompt_2} / {@code negative_prompt_2} entries, when set. */
+    public GenerationMetadata secondPrompts(String prompt2, String negativePrompt2) {
+        if (prompt2 != null) {
+            put("prompt_2", prompt2);
+        }
+        if (negativePrompt2 != null) {
+            put("negative_prompt_2", negativePrompt2);
+        }
+        return this;
+    }
+
+    private static String numbers(double[] values) {
+        StringBuilder b = new StringBuilder();
+        for (double v : values) {
+            b.append(b.length() == 0 ? "" : ",")
+                    .append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v));
+        }
+        return b.toString();
+    }
+
     /** Any other setting (a PNG keyword: 1-79 Latin-1 characters); shown in {@code parameters} too. */
     public GenerationMetadata put(String key, String value) {
         Png.checkKeyword(key);
