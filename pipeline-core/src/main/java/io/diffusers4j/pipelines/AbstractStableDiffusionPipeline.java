@@ -479,7 +479,12 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         } else {
             latents = vae.encode(image.toType(vae.dtype(), false)).sample(gens);
         }
-        return latents.muli((float) vae.config().scalingFactor).toType(dtype(), false);
+        return scaleLatents(latents).toType(dtype(), false);
+    }
+
+    /** The VAE's posterior sample as the UNet's latents: {@code x * scaling_factor}. */
+    protected NDArray scaleLatents(NDArray x) {
+        return x.muli((float) vae.config().scalingFactor);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -558,7 +563,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         checkOutputType(a.outputType());
         String sdxlOnly = a.sdxl().firstSet();
         if (sdxlOnly != null && !acceptsSdxlArguments()) {
-            throw new IllegalArgumentException(sdxlOnly + " is an argument of StableDiffusionXLPipeline, not of "
+            throw new IllegalArgumentException(sdxlOnly + " is an argument of the StableDiffusionXL pipelines, not of "
                     + getClass().getSimpleName());
         }
     }

@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scheduler, batches and generator lists, sizes, guidance options, img2img, inpainting (4 and 9 channels), an
  * SD-2-style checkpoint, a latent consistency model (LatentConsistencyModelPipeline, and StableDiffusionPipeline on
  * its guidance-embedding UNet); and every case of {@code reference-sdxl/manifest.json} (StableDiffusionXLPipeline on
- * a tiny SDXL checkpoint: prompt_2, forced-zero negatives, micro-conditioning sizes, clip_skip, denoising_end).
+ * a tiny SDXL checkpoint: prompt_2, forced-zero negatives, micro-conditioning sizes, clip_skip, denoising_end;
+ * StableDiffusionXLImg2ImgPipeline on it and on a tiny refiner checkpoint: strength, aesthetic scores, the base +
+ * refiner ensemble with denoising_end / denoising_start).
  * Step latents within {@code 1e-4 * max(1, max|ref|)}, images within 1e-3.
  */
 class DiffusersReferencePipelineTest {
@@ -117,6 +119,17 @@ class DiffusersReferencePipelineTest {
             case "StableDiffusionInpaintPipeline" -> {
                 try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(loaded.components())) {
                     out = p.call(args);
+                }
+            }
+            case "StableDiffusionXLImg2ImgPipeline" -> {
+                // the refiner checkpoint loads as this class (its own config); tiny-sdxl's components are shared
+                if (loaded instanceof StableDiffusionXLImg2ImgPipeline refiner) {
+                    out = refiner.call(args);
+                } else {
+                    try (StableDiffusionXLImg2ImgPipeline p = new StableDiffusionXLImg2ImgPipeline(
+                            loaded.components())) {
+                        out = p.call(args);
+                    }
                 }
             }
             case "StableDiffusionXLPipeline" -> {
