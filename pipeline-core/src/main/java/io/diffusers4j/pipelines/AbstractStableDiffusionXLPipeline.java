@@ -204,14 +204,16 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         if (expected == null || expected != passed) {
             String prefix = "Model expects an added time embedding vector of length " + expected + ", but a vector of "
                     + passed + " was created. ";
-            if (aestheticsHint && expected != null && expected - passed == step) {
-                throw new IllegalArgumentException(prefix + "Please make sure to enable `requires_aesthetics_score` "
-                        + "(model_index.json) so that `aesthetic_score` and `negative_aesthetic_score` are used by "
-                        + "the model.");
-            }
+            // one time id too many: the UNet wants the 5 of the aesthetics layout; one too few: the 6 with
+            // target_size (diffusers 0.30.3 checks the same two cases but gives each the other's advice)
             if (aestheticsHint && expected != null && passed - expected == step) {
-                throw new IllegalArgumentException(prefix + "Please make sure to disable `requires_aesthetics_score` "
-                        + "(model_index.json) so that `target_size` is used by the model.");
+                throw new IllegalArgumentException(prefix + "The UNet expects the time ids of a refiner: set "
+                        + "`requires_aesthetics_score` to true (model_index.json) so that `aesthetic_score` and "
+                        + "`negative_aesthetic_score` are used instead of `target_size`.");
+            }
+            if (aestheticsHint && expected != null && expected - passed == step) {
+                throw new IllegalArgumentException(prefix + "The UNet expects `target_size` in its time ids: set "
+                        + "`requires_aesthetics_score` to false (model_index.json).");
             }
             throw new IllegalArgumentException(prefix + "The model has an incorrect config. Please check "
                     + "`unet.config.time_embedding_type` and `text_encoder_2.config.projection_dim`.");
