@@ -28,16 +28,32 @@ import java.util.Map;
 public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDiffusionPipeline {
     public static final double DEFAULT_GUIDANCE_SCALE = 5.0;
     static final String FORCE_ZEROS = "force_zeros_for_empty_prompt";
+    public static final double DEFAULT_AESTHETIC_SCORE = 6.0;
+    public static final double DEFAULT_NEGATIVE_AESTHETIC_SCORE = 2.5;
+    static final String REQUIRES_AESTHETICS = "requires_aesthetics_score";
     protected final CLIPTextEncoder textEncoder2;
     protected final CLIPTokenizer tokenizer2;
     private final boolean forceZerosForEmptyPrompt;
+    /** The image pipelines' {@code requires_aesthetics_score}; null for text-to-image, which has no such config. */
+    private final Boolean requiresAestheticsScore;
 
     protected AbstractStableDiffusionXLPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
-                                                boolean ownsComponents) {
+                                                Boolean requiresAestheticsScore, boolean ownsComponents) {
         super(c.vae(), c.textEncoder(), c.tokenizer(), c.unet(), c.scheduler(), ownsComponents);
         this.textEncoder2 = c.textEncoder2();
         this.tokenizer2 = c.tokenizer2();
         this.forceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
+        this.requiresAestheticsScore = requiresAestheticsScore;
+    }
+
+    /** model_index.json's {@code requires_aesthetics_score} (a pipeline config value), default false. */
+    static boolean requiresAestheticsScore(Map<String, JsonElement> config) {
+        return configFlag(config, REQUIRES_AESTHETICS, false);
+    }
+
+    /** The image pipelines' {@code requires_aesthetics_score} (the refiner's time ids); false for text-to-image. */
+    public boolean requiresAestheticsScore() {
+        return Boolean.TRUE.equals(requiresAestheticsScore);
     }
 
     /** model_index.json's {@code force_zeros_for_empty_prompt} (a pipeline config value), default true. */
@@ -81,6 +97,9 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         keys.put("feature_extractor", ModelIndex.absent());
         keys.put(FORCE_ZEROS, new JsonPrimitive(forceZerosForEmptyPrompt));
         keys.put("image_encoder", ModelIndex.absent());
+        if (requiresAestheticsScore != null) {
+            keys.put(REQUIRES_AESTHETICS, new JsonPrimitive(requiresAestheticsScore));
+        }
         return keys;
     }
 
@@ -240,16 +259,71 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         return ids;
     }
 
-    /** The shared denoising loop with the UNet's {@code added_cond_kwargs} ({@code text_embeds}, {@code time_ids}). */
+    /**
+     * The shared denoising loop with {@code hooks} and the UNet's {@code added_cond_kwargs} ({@code text_embeds},
+     * {@code time_ids}).
+     */
     protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, Conditioning c,
-                              NDArray timeIds, boolean doCfg, StableDiffusionCall a) {
+                              NDArray timeIds, boolean doCfg, StableDiffusionCall a, LoopHooks hooks) {
         Map<String, NDArray> added = Map.of("text_embeds", c.pooled(), "time_ids", timeIds);
-        return denoise(m, s, timesteps, latents, c.embeds(), doCfg, a, new LoopHooks() {
-            @Override
-            public Map<String, NDArray> addedCondKwargs() {
-                return added;
-            }
-        });
+        return denoise(m, s, timesteps, latents, c.embeds(), doCfg, a, hooks.withAddedCondKwargs(added));
+    }
+
+    /**
+     * _get_add_time_ids of the image pipelines, then {@code cat([negative.repeat(n, 1), positive.repeat(n, 1)])}
+     * (blocks, unlike text-to-image's alternating rows). With {@code requires_aesthetics_score}: {@code
+     * original_size + crops_coords_top_left + (aesthetic_score,)} and the negative sizes with the negative score;
+     * else ending with {@code target_size}. The sizes default to {@code (height, width)} of the latents the loop
+     * starts from, the negative ones to the positive ones; without aesthetics the negative row takes the positive
+     * {@code crops_coords_top_left}, as diffusers 0.30.3 does.
+     */
+    protected NDArray imageTimeIds(NDManager m, SdxlArguments x, NDArray latents, int total, boolean doCfg) {
+        int height = (int) latents.getShape().get(2) * vaeScaleFactor();
+        int width = (int) latents.getShape().get(3) * vaeScaleFactor();
+        int[] original = orDefault(x.originalSize(), height, width);
+        int[] crops = orDefault(x.cropsCoordsTopLeft(), 0, 0);
+        int[] target = orDefault(x.targetSize(), height, width);
+        int[] negativeOriginal = x.negativeOriginalSize() != null ? x.negativeOriginalSize() : original;
+        int[] negativeTarget = x.negativeTargetSize() != null ? x.negativeTargetSize() : target;
+        float[] positive;
+        float[] negative;
+        if (requiresAestheticsScore()) {
+            positive = flatten(original, crops, x.aestheticScore() != null ? x.aestheticScore()
+                    : DEFAULT_AESTHETIC_SCORE);
+            negative = flatten(negativeOriginal, orDefault(x.negativeCropsCoordsTopLeft(), 0, 0),
+                    x.negativeAestheticScore() != null ? x.negativeAestheticScore()
+                            : DEFAULT_NEGATIVE_AESTHETIC_SCORE);
+        } else {
+            positive = flatten(original, crops, target);
+            negative = flatten(negativeOriginal, crops, negativeTarget);
+        }
+        long[] reps = {total, 1};
+        NDArray ids = timeIds(m, positive, true).tile(reps);
+        return doCfg ? NDArrays.concat(new NDList(timeIds(m, negative, true).tile(reps), ids), 0) : ids;
+    }
+
+    /**
+     * check_inputs of the image pipelines (img2img, inpainting) for a {@code height} x {@code width} output;
+     * returns their valid denoising_start (else null).
+     */
+    protected Double checkImageInputs(StableDiffusionCall a, int height, int width) {
+        checkInputs(a, height, width);
+        checkSdxlInputs(a);
+        return denoisingStart(a.sdxl());
+    }
+
+    /**
+     * The image pipelines' denoising_start when it is valid (in (0, 1)), else null; an error when it is not below
+     * a valid denoising_end.
+     */
+    static Double denoisingStart(SdxlArguments x) {
+        Double start = denoisingValueValid(x.denoisingStart()) ? x.denoisingStart() : null;
+        Double end = x.denoisingEnd();
+        if (start != null && denoisingValueValid(end) && start >= end) {
+            throw new IllegalArgumentException("`denoising_start`: " + start + " cannot be larger than or equal to "
+                    + "`denoising_end`: " + end + " when using type float.");
+        }
+        return start;
     }
 
     /**
@@ -281,20 +355,6 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         return Math.rint(train - fraction * train);
     }
 
-    /**
-     * The VAE's posterior sample as latents: {@code (x - latents_mean) * scaling_factor / latents_std} when the VAE
-     * config has both, else {@code x * scaling_factor}.
-     */
-    @Override
-    protected NDArray scaleLatents(NDArray x) {
-        AutoencoderKLConfig cfg = vae.config();
-        if (cfg.latentsMean == null || cfg.latentsStd == null) {
-            return super.scaleLatents(x);
-        }
-        return x.sub(perChannel(x, cfg.latentsMean)).muli((float) cfg.scalingFactor).divi(perChannel(x,
-                cfg.latentsStd));
-    }
-
     /** latents * latents_std / scaling_factor + latents_mean when the VAE config has both, else / scaling_factor. */
     @Override
     protected NDArray unscaleLatents(NDArray latents) {
@@ -307,7 +367,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     }
 
     /** A VAE config list as a {@code [1, C, 1, 1]} array in {@code like}'s dtype. */
-    private static NDArray perChannel(NDArray like, List<Double> values) {
+    static NDArray perChannel(NDArray like, List<Double> values) {
         float[] out = new float[values.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = (float) (double) values.get(i);

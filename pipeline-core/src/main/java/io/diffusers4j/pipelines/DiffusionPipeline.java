@@ -40,7 +40,10 @@ public abstract class DiffusionPipeline implements AutoCloseable {
                     own),
             "StableDiffusionXLImg2ImgPipeline", (c, cfg, own) -> new StableDiffusionXLImg2ImgPipeline(
                     StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
-                    StableDiffusionXLImg2ImgPipeline.requiresAestheticsScore(cfg), own),
+                    AbstractStableDiffusionXLPipeline.requiresAestheticsScore(cfg), own),
+            "StableDiffusionXLInpaintPipeline", (c, cfg, own) -> new StableDiffusionXLInpaintPipeline(
+                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
+                    AbstractStableDiffusionXLPipeline.requiresAestheticsScore(cfg), own),
             "LatentConsistencyModelPipeline", (c, cfg, own) -> new LatentConsistencyModelPipeline(
                     StableDiffusionComponents.from(c), own));
 

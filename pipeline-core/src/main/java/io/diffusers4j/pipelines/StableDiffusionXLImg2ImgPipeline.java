@@ -2,11 +2,8 @@
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonPrimitive;
+import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.utils.RandnTensor;
 import io.diffusers4j.utils.TorchGenerator;
@@ -26,15 +23,10 @@ import java.util.Map;
  */
 public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLPipeline {
     public static final double DEFAULT_STRENGTH = 0.3;
-    public static final double DEFAULT_AESTHETIC_SCORE = 6.0;
-    public static final double DEFAULT_NEGATIVE_AESTHETIC_SCORE = 2.5;
-    static final String REQUIRES_AESTHETICS = "requires_aesthetics_score";
-    private final boolean requiresAestheticsScore;
 
     public StableDiffusionXLImg2ImgPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
                                             boolean requiresAestheticsScore, boolean ownsComponents) {
-        super(c, forceZerosForEmptyPrompt, ownsComponents);
-        this.requiresAestheticsScore = requiresAestheticsScore;
+        super(c, forceZerosForEmptyPrompt, requiresAestheticsScore, ownsComponents);
     }
 
     /**
@@ -43,22 +35,6 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
      */
     public StableDiffusionXLImg2ImgPipeline(Map<String, Object> components) {
         this(StableDiffusionXLComponents.from(components), true, false, false);
-    }
-
-    /** model_index.json's {@code requires_aesthetics_score} (a pipeline config value), default false. */
-    static boolean requiresAestheticsScore(Map<String, JsonElement> config) {
-        return configFlag(config, REQUIRES_AESTHETICS, false);
-    }
-
-    public boolean requiresAestheticsScore() {
-        return requiresAestheticsScore;
-    }
-
-    @Override
-    protected Map<String, JsonElement> modelIndexKeys() {
-        Map<String, JsonElement> keys = super.modelIndexKeys();
-        keys.put(REQUIRES_AESTHETICS, new JsonPrimitive(requiresAestheticsScore));
-        return keys;
     }
 
     /** {@code __call__}. */
@@ -72,14 +48,7 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
         double strength = StableDiffusionImg2ImgPipeline.strength(a, DEFAULT_STRENGTH);
         int[] size = hasImage ? imageProcessor().getDefaultHeightWidth(a.image().get(0).getHeight(),
                 a.image().get(0).getWidth(), a.height(), a.width()) : latentSize(x.imageLatents());
-        checkInputs(a, size[0], size[1]);
-        checkSdxlInputs(a);
-        Double start = denoisingValueValid(x.denoisingStart()) ? x.denoisingStart() : null;
-        Double end = x.denoisingEnd();
-        if (start != null && denoisingValueValid(end) && start >= end) {
-            throw new IllegalArgumentException("`denoising_start`: " + start + " cannot be larger than or equal to "
-                    + "`denoising_end`: " + end + " when using type float.");
-        }
+        Double start = checkImageInputs(a, size[0], size[1]);
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
         boolean doCfg = doClassifierFreeGuidance(a);
@@ -96,11 +65,9 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
             } else {
                 latents = given(m, a.latents());
             }
-            // the micro-conditioning sizes default to the size of the latents the loop starts from
-            int[] hw = latentSize(latents);
-            NDArray timeIds = addTimeIds(m, x, hw[0], hw[1], total, doCfg);
-            timesteps = denoisingEndTimesteps(s, timesteps, end);
-            latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a);
+            NDArray timeIds = imageTimeIds(m, x, latents, total, doCfg);
+            timesteps = denoisingEndTimesteps(s, timesteps, x.denoisingEnd());
+            latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a, new LoopHooks() { });
             return output(latents, a.outputType());
         }
     }
@@ -162,30 +129,16 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
     }
 
     /**
-     * _get_add_time_ids of img2img, then {@code cat([negative.repeat(n, 1), positive.repeat(n, 1)])} (blocks, unlike
-     * text-to-image's alternating rows). The negative sizes default to the positive ones; without aesthetics the
-     * negative row takes the positive {@code crops_coords_top_left}, as diffusers 0.30.3 does.
+     * The VAE's posterior sample as latents: {@code (x - latents_mean) * scaling_factor / latents_std} when the VAE
+     * config has both, else {@code x * scaling_factor}.
      */
-    private NDArray addTimeIds(NDManager m, SdxlArguments x, int height, int width, int total, boolean doCfg) {
-        int[] original = orDefault(x.originalSize(), height, width);
-        int[] crops = orDefault(x.cropsCoordsTopLeft(), 0, 0);
-        int[] target = orDefault(x.targetSize(), height, width);
-        int[] negativeOriginal = x.negativeOriginalSize() != null ? x.negativeOriginalSize() : original;
-        int[] negativeTarget = x.negativeTargetSize() != null ? x.negativeTargetSize() : target;
-        float[] positive;
-        float[] negative;
-        if (requiresAestheticsScore) {
-            positive = flatten(original, crops, x.aestheticScore() != null ? x.aestheticScore()
-                    : DEFAULT_AESTHETIC_SCORE);
-            negative = flatten(negativeOriginal, orDefault(x.negativeCropsCoordsTopLeft(), 0, 0),
-                    x.negativeAestheticScore() != null ? x.negativeAestheticScore()
-                            : DEFAULT_NEGATIVE_AESTHETIC_SCORE);
-        } else {
-            positive = flatten(original, crops, target);
-            negative = flatten(negativeOriginal, crops, negativeTarget);
+    @Override
+    protected NDArray scaleLatents(NDArray x) {
+        AutoencoderKLConfig cfg = vae.config();
+        if (cfg.latentsMean == null || cfg.latentsStd == null) {
+            return super.scaleLatents(x);
         }
-        long[] reps = {total, 1};
-        NDArray ids = timeIds(m, positive, true).tile(reps);
-        return doCfg ? NDArrays.concat(new NDList(timeIds(m, negative, true).tile(reps), ids), 0) : ids;
+        return x.sub(perChannel(x, cfg.latentsMean)).muli((float) cfg.scalingFactor).divi(perChannel(x,
+                cfg.latentsStd));
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
 public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline {
     public StableDiffusionXLPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
                                      boolean ownsComponents) {
-        super(c, forceZerosForEmptyPrompt, ownsComponents);
+        super(c, forceZerosForEmptyPrompt, null, ownsComponents);
     }
 
     /** A pipeline over shared components with {@code force_zeros_for_empty_prompt} true (diffusers' default). */
@@ -62,7 +62,7 @@ public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline
             // add_time_ids.repeat(batch_size * num_images_per_prompt, 1): the (negative, positive) PAIR is tiled, so
             // with CFG and several images the rows alternate negative/positive, exactly as diffusers 0.30.3 does
             NDArray timeIds = addTimeIds.tile(new long[] {images, 1});
-            latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a);
+            latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a, new LoopHooks() { });
             return output(latents, a.outputType());
         }
     }

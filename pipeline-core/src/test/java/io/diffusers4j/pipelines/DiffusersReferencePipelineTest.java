@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * its guidance-embedding UNet); and every case of {@code reference-sdxl/manifest.json} (StableDiffusionXLPipeline on
  * a tiny SDXL checkpoint: prompt_2, forced-zero negatives, micro-conditioning sizes, clip_skip, denoising_end;
  * StableDiffusionXLImg2ImgPipeline on it and on a tiny refiner checkpoint: strength, aesthetic scores, the base +
- * refiner ensemble with denoising_end / denoising_start).
+ * refiner ensemble with denoising_end / denoising_start; StableDiffusionXLInpaintPipeline with 4- and 9-channel UNets).
  * Step latents within {@code 1e-4 * max(1, max|ref|)}, images within 1e-3.
  */
 class DiffusersReferencePipelineTest {
@@ -121,15 +121,12 @@ class DiffusersReferencePipelineTest {
                     out = p.call(args);
                 }
             }
-            case "StableDiffusionXLImg2ImgPipeline" -> {
-                // the refiner checkpoint loads as this class (its own config); tiny-sdxl's components are shared
-                if (loaded instanceof StableDiffusionXLImg2ImgPipeline refiner) {
-                    out = refiner.call(args);
-                } else {
-                    try (StableDiffusionXLImg2ImgPipeline p = new StableDiffusionXLImg2ImgPipeline(
-                            loaded.components())) {
-                        out = p.call(args);
-                    }
+            // the SDXL image pipelines over the loaded checkpoint's components and config, as diffusers' cases
+            // build them: StableDiffusionXL*Pipeline(**pipe.components, <pipe's config>)
+            case "StableDiffusionXLImg2ImgPipeline", "StableDiffusionXLInpaintPipeline" -> {
+                try (AbstractStableDiffusionPipeline p = DiffusionPipeline.create(pipelineClass, loaded.components(),
+                        loaded.modelIndexKeys(), false)) {
+                    out = p.call(args);
                 }
             }
             case "StableDiffusionXLPipeline" -> {
