@@ -76,7 +76,7 @@ public final class GenerateCommand implements Command {
                   --image PNG [--strength F]    img2img (strength default 0.8, SDXL 0.3); required by an SDXL
                                                 img2img checkpoint (the refiner)
                   --mask-image PNG              inpainting (with --image; needs a 9-channel inpainting UNet;
-                                                not for SDXL yet)
+                                                SDXL inpainting is not run by generate yet)
                   --output-type np|png|latent   np: ONE float32 .npy [N,H,W,3] in [0,1] (diffusers output_type="np");
                                                 png: a folder of 000.png, 001.png, ...; latent: .npy [N,C,h,w]
                                                 (default png)

@@ -9,6 +9,7 @@ import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.AbstractStableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLImg2ImgPipeline;
+import io.diffusers4j.pipelines.StableDiffusionXLInpaintPipeline;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 
@@ -257,9 +258,9 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
             throw new UsageException("--prompt-2/--negative-prompt-2 need an SDXL checkpoint, but --model " + model
                     + " loads a " + p.getClass().getSimpleName());
         }
-        if (sdxl && maskImage != null) {
-            throw new UsageException("--mask-image: inpainting is not supported for SDXL checkpoints yet "
-                    + "(text-to-image and img2img only)");
+        if (sdxl && maskImage != null || p instanceof StableDiffusionXLInpaintPipeline) {
+            throw new UsageException("--mask-image: generate does not run SDXL inpainting yet (text-to-image and "
+                    + "img2img only; the library's StableDiffusionXLInpaintPipeline does)");
         }
         if (p instanceof StableDiffusionXLImg2ImgPipeline && image == null) {
             throw new UsageException("--model " + model + " is an SDXL image-to-image checkpoint "

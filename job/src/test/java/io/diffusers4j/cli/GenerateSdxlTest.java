@@ -101,7 +101,7 @@ class GenerateSdxlTest {
         Object[] inpaint = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(),
                 "--mask-image", in.toString(), "--output", dir.resolve("inpaint").toString(), "--no-progress");
         assertEquals(2, inpaint[0], (String) inpaint[1]);
-        assertTrue(((String) inpaint[1]).contains("inpainting is not supported for SDXL"), (String) inpaint[1]);
+        assertTrue(((String) inpaint[1]).contains("generate does not run SDXL inpainting yet"), (String) inpaint[1]);
         assertFalse(Files.exists(dir.resolve("inpaint")));
 
         Path i2i = dir.resolve("i2i");
