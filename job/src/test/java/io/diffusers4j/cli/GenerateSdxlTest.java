@@ -45,8 +45,13 @@ class GenerateSdxlTest {
         assertTrue(diff <= 1e-3, "image max |diff| " + diff);
     }
 
-    private static Path input() {
-        return Fixtures.referenceSdxl().resolve("../reference/inputs/image_64x64.png");
+    /** reference/inputs/image_64x64.png (the cases' input image) copied out of the test resources into {@code dir}. */
+    private static Path input(Path dir) throws Exception {
+        Path png = dir.resolve("image_64x64.png");
+        try (java.io.InputStream in = GenerateSdxlTest.class.getResourceAsStream("/reference/inputs/image_64x64.png")) {
+            Files.copy(in, png);
+        }
+        return png;
     }
 
     private static void assertImage(Path npy, String refCase) throws Exception {
@@ -62,7 +67,7 @@ class GenerateSdxlTest {
     void imageRunsSdxlImg2ImgLikeDiffusers(@TempDir Path dir) throws Exception {
         Path npy = dir.resolve("out.npy");
         Object[] r = run("generate", "--model", model(), "--prompt", "a photo of an astronaut riding a horse on mars",
-                "--negative-prompt", "low quality, blurry", "--image", input().toString(), "--strength", "0.6",
+                "--negative-prompt", "low quality, blurry", "--image", input(dir).toString(), "--strength", "0.6",
                 "--steps", "5", "--seed", "41", "--output-type", "np", "--output", npy.toString(), "--no-progress");
         assertEquals(0, r[0], (String) r[1]);
         assertImage(npy, "sdxl_img2img_euler_strength06");
@@ -74,7 +79,7 @@ class GenerateSdxlTest {
         String refiner = Fixtures.referenceSdxl().resolve("tiny-sdxl-refiner").toString();
         Path npy = dir.resolve("out.npy");
         Object[] r = run("generate", "--model", refiner, "--prompt", "a photo of an astronaut riding a horse on mars",
-                "--image", input().toString(), "--steps", "10", "--seed", "50", "--output-type", "np",
+                "--image", input(dir).toString(), "--steps", "10", "--seed", "50", "--output-type", "np",
                 "--output", npy.toString(), "--no-progress");
         assertEquals(0, r[0], (String) r[1]);
         assertImage(npy, "sdxl_refiner_euler_default");
