@@ -46,12 +46,12 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
                     + "image latents (exactly one of them)");
         }
         double strength = StableDiffusionImg2ImgPipeline.strength(a, DEFAULT_STRENGTH);
+        boolean doCfg = doClassifierFreeGuidance(a);
         int[] size = hasImage ? imageProcessor().getDefaultHeightWidth(a.image().get(0).getHeight(),
                 a.image().get(0).getWidth(), a.height(), a.width()) : latentSize(x.imageLatents());
         Double start = checkImageInputs(a, size[0], size[1]);
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
-        boolean doCfg = doClassifierFreeGuidance(a);
         try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             Conditioning conditioning = conditioning(m, a, batch, doCfg);
