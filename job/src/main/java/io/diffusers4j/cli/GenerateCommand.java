@@ -2,6 +2,7 @@
 package io.diffusers4j.cli;
 
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
+import io.diffusers4j.pipelines.AbstractStableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.LatentConsistencyModelCall;
@@ -10,6 +11,7 @@ import io.diffusers4j.pipelines.StableDiffusionCall;
 import io.diffusers4j.pipelines.StableDiffusionImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionInpaintPipeline;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
+import io.diffusers4j.pipelines.StableDiffusionXLImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
@@ -71,8 +73,10 @@ public final class GenerateCommand implements Command {
                   --guidance-rescale F          (default 0)
                   --scheduler CLASS_NAME        e.g. EulerDiscreteScheduler (default: the checkpoint's own)
                   --scheduler-option KEY=VALUE  repeatable, e.g. use_karras_sigmas=true, timestep_spacing=trailing
-                  --image PNG [--strength F]    img2img (strength default 0.8)
-                  --mask-image PNG              inpainting (with --image; needs a 9-channel inpainting UNet)
+                  --image PNG [--strength F]    img2img (strength default 0.8, SDXL 0.3); required by an SDXL
+                                                img2img checkpoint (the refiner)
+                  --mask-image PNG              inpainting (with --image; needs a 9-channel inpainting UNet;
+                                                SDXL inpainting is not run by generate yet)
                   --output-type np|png|latent   np: ONE float32 .npy [N,H,W,3] in [0,1] (diffusers output_type="np");
                                                 png: a folder of 000.png, 001.png, ...; latent: .npy [N,C,h,w]
                                                 (default png)
@@ -98,8 +102,8 @@ public final class GenerateCommand implements Command {
             given.checkPipelineKind(lcm);
             GenerateRequest req = lcm
                     ? given.withPipelineDefaults(LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS,
-                            LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE)
-                    : given.withPipelineDefaults(50, base.defaultGuidanceScale());
+                            LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE, 0)
+                    : given.withPipelineDefaults(50, base.defaultGuidanceScale(), defaultStrength(base, given));
             req.validateAgainst(base);
             req.applyMemoryOptions(base);
             Scheduler s = null;
@@ -121,13 +125,33 @@ public final class GenerateCommand implements Command {
         }
     }
 
-    /** --mask-image: inpainting; --image: img2img; else text-to-image, all on the loaded components. */
+    /** diffusers' default strength of the pipeline that --image (and --mask-image) will run. */
+    private static double defaultStrength(AbstractStableDiffusionPipeline base, GenerateRequest req) {
+        if (base instanceof AbstractStableDiffusionXLPipeline) {
+            return StableDiffusionXLImg2ImgPipeline.DEFAULT_STRENGTH;
+        }
+        return req.maskImage() != null ? StableDiffusionInpaintPipeline.DEFAULT_STRENGTH
+                : StableDiffusionImg2ImgPipeline.DEFAULT_STRENGTH;
+    }
+
+    /**
+     * --mask-image: inpainting; --image: img2img; else text-to-image, all on the loaded components. An SDXL
+     * img2img checkpoint (the refiner) runs as it is loaded (validateAgainst requires --image for it).
+     */
     private static ImagePipelineOutput run(AbstractStableDiffusionPipeline base, GenerateRequest req,
                                            StableDiffusionCall call) {
-        if (base instanceof StableDiffusionXLPipeline xl) {
-            return xl.call(call); // text-to-image only (validateAgainst refuses --image)
+        if (base instanceof StableDiffusionXLImg2ImgPipeline refiner) {
+            return refiner.call(call);
         }
         Map<String, Object> components = base.components();
+        if (base instanceof StableDiffusionXLPipeline xl) {
+            if (req.image() == null) {
+                return xl.call(call);
+            }
+            try (StableDiffusionXLImg2ImgPipeline p = new StableDiffusionXLImg2ImgPipeline(components)) {
+                return p.call(call);
+            }
+        }
         if (req.maskImage() != null) {
             try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(components)) {
                 return p.call(call);

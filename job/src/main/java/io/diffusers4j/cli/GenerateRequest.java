@@ -7,7 +7,9 @@ import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.StableDiffusionCall;
-import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
+import io.diffusers4j.pipelines.AbstractStableDiffusionXLPipeline;
+import io.diffusers4j.pipelines.StableDiffusionXLImg2ImgPipeline;
+import io.diffusers4j.pipelines.StableDiffusionXLInpaintPipeline;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 
@@ -21,7 +23,8 @@ import java.util.List;
 
 /**
  * Everything `generate` was asked for, checked before any model is loaded where possible. {@code steps} and
- * {@code guidanceScale} are null until {@link #withPipelineDefaults} fills in the loaded pipeline's defaults.
+ * {@code guidanceScale} (and {@code strength} with an image) are null until {@link #withPipelineDefaults} fills in
+ * the loaded pipeline's defaults.
  */
 record GenerateRequest(String model, List<String> prompts, List<String> negativePrompts, List<String> prompts2,
                        List<String> negativePrompts2, List<Long> seeds, Integer steps, double[] timesteps,
@@ -165,16 +168,17 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
     }
 
     /**
-     * This request with the pipeline's own defaults where --steps / --guidance-scale were not given; a custom
-     * schedule (which replaces num_inference_steps, as in diffusers) counts its own steps.
+     * This request with the pipeline's own defaults where --steps / --guidance-scale / --strength (with --image)
+     * were not given; a custom schedule (which replaces num_inference_steps, as in diffusers) counts its own steps.
      */
-    GenerateRequest withPipelineDefaults(int defaultSteps, double defaultGuidanceScale) {
+    GenerateRequest withPipelineDefaults(int defaultSteps, double defaultGuidanceScale, double defaultStrength) {
         int customSteps = timesteps != null ? timesteps.length : sigmas != null ? sigmas.length - 1 : -1;
         int effectiveSteps = customSteps >= 0 ? customSteps : steps == null ? defaultSteps : steps;
         return new GenerateRequest(model, prompts, negativePrompts, prompts2, negativePrompts2, seeds, effectiveSteps,
                 timesteps, sigmas,
                 guidanceScale == null ? defaultGuidanceScale : guidanceScale, originalInferenceSteps, height, width,
-                eta, numImagesPerPrompt, clipSkip, guidanceRescale, scheduler, schedulerOptions, image, strength,
+                eta, numImagesPerPrompt, clipSkip, guidanceRescale, scheduler, schedulerOptions, image,
+                strength == null && image != null ? Double.valueOf(defaultStrength) : strength,
                 maskImage, outputType, output, device, dtype, variant, revision, localFilesOnly, progress,
                 attentionSlicing, memoryEfficientAttention, vaeSlicing, vaeTiling, modelName);
     }
@@ -249,13 +253,18 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
 
     /** Checks that need the loaded pipeline (VAE factor, UNet channels, image sizes). */
     void validateAgainst(AbstractStableDiffusionPipeline p) {
-        if (!(p instanceof StableDiffusionXLPipeline) && (!prompts2.isEmpty() || !negativePrompts2.isEmpty())) {
+        boolean sdxl = p instanceof AbstractStableDiffusionXLPipeline;
+        if (!sdxl && (!prompts2.isEmpty() || !negativePrompts2.isEmpty())) {
             throw new UsageException("--prompt-2/--negative-prompt-2 need an SDXL checkpoint, but --model " + model
                     + " loads a " + p.getClass().getSimpleName());
         }
-        if (p instanceof StableDiffusionXLPipeline && image != null) {
-            throw new UsageException("--image: img2img and inpainting are not supported for SDXL checkpoints yet "
-                    + "(text-to-image only)");
+        if (sdxl && maskImage != null || p instanceof StableDiffusionXLInpaintPipeline) {
+            throw new UsageException("--mask-image: generate does not run SDXL inpainting yet (text-to-image and "
+                    + "img2img only; the library's StableDiffusionXLInpaintPipeline does)");
+        }
+        if (p instanceof StableDiffusionXLImg2ImgPipeline && image == null) {
+            throw new UsageException("--model " + model + " is an SDXL image-to-image checkpoint "
+                    + "(StableDiffusionXLImg2ImgPipeline, e.g. the refiner): give --image");
         }
         int f = p.vaeScaleFactor();
         int h = height == null ? p.defaultHeight() : height;

@@ -70,7 +70,8 @@ final class OutputWriter {
             m.put("batch_size", Integer.toString(n));
         }
         if (req.strength() != null || req.image() != null) {
-            m.put("strength", Double.toString(req.strength() != null ? req.strength() : 0.8));
+            // withPipelineDefaults filled in the pipeline's default (0.8 img2img, 1.0 inpainting, 0.3 SDXL img2img)
+            m.put("strength", Double.toString(req.strength()));
             m.put("mode", req.maskImage() != null ? "inpaint" : "img2img");
         }
         if (req.eta() != 0) {

@@ -45,6 +45,52 @@ class GenerateSdxlTest {
         assertTrue(diff <= 1e-3, "image max |diff| " + diff);
     }
 
+    /** reference/inputs/image_64x64.png (the cases' input image) copied out of the test resources into {@code dir}. */
+    private static Path input(Path dir) throws Exception {
+        Path png = dir.resolve("image_64x64.png");
+        try (java.io.InputStream in = GenerateSdxlTest.class.getResourceAsStream("/reference/inputs/image_64x64.png")) {
+            Files.copy(in, png);
+        }
+        return png;
+    }
+
+    private static void assertImage(Path npy, String refCase) throws Exception {
+        Npy.Array ours = Npy.read(npy);
+        Npy.Array ref = Npy.read(Fixtures.referenceSdxl().resolve(refCase + "/image.npy"));
+        assertArrayEquals(ref.shape(), ours.shape());
+        double diff = ReferenceCase.maxAbsDiff(ref.floats(), ours.floats());
+        assertTrue(diff <= 1e-3, refCase + " image max |diff| " + diff);
+    }
+
+    /** --image on the text-to-image checkpoint: sdxl_img2img_euler_strength06 (its components in img2img). */
+    @Test
+    void imageRunsSdxlImg2ImgLikeDiffusers(@TempDir Path dir) throws Exception {
+        Path npy = dir.resolve("out.npy");
+        Object[] r = run("generate", "--model", model(), "--prompt", "a photo of an astronaut riding a horse on mars",
+                "--negative-prompt", "low quality, blurry", "--image", input(dir).toString(), "--strength", "0.6",
+                "--steps", "5", "--seed", "41", "--output-type", "np", "--output", npy.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        assertImage(npy, "sdxl_img2img_euler_strength06");
+    }
+
+    /** The refiner checkpoint (model_index names StableDiffusionXLImg2ImgPipeline): sdxl_refiner_euler_default. */
+    @Test
+    void refinerCheckpointRunsWithImageAndNeedsIt(@TempDir Path dir) throws Exception {
+        String refiner = Fixtures.referenceSdxl().resolve("tiny-sdxl-refiner").toString();
+        Path npy = dir.resolve("out.npy");
+        Object[] r = run("generate", "--model", refiner, "--prompt", "a photo of an astronaut riding a horse on mars",
+                "--image", input(dir).toString(), "--steps", "10", "--seed", "50", "--output-type", "np",
+                "--output", npy.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        assertImage(npy, "sdxl_refiner_euler_default");
+
+        Object[] none = run("generate", "--model", refiner, "--prompt", "a cat", "--steps", "1",
+                "--output", dir.resolve("none").toString(), "--no-progress");
+        assertEquals(2, none[0], (String) none[1]);
+        assertTrue(((String) none[1]).contains("give --image"), (String) none[1]);
+        assertFalse(Files.exists(dir.resolve("none")));
+    }
+
     @Test
     void defaultsAreSdxlsAndSdOnlyFlagsAreRefused(@TempDir Path dir) throws Exception {
         Path pngs = dir.resolve("pngs");
@@ -57,11 +103,18 @@ class GenerateSdxlTest {
 
         Path in = dir.resolve("in.png");
         Png.write(in, png.image(), java.util.Map.of());
-        Object[] i2i = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(),
-                "--output", dir.resolve("i2i").toString(), "--no-progress");
-        assertEquals(2, i2i[0], (String) i2i[1]);
-        assertTrue(((String) i2i[1]).contains("not supported for SDXL"), (String) i2i[1]);
-        assertFalse(Files.exists(dir.resolve("i2i")));
+        Object[] inpaint = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(),
+                "--mask-image", in.toString(), "--output", dir.resolve("inpaint").toString(), "--no-progress");
+        assertEquals(2, inpaint[0], (String) inpaint[1]);
+        assertTrue(((String) inpaint[1]).contains("generate does not run SDXL inpainting yet"), (String) inpaint[1]);
+        assertFalse(Files.exists(dir.resolve("inpaint")));
+
+        Path i2i = dir.resolve("i2i");
+        Object[] r2 = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(), "--steps",
+                "4", "--seed", "3", "--output", i2i.toString(), "--no-progress");
+        assertEquals(0, r2[0], (String) r2[1]);
+        GenerationMetadata meta = GenerationMetadata.fromPngText(Png.read(i2i.resolve("000.png")).text());
+        assertEquals("0.3", meta.extra().get("strength"), "SDXL img2img's default strength");
 
         Object[] sd = run("generate", "--prompt", "a cat", "--prompt-2", "a dog", "--steps", "1",
                 "--output", dir.resolve("sd").toString(), "--no-progress");

@@ -20,7 +20,7 @@ class OutputWriterMetadataTest {
     void secondPromptsFollowTheirPromptAndTheScheduleIsRecorded() {
         GenerateRequest req = request("--model", "unused", "--prompt", "a cat", "--prompt", "a dog", "--prompt-2",
                 "oil painting", "--negative-prompt-2", "blurry", "--negative-prompt-2", "dark", "--seed", "1",
-                "--seed", "2", "--timesteps", "999,500.5", "--output", "unused").withPipelineDefaults(50, 5.0);
+                "--seed", "2", "--timesteps", "999,500.5", "--output", "unused").withPipelineDefaults(50, 5.0, 0.8);
         Map<String, String> first = OutputWriter.metadata(req, "EulerDiscreteScheduler", 0, 2, 64, 64).extra();
         Map<String, String> second = OutputWriter.metadata(req, "EulerDiscreteScheduler", 1, 2, 64, 64).extra();
         assertEquals("oil painting", first.get("prompt_2"));
@@ -34,7 +34,7 @@ class OutputWriterMetadataTest {
     @Test
     void nothingExtraWithoutThem() {
         GenerationMetadata m = OutputWriter.metadata(request("--model", "unused", "--prompt", "a cat", "--sigmas",
-                "14.6,1,0.03", "--output", "unused").withPipelineDefaults(50, 7.5), "X", 0, 1, 64, 64);
+                "14.6,1,0.03", "--output", "unused").withPipelineDefaults(50, 7.5, 0.8), "X", 0, 1, 64, 64);
         assertEquals("14.6,1,0.03", m.extra().get("sigmas"));
         assertFalse(m.extra().containsKey("prompt_2"));
         assertFalse(m.extra().containsKey("timesteps"));

@@ -399,6 +399,140 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         default Map<String, NDArray> addedCondKwargs() {
             return Map.of();
         }
+
+        /** These hooks with {@code added} as the UNet's {@code added_cond_kwargs}. */
+        default LoopHooks withAddedCondKwargs(Map<String, NDArray> added) {
+            LoopHooks inner = this;
+            return new LoopHooks() {
+                @Override
+                public NDArray unetInput(NDArray scaled) {
+                    return inner.unetInput(scaled);
+                }
+
+                @Override
+                public NDArray afterStep(int i, NDArray latents) {
+                    return inner.afterStep(i, latents);
+                }
+
+                @Override
+                public void onStepOutput(int i, SchedulerOutput out) {
+                    inner.onStepOutput(i, out);
+                }
+
+                @Override
+                public Map<String, NDArray> addedCondKwargs() {
+                    return added;
+                }
+            };
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // inpainting
+
+    /** An inpainting UNet takes 4 channels (the blend) or latents + mask + masked-image latents. */
+    protected void checkInpaintUnet() {
+        int unetChannels = unet.config().inChannels;
+        int latentChannels = vae.config().latentChannels;
+        if (unetChannels != 4 && unetChannels != latentChannels * 2 + 1) {
+            throw new IllegalArgumentException("The unet should have either 4 or " + (latentChannels * 2 + 1)
+                    + " input channels, not " + unetChannels);
+        }
+    }
+
+    /** prepare_latents of inpainting: the loop's first latents, the noise, and the image latents (or null). */
+    protected record InpaintLatents(NDArray latents, NDArray noise, NDArray imageLatents) {
+    }
+
+    /**
+     * prepare_latents of inpainting (return_noise, return_image_latents for a 4-channel UNet). The image latents
+     * (VAE-encoded with the generators, repeated to the batch) when the 4-channel blend needs them or strength
+     * below 1 starts from them; then, drawing the noise: strength 1 starts from noise * init_noise_sigma, below 1
+     * from the image latents noised to {@code latentTimestep}; given latents are the noise (times
+     * init_noise_sigma); without {@code addNoise} (SDXL's denoising_start) the noise is drawn but the loop starts
+     * from the image latents.
+     */
+    protected InpaintLatents prepareInpaintLatents(NDManager m, StableDiffusionCall a, NDArray initImage, int batch,
+                                                   int height, int width, double[] latentTimestep,
+                                                   boolean isStrengthMax, boolean addNoise, Scheduler s) {
+        checkGenerators(a.generators(), batch);
+        Shape shape = new Shape(batch, vae.config().latentChannels, height / vaeScaleFactor(),
+                width / vaeScaleFactor());
+        NDArray imageLatents = null;
+        if (unet.config().inChannels == 4 || (a.latents() == null && !isStrengthMax)) {
+            imageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(encodeVaeImage(initImage, a.generators()), batch,
+                    "image");
+        }
+        if (a.latents() != null && addNoise) {
+            NDArray noise = a.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
+            noise.attach(m);
+            return new InpaintLatents(noise.mul((float) s.initNoiseSigma()), noise, imageLatents);
+        }
+        NDArray noise = RandnTensor.randnTensor(m, shape, a.generators(), dtype());
+        if (!addNoise) {
+            if (imageLatents == null) {
+                throw new IllegalArgumentException("denoising_start with strength 1 and a 9-channel UNet has no image "
+                        + "latents to start from; give a strength below 1");
+            }
+            return new InpaintLatents(imageLatents, noise, imageLatents);
+        }
+        NDArray latents = isStrengthMax ? noise.mul((float) s.initNoiseSigma())
+                : s.addNoise(imageLatents, noise, latentTimestep);
+        return new InpaintLatents(latents, noise, imageLatents);
+    }
+
+    /** prepare_mask_latents' outputs before the CFG doubling: the mask at latent size and the masked image's latents. */
+    protected record MaskLatents(NDArray mask, NDArray maskedImageLatents) {
+    }
+
+    /**
+     * The mask processor's binarised mask, {@code masked_image = image * (mask < 0.5)}, the mask resized (nearest)
+     * to the latents and the masked image VAE-encoded with the generators, both repeated to {@code batch}.
+     */
+    protected MaskLatents prepareMaskLatents(NDManager m, NDArray initImage, List<java.awt.image.BufferedImage> maskImage,
+                                             int height, int width, int batch, List<TorchGenerator> gens) {
+        NDArray maskCondition = PipelineImages.preprocess(maskProcessor(), m, maskImage, height, width, dtype());
+        NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
+        NDArray maskedImage = initImage.mul(keep);
+        NDArray mask = StableDiffusionImg2ImgPipeline.repeatBatch(PipelineImages.resizeNearest(maskCondition,
+                height / vaeScaleFactor(), width / vaeScaleFactor()), batch, "mask");
+        NDArray maskedImageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(encodeVaeImage(maskedImage, gens),
+                batch, "image");
+        return new MaskLatents(mask, maskedImageLatents);
+    }
+
+    /**
+     * The inpainting loop's hooks: a 9-channel UNet sees {@code cat([latents, mask, masked_image_latents])}; with a
+     * 4-channel UNet, after every step the known region ({@code imageLatents} re-noised with {@code noise} to the
+     * next timestep) is blended back: {@code (1 - mask) * known + mask * latents}.
+     */
+    protected LoopHooks inpaintHooks(Scheduler s, double[] timesteps, MaskLatents masks, NDArray imageLatents,
+                                     NDArray noise, boolean doCfg) {
+        boolean nineChannels = unet.config().inChannels != 4;
+        NDArray maskCfg = cfgInput(masks.mask(), doCfg);
+        NDArray maskedCfg = cfgInput(masks.maskedImageLatents(), doCfg);
+        NDArray mask = masks.mask();
+        int total = (int) mask.getShape().get(0);
+        return new LoopHooks() {
+            @Override
+            public NDArray unetInput(NDArray scaled) {
+                return nineChannels ? NDArrays.concat(new NDList(scaled, maskCfg, maskedCfg), 1) : scaled;
+            }
+
+            @Override
+            public NDArray afterStep(int i, NDArray next) {
+                if (nineChannels) {
+                    return next;
+                }
+                NDArray initLatentsProper = imageLatents;
+                if (i < timesteps.length - 1) {
+                    double[] noiseTimestep = new double[total];
+                    java.util.Arrays.fill(noiseTimestep, timesteps[i + 1]);
+                    initLatentsProper = s.addNoise(imageLatents, noise, noiseTimestep);
+                }
+                return next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
+            }
+        };
     }
 
     /**
@@ -479,7 +613,12 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         } else {
             latents = vae.encode(image.toType(vae.dtype(), false)).sample(gens);
         }
-        return latents.muli((float) vae.config().scalingFactor).toType(dtype(), false);
+        return scaleLatents(latents).toType(dtype(), false);
+    }
+
+    /** The VAE's posterior sample as the UNet's latents: {@code x * scaling_factor}. */
+    protected NDArray scaleLatents(NDArray x) {
+        return x.muli((float) vae.config().scalingFactor);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -558,7 +697,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         checkOutputType(a.outputType());
         String sdxlOnly = a.sdxl().firstSet();
         if (sdxlOnly != null && !acceptsSdxlArguments()) {
-            throw new IllegalArgumentException(sdxlOnly + " is an argument of StableDiffusionXLPipeline, not of "
+            throw new IllegalArgumentException(sdxlOnly + " is an argument of the StableDiffusionXL pipelines, not of "
                     + getClass().getSimpleName());
         }
     }

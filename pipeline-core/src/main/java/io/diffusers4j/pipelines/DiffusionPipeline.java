@@ -36,7 +36,14 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             "StableDiffusionInpaintPipeline", (c, cfg, own) -> new StableDiffusionInpaintPipeline(
                     StableDiffusionComponents.from(c), own),
             "StableDiffusionXLPipeline", (c, cfg, own) -> new StableDiffusionXLPipeline(
-                    StableDiffusionXLComponents.from(c), StableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg), own),
+                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
+                    own),
+            "StableDiffusionXLImg2ImgPipeline", (c, cfg, own) -> new StableDiffusionXLImg2ImgPipeline(
+                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
+                    AbstractStableDiffusionXLPipeline.requiresAestheticsScore(cfg), own),
+            "StableDiffusionXLInpaintPipeline", (c, cfg, own) -> new StableDiffusionXLInpaintPipeline(
+                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
+                    AbstractStableDiffusionXLPipeline.requiresAestheticsScore(cfg), own),
             "LatentConsistencyModelPipeline", (c, cfg, own) -> new LatentConsistencyModelPipeline(
                     StableDiffusionComponents.from(c), own));
 

@@ -1,4 +1,4 @@
-// The arguments StableDiffusionXLPipeline.__call__ adds to StableDiffusionPipeline's (diffusers 0.30.3 names).
+// The arguments the StableDiffusionXL pipelines' __call__ add to StableDiffusionPipeline's (diffusers 0.30.3 names).
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
@@ -9,8 +9,10 @@ import java.util.List;
 /**
  * SDXL-only call arguments: the second encoder's prompts ({@code prompt_2}, {@code negative_prompt_2}; default the
  * first ones), the pooled embeddings given instead of prompts, the micro-conditioning sizes (diffusers' tuples
- * {@code (height, width)} and {@code (top, left)}) and {@code denoising_end}. Everything null means diffusers'
- * default; the SD 1.x/2.x pipelines refuse a call that sets any of them.
+ * {@code (height, width)} and {@code (top, left)}), {@code denoising_end}; and those of
+ * StableDiffusionXLImg2ImgPipeline only: {@code denoising_start}, the aesthetic scores and an image given as latents.
+ * Everything null means diffusers' default; the SD 1.x/2.x pipelines refuse a call that sets any of them, the
+ * text-to-image SDXL pipeline one that sets an img2img-only one.
  */
 public final class SdxlArguments {
     private List<String> prompt2;
@@ -24,6 +26,10 @@ public final class SdxlArguments {
     private int[] negativeCropsCoordsTopLeft;
     private int[] negativeTargetSize;
     private Double denoisingEnd;
+    private Double denoisingStart;
+    private Double aestheticScore;
+    private Double negativeAestheticScore;
+    private NDArray imageLatents;
 
     /** Prompts for tokenizer_2 / text_encoder_2: one per prompt; null = {@code prompt}. */
     public SdxlArguments prompt2(List<String> value) {
@@ -141,6 +147,54 @@ public final class SdxlArguments {
         return denoisingEnd;
     }
 
+    /**
+     * img2img: the fraction of the schedule already done (a refiner after a base run with the same value as
+     * {@code denoising_end}): only the timesteps below {@code round(T - denoising_start * T)} run, strength is
+     * ignored and no noise is added; null = start from {@code strength}.
+     */
+    public SdxlArguments denoisingStart(Double value) {
+        this.denoisingStart = value;
+        return this;
+    }
+
+    public Double denoisingStart() {
+        return denoisingStart;
+    }
+
+    /** img2img with {@code requires_aesthetics_score}: the positive time ids' score; null = 6.0. */
+    public SdxlArguments aestheticScore(Double value) {
+        this.aestheticScore = value;
+        return this;
+    }
+
+    public Double aestheticScore() {
+        return aestheticScore;
+    }
+
+    /** img2img with {@code requires_aesthetics_score}: the negative time ids' score; null = 2.5. */
+    public SdxlArguments negativeAestheticScore(Double value) {
+        this.negativeAestheticScore = value;
+        return this;
+    }
+
+    public Double negativeAestheticScore() {
+        return negativeAestheticScore;
+    }
+
+    /**
+     * img2img: the image as latents {@code [B, C, h, w]} (diffusers' {@code image} tensor with the VAE's latent
+     * channels, e.g. a base pipeline's {@code output_type="latent"} output): used as they are, no VAE encoding;
+     * instead of {@link StableDiffusionCall#image}.
+     */
+    public SdxlArguments imageLatents(NDArray value) {
+        this.imageLatents = value;
+        return this;
+    }
+
+    public NDArray imageLatents() {
+        return imageLatents;
+    }
+
     /** The diffusers name of the first argument that is set, or null when none is (for pipelines without them). */
     public String firstSet() {
         Object[] values = {prompt2, negativePrompt2, pooledPromptEmbeds, negativePooledPromptEmbeds, originalSize,
@@ -149,6 +203,17 @@ public final class SdxlArguments {
         String[] names = {"prompt_2", "negative_prompt_2", "pooled_prompt_embeds", "negative_pooled_prompt_embeds",
             "original_size", "crops_coords_top_left", "target_size", "negative_original_size",
             "negative_crops_coords_top_left", "negative_target_size", "denoising_end"};
+        String set = first(values, names);
+        return set != null ? set : firstImg2ImgOnly();
+    }
+
+    /** The diffusers name of the first StableDiffusionXLImg2ImgPipeline-only argument that is set, else null. */
+    public String firstImg2ImgOnly() {
+        return first(new Object[] {denoisingStart, aestheticScore, negativeAestheticScore, imageLatents},
+                new String[] {"denoising_start", "aesthetic_score", "negative_aesthetic_score", "image (as latents)"});
+    }
+
+    private static String first(Object[] values, String[] names) {
         for (int i = 0; i < values.length; i++) {
             if (values[i] != null) {
                 return names[i];

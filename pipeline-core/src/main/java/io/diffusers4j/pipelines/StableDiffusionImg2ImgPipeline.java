@@ -74,16 +74,24 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
      * timesteps from {@code t_start * order}, and {@code set_begin_index(t_start * order)}.
      */
     static double[] strengthTimesteps(Scheduler s, int numInferenceSteps, double strength) {
+        int from = strengthStart(s, numInferenceSteps, strength);
+        s.setBeginIndex(from);
+        return Arrays.copyOfRange(s.timesteps(), from, s.timesteps().length);
+    }
+
+    /**
+     * {@code t_start * order} of get_timesteps: the index of the first timestep that strength leaves, an error when
+     * it leaves none.
+     */
+    static int strengthStart(Scheduler s, int numInferenceSteps, double strength) {
         int initTimestep = Math.min((int) (numInferenceSteps * strength), numInferenceSteps);
         int tStart = Math.max(numInferenceSteps - initTimestep, 0);
-        double[] all = s.timesteps();
         int from = tStart * s.order();
-        if (from >= all.length) {
+        if (from >= s.timesteps().length) {
             throw new IllegalArgumentException("strength " + strength + " with num_inference_steps "
                     + numInferenceSteps + " leaves no denoising step; raise strength or num_inference_steps");
         }
-        s.setBeginIndex(from);
-        return Arrays.copyOfRange(all, from, all.length);
+        return from;
     }
 
     /** prepare_latents of img2img: encode (with the generators), scale, repeat per image, add noise. */

@@ -2,14 +2,9 @@
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.schedulers.Scheduler;
-import io.diffusers4j.utils.RandnTensor;
 
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -36,12 +31,7 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         int height = a.height() != null ? a.height() : defaultHeight();
         int width = a.width() != null ? a.width() : defaultWidth();
         checkInputs(a, height, width);
-        int unetChannels = unet.config().inChannels;
-        int latentChannels = vae.config().latentChannels;
-        if (unetChannels != 4 && unetChannels != latentChannels * 2 + 1) {
-            throw new IllegalArgumentException("The unet should have either 4 or " + (latentChannels * 2 + 1)
-                    + " input channels, not " + unetChannels);
-        }
+        checkInpaintUnet();
         int batch = batchSize(a);
         int total = batch * a.numImagesPerPrompt();
         boolean doCfg = doClassifierFreeGuidance(a);
@@ -53,62 +43,12 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
             double[] latentTimestep = StableDiffusionImg2ImgPipeline.latentTimestep(timesteps, total);
             boolean isStrengthMax = strength == 1.0;
             NDArray initImage = PipelineImages.preprocess(imageProcessor(), m, a.image(), height, width, dtype());
-            boolean returnImageLatents = unetChannels == 4;
-            checkGenerators(a.generators(), total);
-
-            // prepare_latents
-            Shape shape = new Shape(total, latentChannels, height / vaeScaleFactor(), width / vaeScaleFactor());
-            NDArray imageLatents = null;
-            if (returnImageLatents || (a.latents() == null && !isStrengthMax)) {
-                imageLatents = encodeVaeImage(initImage, a.generators());
-                imageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(imageLatents, total, "image");
-            }
-            NDArray noise;
-            NDArray latents;
-            if (a.latents() == null) {
-                noise = RandnTensor.randnTensor(m, shape, a.generators(), dtype());
-                latents = isStrengthMax ? noise.mul((float) s.initNoiseSigma())
-                        : s.addNoise(imageLatents, noise, latentTimestep);
-            } else {
-                noise = a.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
-                noise.attach(m);
-                latents = noise.mul((float) s.initNoiseSigma());
-            }
-
-            // prepare_mask_latents
-            NDArray maskCondition = PipelineImages.preprocess(maskProcessor(), m, a.maskImage(), height, width, dtype());
-            NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
-            NDArray maskedImage = initImage.mul(keep);
-            NDArray mask = StableDiffusionImg2ImgPipeline.repeatBatch(PipelineImages.resizeNearest(maskCondition,
-                    height / vaeScaleFactor(), width / vaeScaleFactor()), total, "mask");
-            NDArray maskedImageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(
-                    encodeVaeImage(maskedImage, a.generators()), total, "image");
-            NDArray maskCfg = cfgInput(mask, doCfg);
-            NDArray maskedCfg = cfgInput(maskedImageLatents, doCfg);
-
-            NDArray knownLatents = imageLatents;
-            NDArray blendNoise = noise;
-            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, a, new LoopHooks() {
-                @Override
-                public NDArray unetInput(NDArray scaled) {
-                    return unetChannels == 4 ? scaled : NDArrays.concat(new NDList(scaled, maskCfg, maskedCfg), 1);
-                }
-
-                @Override
-                public NDArray afterStep(int i, NDArray next) {
-                    if (unetChannels != 4) {
-                        return next;
-                    }
-                    // the known region, re-noised to the next timestep: (1 - mask) * init + mask * latents
-                    NDArray initLatentsProper = knownLatents;
-                    if (i < timesteps.length - 1) {
-                        double[] noiseTimestep = new double[total];
-                        Arrays.fill(noiseTimestep, timesteps[i + 1]);
-                        initLatentsProper = s.addNoise(knownLatents, blendNoise, noiseTimestep);
-                    }
-                    return next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
-                }
-            });
+            InpaintLatents init = prepareInpaintLatents(m, a, initImage, total, height, width, latentTimestep,
+                    isStrengthMax, true, s);
+            MaskLatents masks = prepareMaskLatents(m, initImage, a.maskImage(), height, width, total,
+                    a.generators());
+            NDArray latents = denoise(m, s, timesteps, init.latents(), promptEmbeds, doCfg, a, inpaintHooks(s,
+                    timesteps, masks, init.imageLatents(), init.noise(), doCfg));
             return output(latents, a.outputType());
         }
     }

@@ -131,7 +131,7 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
      */
     @Override
     protected void setCustomTimesteps(Integer n, double[] custom, double[] customSigmas) {
-        checkOneOf(n, custom);
+        checkOneOf(n, custom); // set_timesteps(n, timesteps=...) is refused, as in diffusers
         setCustomTimesteps(custom, null);
     }
 

@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * scheduler, batches and generator lists, sizes, guidance options, img2img, inpainting (4 and 9 channels), an
  * SD-2-style checkpoint, a latent consistency model (LatentConsistencyModelPipeline, and StableDiffusionPipeline on
  * its guidance-embedding UNet); and every case of {@code reference-sdxl/manifest.json} (StableDiffusionXLPipeline on
- * a tiny SDXL checkpoint: prompt_2, forced-zero negatives, micro-conditioning sizes, clip_skip, denoising_end).
+ * a tiny SDXL checkpoint: prompt_2, forced-zero negatives, micro-conditioning sizes, clip_skip, denoising_end;
+ * StableDiffusionXLImg2ImgPipeline on it and on a tiny refiner checkpoint: strength, aesthetic scores, the base +
+ * refiner ensemble with denoising_end / denoising_start; StableDiffusionXLInpaintPipeline with 4- and 9-channel UNets).
  * Step latents within {@code 1e-4 * max(1, max|ref|)}, images within 1e-3.
  */
 class DiffusersReferencePipelineTest {
@@ -116,6 +118,14 @@ class DiffusersReferencePipelineTest {
             }
             case "StableDiffusionInpaintPipeline" -> {
                 try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(loaded.components())) {
+                    out = p.call(args);
+                }
+            }
+            // the SDXL image pipelines over the loaded checkpoint's components and config, as diffusers' cases
+            // build them: StableDiffusionXL*Pipeline(**pipe.components, <pipe's config>)
+            case "StableDiffusionXLImg2ImgPipeline", "StableDiffusionXLInpaintPipeline" -> {
+                try (AbstractStableDiffusionPipeline p = DiffusionPipeline.create(pipelineClass, loaded.components(),
+                        loaded.modelIndexKeys(), false)) {
                     out = p.call(args);
                 }
             }

@@ -138,7 +138,7 @@ class StableDiffusionXLPipelineTest {
         }
         try (StableDiffusionPipeline sd = io.diffusers4j.testing.Fixtures.tinySdPipeline()) {
             assertMessage(() -> sd.call(quick("x").sdxl(new SdxlArguments().targetSize(64, 64))),
-                    "target_size is an argument of StableDiffusionXLPipeline");
+                    "target_size is an argument of the StableDiffusionXL pipelines");
         }
     }
 

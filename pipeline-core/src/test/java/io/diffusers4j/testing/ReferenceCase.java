@@ -74,7 +74,10 @@ public final class ReferenceCase {
         String outputType = c.has("output_type") ? c.get("output_type").getAsString()
                 : json.has("output_type") ? json.get("output_type").getAsString() : "np";
         StableDiffusionCall a = new StableDiffusionCall().prompt(strings(c.get("prompt"))).outputType(outputType);
-        if (c.has("image")) {
+        if (c.has("image") && c.getAsJsonObject("image").has("$npy")) {
+            Npy.Array l = npyInput(c.getAsJsonObject("image"));
+            a.sdxl().imageLatents(INPUTS.create(l.floats(), new ai.djl.ndarray.types.Shape(l.shape())));
+        } else if (c.has("image")) {
             a.image(List.of(png(c.getAsJsonObject("image"))));
         }
         if (c.has("mask_image")) {
@@ -150,7 +153,7 @@ public final class ReferenceCase {
         return latents;
     }
 
-    /** StableDiffusionXLPipeline's extra kwargs. */
+    /** The SDXL pipelines' extra kwargs. */
     private static void sdxlArguments(JsonObject c, io.diffusers4j.pipelines.SdxlArguments x) {
         if (c.has("prompt_2")) {
             x.prompt2(strings(c.get("prompt_2")));
@@ -160,6 +163,15 @@ public final class ReferenceCase {
         }
         if (c.has("denoising_end")) {
             x.denoisingEnd(c.get("denoising_end").getAsDouble());
+        }
+        if (c.has("denoising_start")) {
+            x.denoisingStart(c.get("denoising_start").getAsDouble());
+        }
+        if (c.has("aesthetic_score")) {
+            x.aestheticScore(c.get("aesthetic_score").getAsDouble());
+        }
+        if (c.has("negative_aesthetic_score")) {
+            x.negativeAestheticScore(c.get("negative_aesthetic_score").getAsDouble());
         }
         Map<String, java.util.function.BiConsumer<Integer, Integer>> sizes = Map.of(
                 "original_size", x::originalSize, "crops_coords_top_left", x::cropsCoordsTopLeft,
