@@ -56,8 +56,9 @@ class DiffusersReferenceComponentsTest {
         return DiffusersReferencePipelineTest.pipeline(checkpoint);
     }
 
-    private static NDArray tensor(Npy.Array a) {
-        return manager.create(a.floats(), new Shape(a.shape()));
+    /** A reference array as a tensor of {@code m} (freed with it). */
+    private static NDArray tensor(Npy.Array a, NDManager m) {
+        return m.create(a.floats(), new Shape(a.shape()));
     }
 
     private static void assertClose(Npy.Array want, NDArray got, double atol, String what) {
@@ -107,10 +108,8 @@ class DiffusersReferenceComponentsTest {
     void sd2UNetForward() {
         ReferenceCase c = reference("unet_forward", "sd2_unet_forward");
         try (NDManager m = manager.newSubManager()) {
-            NDArray sample = tensor(c.file("sample"));
-            sample.attach(m);
-            NDArray ehs = tensor(c.file("encoder_hidden_states"));
-            ehs.attach(m);
+            NDArray sample = tensor(c.file("sample"), m);
+            NDArray ehs = tensor(c.file("encoder_hidden_states"), m);
             NDArray out = pipeline("reference/tiny-sd2").unet().forward(sample, m.create(501L), ehs);
             assertClose(c.file("out"), out, 1e-4, "unet out");
         }
@@ -122,11 +121,9 @@ class DiffusersReferenceComponentsTest {
         AutoencoderKL vae = pipeline("reference/tiny-sd2").vae();
         assertTrue(pipeline("reference/tiny-sd2").vaeScaleFactor() == 4, "3-block VAE has factor 4");
         try (NDManager m = manager.newSubManager()) {
-            NDArray z = tensor(c.file("latents")).div((float) vae.config().scalingFactor);
-            z.attach(m);
+            NDArray z = tensor(c.file("latents"), m).div((float) vae.config().scalingFactor);
             assertClose(c.file("decoded"), vae.decode(z), 1e-4, "decoded");
-            NDArray x = tensor(c.file("enc_input"));
-            x.attach(m);
+            NDArray x = tensor(c.file("enc_input"), m);
             DiagonalGaussianDistribution d = vae.encode(x);
             assertClose(c.file("enc_mean"), d.mean(), 1e-4, "posterior mean");
             assertClose(c.file("enc_std"), d.std(), 1e-4, "posterior std");
@@ -137,8 +134,7 @@ class DiffusersReferenceComponentsTest {
     void vaePosteriorSampleDrawsLikeDiffusers() {
         ReferenceCase c = reference("vae", "vae_encode_sample");
         try (NDManager m = manager.newSubManager()) {
-            NDArray x = tensor(c.file("enc_input"));
-            x.attach(m);
+            NDArray x = tensor(c.file("enc_input"), m);
             DiagonalGaussianDistribution d = pipeline("tiny-sd").vae().encode(x);
             assertClose(c.file("mean"), d.mean(), 1e-4, "mean");
             assertClose(c.file("std"), d.std(), 1e-4, "std");
@@ -154,8 +150,7 @@ class DiffusersReferenceComponentsTest {
         try (NDManager m = manager.newSubManager()) {
             for (String name : new String[] {"vae_tiled_decode", "vae_tiled_decode_h64_w96"}) {
                 ReferenceCase c = reference("vae", name);
-                NDArray z = tensor(c.file("latents")).div(scale);
-                z.attach(m);
+                NDArray z = tensor(c.file("latents"), m).div(scale);
                 vae.enableTiling(32, 16, 0.25);
                 try {
                     assertClose(c.file("tiled"), vae.decode(z), 1e-4, name + " tiled");
@@ -165,8 +160,7 @@ class DiffusersReferenceComponentsTest {
                 assertClose(c.file("untiled"), vae.decode(z), 1e-4, name + " untiled");
             }
             ReferenceCase enc = reference("vae", "vae_tiled_encode");
-            NDArray x = tensor(enc.file("enc_input"));
-            x.attach(m);
+            NDArray x = tensor(enc.file("enc_input"), m);
             vae.enableTiling(32, 16, 0.25);
             try {
                 DiagonalGaussianDistribution d = vae.encode(x);
@@ -176,8 +170,7 @@ class DiffusersReferenceComponentsTest {
                 vae.disableTiling();
             }
             ReferenceCase sliced = reference("vae", "vae_sliced_decode");
-            NDArray z = tensor(sliced.file("latents")).div(scale);
-            z.attach(m);
+            NDArray z = tensor(sliced.file("latents"), m).div(scale);
             vae.enableSlicing();
             try {
                 assertClose(sliced.file("sliced"), vae.decode(z), 1e-4, "sliced decode");
