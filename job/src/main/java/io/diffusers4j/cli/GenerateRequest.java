@@ -12,6 +12,7 @@ import io.diffusers4j.pipelines.StableDiffusionXLImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLInpaintPipeline;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
+import io.diffusers4j.schedulers.Schedulers;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -172,7 +173,7 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
      * were not given; a custom schedule (which replaces num_inference_steps, as in diffusers) counts its own steps.
      */
     GenerateRequest withPipelineDefaults(int defaultSteps, double defaultGuidanceScale, double defaultStrength) {
-        int customSteps = timesteps != null ? timesteps.length : sigmas != null ? sigmas.length - 1 : -1;
+        int customSteps = Schedulers.customScheduleSteps(timesteps, sigmas);
         int effectiveSteps = customSteps >= 0 ? customSteps : steps == null ? defaultSteps : steps;
         return new GenerateRequest(model, prompts, negativePrompts, prompts2, negativePrompts2, seeds, effectiveSteps,
                 timesteps, sigmas,

@@ -119,6 +119,15 @@ public final class Schedulers {
     }
 
     /**
+     * The denoising steps a custom schedule asks for: the number of {@code timesteps}, or of {@code sigmas} less the
+     * final one; -1 when both are null (the scheduler spaces {@code num_inference_steps} itself). What a user counts
+     * as steps: Heun's {@code timesteps()} repeat all but the first of them.
+     */
+    public static int customScheduleSteps(double[] timesteps, double[] sigmas) {
+        return timesteps != null ? timesteps.length : sigmas != null ? sigmas.length - 1 : -1;
+    }
+
+    /**
      * diffusers' {@code SchedulerMixin.from_pretrained(dir)}: reads {@code scheduler_config.json} in the folder
      * (or the file itself) and builds the class its {@code _class_name} names.
      */

@@ -1,6 +1,8 @@
 // A row's custom denoising schedule: diffusers' timesteps= / sigmas= call arguments (retrieve_timesteps).
 package io.diffusers4j.job.rows;
 
+import io.diffusers4j.schedulers.Schedulers;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +23,7 @@ public record CustomSchedule(List<Double> timesteps, List<Double> sigmas) implem
 
     /** Denoising steps this schedule makes. */
     public int steps() {
-        return timesteps != null ? timesteps.size() : sigmas.size() - 1;
+        return Schedulers.customScheduleSteps(toArray(timesteps), toArray(sigmas));
     }
 
     /**
