@@ -9,7 +9,7 @@ import io.diffusers4j.job.JobMain;
 import io.diffusers4j.job.JobSummary;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.ProgressListener;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.utils.AtomicFiles;
 import io.diffusers4j.utils.TorchGenerator;
@@ -52,7 +52,7 @@ final class JobBench {
                 for (int j = i; j < end; j++) {
                     gens.add(new TorchGenerator(o.seed() + j));
                 }
-                ImagePipelineOutput out = sd.call(new StableDiffusionCall().prompt(prompts.subList(i, end))
+                ImagePipelineOutput out = sd.call(new PipelineCall().prompt(prompts.subList(i, end))
                         .numInferenceSteps(o.steps()).guidanceScale(StageBench.GUIDANCE).height(o.height())
                         .width(o.width()).generators(gens).outputType("pil").progress(ProgressListener.NONE));
                 for (BufferedImage image : out.images()) {

@@ -14,7 +14,7 @@ import io.diffusers4j.models.nn.OpProfiler;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.ProgressListener;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.utils.TorchGenerator;
@@ -196,7 +196,7 @@ final class StageBench {
             for (int j = 0; j < prompts.size(); j++) {
                 gens.add(new TorchGenerator(o.seed() + j));
             }
-            StableDiffusionCall call = new StableDiffusionCall().prompt(prompts).numInferenceSteps(o.steps())
+            PipelineCall call = new PipelineCall().prompt(prompts).numInferenceSteps(o.steps())
                     .guidanceScale(GUIDANCE).height(o.height()).width(o.width()).generators(gens).outputType("pil")
                     .progress(ProgressListener.NONE);
             long start = System.nanoTime();

@@ -7,7 +7,7 @@ import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.StableDiffusionImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionInpaintPipeline;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
@@ -139,7 +139,7 @@ public final class GenerateCommand implements Command {
      * img2img checkpoint (the refiner) runs as it is loaded (validateAgainst requires --image for it).
      */
     private static ImagePipelineOutput run(AbstractStableDiffusionPipeline base, GenerateRequest req,
-                                           StableDiffusionCall call) {
+                                           PipelineCall call) {
         if (base instanceof StableDiffusionXLImg2ImgPipeline refiner) {
             return refiner.call(call);
         }

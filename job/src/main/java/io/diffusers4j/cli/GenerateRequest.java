@@ -6,7 +6,7 @@ import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.LatentConsistencyModelCall;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.SdxlArguments;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.AbstractStableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLImg2ImgPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLInpaintPipeline;
@@ -305,8 +305,8 @@ record GenerateRequest(String model, List<String> prompts, List<String> negative
         }
     }
 
-    StableDiffusionCall toCall(AbstractStableDiffusionPipeline p) {
-        StableDiffusionCall c = new StableDiffusionCall().prompt(prompts).numInferenceSteps(steps)
+    PipelineCall toCall(AbstractStableDiffusionPipeline p) {
+        PipelineCall c = new PipelineCall().prompt(prompts).numInferenceSteps(steps)
                 .timesteps(timesteps).sigmas(sigmas)
                 .guidanceScale(guidanceScale).height(height).width(width).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)

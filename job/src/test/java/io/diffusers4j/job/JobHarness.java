@@ -3,7 +3,7 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.SdxlArguments;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.schedulers.Schedulers;
 import org.apache.spark.sql.Row;
 
@@ -104,8 +104,8 @@ final class JobHarness {
      * The library call an output row's image must equal: its prompt(s), negative prompt(s), seed, steps, guidance,
      * size, scheduler (when not the pipeline's) and custom sigmas, as the row records them.
      */
-    static StableDiffusionCall libraryCall(AbstractStableDiffusionPipeline sd, Row r) {
-        StableDiffusionCall call = new StableDiffusionCall()
+    static PipelineCall libraryCall(AbstractStableDiffusionPipeline sd, Row r) {
+        PipelineCall call = new PipelineCall()
                 .prompt((String) r.getAs("prompt"))
                 .numInferenceSteps(r.getAs("num_inference_steps"))
                 .guidanceScale(r.getAs("guidance_scale"))

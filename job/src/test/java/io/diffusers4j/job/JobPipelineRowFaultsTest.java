@@ -6,7 +6,7 @@ import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.WorkSchema;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.testing.ModelCopies;
@@ -104,7 +104,7 @@ class JobPipelineRowFaultsTest {
                 Float.NaN);
         // what the library returns, like diffusers: NaN pixels (an 8-bit conversion makes them black)
         try (DiffusionPipeline p = DiffusionPipeline.fromPretrained(model.toString(), new PipelineOptions())) {
-            float[] px = ((StableDiffusionPipeline) p).call(new StableDiffusionCall().prompt("a cat").seed(0)
+            float[] px = ((StableDiffusionPipeline) p).call(new PipelineCall().prompt("a cat").seed(0)
                     .numInferenceSteps(1).outputType("np")).data();
             assertTrue(Float.isNaN(px[0]));
         }

@@ -4,7 +4,7 @@ package io.diffusers4j.hub;
 
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
-import io.diffusers4j.pipelines.ModelIndex;
+import io.diffusers4j.config.ModelIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -8,11 +8,14 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.index.NDIndex;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
+import io.diffusers4j.config.IntOrList;
+import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.image.VaeImageProcessor;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
-import io.diffusers4j.image.VaeImageProcessor;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.unet.UNetInputs;
 import io.diffusers4j.models.vae.AutoencoderKL;
@@ -23,17 +26,21 @@ import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.utils.RandnTensor;
 import io.diffusers4j.utils.TorchGenerator;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The parts every Stable Diffusion pipeline shares: components, prompt encoding with classifier-free guidance,
- * initial noise, the guidance combination, the shared denoising loop ({@link #denoise}, adapted per pipeline by
- * {@link LoopHooks}), VAE decoding and post-processing.
+ * The parts every Stable Diffusion pipeline shares: components, the call defaults and checks of the contract,
+ * prompt encoding with classifier-free guidance, initial noise, the guidance combination, the shared denoising loop
+ * ({@link #denoise}, adapted per pipeline by {@link LoopHooks}), VAE encoding and decoding. Image and mask
+ * preparation live in {@link ImageToImage} and {@link Inpainting}, which both families use.
  *
  * <p>Thread safety: a call uses its own copy of the scheduler and its own sub-manager, the models are stateless,
  * so concurrent calls on one pipeline are safe.
@@ -48,7 +55,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     protected final NDManager manager;
     private final boolean ownsComponents;
     /** Components this pipeline closes although it does not own all of them (copies made by {@link #to}). */
-    private final List<AutoCloseable> adopted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> adopted = new CopyOnWriteArrayList<>();
 
     protected AbstractStableDiffusionPipeline(StableDiffusionComponents c, boolean ownsComponents) {
         this(c.vae(), c.textEncoder(), c.tokenizer(), c.unet(), c.scheduler(), ownsComponents);
@@ -71,7 +78,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return 1 << (vae.config().blockOutChannels.length - 1);
     }
 
-    /** unet.config.sample_size * vae_scale_factor. */
+    /** unet.config.sample_size * vae_scale_factor; an error when the UNet config has no sample_size. */
     public int defaultHeight() {
         return sampleSize().get(0) * vaeScaleFactor();
     }
@@ -80,30 +87,107 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return sampleSize().get(sampleSize().size() - 1) * vaeScaleFactor();
     }
 
-    private io.diffusers4j.config.IntOrList sampleSize() {
+    private IntOrList sampleSize() {
         if (unet.config().sampleSize == null) {
             throw new IllegalArgumentException("the UNet config has no sample_size: pass height and width");
         }
         return unet.config().sampleSize;
     }
 
+    /** diffusers' default {@code num_inference_steps} of this pipeline's {@code __call__}. */
+    protected int defaultNumInferenceSteps() {
+        return 50;
+    }
+
+    /** diffusers' default {@code guidance_scale} of this pipeline's {@code __call__}. */
+    protected double defaultGuidanceScale() {
+        return 7.5;
+    }
+
+    /** diffusers' default {@code strength} of this pipeline's {@code __call__}; null without an input image. */
+    protected Double defaultStrength() {
+        return null;
+    }
+
+    @Override
+    public PipelineDefaults defaults() {
+        boolean sized = acceptedArguments().contains(CallArgument.SIZE) && unet.config().sampleSize != null;
+        return new PipelineDefaults(defaultNumInferenceSteps(), defaultGuidanceScale(), defaultStrength(),
+                sized ? defaultHeight() : null, sized ? defaultWidth() : null, vaeScaleFactor());
+    }
+
+    /**
+     * The (height, width) a resolved call produces: its size, or for image-to-image the input image's size rounded
+     * down to the VAE factor (diffusers' {@code get_default_height_width}).
+     */
+    public int[] outputSize(PipelineCall resolved) {
+        if (resolved.height() == null || resolved.width() == null) {
+            sampleSize();
+            throw new IllegalArgumentException("pass both height and width");
+        }
+        return new int[] {resolved.height(), resolved.width()};
+    }
+
+    /** The UNet fits the pipeline, and sizes are multiples of the VAE factor (diffusers' check_inputs message). */
+    @Override
+    protected void checkPipelineInputs(PipelineCall call) {
+        checkUnet();
+        int[] size = outputSize(call);
+        int f = sizeMultiple();
+        if (size[0] % f != 0 || size[1] % f != 0) {
+            throw new IllegalArgumentException("`height` and `width` have to be divisible by " + f + " but are "
+                    + size[0] + " and " + size[1] + ".");
+        }
+    }
+
+    /**
+     * The UNet takes the VAE's latent channels (an inpainting UNet, with mask and masked-image channels, only runs
+     * in the inpainting pipelines, which override this).
+     */
+    protected void checkUnet() {
+        int unetChannels = unet.config().inChannels;
+        int latentChannels = vae.config().latentChannels;
+        if (unetChannels != latentChannels) {
+            throw new IllegalArgumentException(className() + " needs a UNet with the VAE's " + latentChannels
+                    + " latent input channels, but the UNet takes " + unetChannels + " (an inpainting UNet: run "
+                    + "the inpainting pipeline with image and mask_image)");
+        }
+    }
+
+    /** What height and width must be multiples of: the VAE factor. */
+    protected int sizeMultiple() {
+        return vaeScaleFactor();
+    }
+
+    /**
+     * The call with this pipeline's defaults, checked: what every {@code __call__} starts with, so a call that
+     * sets no steps, guidance or size renders exactly as one that sets the defaults.
+     */
+    protected PipelineCall prepare(PipelineCall call) {
+        PipelineCall resolved = withDefaults(call);
+        checkInputs(resolved);
+        return resolved;
+    }
+
     public int unetInChannels() {
         return unet.config().inChannels;
     }
 
+    @Override
     public Scheduler scheduler() {
         return scheduler;
     }
 
     /** diffusers' {@code __call__}: one generation with this pipeline's own arguments (image, mask, ...). */
-    public abstract ImagePipelineOutput call(StableDiffusionCall a);
+    @Override
+    public abstract ImagePipelineOutput call(PipelineCall call);
 
-    /** Swaps the scheduler ({@code pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)}). */
-    public void setScheduler(Scheduler s) {
-        if (s == null) {
+    @Override
+    public void setScheduler(Scheduler replacement) {
+        if (replacement == null) {
             throw new IllegalArgumentException("scheduler must not be null");
         }
-        this.scheduler = s;
+        this.scheduler = replacement;
     }
 
     public AutoencoderKL vae() {
@@ -144,7 +228,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         Map<String, Object> copies = ComponentLoader.copyTo(mine, device, dtype);
         AbstractStableDiffusionPipeline moved;
         try {
-            moved = DiffusionPipeline.create(getClass().getSimpleName(), copies, modelIndexKeys(), false);
+            moved = (AbstractStableDiffusionPipeline) PipelineRegistry.require(className()).create(copies,
+                    modelIndexKeys(), false);
         } catch (RuntimeException e) {
             copies.forEach((k, v) -> {
                 if (v != mine.get(k)) {
@@ -172,6 +257,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      * The model_index.json keys that are not loaded components: absent components ({@code [null, null]}) and
      * pipeline config values, as diffusers' {@code register_to_config} writes them.
      */
+    @Override
     protected Map<String, JsonElement> modelIndexKeys() {
         Map<String, JsonElement> keys = new LinkedHashMap<>();
         keys.put("feature_extractor", ModelIndex.absent());
@@ -181,7 +267,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return keys;
     }
 
-    /** diffusers' enable_attention_slicing: "auto" (half the heads), "max" (one head at a time) or a slice size. */
+    @Override
     public void enableAttentionSlicing(String sliceSize) {
         ComponentLoader.setAttentionSlicing(unet, sliceSize);
     }
@@ -190,7 +276,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         ComponentLoader.setAttentionSlicing(unet, null);
     }
 
-    /** Query-chunked attention that never materialises the full score matrix. */
+    @Override
     public void enableMemoryEfficientAttention() {
         ComponentLoader.setMemoryEfficient(unet, vae, true);
     }
@@ -199,6 +285,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         ComponentLoader.setMemoryEfficient(unet, vae, false);
     }
 
+    @Override
     public void enableVaeSlicing() {
         vae.enableSlicing();
     }
@@ -207,6 +294,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         vae.disableSlicing();
     }
 
+    @Override
     public void enableVaeTiling() {
         vae.enableTiling();
     }
@@ -217,11 +305,12 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     @Override
     public void savePretrained(Path dir, String variant) throws IOException {
-        PipelineSaver.save(this, getClass().getSimpleName(), dir, variant);
+        PipelineSaver.save(this, className(), dir, variant);
     }
 
     @Override
     public void close() {
+        super.close();
         manager.close();
         if (ownsComponents) {
             ComponentLoader.closeAll(components());
@@ -236,7 +325,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     // encode_prompt
 
     /** The UNet conditioning: {@code cat([negative, positive])} when guidance is on, else the positive embeds. */
-    protected NDArray encodePrompt(NDManager m, StableDiffusionCall args, int batchSize, boolean doCfg) {
+    protected NDArray encodePrompt(NDManager m, PipelineCall args, int batchSize, boolean doCfg) {
         int perPrompt = args.numImagesPerPrompt();
         NDArray positive;
         if (args.promptEmbeds() != null) {
@@ -254,8 +343,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             negative = args.negativePromptEmbeds().toDevice(m.getDevice(), true);
             negative.attach(m);
         } else {
-            List<String> uncond = perPrompt(args.negativePrompt() == null ? List.of("") : args.negativePrompt(),
-                    batchSize, "negative_prompt");
+            List<String> uncond = orEmpty(perPrompt(args.negativePrompt() == null ? List.of("")
+                    : args.negativePrompt(), batchSize, "negative_prompt"));
             // diffusers encodes the negative prompt with the last hidden state even when clip_skip is set
             negative = textEmbeddings(m, uncond, null);
         }
@@ -282,6 +371,15 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             all.add(given.get(0));
         }
         return all;
+    }
+
+    /** The prompts with every null entry (no negative prompt for that prompt) as "", diffusers' None. */
+    protected static List<String> orEmpty(List<String> prompts) {
+        List<String> out = new ArrayList<>(prompts.size());
+        for (String p : prompts) {
+            out.add(p == null ? "" : p);
+        }
+        return out;
     }
 
     /** Tokenize (max_length padding, truncation with a warning) and run the text encoder. */
@@ -318,7 +416,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     // latents and guidance
 
     /** prepare_latents: given latents, or randn_tensor(shape, generator) — then times init_noise_sigma. */
-    protected NDArray prepareLatents(NDManager m, StableDiffusionCall args, int batch, int channels, int height,
+    protected NDArray prepareLatents(NDManager m, PipelineCall args, int batch, int channels, int height,
                                      int width, Scheduler s) {
         Shape shape = new Shape(batch, channels, height / vaeScaleFactor(), width / vaeScaleFactor());
         NDArray latents;
@@ -371,7 +469,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         NDArray mean = flat.mean(new int[] {1}, true);
         NDArray var = flat.sub(mean).square().sum(new int[] {1}, true).divi((float) Math.max(1, count - 1));
         long[] keep = new long[x.getShape().dimension()];
-        java.util.Arrays.fill(keep, 1);
+        Arrays.fill(keep, 1);
         keep[0] = n;
         return var.sqrt().reshape(new Shape(keep));
     }
@@ -428,112 +526,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // inpainting
-
-    /** An inpainting UNet takes 4 channels (the blend) or latents + mask + masked-image latents. */
-    protected void checkInpaintUnet() {
-        int unetChannels = unet.config().inChannels;
-        int latentChannels = vae.config().latentChannels;
-        if (unetChannels != 4 && unetChannels != latentChannels * 2 + 1) {
-            throw new IllegalArgumentException("The unet should have either 4 or " + (latentChannels * 2 + 1)
-                    + " input channels, not " + unetChannels);
-        }
-    }
-
-    /** prepare_latents of inpainting: the loop's first latents, the noise, and the image latents (or null). */
-    protected record InpaintLatents(NDArray latents, NDArray noise, NDArray imageLatents) {
-    }
-
-    /**
-     * prepare_latents of inpainting (return_noise, return_image_latents for a 4-channel UNet). The image latents
-     * (VAE-encoded with the generators, repeated to the batch) when the 4-channel blend needs them or strength
-     * below 1 starts from them; then, drawing the noise: strength 1 starts from noise * init_noise_sigma, below 1
-     * from the image latents noised to {@code latentTimestep}; given latents are the noise (times
-     * init_noise_sigma); without {@code addNoise} (SDXL's denoising_start) the noise is drawn but the loop starts
-     * from the image latents.
-     */
-    protected InpaintLatents prepareInpaintLatents(NDManager m, StableDiffusionCall a, NDArray initImage, int batch,
-                                                   int height, int width, double[] latentTimestep,
-                                                   boolean isStrengthMax, boolean addNoise, Scheduler s) {
-        checkGenerators(a.generators(), batch);
-        Shape shape = new Shape(batch, vae.config().latentChannels, height / vaeScaleFactor(),
-                width / vaeScaleFactor());
-        NDArray imageLatents = null;
-        if (unet.config().inChannels == 4 || (a.latents() == null && !isStrengthMax)) {
-            imageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(encodeVaeImage(initImage, a.generators()), batch,
-                    "image");
-        }
-        if (a.latents() != null && addNoise) {
-            NDArray noise = a.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
-            noise.attach(m);
-            return new InpaintLatents(noise.mul((float) s.initNoiseSigma()), noise, imageLatents);
-        }
-        NDArray noise = RandnTensor.randnTensor(m, shape, a.generators(), dtype());
-        if (!addNoise) {
-            if (imageLatents == null) {
-                throw new IllegalArgumentException("denoising_start with strength 1 and a 9-channel UNet has no image "
-                        + "latents to start from; give a strength below 1");
-            }
-            return new InpaintLatents(imageLatents, noise, imageLatents);
-        }
-        NDArray latents = isStrengthMax ? noise.mul((float) s.initNoiseSigma())
-                : s.addNoise(imageLatents, noise, latentTimestep);
-        return new InpaintLatents(latents, noise, imageLatents);
-    }
-
-    /** prepare_mask_latents' outputs before the CFG doubling: the mask at latent size and the masked image's latents. */
-    protected record MaskLatents(NDArray mask, NDArray maskedImageLatents) {
-    }
-
-    /**
-     * The mask processor's binarised mask, {@code masked_image = image * (mask < 0.5)}, the mask resized (nearest)
-     * to the latents and the masked image VAE-encoded with the generators, both repeated to {@code batch}.
-     */
-    protected MaskLatents prepareMaskLatents(NDManager m, NDArray initImage, List<java.awt.image.BufferedImage> maskImage,
-                                             int height, int width, int batch, List<TorchGenerator> gens) {
-        NDArray maskCondition = PipelineImages.preprocess(maskProcessor(), m, maskImage, height, width, dtype());
-        NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
-        NDArray maskedImage = initImage.mul(keep);
-        NDArray mask = StableDiffusionImg2ImgPipeline.repeatBatch(PipelineImages.resizeNearest(maskCondition,
-                height / vaeScaleFactor(), width / vaeScaleFactor()), batch, "mask");
-        NDArray maskedImageLatents = StableDiffusionImg2ImgPipeline.repeatBatch(encodeVaeImage(maskedImage, gens),
-                batch, "image");
-        return new MaskLatents(mask, maskedImageLatents);
-    }
-
-    /**
-     * The inpainting loop's hooks: a 9-channel UNet sees {@code cat([latents, mask, masked_image_latents])}; with a
-     * 4-channel UNet, after every step the known region ({@code imageLatents} re-noised with {@code noise} to the
-     * next timestep) is blended back: {@code (1 - mask) * known + mask * latents}.
-     */
-    protected LoopHooks inpaintHooks(Scheduler s, double[] timesteps, MaskLatents masks, NDArray imageLatents,
-                                     NDArray noise, boolean doCfg) {
-        boolean nineChannels = unet.config().inChannels != 4;
-        NDArray maskCfg = cfgInput(masks.mask(), doCfg);
-        NDArray maskedCfg = cfgInput(masks.maskedImageLatents(), doCfg);
-        NDArray mask = masks.mask();
-        int total = (int) mask.getShape().get(0);
-        return new LoopHooks() {
-            @Override
-            public NDArray unetInput(NDArray scaled) {
-                return nineChannels ? NDArrays.concat(new NDList(scaled, maskCfg, maskedCfg), 1) : scaled;
-            }
-
-            @Override
-            public NDArray afterStep(int i, NDArray next) {
-                if (nineChannels) {
-                    return next;
-                }
-                NDArray initLatentsProper = imageLatents;
-                if (i < timesteps.length - 1) {
-                    double[] noiseTimestep = new double[total];
-                    java.util.Arrays.fill(noiseTimestep, timesteps[i + 1]);
-                    initLatentsProper = s.addNoise(imageLatents, noise, noiseTimestep);
-                }
-                return next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
-            }
-        };
-    }
+    // the loop
 
     /**
      * diffusers' denoising loop: for each timestep, the CFG batch through one UNet call (with the guidance-scale
@@ -542,7 +535,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      * (attached to {@code m}).
      */
     protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, NDArray promptEmbeds,
-                              boolean doCfg, StableDiffusionCall a, LoopHooks hooks) {
+                              boolean doCfg, PipelineCall a, LoopHooks hooks) {
         NDArray timestepCond = timestepCond(m, guidanceScale(a), (int) latents.getShape().get(0));
         ProgressListener progress = progress(a);
         progress.start(timesteps.length);
@@ -606,7 +599,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         if (gens != null && gens.size() > 1) {
             NDList parts = new NDList();
             for (int i = 0; i < image.getShape().get(0); i++) {
-                NDArray one = image.get(new ai.djl.ndarray.index.NDIndex("{}:{}", i, i + 1));
+                NDArray one = image.get(new NDIndex("{}:{}", i, i + 1));
                 parts.add(vae.encode(one.toType(vae.dtype(), false)).sample(List.of(gens.get(i))));
             }
             latents = NDArrays.concat(parts, 0);
@@ -655,84 +648,24 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return VaeImageProcessor.forMask(vaeScaleFactor());
     }
 
-    protected static void checkOutputType(String outputType) {
-        if (!List.of("pil", "np", "latent").contains(outputType)) {
-            throw new IllegalArgumentException("output_type must be pil, np or latent, got '" + outputType + "'");
-        }
-    }
-
-    /** check_inputs shared by every Stable Diffusion pipeline. */
-    protected void checkInputs(StableDiffusionCall a, int height, int width) {
-        int f = vaeScaleFactor();
-        if (height % f != 0 || width % f != 0) {
-            throw new IllegalArgumentException("height and width have to be divisible by the VAE factor " + f
-                    + " but are " + height + " and " + width);
-        }
-        if (a.numInferenceSteps() < 1) {
-            throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + a.numInferenceSteps());
-        }
-        if (a.numImagesPerPrompt() < 1) {
-            throw new IllegalArgumentException("num_images_per_prompt must be >= 1, got " + a.numImagesPerPrompt());
-        }
-        // the guidance is applied in float32: a finite double beyond float range would become inf and turn every
-        // latent into NaN (a black image), so it is refused like NaN and inf (diffusers does not check)
-        double guidance = guidanceScale(a);
-        if (!Double.isFinite(guidance) || !Float.isFinite((float) guidance)) {
-            throw new IllegalArgumentException("guidance_scale must be a finite float32 number, got " + guidance);
-        }
-        if (!Double.isFinite(a.guidanceRescale()) || !Float.isFinite((float) a.guidanceRescale())) {
-            throw new IllegalArgumentException("guidance_rescale must be a finite float32 number, got "
-                    + a.guidanceRescale());
-        }
-        boolean hasPrompt = a.prompt() != null && !a.prompt().isEmpty();
-        if (hasPrompt && a.promptEmbeds() != null) {
-            throw new IllegalArgumentException("Cannot forward both prompt and prompt_embeds; give only one");
-        }
-        if (!hasPrompt && a.promptEmbeds() == null) {
-            throw new IllegalArgumentException("Provide either prompt or prompt_embeds");
-        }
-        if (a.negativePrompt() != null && a.negativePromptEmbeds() != null) {
-            throw new IllegalArgumentException("Cannot forward both negative_prompt and negative_prompt_embeds");
-        }
-        checkOutputType(a.outputType());
-        String sdxlOnly = a.sdxl().firstSet();
-        if (sdxlOnly != null && !acceptsSdxlArguments()) {
-            throw new IllegalArgumentException(sdxlOnly + " is an argument of the StableDiffusionXL pipelines, not of "
-                    + getClass().getSimpleName());
-        }
-    }
-
-    /** Whether {@link StableDiffusionCall#sdxl()} arguments apply to this pipeline. */
-    protected boolean acceptsSdxlArguments() {
-        return false;
-    }
-
-    /** diffusers' default {@code guidance_scale} of this pipeline's {@code __call__}. */
-    public double defaultGuidanceScale() {
-        return 7.5;
-    }
-
     /** The call's guidance scale, else {@link #defaultGuidanceScale()}. */
-    protected double guidanceScale(StableDiffusionCall a) {
+    protected double guidanceScale(PipelineCall a) {
         return a.guidanceScale() != null ? a.guidanceScale() : defaultGuidanceScale();
     }
 
     /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
-    protected ProgressListener progress(StableDiffusionCall a) {
+    protected ProgressListener progress(PipelineCall a) {
         return a.progress() != null ? a.progress() : progressBar();
     }
 
-    protected int batchSize(StableDiffusionCall a) {
-        return a.promptEmbeds() != null ? (int) a.promptEmbeds().getShape().get(0) : a.prompt().size();
-    }
 
     /** diffusers' {@code do_classifier_free_guidance}: guidance_scale above 1 and no guidance-embedding UNet. */
-    protected boolean doClassifierFreeGuidance(StableDiffusionCall a) {
+    protected boolean doClassifierFreeGuidance(PipelineCall a) {
         return guidanceScale(a) > 1 && unet.config().timeCondProjDim == null;
     }
 
     /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */
-    protected Scheduler callScheduler(StableDiffusionCall a) {
+    protected Scheduler callScheduler(PipelineCall a) {
         return (a.scheduler() != null ? a.scheduler() : scheduler).copy();
     }
 
@@ -740,8 +673,13 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      * diffusers' {@code retrieve_timesteps} for the call: its custom {@code timesteps} / {@code sigmas} when given,
      * else {@code numInferenceSteps} spaced by the scheduler; returns the effective number of inference steps.
      */
-    protected static int retrieveTimesteps(Scheduler s, StableDiffusionCall a) {
+    protected static int retrieveTimesteps(Scheduler s, PipelineCall a) {
         return Schedulers.retrieveTimesteps(s, a.numInferenceSteps(), a.timesteps(), a.sigmas());
+    }
+
+    /** The input images as the VAE's pixels: RGB, resized to {@code height} x {@code width}, in [-1, 1]. */
+    protected NDArray preprocess(NDManager m, List<BufferedImage> images, int height, int width) {
+        return PipelineImages.preprocess(imageProcessor(), m, images, height, width, dtype());
     }
 
 }

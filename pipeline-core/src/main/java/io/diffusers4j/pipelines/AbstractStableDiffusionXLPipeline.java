@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
+import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
@@ -15,6 +16,7 @@ import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,13 +106,8 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     }
 
     @Override
-    public double defaultGuidanceScale() {
+    protected double defaultGuidanceScale() {
         return DEFAULT_GUIDANCE_SCALE;
-    }
-
-    @Override
-    protected boolean acceptsSdxlArguments() {
-        return true;
     }
 
     /** The sequence embeddings {@code [B, 77, D1 + D2]} and pooled embeddings {@code [B, projection_dim]}. */
@@ -131,7 +128,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * encode_prompt, each half repeated per image: the positive conditioning, or {@code cat([negative, positive])}
      * (embeds and pooled embeds) when guidance is on.
      */
-    protected Conditioning conditioning(NDManager m, StableDiffusionCall a, int batch, boolean doCfg) {
+    protected Conditioning conditioning(NDManager m, PipelineCall a, int batch, boolean doCfg) {
         Conditioning positive = positiveConditioning(m, a, batch);
         Conditioning repeated = positive.repeat(a.numImagesPerPrompt());
         if (!doCfg) {
@@ -140,11 +137,11 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         return repeated.after(negativeConditioning(m, a, batch, positive).repeat(a.numImagesPerPrompt()));
     }
 
-    private Conditioning positiveConditioning(NDManager m, StableDiffusionCall a, int batch) {
+    private Conditioning positiveConditioning(NDManager m, PipelineCall a, int batch) {
         if (a.promptEmbeds() != null) {
             return new Conditioning(given(m, a.promptEmbeds()), given(m, a.sdxl().pooledPromptEmbeds()));
         }
-        List<String> prompt2 = a.sdxl().prompt2() != null ? a.sdxl().prompt2() : a.prompt();
+        List<String> prompt2 = a.sdxl().prompt2() != null ? orDefault(a.sdxl().prompt2(), a.prompt()) : a.prompt();
         if (prompt2.size() != batch) {
             throw new IllegalArgumentException("prompt_2 has batch size " + prompt2.size() + ", but prompt has batch "
                     + "size " + batch);
@@ -155,9 +152,11 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     /**
      * encode_prompt's negative half: the given embeds; zeros when {@code negative_prompt} is None and
      * {@code force_zeros_for_empty_prompt}; else the negative prompts ({@code ""} when None) encoded with the
-     * penultimate layer (clip_skip never applies to them in diffusers 0.30.3).
+     * penultimate layer (clip_skip never applies to them in diffusers 0.30.3). Per prompt, as a call of that prompt
+     * alone would have it: in a per-prompt list a null negative prompt is None for that prompt (zeros under
+     * {@code force_zeros_for_empty_prompt}), and a null {@code negative_prompt_2} is that prompt's negative prompt.
      */
-    private Conditioning negativeConditioning(NDManager m, StableDiffusionCall a, int batch, Conditioning positive) {
+    private Conditioning negativeConditioning(NDManager m, PipelineCall a, int batch, Conditioning positive) {
         if (a.negativePromptEmbeds() != null) {
             return new Conditioning(given(m, a.negativePromptEmbeds()), given(m, a.sdxl().negativePooledPromptEmbeds()));
         }
@@ -167,8 +166,27 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         List<String> negative = perPrompt(a.negativePrompt() == null || a.negativePrompt().isEmpty() ? List.of("")
                 : a.negativePrompt(), batch, "negative_prompt");
         List<String> negative2 = a.sdxl().negativePrompt2() == null || a.sdxl().negativePrompt2().isEmpty() ? negative
-                : perPrompt(a.sdxl().negativePrompt2(), batch, "negative_prompt_2");
-        return encode(m, negative, negative2, null);
+                : orDefault(perPrompt(a.sdxl().negativePrompt2(), batch, "negative_prompt_2"), negative);
+        Conditioning encoded = encode(m, orEmpty(negative), orEmpty(negative2), null);
+        if (!forceZerosForEmptyPrompt || !negative.contains(null)) {
+            return encoded;
+        }
+        float[] keep = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            keep[i] = negative.get(i) == null ? 0f : 1f;
+        }
+        NDArray rows = m.create(keep).toType(dtype(), false);
+        return new Conditioning(encoded.embeds().mul(rows.reshape(batch, 1, 1)),
+                encoded.pooled().mul(rows.reshape(batch, 1)));
+    }
+
+    /** {@code values} with each null entry replaced by the same entry of {@code defaults}. */
+    private static List<String> orDefault(List<String> values, List<String> defaults) {
+        List<String> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            out.add(values.get(i) != null || i >= defaults.size() ? values.get(i) : defaults.get(i));
+        }
+        return out;
     }
 
     /** The (prompt, tokenizer, text encoder) pairs of encode_prompt, each with output_hidden_states. */
@@ -264,7 +282,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * {@code time_ids}).
      */
     protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, Conditioning c,
-                              NDArray timeIds, boolean doCfg, StableDiffusionCall a, LoopHooks hooks) {
+                              NDArray timeIds, boolean doCfg, PipelineCall a, LoopHooks hooks) {
         Map<String, NDArray> added = Map.of("text_embeds", c.pooled(), "time_ids", timeIds);
         return denoise(m, s, timesteps, latents, c.embeds(), doCfg, a, hooks.withAddedCondKwargs(added));
     }
@@ -303,16 +321,6 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     }
 
     /**
-     * check_inputs of the image pipelines (img2img, inpainting) for a {@code height} x {@code width} output;
-     * returns their valid denoising_start (else null).
-     */
-    protected Double checkImageInputs(StableDiffusionCall a, int height, int width) {
-        checkInputs(a, height, width);
-        checkSdxlInputs(a);
-        return denoisingStart(a.sdxl());
-    }
-
-    /**
      * The image pipelines' denoising_start when it is valid (in (0, 1)), else null; an error when it is not below
      * a valid denoising_end.
      */
@@ -341,7 +349,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
                 n++;
             }
         }
-        return java.util.Arrays.copyOf(timesteps, n);
+        return Arrays.copyOf(timesteps, n);
     }
 
     /** diffusers' {@code denoising_value_valid}: a value strictly inside (0, 1). */
@@ -376,25 +384,18 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     }
 
     /** check_inputs of the SDXL pipelines beyond the shared ones. */
-    protected void checkSdxlInputs(StableDiffusionCall a) {
-        SdxlArguments x = a.sdxl();
-        if (x.prompt2() != null && a.promptEmbeds() != null) {
-            throw new IllegalArgumentException("Cannot forward both prompt_2 and prompt_embeds; give only one");
-        }
-        if (x.negativePrompt2() != null && a.negativePromptEmbeds() != null) {
-            throw new IllegalArgumentException("Cannot forward both negative_prompt_2 and negative_prompt_embeds");
-        }
-        if (a.promptEmbeds() != null && x.pooledPromptEmbeds() == null) {
+    @Override
+    protected void checkPipelineInputs(PipelineCall call) {
+        super.checkPipelineInputs(call);
+        SdxlArguments x = call.sdxl();
+        if (call.promptEmbeds() != null && x.pooledPromptEmbeds() == null) {
             throw new IllegalArgumentException("If `prompt_embeds` are provided, `pooled_prompt_embeds` also have to "
                     + "be passed");
         }
-        if (a.negativePromptEmbeds() != null && x.negativePooledPromptEmbeds() == null) {
+        if (call.negativePromptEmbeds() != null && x.negativePooledPromptEmbeds() == null) {
             throw new IllegalArgumentException("If `negative_prompt_embeds` are provided, "
                     + "`negative_pooled_prompt_embeds` also have to be passed");
         }
-        Double end = x.denoisingEnd();
-        if (end != null && !(end >= 0 && end <= 1)) {
-            throw new IllegalArgumentException("denoising_end must lie in [0, 1], got " + end);
-        }
+        denoisingStart(x);
     }
 }

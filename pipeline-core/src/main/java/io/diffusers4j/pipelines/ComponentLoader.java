@@ -5,6 +5,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextModel;

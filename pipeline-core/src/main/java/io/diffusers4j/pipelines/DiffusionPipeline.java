@@ -1,52 +1,42 @@
-// diffusers.pipelines.pipeline_utils.DiffusionPipeline: from_pretrained, components, save_pretrained.
+// diffusers.pipelines.pipeline_utils.DiffusionPipeline: from_pretrained, components, save_pretrained, and the
+// contract every pipeline answers for front ends (defaults, accepted arguments, check_inputs, __call__).
 package io.diffusers4j.pipelines;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
+import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.weights.CheckpointFiles;
 import io.diffusers4j.weights.TensorSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Base of every pipeline: loading by {@code model_index.json}, components, saving, closing native memory. */
+/**
+ * Base of every pipeline: loading by {@code model_index.json} ({@link PipelineRegistry}), components, saving,
+ * closing native memory, and the contract front ends (the CLI, the Spark job, the benchmark) rely on instead of
+ * knowing pipeline classes: {@link #defaults()}, {@link #acceptedArguments()} / {@link #requiredArguments()},
+ * {@link #withDefaults}, {@link #checkInputs}, {@link #call} and {@link #pipelineFor} (which family member runs a
+ * call: diffusers' {@code AutoPipelineFor*.from_pipe}).
+ */
 public abstract class DiffusionPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DiffusionPipeline.class);
 
-    /** Builds a pipeline from its components, its model_index.json config keys and whether it owns the components. */
-    private interface Factory {
-        AbstractStableDiffusionPipeline create(Map<String, Object> components, Map<String, JsonElement> config,
-                                               boolean ownsComponents);
-    }
-
-    /** Pipeline classes by diffusers name. */
-    private static final Map<String, Factory> PIPELINES = Map.of(
-            "StableDiffusionPipeline", (c, cfg, own) -> new StableDiffusionPipeline(StableDiffusionComponents.from(c),
-                    own),
-            "StableDiffusionImg2ImgPipeline", (c, cfg, own) -> new StableDiffusionImg2ImgPipeline(
-                    StableDiffusionComponents.from(c), own),
-            "StableDiffusionInpaintPipeline", (c, cfg, own) -> new StableDiffusionInpaintPipeline(
-                    StableDiffusionComponents.from(c), own),
-            "StableDiffusionXLPipeline", (c, cfg, own) -> new StableDiffusionXLPipeline(
-                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
-                    own),
-            "StableDiffusionXLImg2ImgPipeline", (c, cfg, own) -> new StableDiffusionXLImg2ImgPipeline(
-                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
-                    AbstractStableDiffusionXLPipeline.requiresAestheticsScore(cfg), own),
-            "StableDiffusionXLInpaintPipeline", (c, cfg, own) -> new StableDiffusionXLInpaintPipeline(
-                    StableDiffusionXLComponents.from(c), AbstractStableDiffusionXLPipeline.forceZerosForEmptyPrompt(cfg),
-                    AbstractStableDiffusionXLPipeline.requiresAestheticsScore(cfg), own),
-            "LatentConsistencyModelPipeline", (c, cfg, own) -> new LatentConsistencyModelPipeline(
-                    StableDiffusionComponents.from(c), own));
-
+    /** Family members built over this pipeline's components by {@link #pipelineFor}, closed with it. */
+    private final Map<String, DiffusionPipeline> siblings = new ConcurrentHashMap<>();
     private volatile ProgressListener progressBar = ProgressListener.NONE;
 
     /** The default progress listener of calls that set none (none by default in the library; the CLI sets one). */
@@ -61,7 +51,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /** The pipeline classes {@link #fromPretrained} can build from {@code _class_name}. */
     public static List<String> supportedPipelines() {
-        return PIPELINES.keySet().stream().sorted().toList();
+        return PipelineRegistry.classNames();
     }
 
     /**
@@ -114,24 +104,13 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             if (o.customPipeline() != null) {
                 return custom(o.customPipeline(), components);
             }
-            return PIPELINES.get(className).create(components, index.plainKeys(), true);
+            return PipelineRegistry.require(className).create(components, index.plainKeys(), true);
         } catch (RuntimeException | Error e) {
             Map<String, Object> loaded = new LinkedHashMap<>(components);
             o.components().keySet().forEach(loaded::remove);
             ComponentLoader.closeAll(loaded);
             throw e;
         }
-    }
-
-    /** A pipeline of a supported class over {@code components} (closed with it when it owns them). */
-    static AbstractStableDiffusionPipeline create(String className, Map<String, Object> components,
-                                                  Map<String, JsonElement> config, boolean ownsComponents) {
-        Factory f = PIPELINES.get(className);
-        if (f == null) {
-            throw new IllegalArgumentException("pipeline class '" + className + "' is not supported (supported: "
-                    + String.join(", ", supportedPipelines()) + ")");
-        }
-        return f.create(components, config, ownsComponents);
     }
 
     /**
@@ -171,7 +150,7 @@ public abstract class DiffusionPipeline implements AutoCloseable {
                     + "customPipeline(\"fully.qualified.ClassName\") (supported built-in classes: "
                     + String.join(", ", supportedPipelines()) + ")");
         }
-        if (!PIPELINES.containsKey(className)) {
+        if (PipelineRegistry.get(className) == null) {
             throw new IllegalArgumentException(index.source() + ": key '_class_name': pipeline class '" + className
                     + "' is not supported (supported: " + String.join(", ", supportedPipelines()) + ")");
         }
@@ -239,12 +218,187 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         return cls.asSubclass(DiffusionPipeline.class);
     }
 
+    // ---------------------------------------------------------------------------------------------------------
+    // the contract
+
+    /** The diffusers class name of this pipeline ("StableDiffusionPipeline"), for messages and metadata. */
+    public String className() {
+        return getClass().getSimpleName();
+    }
+
+    /** What this pipeline does (registered classes: their {@link PipelineRegistry} task). */
+    public PipelineTask task() {
+        PipelineRegistry.Entry e = PipelineRegistry.get(className());
+        return e == null ? PipelineTask.TEXT_TO_IMAGE : e.task();
+    }
+
+    /** The call defaults of this pipeline class for its checkpoint. */
+    public abstract PipelineDefaults defaults();
+
+    /** The optional argument groups this pipeline's {@code __call__} takes (registered classes: their entry's). */
+    public Set<CallArgument> acceptedArguments() {
+        PipelineRegistry.Entry e = PipelineRegistry.get(className());
+        return e == null ? Set.of() : e.accepted();
+    }
+
+    /** The argument groups a call must set (a text-to-image pipeline: the prompt). */
+    public Set<CallArgument> requiredArguments() {
+        PipelineRegistry.Entry e = PipelineRegistry.get(className());
+        return e == null ? Set.of() : e.required();
+    }
+
+    /**
+     * A copy of {@code call} with this pipeline's defaults where it sets none: steps (a custom schedule's length
+     * when it gives one, as diffusers sets {@code num_inference_steps = len(timesteps)}), guidance scale, strength
+     * (pipelines with an input image) and size (pipelines that take {@code height}/{@code width}). The result is
+     * what the call will actually use; front ends record it.
+     */
+    public PipelineCall withDefaults(PipelineCall call) {
+        PipelineCall resolved = call.copy();
+        PipelineDefaults d = defaults();
+        int customSteps = Schedulers.customScheduleSteps(call.timesteps(), call.sigmas());
+        if (customSteps >= 0) {
+            resolved.numInferenceSteps(customSteps);
+        } else if (call.numInferenceSteps() == null) {
+            resolved.numInferenceSteps(d.numInferenceSteps());
+        }
+        if (call.guidanceScale() == null) {
+            resolved.guidanceScale(d.guidanceScale());
+        }
+        Set<CallArgument> accepted = acceptedArguments();
+        if (call.strength() == null && d.strength() != null && accepted.contains(CallArgument.STRENGTH)) {
+            resolved.strength(d.strength());
+        }
+        if (accepted.contains(CallArgument.SIZE)) {
+            resolved.height(call.height() != null ? call.height() : d.height());
+            resolved.width(call.width() != null ? call.width() : d.width());
+        }
+        return resolved;
+    }
+
+    /**
+     * diffusers' {@code check_inputs} for {@code call} on this pipeline and checkpoint: the checkpoint-independent
+     * checks ({@link PipelineCall#validate()}), the argument groups ({@link #acceptedArguments()},
+     * {@link #requiredArguments()}), then this pipeline's own ({@link #checkPipelineInputs}). Throws
+     * IllegalArgumentException with diffusers' message; {@link #call} runs it too.
+     */
+    public final void checkInputs(PipelineCall call) {
+        call.validate();
+        Map<CallArgument, String> set = call.setArguments();
+        Set<CallArgument> accepted = acceptedArguments();
+        for (Map.Entry<CallArgument, String> e : set.entrySet()) {
+            if (!accepted.contains(e.getKey())) {
+                throw new IllegalArgumentException(className() + " does not take " + e.getValue()
+                        + takenBy(e.getKey()));
+            }
+        }
+        for (CallArgument required : requiredArguments()) {
+            if (!set.containsKey(required)) {
+                throw new IllegalArgumentException(required == CallArgument.PROMPT
+                        ? "Provide either `prompt` or `prompt_embeds`"
+                        : className() + " needs `" + required.diffusersName() + "`");
+            }
+        }
+        checkPipelineInputs(call);
+    }
+
+    /** Why a group is refused, and which family members take it. */
+    private String takenBy(CallArgument group) {
+        List<String> takers = PipelineRegistry.takers(className(), group);
+        return " (its diffusers __call__ has no such argument" + (takers.isEmpty() ? ")"
+                : "; " + String.join(" and ", takers) + " take" + (takers.size() == 1 ? "s" : "") + " it)");
+    }
+
+    /** The checks of this pipeline beyond the argument groups (sizes against the VAE factor, the UNet, ...). */
+    protected void checkPipelineInputs(PipelineCall call) {
+    }
+
+    /** diffusers' {@code __call__}: one generation; unset arguments take {@link #withDefaults}. */
+    public abstract PipelineOutput call(PipelineCall call);
+
+    /**
+     * The pipeline that runs {@code call}: this one when the call is of its task (or it is not a text-to-image
+     * pipeline: an image-to-image or inpainting checkpoint runs as loaded and its checks say what is missing);
+     * for a text-to-image pipeline and an image or inpainting call, the family member for that task over the same
+     * components and config (diffusers' {@code AutoPipelineForImage2Image.from_pipe(pipe)}), built once and closed
+     * with this one, sharing its scheduler and progress bar. When the family has no such member, this one (whose
+     * checks then refuse the call).
+     */
+    public DiffusionPipeline pipelineFor(PipelineCall call) {
+        PipelineTask wanted = call.task();
+        PipelineRegistry.Entry mine = PipelineRegistry.get(className());
+        if (wanted == task() || task() != PipelineTask.TEXT_TO_IMAGE || mine == null) {
+            return this;
+        }
+        PipelineRegistry.Entry target = PipelineRegistry.find(mine.family(), wanted);
+        if (target == null) {
+            return this;
+        }
+        DiffusionPipeline sibling = siblings.computeIfAbsent(target.className(),
+                k -> target.create(components(), modelIndexKeys(), false));
+        sibling.setScheduler(scheduler());
+        sibling.setProgressBar(progressBar());
+        return sibling;
+    }
+
+    /**
+     * The model_index.json keys that are not loaded components: absent components ({@code [null, null]}) and
+     * pipeline config values, as diffusers' {@code register_to_config} writes them.
+     */
+    protected Map<String, JsonElement> modelIndexKeys() {
+        return Map.of();
+    }
+
     /** The components by name (sharing them builds another pipeline without reloading weights). */
     public abstract Map<String, Object> components();
 
-    /** Writes model_index.json, every component config and safetensors weights (optionally a variant). */
-    public abstract void savePretrained(Path dir, String variant) throws java.io.IOException;
+    /** The pipeline's scheduler (a call uses its own copy). */
+    public Scheduler scheduler() {
+        Object s = components().get("scheduler");
+        if (!(s instanceof Scheduler scheduler)) {
+            throw new IllegalStateException(className() + " has no scheduler");
+        }
+        return scheduler;
+    }
 
+    /** Swaps the scheduler ({@code pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)}). */
+    public void setScheduler(Scheduler scheduler) {
+        throw new UnsupportedOperationException(className() + " does not swap schedulers");
+    }
+
+    /** diffusers' enable_attention_slicing: "auto" (half the heads), "max" (one head at a time) or a slice size. */
+    public void enableAttentionSlicing(String sliceSize) {
+        throw unsupportedOption("attention slicing");
+    }
+
+    /** Query-chunked attention that never materialises the full score matrix. */
+    public void enableMemoryEfficientAttention() {
+        throw unsupportedOption("memory-efficient attention");
+    }
+
+    /** diffusers' enable_vae_slicing: decode a batch one image at a time. */
+    public void enableVaeSlicing() {
+        throw unsupportedOption("VAE slicing");
+    }
+
+    /** diffusers' enable_vae_tiling: encode and decode large images in overlapping tiles. */
+    public void enableVaeTiling() {
+        throw unsupportedOption("VAE tiling");
+    }
+
+    private UnsupportedOperationException unsupportedOption(String option) {
+        return new UnsupportedOperationException(className() + " has no " + option);
+    }
+
+    /** Writes model_index.json, every component config and safetensors weights (optionally a variant). */
+    public abstract void savePretrained(Path dir, String variant) throws IOException;
+
+    /** Frees this pipeline's native memory (its components too when it owns them) and its family members'. */
     @Override
-    public abstract void close();
+    public void close() {
+        for (DiffusionPipeline sibling : siblings.values()) {
+            sibling.close();
+        }
+        siblings.clear();
+    }
 }

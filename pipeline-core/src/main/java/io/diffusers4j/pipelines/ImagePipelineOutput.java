@@ -1,6 +1,8 @@
 // diffusers.pipelines.pipeline_utils.ImagePipelineOutput (output_type pil / np / latent).
 package io.diffusers4j.pipelines;
 
+import io.diffusers4j.image.ImageConversions;
+
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -10,7 +12,7 @@ import java.util.List;
  * The result of a pipeline call, on the host. For output types {@code np} and {@code pil} the data is float32
  * NHWC in [0, 1] (diffusers' {@code output_type="np"}); for {@code latent} it is the final latents NCHW.
  */
-public final class ImagePipelineOutput {
+public final class ImagePipelineOutput implements PipelineOutput {
     private final String outputType;
     private final float[] data;
     private final long[] shape;
@@ -21,6 +23,7 @@ public final class ImagePipelineOutput {
         this.shape = shape.clone();
     }
 
+    @Override
     public String outputType() {
         return outputType;
     }
@@ -34,6 +37,7 @@ public final class ImagePipelineOutput {
         return shape.clone();
     }
 
+    @Override
     public int count() {
         return (int) shape[0];
     }
@@ -48,7 +52,7 @@ public final class ImagePipelineOutput {
         int w = (int) shape[2];
         List<BufferedImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(io.diffusers4j.image.ImageConversions.floatsToImage(data, i * h * w * 3, h, w, 3));
+            out.add(ImageConversions.floatsToImage(data, i * h * w * 3, h, w, 3));
         }
         return out;
     }

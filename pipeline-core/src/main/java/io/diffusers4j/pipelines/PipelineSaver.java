@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.AutoencoderKL;

@@ -5,14 +5,16 @@ import ai.djl.ndarray.NDArray;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * SDXL-only call arguments: the second encoder's prompts ({@code prompt_2}, {@code negative_prompt_2}; default the
  * first ones), the pooled embeddings given instead of prompts, the micro-conditioning sizes (diffusers' tuples
  * {@code (height, width)} and {@code (top, left)}), {@code denoising_end}; and those of
  * StableDiffusionXLImg2ImgPipeline only: {@code denoising_start}, the aesthetic scores and an image given as latents.
- * Everything null means diffusers' default; the SD 1.x/2.x pipelines refuse a call that sets any of them, the
- * text-to-image SDXL pipeline one that sets an img2img-only one.
+ * Everything null means diffusers' default; pipelines whose {@code __call__} lacks one refuse a call that sets it
+ * ({@link CallArgument}). In per-prompt lists a null entry takes that prompt's default ({@code prompt_2}: the
+ * prompt; {@code negative_prompt_2}: the negative prompt).
  */
 public final class SdxlArguments {
     private List<String> prompt2;
@@ -184,7 +186,7 @@ public final class SdxlArguments {
     /**
      * img2img: the image as latents {@code [B, C, h, w]} (diffusers' {@code image} tensor with the VAE's latent
      * channels, e.g. a base pipeline's {@code output_type="latent"} output): used as they are, no VAE encoding;
-     * instead of {@link StableDiffusionCall#image}.
+     * instead of {@link PipelineCall#image}.
      */
     public SdxlArguments imageLatents(NDArray value) {
         this.imageLatents = value;
@@ -195,30 +197,60 @@ public final class SdxlArguments {
         return imageLatents;
     }
 
-    /** The diffusers name of the first argument that is set, or null when none is (for pipelines without them). */
-    public String firstSet() {
-        Object[] values = {prompt2, negativePrompt2, pooledPromptEmbeds, negativePooledPromptEmbeds, originalSize,
-            cropsCoordsTopLeft, targetSize, negativeOriginalSize, negativeCropsCoordsTopLeft, negativeTargetSize,
-            denoisingEnd};
-        String[] names = {"prompt_2", "negative_prompt_2", "pooled_prompt_embeds", "negative_pooled_prompt_embeds",
-            "original_size", "crops_coords_top_left", "target_size", "negative_original_size",
-            "negative_crops_coords_top_left", "negative_target_size", "denoising_end"};
-        String set = first(values, names);
-        return set != null ? set : firstImg2ImgOnly();
-    }
-
-    /** The diffusers name of the first StableDiffusionXLImg2ImgPipeline-only argument that is set, else null. */
-    public String firstImg2ImgOnly() {
-        return first(new Object[] {denoisingStart, aestheticScore, negativeAestheticScore, imageLatents},
-                new String[] {"denoising_start", "aesthetic_score", "negative_aesthetic_score", "image (as latents)"});
-    }
-
-    private static String first(Object[] values, String[] names) {
-        for (int i = 0; i < values.length; i++) {
-            if (values[i] != null) {
-                return names[i];
-            }
+    /** Adds the argument groups this sets to {@code out} (see {@link PipelineCall#setArguments()}). */
+    void markSet(Map<CallArgument, String> out) {
+        PipelineCall.mark(out, CallArgument.PROMPT_2, prompt2 != null ? "prompt_2" : negativePrompt2 != null
+                ? "negative_prompt_2" : pooledPromptEmbeds != null ? "pooled_prompt_embeds"
+                : negativePooledPromptEmbeds != null ? "negative_pooled_prompt_embeds" : null);
+        String[] names = {"original_size", "crops_coords_top_left", "target_size", "negative_original_size",
+            "negative_crops_coords_top_left", "negative_target_size"};
+        int[][] sizes = {originalSize, cropsCoordsTopLeft, targetSize, negativeOriginalSize,
+            negativeCropsCoordsTopLeft, negativeTargetSize};
+        for (int i = 0; i < sizes.length; i++) {
+            PipelineCall.mark(out, CallArgument.MICRO_CONDITIONING, sizes[i] != null ? names[i] : null);
         }
-        return null;
+        PipelineCall.mark(out, CallArgument.DENOISING_END, denoisingEnd != null ? "denoising_end" : null);
+        PipelineCall.mark(out, CallArgument.DENOISING_START, denoisingStart != null ? "denoising_start" : null);
+        PipelineCall.mark(out, CallArgument.AESTHETIC_SCORE, aestheticScore != null ? "aesthetic_score"
+                : negativeAestheticScore != null ? "negative_aesthetic_score" : null);
+        PipelineCall.mark(out, CallArgument.IMAGE_LATENTS, imageLatents != null ? "image (as latents)" : null);
+    }
+
+    /** check_inputs of the SDXL pipelines that need no checkpoint. */
+    void validate(PipelineCall call) {
+        if (prompt2 != null && call.promptEmbeds() != null) {
+            throw new IllegalArgumentException("Cannot forward both prompt_2 and prompt_embeds; give only one");
+        }
+        if (negativePrompt2 != null && call.negativePromptEmbeds() != null) {
+            throw new IllegalArgumentException("Cannot forward both negative_prompt_2 and negative_prompt_embeds");
+        }
+        if (denoisingEnd != null && !(denoisingEnd >= 0 && denoisingEnd <= 1)) {
+            throw new IllegalArgumentException("denoising_end must lie in [0, 1], got " + denoisingEnd);
+        }
+        if (prompt2 != null && call.prompt().size() != prompt2.size() && !call.prompt().isEmpty()) {
+            throw new IllegalArgumentException("prompt_2 has batch size " + prompt2.size() + ", but prompt has batch "
+                    + "size " + call.prompt().size());
+        }
+    }
+
+    /** A copy (lists and size pairs copied, arrays shared). */
+    SdxlArguments copy() {
+        SdxlArguments c = new SdxlArguments();
+        c.prompt2 = prompt2 == null ? null : new ArrayList<>(prompt2);
+        c.negativePrompt2 = negativePrompt2 == null ? null : new ArrayList<>(negativePrompt2);
+        c.pooledPromptEmbeds = pooledPromptEmbeds;
+        c.negativePooledPromptEmbeds = negativePooledPromptEmbeds;
+        c.originalSize = originalSize;
+        c.cropsCoordsTopLeft = cropsCoordsTopLeft;
+        c.targetSize = targetSize;
+        c.negativeOriginalSize = negativeOriginalSize;
+        c.negativeCropsCoordsTopLeft = negativeCropsCoordsTopLeft;
+        c.negativeTargetSize = negativeTargetSize;
+        c.denoisingEnd = denoisingEnd;
+        c.denoisingStart = denoisingStart;
+        c.aestheticScore = aestheticScore;
+        c.negativeAestheticScore = negativeAestheticScore;
+        c.imageLatents = imageLatents;
+        return c;
     }
 }

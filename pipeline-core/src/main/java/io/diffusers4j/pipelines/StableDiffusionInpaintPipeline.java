@@ -7,6 +7,18 @@ import io.diffusers4j.schedulers.Scheduler;
 
 import java.util.Map;
 
+import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.ETA;
+import static io.diffusers4j.pipelines.CallArgument.IMAGE;
+import static io.diffusers4j.pipelines.CallArgument.LATENTS;
+import static io.diffusers4j.pipelines.CallArgument.MASK_IMAGE;
+import static io.diffusers4j.pipelines.CallArgument.NEGATIVE_PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.SIGMAS;
+import static io.diffusers4j.pipelines.CallArgument.SIZE;
+import static io.diffusers4j.pipelines.CallArgument.STRENGTH;
+import static io.diffusers4j.pipelines.CallArgument.TIMESTEPS;
+
 /**
  * Inpainting. With a 9-channel UNet the model sees {@code cat([latents, mask, masked_image_latents])}; with a
  * 4-channel UNet the known region is re-noised and blended back after every step (diffusers' legacy path).
@@ -14,6 +26,13 @@ import java.util.Map;
  */
 public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipeline {
     public static final double DEFAULT_STRENGTH = 1.0;
+    static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionInpaintPipeline",
+            "stable-diffusion", PipelineTask.INPAINTING,
+            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, IMAGE, STRENGTH, MASK_IMAGE, LATENTS, ETA, CLIP_SKIP,
+                    TIMESTEPS, SIGMAS),
+            CallArgument.setOf(PROMPT, IMAGE, MASK_IMAGE),
+            (components, config, owns) -> new StableDiffusionInpaintPipeline(
+                    StableDiffusionComponents.from(components), owns));
 
     public StableDiffusionInpaintPipeline(StableDiffusionComponents components, boolean ownsComponents) {
         super(components, ownsComponents);
@@ -23,33 +42,41 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         this(StableDiffusionComponents.from(components), false);
     }
 
-    public ImagePipelineOutput call(StableDiffusionCall a) {
-        if (a.image() == null || a.image().isEmpty() || a.maskImage() == null || a.maskImage().isEmpty()) {
-            throw new IllegalArgumentException("inpainting needs `image` and `mask_image`");
-        }
-        double strength = StableDiffusionImg2ImgPipeline.strength(a, DEFAULT_STRENGTH);
-        int height = a.height() != null ? a.height() : defaultHeight();
-        int width = a.width() != null ? a.width() : defaultWidth();
-        checkInputs(a, height, width);
-        checkInpaintUnet();
-        int batch = batchSize(a);
-        int total = batch * a.numImagesPerPrompt();
-        boolean doCfg = doClassifierFreeGuidance(a);
-        try (Scheduler s = callScheduler(a);
+    @Override
+    protected Double defaultStrength() {
+        return DEFAULT_STRENGTH;
+    }
+
+    @Override
+    protected void checkUnet() {
+        new Inpainting(this).checkUnet();
+    }
+
+    /** {@code __call__}. */
+    @Override
+    public ImagePipelineOutput call(PipelineCall call) {
+        PipelineCall args = prepare(call);
+        int height = args.height();
+        int width = args.width();
+        int batch = args.batchSize();
+        int total = batch * args.numImagesPerPrompt();
+        boolean doCfg = doClassifierFreeGuidance(args);
+        Inpainting inpainting = new Inpainting(this);
+        try (Scheduler s = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
-            int numInferenceSteps = retrieveTimesteps(s, a);
-            double[] timesteps = StableDiffusionImg2ImgPipeline.strengthTimesteps(s, numInferenceSteps, strength);
-            double[] latentTimestep = StableDiffusionImg2ImgPipeline.latentTimestep(timesteps, total);
-            boolean isStrengthMax = strength == 1.0;
-            NDArray initImage = PipelineImages.preprocess(imageProcessor(), m, a.image(), height, width, dtype());
-            InpaintLatents init = prepareInpaintLatents(m, a, initImage, total, height, width, latentTimestep,
-                    isStrengthMax, true, s);
-            MaskLatents masks = prepareMaskLatents(m, initImage, a.maskImage(), height, width, total,
-                    a.generators());
-            NDArray latents = denoise(m, s, timesteps, init.latents(), promptEmbeds, doCfg, a, inpaintHooks(s,
-                    timesteps, masks, init.imageLatents(), init.noise(), doCfg));
-            return output(latents, a.outputType());
+            NDArray promptEmbeds = encodePrompt(m, args, batch, doCfg);
+            int numInferenceSteps = retrieveTimesteps(s, args);
+            double strength = args.strength();
+            double[] timesteps = ImageToImage.strengthTimesteps(s, numInferenceSteps, strength);
+            double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
+            NDArray initImage = preprocess(m, args.image(), height, width);
+            Inpainting.InpaintLatents init = inpainting.prepareLatents(m, args, initImage, total, height, width,
+                    latentTimestep, strength == 1.0, true, s);
+            Inpainting.MaskLatents masks = inpainting.prepareMaskLatents(m, initImage, args.maskImage(), height,
+                    width, total, args.generators());
+            NDArray latents = denoise(m, s, timesteps, init.latents(), promptEmbeds, doCfg, args,
+                    inpainting.hooks(s, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
+            return output(latents, args.outputType());
         }
     }
 }

@@ -7,12 +7,30 @@ import io.diffusers4j.schedulers.Scheduler;
 
 import java.util.Map;
 
+import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.ETA;
+import static io.diffusers4j.pipelines.CallArgument.GUIDANCE_RESCALE;
+import static io.diffusers4j.pipelines.CallArgument.LATENTS;
+import static io.diffusers4j.pipelines.CallArgument.NEGATIVE_PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.SIGMAS;
+import static io.diffusers4j.pipelines.CallArgument.SIZE;
+import static io.diffusers4j.pipelines.CallArgument.TIMESTEPS;
+
 /**
  * Text-to-image Stable Diffusion, diffusers' {@code StableDiffusionPipeline.__call__} step for step: encode the
  * prompt (negative first when guidance is on), set the timesteps, draw the initial noise, denoise with one batched
  * UNet call per step, decode with the VAE.
  */
 public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
+    static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionPipeline",
+            "stable-diffusion", PipelineTask.TEXT_TO_IMAGE,
+            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, LATENTS, ETA, GUIDANCE_RESCALE, CLIP_SKIP, TIMESTEPS,
+                    SIGMAS),
+            CallArgument.setOf(PROMPT),
+            (components, config, owns) -> new StableDiffusionPipeline(StableDiffusionComponents.from(components),
+                    owns));
+
     public StableDiffusionPipeline(StableDiffusionComponents components, boolean ownsComponents) {
         super(components, ownsComponents);
     }
@@ -23,21 +41,20 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
     }
 
     /** {@code __call__}. */
-    public ImagePipelineOutput call(StableDiffusionCall a) {
-        int height = a.height() != null ? a.height() : defaultHeight();
-        int width = a.width() != null ? a.width() : defaultWidth();
-        checkInputs(a, height, width);
-        int batch = batchSize(a);
-        boolean doCfg = doClassifierFreeGuidance(a);
-        try (Scheduler s = callScheduler(a);
+    @Override
+    public ImagePipelineOutput call(PipelineCall call) {
+        PipelineCall args = prepare(call);
+        int batch = args.batchSize();
+        boolean doCfg = doClassifierFreeGuidance(args);
+        try (Scheduler s = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            NDArray promptEmbeds = encodePrompt(m, a, batch, doCfg);
-            retrieveTimesteps(s, a);
+            NDArray promptEmbeds = encodePrompt(m, args, batch, doCfg);
+            retrieveTimesteps(s, args);
             double[] timesteps = s.timesteps();
-            NDArray latents = prepareLatents(m, a, batch * a.numImagesPerPrompt(), unet.config().inChannels,
-                    height, width, s);
-            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, a, new LoopHooks() { });
-            return output(latents, a.outputType());
+            NDArray latents = prepareLatents(m, args, batch * args.numImagesPerPrompt(), unet.config().inChannels,
+                    args.height(), args.width(), s);
+            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, args, new LoopHooks() { });
+            return output(latents, args.outputType());
         }
     }
 }

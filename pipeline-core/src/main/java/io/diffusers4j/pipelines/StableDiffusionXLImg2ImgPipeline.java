@@ -5,12 +5,26 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Scheduler;
-import io.diffusers4j.utils.RandnTensor;
-import io.diffusers4j.utils.TorchGenerator;
 
-import java.util.Arrays;
-import java.util.List;
+import java.awt.image.BufferedImage;
 import java.util.Map;
+
+import static io.diffusers4j.pipelines.CallArgument.AESTHETIC_SCORE;
+import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.DENOISING_END;
+import static io.diffusers4j.pipelines.CallArgument.DENOISING_START;
+import static io.diffusers4j.pipelines.CallArgument.ETA;
+import static io.diffusers4j.pipelines.CallArgument.GUIDANCE_RESCALE;
+import static io.diffusers4j.pipelines.CallArgument.IMAGE;
+import static io.diffusers4j.pipelines.CallArgument.LATENTS;
+import static io.diffusers4j.pipelines.CallArgument.MICRO_CONDITIONING;
+import static io.diffusers4j.pipelines.CallArgument.NEGATIVE_PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT_2;
+import static io.diffusers4j.pipelines.CallArgument.SIGMAS;
+import static io.diffusers4j.pipelines.CallArgument.STRENGTH;
+import static io.diffusers4j.pipelines.CallArgument.TIMESTEPS;
+import static io.diffusers4j.pipelines.CallArgument.IMAGE_LATENTS;
 
 /**
  * Stable Diffusion XL image-to-image, and the SDXL refiner (stabilityai/stable-diffusion-xl-refiner-1.0 names this
@@ -23,6 +37,15 @@ import java.util.Map;
  */
 public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLPipeline {
     public static final double DEFAULT_STRENGTH = 0.3;
+    static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionXLImg2ImgPipeline",
+            "stable-diffusion-xl", PipelineTask.IMAGE_TO_IMAGE,
+            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, IMAGE, STRENGTH, IMAGE_LATENTS, LATENTS, ETA, GUIDANCE_RESCALE,
+                    CLIP_SKIP, TIMESTEPS, SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END, DENOISING_START,
+                    AESTHETIC_SCORE),
+            CallArgument.setOf(PROMPT),
+            (components, config, owns) -> new StableDiffusionXLImg2ImgPipeline(
+                    StableDiffusionXLComponents.from(components), forceZerosForEmptyPrompt(config),
+                    requiresAestheticsScore(config), owns));
 
     public StableDiffusionXLImg2ImgPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
                                             boolean requiresAestheticsScore, boolean ownsComponents) {
@@ -37,31 +60,55 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
         this(StableDiffusionXLComponents.from(components), true, false, false);
     }
 
-    /** {@code __call__}. */
-    public ImagePipelineOutput call(StableDiffusionCall a) {
-        SdxlArguments x = a.sdxl();
-        boolean hasImage = a.image() != null && !a.image().isEmpty();
-        if (hasImage == (x.imageLatents() != null)) {
+    @Override
+    protected Double defaultStrength() {
+        return DEFAULT_STRENGTH;
+    }
+
+    /** The input image's size rounded down to the VAE factor, or the image latents' size times the factor. */
+    @Override
+    public int[] outputSize(PipelineCall resolved) {
+        NDArray latents = resolved.sdxl().imageLatents();
+        if (latents != null) {
+            return new int[] {(int) latents.getShape().get(2) * vaeScaleFactor(),
+                (int) latents.getShape().get(3) * vaeScaleFactor()};
+        }
+        BufferedImage first = resolved.image().get(0);
+        return imageProcessor().getDefaultHeightWidth(first.getHeight(), first.getWidth(), null, null);
+    }
+
+    /** The image comes as pixels or as latents, exactly one of them. */
+    @Override
+    protected void checkPipelineInputs(PipelineCall call) {
+        boolean hasImage = call.image() != null && !call.image().isEmpty();
+        if (hasImage == (call.sdxl().imageLatents() != null)) {
             throw new IllegalArgumentException("StableDiffusionXLImg2ImgPipeline needs `image`: give an image or "
                     + "image latents (exactly one of them)");
         }
-        double strength = StableDiffusionImg2ImgPipeline.strength(a, DEFAULT_STRENGTH);
+        super.checkPipelineInputs(call);
+    }
+
+    /** {@code __call__}. */
+    @Override
+    public ImagePipelineOutput call(PipelineCall call) {
+        PipelineCall a = prepare(call);
+        SdxlArguments x = a.sdxl();
+        boolean hasImage = a.image() != null && !a.image().isEmpty();
         boolean doCfg = doClassifierFreeGuidance(a);
-        int[] size = hasImage ? imageProcessor().getDefaultHeightWidth(a.image().get(0).getHeight(),
-                a.image().get(0).getWidth(), a.height(), a.width()) : latentSize(x.imageLatents());
-        Double start = checkImageInputs(a, size[0], size[1]);
-        int batch = batchSize(a);
+        int[] size = outputSize(a);
+        Double start = denoisingStart(x);
+        int batch = a.batchSize();
         int total = batch * a.numImagesPerPrompt();
         try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             Conditioning conditioning = conditioning(m, a, batch, doCfg);
-            NDArray image = hasImage ? PipelineImages.preprocess(imageProcessor(), m, a.image(), size[0], size[1],
-                    dtype()) : given(m, x.imageLatents());
-            double[] timesteps = timesteps(s, retrieveTimesteps(s, a), strength, start);
+            NDArray image = hasImage ? preprocess(m, a.image(), size[0], size[1]) : given(m, x.imageLatents());
+            double[] timesteps = ImageToImage.timesteps(s, retrieveTimesteps(s, a), a.strength(), start);
             NDArray latents;
             if (a.latents() == null) {
-                double[] latentTimestep = StableDiffusionImg2ImgPipeline.latentTimestep(timesteps, total);
-                latents = prepareLatents(m, image, latentTimestep, total, a.generators(), s, start == null);
+                double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
+                latents = new ImageToImage(this).prepareLatents(m, image, latentTimestep, total, a.generators(), s,
+                        start == null);
             } else {
                 latents = given(m, a.latents());
             }
@@ -70,62 +117,6 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
             latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a, new LoopHooks() { });
             return output(latents, a.outputType());
         }
-    }
-
-    private int[] latentSize(NDArray latents) {
-        return new int[] {(int) latents.getShape().get(2) * vaeScaleFactor(),
-            (int) latents.getShape().get(3) * vaeScaleFactor()};
-    }
-
-    /**
-     * get_timesteps. Without {@code denoising_start}: strength's {@code t_start * order} onwards (SDXL img2img sets
-     * no begin index: add_noise and the first step look the timestep up in the schedule). With it: the last
-     * {@code n} timesteps, n those below {@code round(T - denoising_start * T)}, plus one for a second-order
-     * scheduler when n is even (so the cut never falls between a 2nd-order step's two halves).
-     */
-    static double[] timesteps(Scheduler s, int numInferenceSteps, double strength, Double denoisingStart) {
-        double[] all = s.timesteps();
-        if (denoisingStart == null) {
-            int from = StableDiffusionImg2ImgPipeline.strengthStart(s, numInferenceSteps, strength);
-            return Arrays.copyOfRange(all, from, all.length);
-        }
-        double cutoff = discreteTimestepCutoff(s, denoisingStart);
-        int n = 0;
-        for (double t : all) {
-            if (t < cutoff) {
-                n++;
-            }
-        }
-        if (s.order() == 2 && n % 2 == 0) {
-            n++;
-        }
-        // timesteps[-n:] with n = 0 is Python's timesteps[0:], the whole schedule
-        return n == 0 || n >= all.length ? all : Arrays.copyOfRange(all, all.length - n, all.length);
-    }
-
-    /**
-     * prepare_latents: image latents as they are (the VAE's latent channels), else the image VAE-encoded (image i
-     * with generator i for a generator list, the image repeated to the batch first), repeated to the batch; then
-     * the noise added at {@code timestep} when {@code addNoise}.
-     */
-    private NDArray prepareLatents(NDManager m, NDArray image, double[] timestep, int batch,
-                                   List<TorchGenerator> gens, Scheduler s, boolean addNoise) {
-        NDArray init;
-        if (image.getShape().get(1) == vae.config().latentChannels) {
-            init = image;
-        } else {
-            checkGenerators(gens, batch);
-            if (gens.size() > 1 && image.getShape().get(0) < batch) {
-                image = StableDiffusionImg2ImgPipeline.repeatBatch(image, batch, "image");
-            }
-            init = encodeVaeImage(image, gens);
-        }
-        init = StableDiffusionImg2ImgPipeline.repeatBatch(init, batch, "image");
-        if (!addNoise) {
-            return init;
-        }
-        NDArray noise = RandnTensor.randnTensor(m, init.getShape(), gens, dtype());
-        return s.addNoise(init, noise, timestep);
     }
 
     /**

@@ -7,6 +7,24 @@ import io.diffusers4j.schedulers.Scheduler;
 
 import java.util.Map;
 
+import static io.diffusers4j.pipelines.CallArgument.AESTHETIC_SCORE;
+import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.DENOISING_END;
+import static io.diffusers4j.pipelines.CallArgument.DENOISING_START;
+import static io.diffusers4j.pipelines.CallArgument.ETA;
+import static io.diffusers4j.pipelines.CallArgument.GUIDANCE_RESCALE;
+import static io.diffusers4j.pipelines.CallArgument.IMAGE;
+import static io.diffusers4j.pipelines.CallArgument.LATENTS;
+import static io.diffusers4j.pipelines.CallArgument.MICRO_CONDITIONING;
+import static io.diffusers4j.pipelines.CallArgument.NEGATIVE_PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT_2;
+import static io.diffusers4j.pipelines.CallArgument.SIGMAS;
+import static io.diffusers4j.pipelines.CallArgument.STRENGTH;
+import static io.diffusers4j.pipelines.CallArgument.TIMESTEPS;
+import static io.diffusers4j.pipelines.CallArgument.MASK_IMAGE;
+import static io.diffusers4j.pipelines.CallArgument.SIZE;
+
 /**
  * Stable Diffusion XL inpainting, diffusers 0.30.3's {@code __call__} step for step: the SDXL prompt encoding and
  * image time ids (aesthetic scores with {@code requires_aesthetics_score}), img2img's {@code get_timesteps}
@@ -20,6 +38,15 @@ import java.util.Map;
 public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLPipeline {
     public static final double DEFAULT_STRENGTH = 0.9999;
     public static final double DEFAULT_GUIDANCE_SCALE = 7.5;
+    static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionXLInpaintPipeline",
+            "stable-diffusion-xl", PipelineTask.INPAINTING,
+            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, IMAGE, STRENGTH, MASK_IMAGE, LATENTS, ETA,
+                    GUIDANCE_RESCALE, CLIP_SKIP, TIMESTEPS, SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END,
+                    DENOISING_START, AESTHETIC_SCORE),
+            CallArgument.setOf(PROMPT, IMAGE, MASK_IMAGE),
+            (components, config, owns) -> new StableDiffusionXLInpaintPipeline(
+                    StableDiffusionXLComponents.from(components), forceZerosForEmptyPrompt(config),
+                    requiresAestheticsScore(config), owns));
 
     /**
      * A pipeline over shared components (e.g. a StableDiffusionXLPipeline's {@code components()}) with diffusers'
@@ -30,8 +57,18 @@ public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLP
     }
 
     @Override
-    public double defaultGuidanceScale() {
+    protected double defaultGuidanceScale() {
         return DEFAULT_GUIDANCE_SCALE;
+    }
+
+    @Override
+    protected Double defaultStrength() {
+        return DEFAULT_STRENGTH;
+    }
+
+    @Override
+    protected void checkUnet() {
+        new Inpainting(this).checkUnet();
     }
 
     public StableDiffusionXLInpaintPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
@@ -40,38 +77,32 @@ public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLP
     }
 
     /** {@code __call__}. */
-    public ImagePipelineOutput call(StableDiffusionCall a) {
-        if (a.image() == null || a.image().isEmpty() || a.maskImage() == null || a.maskImage().isEmpty()) {
-            throw new IllegalArgumentException("inpainting needs `image` and `mask_image`");
-        }
+    @Override
+    public ImagePipelineOutput call(PipelineCall call) {
+        PipelineCall a = prepare(call);
         SdxlArguments x = a.sdxl();
-        if (x.imageLatents() != null) {
-            throw new IllegalArgumentException("image (as latents) is not supported by "
-                    + "StableDiffusionXLInpaintPipeline: give the image as pixels");
-        }
-        checkInpaintUnet();
-        double strength = StableDiffusionImg2ImgPipeline.strength(a, DEFAULT_STRENGTH);
+        double strength = a.strength();
         boolean doCfg = doClassifierFreeGuidance(a);
-        int height = a.height() != null ? a.height() : defaultHeight();
-        int width = a.width() != null ? a.width() : defaultWidth();
-        Double start = checkImageInputs(a, height, width);
-        int batch = batchSize(a);
+        int height = a.height();
+        int width = a.width();
+        Double start = denoisingStart(x);
+        int batch = a.batchSize();
         int total = batch * a.numImagesPerPrompt();
+        Inpainting inpainting = new Inpainting(this);
         try (Scheduler s = callScheduler(a);
              NDManager m = manager.newSubManager()) {
             Conditioning conditioning = conditioning(m, a, batch, doCfg);
-            double[] timesteps = StableDiffusionXLImg2ImgPipeline.timesteps(s, retrieveTimesteps(s, a), strength,
-                    start);
-            double[] latentTimestep = StableDiffusionImg2ImgPipeline.latentTimestep(timesteps, total);
-            NDArray initImage = PipelineImages.preprocess(imageProcessor(), m, a.image(), height, width, dtype());
-            InpaintLatents init = prepareInpaintLatents(m, a, initImage, total, height, width, latentTimestep,
-                    strength == 1.0, start == null, s);
-            MaskLatents masks = prepareMaskLatents(m, initImage, a.maskImage(), height, width, total,
-                    a.generators());
+            double[] timesteps = ImageToImage.timesteps(s, retrieveTimesteps(s, a), strength, start);
+            double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
+            NDArray initImage = preprocess(m, a.image(), height, width);
+            Inpainting.InpaintLatents init = inpainting.prepareLatents(m, a, initImage, total, height, width,
+                    latentTimestep, strength == 1.0, start == null, s);
+            Inpainting.MaskLatents masks = inpainting.prepareMaskLatents(m, initImage, a.maskImage(), height, width,
+                    total, a.generators());
             NDArray timeIds = imageTimeIds(m, x, init.latents(), total, doCfg);
             timesteps = denoisingEndTimesteps(s, timesteps, x.denoisingEnd());
             NDArray latents = denoise(m, s, timesteps, init.latents(), conditioning, timeIds, doCfg, a,
-                    inpaintHooks(s, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
+                    inpainting.hooks(s, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
             return output(latents, a.outputType());
         }
     }

@@ -9,6 +9,19 @@ import io.diffusers4j.schedulers.Scheduler;
 
 import java.util.Map;
 
+import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.DENOISING_END;
+import static io.diffusers4j.pipelines.CallArgument.ETA;
+import static io.diffusers4j.pipelines.CallArgument.GUIDANCE_RESCALE;
+import static io.diffusers4j.pipelines.CallArgument.LATENTS;
+import static io.diffusers4j.pipelines.CallArgument.MICRO_CONDITIONING;
+import static io.diffusers4j.pipelines.CallArgument.NEGATIVE_PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT;
+import static io.diffusers4j.pipelines.CallArgument.PROMPT_2;
+import static io.diffusers4j.pipelines.CallArgument.SIGMAS;
+import static io.diffusers4j.pipelines.CallArgument.TIMESTEPS;
+import static io.diffusers4j.pipelines.CallArgument.SIZE;
+
 /**
  * Stable Diffusion XL text-to-image, diffusers 0.30.3's {@code __call__} step for step: the SDXL prompt encoding
  * and micro-conditioning of {@link AbstractStableDiffusionXLPipeline}, the shared denoising loop (cut by
@@ -17,6 +30,14 @@ import java.util.Map;
  * this port behaves as if it is not.
  */
 public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline {
+    static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionXLPipeline",
+            "stable-diffusion-xl", PipelineTask.TEXT_TO_IMAGE,
+            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, LATENTS, ETA, GUIDANCE_RESCALE, CLIP_SKIP, TIMESTEPS,
+                    SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END),
+            CallArgument.setOf(PROMPT),
+            (components, config, owns) -> new StableDiffusionXLPipeline(StableDiffusionXLComponents.from(components),
+                    forceZerosForEmptyPrompt(config), owns));
+
     public StableDiffusionXLPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
                                      boolean ownsComponents) {
         super(c, forceZerosForEmptyPrompt, null, ownsComponents);
@@ -28,18 +49,13 @@ public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline
     }
 
     /** {@code __call__}. */
-    public ImagePipelineOutput call(StableDiffusionCall a) {
-        int height = a.height() != null ? a.height() : defaultHeight();
-        int width = a.width() != null ? a.width() : defaultWidth();
-        checkInputs(a, height, width);
-        checkSdxlInputs(a);
+    @Override
+    public ImagePipelineOutput call(PipelineCall call) {
+        PipelineCall a = prepare(call);
+        int height = a.height();
+        int width = a.width();
         SdxlArguments x = a.sdxl();
-        String img2imgOnly = x.firstImg2ImgOnly();
-        if (img2imgOnly != null) {
-            throw new IllegalArgumentException(img2imgOnly + " is an argument of StableDiffusionXLImg2ImgPipeline, "
-                    + "not of StableDiffusionXLPipeline");
-        }
-        int batch = batchSize(a);
+        int batch = a.batchSize();
         int images = batch * a.numImagesPerPrompt();
         boolean doCfg = doClassifierFreeGuidance(a);
         try (Scheduler s = callScheduler(a);

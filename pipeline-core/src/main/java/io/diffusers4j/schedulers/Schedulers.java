@@ -106,16 +106,21 @@ public final class Schedulers {
      */
     public static int retrieveTimesteps(Scheduler scheduler, int numInferenceSteps, double[] timesteps,
                                         double[] sigmas) {
-        if (timesteps != null && sigmas != null) {
-            throw new IllegalArgumentException("Only one of `timesteps` or `sigmas` can be passed. Please choose one "
-                    + "to set custom values");
-        }
+        checkCustomSchedule(timesteps, sigmas);
         if (timesteps == null && sigmas == null) {
             scheduler.setTimesteps(numInferenceSteps);
             return numInferenceSteps;
         }
         scheduler.setTimesteps(null, timesteps, sigmas);
         return scheduler.timesteps().length;
+    }
+
+    /** A custom schedule is timesteps or sigmas, not both (diffusers' retrieve_timesteps message). */
+    public static void checkCustomSchedule(double[] timesteps, double[] sigmas) {
+        if (timesteps != null && sigmas != null) {
+            throw new IllegalArgumentException("Only one of `timesteps` or `sigmas` can be passed. Please choose one "
+                    + "to set custom values");
+        }
     }
 
     /**

@@ -5,7 +5,7 @@ package io.diffusers4j.config;
 import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
-import io.diffusers4j.pipelines.ModelIndex;
+import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,8 @@
 // not; two JVMs downloading one file into one cache; a downloader killed mid-transfer.
 package io.diffusers4j.hub;
 
+import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -206,8 +208,7 @@ class HubFailureModesTest {
 
     @Test
     void codeInARepoIsNeverSelectedForDownload() {
-        io.diffusers4j.pipelines.ModelIndex index = io.diffusers4j.pipelines.ModelIndex.load(
-                io.diffusers4j.testing.Fixtures.tinySd());
+        ModelIndex index = ModelIndex.load(Fixtures.tinySd());
         List<String> repo = new ArrayList<>(TinyRepo.files(0).keySet());
         repo.addAll(List.of("pipeline_evil.py", "scheduler/scheduling_evil.py", "tokenizer/tokenization_evil.py",
                 "unet/modeling_evil.py", "tokenizer/native.so", "scheduler/__pycache__/x.pyc"));

@@ -2,7 +2,7 @@
 package io.diffusers4j.hub;
 
 import com.google.gson.JsonParser;
-import io.diffusers4j.pipelines.ModelIndex;
+import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,7 +3,7 @@ package io.diffusers4j.hub;
 
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
@@ -38,7 +38,7 @@ class PipelineFromHubTest {
                     .environment(HubEnvironment.of(Map.of(), tmp.resolve("home")))
                     .maxRetries(2).retryDelay(Duration.ofMillis(5), Duration.ofMillis(10)).build();
             // a fresh call (and generator) per run: a generator, like torch's, advances as it draws
-            java.util.function.Supplier<StableDiffusionCall> call = () -> new StableDiffusionCall()
+            java.util.function.Supplier<PipelineCall> call = () -> new PipelineCall()
                     .prompt("from the hub").seed(4).numInferenceSteps(2).outputType("np");
             float[] fromHub;
             try (DiffusionPipeline p = DiffusionPipeline.fromPretrained("diffusers4j/tiny-sd",

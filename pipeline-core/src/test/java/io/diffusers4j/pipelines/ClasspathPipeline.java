@@ -13,6 +13,16 @@ public final class ClasspathPipeline extends DiffusionPipeline {
     }
 
     @Override
+    public PipelineDefaults defaults() {
+        return new PipelineDefaults(1, 1.0, null, null, null, 1);
+    }
+
+    @Override
+    public PipelineOutput call(PipelineCall call) {
+        throw new UnsupportedOperationException("test pipeline");
+    }
+
+    @Override
     public Map<String, Object> components() {
         return components;
     }
@@ -24,6 +34,7 @@ public final class ClasspathPipeline extends DiffusionPipeline {
 
     @Override
     public void close() {
+        super.close();
         ComponentLoader.closeAll(components);
     }
 }

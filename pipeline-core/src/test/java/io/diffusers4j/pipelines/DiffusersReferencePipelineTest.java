@@ -101,44 +101,13 @@ class DiffusersReferencePipelineTest {
         JsonObject json = pipelineCase(name);
         ReferenceCase c = new ReferenceCase(json, referenceDir(json.get("_folder").getAsString()));
         AbstractStableDiffusionPipeline loaded = pipeline(c.json().get("checkpoint").getAsString());
-        ImagePipelineOutput out;
+        // the case's pipeline class over the loaded checkpoint's components and config, as diffusers' cases build
+        // it: <PipelineClass>(**pipe.components, <pipe's config>)
         String pipelineClass = c.json().get("pipeline_class").getAsString();
-        StableDiffusionCall args = pipelineClass.equals("LatentConsistencyModelPipeline") ? null
-                : c.arguments(loaded);
-        switch (pipelineClass) {
-            case "LatentConsistencyModelPipeline" -> {
-                try (LatentConsistencyModelPipeline p = new LatentConsistencyModelPipeline(loaded.components())) {
-                    out = p.call(c.lcmArguments(loaded));
-                }
-            }
-            case "StableDiffusionImg2ImgPipeline" -> {
-                try (StableDiffusionImg2ImgPipeline p = new StableDiffusionImg2ImgPipeline(loaded.components())) {
-                    out = p.call(args);
-                }
-            }
-            case "StableDiffusionInpaintPipeline" -> {
-                try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(loaded.components())) {
-                    out = p.call(args);
-                }
-            }
-            // the SDXL image pipelines over the loaded checkpoint's components and config, as diffusers' cases
-            // build them: StableDiffusionXL*Pipeline(**pipe.components, <pipe's config>)
-            case "StableDiffusionXLImg2ImgPipeline", "StableDiffusionXLInpaintPipeline" -> {
-                try (AbstractStableDiffusionPipeline p = DiffusionPipeline.create(pipelineClass, loaded.components(),
-                        loaded.modelIndexKeys(), false)) {
-                    out = p.call(args);
-                }
-            }
-            case "StableDiffusionXLPipeline" -> {
-                try (StableDiffusionXLPipeline p = new StableDiffusionXLPipeline(loaded.components())) {
-                    out = p.call(args);
-                }
-            }
-            default -> {
-                try (StableDiffusionPipeline p = new StableDiffusionPipeline(loaded.components())) {
-                    out = p.call(args);
-                }
-            }
+        ImagePipelineOutput out;
+        try (DiffusionPipeline p = PipelineRegistry.require(pipelineClass).create(loaded.components(),
+                loaded.modelIndexKeys(), false)) {
+            out = (ImagePipelineOutput) p.call(c.arguments(loaded));
         }
         StringBuilder report = new StringBuilder(name);
         if (c.hasFile("step_latents")) {

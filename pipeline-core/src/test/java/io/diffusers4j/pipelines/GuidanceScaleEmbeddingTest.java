@@ -83,7 +83,7 @@ class GuidanceScaleEmbeddingTest {
                 Npy.Array ref = rc.file("timestep_cond");
                 JsonObject call = c.getAsJsonObject("call");
                 double g = call.has("guidance_scale") ? call.get("guidance_scale").getAsDouble()
-                        : LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE;
+                        : LatentConsistencyModelPipeline.DEFAULT_GUIDANCE_SCALE;
                 int batch = (int) ref.shape()[0];
                 NDArray emb = GuidanceScaleEmbedding.forGuidanceScale(m, g, batch, (int) ref.shape()[1]);
                 double diff = ReferenceCase.maxAbsDiff(ref.floats(), emb.toFloatArray());

@@ -12,6 +12,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,10 +38,16 @@ class LatentConsistencyModelPipelineTest {
 
     @Test
     void defaultsAreDiffusers() {
-        LatentConsistencyModelCall c = new LatentConsistencyModelCall();
-        assertEquals(4, c.numInferenceSteps());
-        assertEquals(8.5, c.guidanceScale());
-        assertEquals("pil", c.outputType());
+        PipelineDefaults d = lcm.defaults();
+        assertEquals(4, d.numInferenceSteps());
+        assertEquals(8.5, d.guidanceScale());
+        assertNull(d.strength());
+        PipelineCall resolved = lcm.withDefaults(new PipelineCall().prompt("a cat"));
+        assertEquals(4, resolved.numInferenceSteps());
+        assertEquals(8.5, resolved.guidanceScale());
+        assertEquals(64, resolved.height());
+        assertEquals("pil", resolved.outputType());
+        PipelineCall c = new PipelineCall();
         List<Integer> steps = new ArrayList<>();
         ImagePipelineOutput out = lcm.call(c.prompt("a cat").seed(0).progress(new ProgressListener() {
             @Override
@@ -58,8 +65,7 @@ class LatentConsistencyModelPipelineTest {
 
     @Test
     void decodesTheLastDenoisedNotTheCallbacksLatents() {
-        LatentConsistencyModelCall c = new LatentConsistencyModelCall().prompt("a cat").seed(3).numInferenceSteps(2)
-                .outputType("latent");
+        PipelineCall c = new PipelineCall().prompt("a cat").seed(3).numInferenceSteps(2).outputType("latent");
         float[] plain = lcm.call(c).data();
         // diffusers decodes the last step's `denoised`; a callback replacing `latents` after that step does not change it
         float[] withCallback = lcm.call(c.seed(3).callbackOnStepEnd((i, t, latents) -> i == 1 ? latents.mul(0f) : latents))
@@ -71,21 +77,27 @@ class LatentConsistencyModelPipelineTest {
     }
 
     @Test
-    void theGenericCallIsTheLcmCallAndRefusesWhatItDoesNotTake() {
-        float[] viaLcmCall = lcm.call(new LatentConsistencyModelCall().prompt("a cat").seed(5).numInferenceSteps(2)
+    void unsetArgumentsAreTheLcmDefaultsAndWhatItDoesNotTakeIsRefused() {
+        float[] explicit = lcm.call(new PipelineCall().prompt("a cat").seed(5).numInferenceSteps(2)
+                .guidanceScale(8.5).outputType("latent")).data();
+        float[] defaulted = lcm.call(new PipelineCall().prompt("a cat").seed(5).numInferenceSteps(2)
                 .outputType("latent")).data();
-        float[] viaGenericCall = lcm.call(new StableDiffusionCall().prompt("a cat").seed(5).numInferenceSteps(2)
-                .outputType("latent")).data();
-        assertArrayEquals(viaLcmCall, viaGenericCall, 0f, "guidance null = the LCM default 8.5");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lcm.call(
-                new StableDiffusionCall().prompt("a cat").negativePrompt("blurry").eta(0.3)));
-        assertTrue(e.getMessage().contains("[negative_prompt, eta]"), e.getMessage());
+        assertArrayEquals(explicit, defaulted, 0f, "guidance null = the LCM default 8.5");
+        for (PipelineCall refused : List.of(new PipelineCall().prompt("a cat").negativePrompt("blurry"),
+                new PipelineCall().prompt("a cat").eta(0.3), new PipelineCall().prompt("a cat").sigmas(
+                        new double[] {14.6, 1.0, 0.0}), new PipelineCall().prompt("a cat").guidanceRescale(0.7))) {
+            String name = refused.setArguments().keySet().stream().filter(g -> g != CallArgument.PROMPT)
+                    .findFirst().orElseThrow().diffusersName();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lcm.call(refused));
+            assertTrue(e.getMessage().startsWith("LatentConsistencyModelPipeline does not take " + name),
+                    e.getMessage());
+        }
     }
 
     @Test
     void needsAnLcmScheduler() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lcm.call(
-                new LatentConsistencyModelCall().prompt("a cat").scheduler(Schedulers.create("EulerDiscreteScheduler",
+                new PipelineCall().prompt("a cat").scheduler(Schedulers.create("EulerDiscreteScheduler",
                         lcm.scheduler().config()))));
         assertTrue(e.getMessage().contains("LCMScheduler"), e.getMessage());
     }
@@ -102,13 +114,13 @@ class LatentConsistencyModelPipelineTest {
     @Test
     void sizesAreMultiplesOfEightLikeDiffusers() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> lcm.call(new LatentConsistencyModelCall().prompt("a cat").height(68).width(64)));
+                () -> lcm.call(new PipelineCall().prompt("a cat").height(68).width(64)));
         assertTrue(e.getMessage().contains("divisible by 8"), e.getMessage());
     }
 
     @Test
     void originalInferenceStepsOutOfRangeIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> lcm.call(new LatentConsistencyModelCall().prompt("a cat")
+        assertThrows(IllegalArgumentException.class, () -> lcm.call(new PipelineCall().prompt("a cat")
                 .numInferenceSteps(4).originalInferenceSteps(2)));
     }
 }

@@ -43,8 +43,8 @@ class PipelineApiTest {
     }
 
     /** A cheap call: 2 steps, output_type np. */
-    static StableDiffusionCall quick(String... prompts) {
-        return new StableDiffusionCall().prompt(prompts).numInferenceSteps(2).outputType("np");
+    static PipelineCall quick(String... prompts) {
+        return new PipelineCall().prompt(prompts).numInferenceSteps(2).outputType("np");
     }
 
     @Test
@@ -149,7 +149,7 @@ class PipelineApiTest {
                 steps.incrementAndGet();
             }
         };
-        StableDiffusionCall call = quick("callbacks").seed(9).numInferenceSteps(3).outputType("latent")
+        PipelineCall call = quick("callbacks").seed(9).numInferenceSteps(3).outputType("latent")
                 .progress(listener).callbackOnStepEnd((i, t, latents) -> {
                     callbacks.incrementAndGet();
                     return latents;
@@ -189,7 +189,7 @@ class PipelineApiTest {
 
     @Test
     void badArgumentsAreClearErrors() {
-        assertMessage(() -> pipe.call(quick("x").height(63)), "divisible by the VAE factor 2", true);
+        assertMessage(() -> pipe.call(quick("x").height(63)), "`height` and `width` have to be divisible by 2 but are 63 and", true);
         assertMessage(() -> pipe.call(quick("a", "b").negativePrompt("n1", "n2", "n3")), "negative_prompt", true);
         assertMessage(() -> pipe.call(quick("a", "b").generators(List.of(new TorchGenerator(1), new TorchGenerator(2),
                 new TorchGenerator(3)))), "generators of length 3", true);

@@ -55,7 +55,7 @@ class StableDiffusionXLImg2ImgPipelineTest {
         return new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
     }
 
-    private static StableDiffusionCall quick(String... prompts) {
+    private static PipelineCall quick(String... prompts) {
         return PipelineApiTest.quick(prompts).numInferenceSteps(4).strength(0.5).image(List.of(image()));
     }
 
@@ -119,7 +119,7 @@ class StableDiffusionXLImg2ImgPipelineTest {
         ImagePipelineOutput latents = base.call(first.arguments(base));
         ReferenceCase second = new ReferenceCase(DiffusersReferencePipelineTest.pipelineCase("sdxl_ensemble_refiner"),
                 ref);
-        StableDiffusionCall args = second.arguments(refiner);
+        PipelineCall args = second.arguments(refiner);
         try (NDArray given = refiner.manager.create(latents.data(), new Shape(latents.shape()))) {
             args.sdxl().imageLatents(given);
             ImagePipelineOutput out = refiner.call(args);
@@ -137,9 +137,9 @@ class StableDiffusionXLImg2ImgPipelineTest {
         assertMessage(() -> refiner.call(quick("x").sdxl(new SdxlArguments().denoisingStart(0.8).denoisingEnd(0.5))),
                 "cannot be larger than or equal to `denoising_end`");
         assertMessage(() -> base.call(PipelineApiTest.quick("x").sdxl(new SdxlArguments().denoisingStart(0.5))),
-                "denoising_start is an argument of StableDiffusionXLImg2ImgPipeline");
+                "StableDiffusionXLPipeline does not take denoising_start (its diffusers __call__ has no such argument; StableDiffusionXLImg2ImgPipeline and StableDiffusionXLInpaintPipeline take it)");
         assertMessage(() -> base.call(PipelineApiTest.quick("x").sdxl(new SdxlArguments().aestheticScore(7.0))),
-                "aesthetic_score is an argument of StableDiffusionXLImg2ImgPipeline");
+                "StableDiffusionXLPipeline does not take aesthetic_score");
         try (StableDiffusionXLImg2ImgPipeline noAesthetics = new StableDiffusionXLImg2ImgPipeline(
                 refiner.components())) {
             assertMessage(() -> noAesthetics.call(quick("x")), "set `requires_aesthetics_score` to true");

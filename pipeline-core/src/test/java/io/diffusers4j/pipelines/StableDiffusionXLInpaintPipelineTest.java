@@ -38,7 +38,7 @@ class StableDiffusionXLInpaintPipelineTest {
         inpaint.close();
     }
 
-    private static StableDiffusionCall quick(String... prompts) {
+    private static PipelineCall quick(String... prompts) {
         BufferedImage image = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
         return PipelineApiTest.quick(prompts).numInferenceSteps(3).image(List.of(image)).maskImage(List.of(image));
     }
@@ -81,7 +81,7 @@ class StableDiffusionXLInpaintPipelineTest {
         assertMessage(() -> inpaint.call(quick("x").strength(-0.1)), "strength");
         try (NDArray latents = inpaint.manager.zeros(new Shape(1, 4, 32, 32))) {
             assertMessage(() -> inpaint.call(quick("x").sdxl(new SdxlArguments().imageLatents(latents))),
-                    "give the image as pixels");
+                    "StableDiffusionXLInpaintPipeline does not take image (as latents)");
         }
         assertMessage(() -> inpaint.call(quick("x").sdxl(new SdxlArguments().denoisingStart(0.6).denoisingEnd(0.4))),
                 "cannot be larger than or equal to `denoising_end`");

@@ -48,7 +48,7 @@ class StableDiffusionXLPipelineTest {
         pipe.close();
     }
 
-    private static StableDiffusionCall quick(String... prompts) {
+    private static PipelineCall quick(String... prompts) {
         return PipelineApiTest.quick(prompts);
     }
 
@@ -94,7 +94,7 @@ class StableDiffusionXLPipelineTest {
         try (StableDiffusionXLPipeline p = (StableDiffusionXLPipeline) DiffusionPipeline.fromPretrained(
                 dir.toString(), new PipelineOptions())) {
             assertFalse(p.forceZerosForEmptyPrompt());
-            StableDiffusionCall args = c.arguments(p).negativePrompt((List<String>) null);
+            PipelineCall args = c.arguments(p).negativePrompt((List<String>) null);
             ImagePipelineOutput out = p.call(args);
             Npy.Array ref = c.file("image");
             double diff = ReferenceCase.maxAbsDiff(ref.floats(), out.data());
@@ -133,12 +133,12 @@ class StableDiffusionXLPipelineTest {
         assertMessage(() -> pipe.call(quick("a", "b").sdxl(new SdxlArguments().prompt2("only one"))), "prompt_2");
         assertMessage(() -> pipe.call(quick("x").sdxl(new SdxlArguments().denoisingEnd(1.5))), "denoising_end");
         try (NDArray embeds = pipe.manager.zeros(new ai.djl.ndarray.types.Shape(1, 77, 64))) {
-            assertMessage(() -> pipe.call(new StableDiffusionCall().promptEmbeds(embeds).numInferenceSteps(1)),
+            assertMessage(() -> pipe.call(new PipelineCall().promptEmbeds(embeds).numInferenceSteps(1)),
                     "pooled_prompt_embeds");
         }
         try (StableDiffusionPipeline sd = io.diffusers4j.testing.Fixtures.tinySdPipeline()) {
             assertMessage(() -> sd.call(quick("x").sdxl(new SdxlArguments().targetSize(64, 64))),
-                    "target_size is an argument of the StableDiffusionXL pipelines");
+                    "StableDiffusionPipeline does not take target_size");
         }
     }
 

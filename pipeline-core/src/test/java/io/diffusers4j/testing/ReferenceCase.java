@@ -5,9 +5,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDArray;
-import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
-import io.diffusers4j.pipelines.LatentConsistencyModelCall;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.DiffusionPipeline;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.utils.Npy;
@@ -56,7 +55,7 @@ public final class ReferenceCase {
     }
 
     /** The scheduler the case names, built from the pipeline's scheduler config with its overrides. */
-    public Scheduler scheduler(AbstractStableDiffusionPipeline pipe) {
+    public Scheduler scheduler(DiffusionPipeline pipe) {
         JsonObject s = json.getAsJsonObject("scheduler");
         List<String> overrides = new ArrayList<>();
         if (s.has("overrides")) {
@@ -69,11 +68,11 @@ public final class ReferenceCase {
     }
 
     /** The call arguments of the case (prompt, negative_prompt, steps, guidance, size, eta, generators...). */
-    public StableDiffusionCall arguments(AbstractStableDiffusionPipeline pipe) {
+    public PipelineCall arguments(DiffusionPipeline pipe) {
         JsonObject c = call();
         String outputType = c.has("output_type") ? c.get("output_type").getAsString()
                 : json.has("output_type") ? json.get("output_type").getAsString() : "np";
-        StableDiffusionCall a = new StableDiffusionCall().prompt(strings(c.get("prompt"))).outputType(outputType);
+        PipelineCall a = new PipelineCall().prompt(strings(c.get("prompt"))).outputType(outputType);
         if (c.has("image") && c.getAsJsonObject("image").has("$npy")) {
             Npy.Array l = npyInput(c.getAsJsonObject("image"));
             a.sdxl().imageLatents(INPUTS.create(l.floats(), new ai.djl.ndarray.types.Shape(l.shape())));
@@ -91,6 +90,7 @@ public final class ReferenceCase {
             a.negativePrompt(strings(c.get("negative_prompt")));
         }
         ifInt(c, "num_inference_steps", a::numInferenceSteps);
+        ifInt(c, "original_inference_steps", a::originalInferenceSteps);
         ifDouble(c, "guidance_scale", a::guidanceScale);
         ifInt(c, "height", a::height);
         ifInt(c, "width", a::width);
@@ -106,23 +106,6 @@ public final class ReferenceCase {
         a.scheduler(scheduler(pipe));
         a.callbackOnStepEnd(this::recordStep);
         return a;
-    }
-
-    /** The call of a LatentConsistencyModelPipeline case (its defaults where the case gives no value). */
-    public LatentConsistencyModelCall lcmArguments(AbstractStableDiffusionPipeline pipe) {
-        JsonObject c = call();
-        LatentConsistencyModelCall a = new LatentConsistencyModelCall().prompt(strings(c.get("prompt")))
-                .outputType(c.has("output_type") ? c.get("output_type").getAsString() : "np");
-        ifInt(c, "num_inference_steps", a::numInferenceSteps);
-        ifInt(c, "original_inference_steps", a::originalInferenceSteps);
-        ifDoubles(c, "timesteps", a::timesteps);
-        ifDouble(c, "guidance_scale", a::guidanceScale);
-        ifInt(c, "height", a::height);
-        ifInt(c, "width", a::width);
-        ifInt(c, "num_images_per_prompt", a::numImagesPerPrompt);
-        ifInt(c, "clip_skip", a::clipSkip);
-        return a.generators(generators(json.getAsJsonObject("generator"))).scheduler(scheduler(pipe))
-                .callbackOnStepEnd(this::recordStep);
     }
 
     private static void ifInt(JsonObject c, String key, java.util.function.IntConsumer set) {

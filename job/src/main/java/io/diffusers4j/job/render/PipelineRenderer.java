@@ -12,7 +12,7 @@ import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.ProgressListener;
 import io.diffusers4j.pipelines.SdxlArguments;
-import io.diffusers4j.pipelines.StableDiffusionCall;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
@@ -53,7 +53,7 @@ public final class PipelineRenderer implements Renderer {
         this.schedulerName = sd.scheduler().className();
         // the loaded pipeline's __call__ defaults (an LCM keeps its own though sd renders it)
         this.defaultSteps = loaded instanceof LatentConsistencyModelPipeline
-                ? LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS : new StableDiffusionCall().numInferenceSteps();
+                ? LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS : new PipelineCall().numInferenceSteps();
         this.defaultGuidance = loaded instanceof AbstractStableDiffusionPipeline p ? p.defaultGuidanceScale()
                 : sd.defaultGuidanceScale();
     }
@@ -221,7 +221,7 @@ public final class PipelineRenderer implements Renderer {
             anySecond |= r.hasSecondPrompts();
             generators.add(new TorchGenerator(r.seed()));
         }
-        StableDiffusionCall call = new StableDiffusionCall()
+        PipelineCall call = new PipelineCall()
                 .prompt(prompts)
                 .negativePrompt(anyNegative ? negatives : null)
                 .numInferenceSteps(s.numInferenceSteps())

@@ -1,5 +1,5 @@
 // model_index.json parsing, validation errors and byte-exact save in diffusers' form.
-package io.diffusers4j.pipelines;
+package io.diffusers4j.config;
 
 import com.google.gson.JsonPrimitive;
 import io.diffusers4j.testing.Fixtures;

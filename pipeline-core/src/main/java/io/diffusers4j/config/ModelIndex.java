@@ -1,13 +1,13 @@
 // Port of the model_index.json handling of diffusers.pipelines.pipeline_utils.DiffusionPipeline (load_config /
 // register_modules / save_pretrained) and configuration_utils.ConfigMixin.to_json_string.
-package io.diffusers4j.pipelines;
+package io.diffusers4j.config;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.utils.AtomicFiles;
 import io.diffusers4j.utils.PythonJson;
 
 import java.io.IOException;
@@ -255,7 +255,7 @@ public final class ModelIndex {
 
     /** Writes {@link #toJsonString()} to {@code file} (atomically: temp file + rename). */
     public void save(Path file) throws IOException {
-        io.diffusers4j.utils.AtomicFiles.write(file, toJsonString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(file, toJsonString().getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

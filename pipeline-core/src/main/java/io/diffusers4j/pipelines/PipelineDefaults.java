@@ -1,0 +1,15 @@
+// The default arguments of a pipeline's __call__ for its checkpoint.
+package io.diffusers4j.pipelines;
+
+/**
+ * What a pipeline uses for arguments a call leaves unset: diffusers' {@code __call__} defaults of its class
+ * ({@code num_inference_steps}, {@code guidance_scale}, {@code strength}) and the size its checkpoint implies
+ * ({@code unet.config.sample_size * vae_scale_factor}). A null field does not apply to the pipeline (no strength
+ * without an input image; no default size without a {@code sample_size}, or when the size comes from the input
+ * image).
+ *
+ * @param vaeScaleFactor the multiple every height and width must be
+ */
+public record PipelineDefaults(int numInferenceSteps, double guidanceScale, Double strength, Integer height,
+                               Integer width, int vaeScaleFactor) {
+}

@@ -1,0 +1,9 @@
+// The tasks of diffusers' AutoPipelineForText2Image / ForImage2Image / ForInpainting.
+package io.diffusers4j.pipelines;
+
+/** What a pipeline class does; a family of pipelines has one class per task over the same components. */
+public enum PipelineTask {
+    TEXT_TO_IMAGE,
+    IMAGE_TO_IMAGE,
+    INPAINTING
+}
