@@ -417,7 +417,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     /** prepare_latents: given latents, or randn_tensor(shape, generator) — then times init_noise_sigma. */
     protected NDArray prepareLatents(NDManager m, PipelineCall args, int batch, int channels, int height,
-                                     int width, Scheduler s) {
+                                     int width, Scheduler scheduler) {
         Shape shape = new Shape(batch, channels, height / vaeScaleFactor(), width / vaeScaleFactor());
         NDArray latents;
         if (args.latents() == null) {
@@ -431,7 +431,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             latents = args.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
             latents.attach(m);
         }
-        return latents.muli((float) s.initNoiseSigma());
+        return latents.muli((float) scheduler.initNoiseSigma());
     }
 
     protected static void checkGenerators(List<TorchGenerator> gens, int batch) {
@@ -534,27 +534,27 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      * callback and progress. Each iteration runs in a sub-manager of {@code m}; only the new latents survive it
      * (attached to {@code m}).
      */
-    protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, NDArray promptEmbeds,
-                              boolean doCfg, PipelineCall a, LoopHooks hooks) {
-        NDArray timestepCond = timestepCond(m, guidanceScale(a), (int) latents.getShape().get(0));
-        ProgressListener progress = progress(a);
+    protected NDArray denoise(NDManager m, Scheduler scheduler, double[] timesteps, NDArray latents,
+                              NDArray promptEmbeds, boolean doCfg, PipelineCall args, LoopHooks hooks) {
+        NDArray timestepCond = timestepCond(m, guidanceScale(args), (int) latents.getShape().get(0));
+        ProgressListener progress = progress(args);
         progress.start(timesteps.length);
         try {
             for (int i = 0; i < timesteps.length; i++) {
                 double t = timesteps[i];
                 try (NDManager step = m.newSubManager()) {
                     latents.attach(step);
-                    NDArray latentModelInput = hooks.unetInput(s.scaleModelInput(cfgInput(latents, doCfg), t));
+                    NDArray latentModelInput = hooks.unetInput(scheduler.scaleModelInput(cfgInput(latents, doCfg), t));
                     NDArray noisePred = unet.forward(new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
                             .timestepCond(timestepCond).addedCondKwargs(hooks.addedCondKwargs()));
                     if (doCfg) {
-                        noisePred = guide(noisePred, guidanceScale(a), a.guidanceRescale());
+                        noisePred = guide(noisePred, guidanceScale(args), args.guidanceRescale());
                     }
-                    SchedulerOutput out = s.step(noisePred, t, latents, a.eta(), a.generators());
+                    SchedulerOutput out = scheduler.step(noisePred, t, latents, args.eta(), args.generators());
                     hooks.onStepOutput(i, out);
                     NDArray next = hooks.afterStep(i, out.prevSample());
-                    if (a.callbackOnStepEnd() != null) {
-                        next = a.callbackOnStepEnd().onStepEnd(i, t, next);
+                    if (args.callbackOnStepEnd() != null) {
+                        next = args.callbackOnStepEnd().onStepEnd(i, t, next);
                     }
                     next.attach(m);
                     latents = next;
@@ -649,32 +649,32 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     /** The call's guidance scale, else {@link #defaultGuidanceScale()}. */
-    protected double guidanceScale(PipelineCall a) {
-        return a.guidanceScale() != null ? a.guidanceScale() : defaultGuidanceScale();
+    protected double guidanceScale(PipelineCall args) {
+        return args.guidanceScale() != null ? args.guidanceScale() : defaultGuidanceScale();
     }
 
     /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
-    protected ProgressListener progress(PipelineCall a) {
-        return a.progress() != null ? a.progress() : progressBar();
+    protected ProgressListener progress(PipelineCall args) {
+        return args.progress() != null ? args.progress() : progressBar();
     }
 
 
     /** diffusers' {@code do_classifier_free_guidance}: guidance_scale above 1 and no guidance-embedding UNet. */
-    protected boolean doClassifierFreeGuidance(PipelineCall a) {
-        return guidanceScale(a) > 1 && unet.config().timeCondProjDim == null;
+    protected boolean doClassifierFreeGuidance(PipelineCall args) {
+        return guidanceScale(args) > 1 && unet.config().timeCondProjDim == null;
     }
 
     /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */
-    protected Scheduler callScheduler(PipelineCall a) {
-        return (a.scheduler() != null ? a.scheduler() : scheduler).copy();
+    protected Scheduler callScheduler(PipelineCall args) {
+        return (args.scheduler() != null ? args.scheduler() : scheduler).copy();
     }
 
     /**
      * diffusers' {@code retrieve_timesteps} for the call: its custom {@code timesteps} / {@code sigmas} when given,
      * else {@code numInferenceSteps} spaced by the scheduler; returns the effective number of inference steps.
      */
-    protected static int retrieveTimesteps(Scheduler s, PipelineCall a) {
-        return Schedulers.retrieveTimesteps(s, a.numInferenceSteps(), a.timesteps(), a.sigmas());
+    protected static int retrieveTimesteps(Scheduler scheduler, PipelineCall args) {
+        return Schedulers.retrieveTimesteps(scheduler, args.numInferenceSteps(), args.timesteps(), args.sigmas());
     }
 
     /** The input images as the VAE's pixels: RGB, resized to {@code height} x {@code width}, in [-1, 1]. */

@@ -128,25 +128,26 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * encode_prompt, each half repeated per image: the positive conditioning, or {@code cat([negative, positive])}
      * (embeds and pooled embeds) when guidance is on.
      */
-    protected Conditioning conditioning(NDManager m, PipelineCall a, int batch, boolean doCfg) {
-        Conditioning positive = positiveConditioning(m, a, batch);
-        Conditioning repeated = positive.repeat(a.numImagesPerPrompt());
+    protected Conditioning conditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
+        Conditioning positive = positiveConditioning(m, args, batch);
+        Conditioning repeated = positive.repeat(args.numImagesPerPrompt());
         if (!doCfg) {
             return repeated;
         }
-        return repeated.after(negativeConditioning(m, a, batch, positive).repeat(a.numImagesPerPrompt()));
+        return repeated.after(negativeConditioning(m, args, batch, positive).repeat(args.numImagesPerPrompt()));
     }
 
-    private Conditioning positiveConditioning(NDManager m, PipelineCall a, int batch) {
-        if (a.promptEmbeds() != null) {
-            return new Conditioning(given(m, a.promptEmbeds()), given(m, a.sdxl().pooledPromptEmbeds()));
+    private Conditioning positiveConditioning(NDManager m, PipelineCall args, int batch) {
+        if (args.promptEmbeds() != null) {
+            return new Conditioning(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
         }
-        List<String> prompt2 = a.sdxl().prompt2() != null ? orDefault(a.sdxl().prompt2(), a.prompt()) : a.prompt();
+        List<String> prompt2 = args.sdxl().prompt2() != null ? orDefault(args.sdxl().prompt2(), args.prompt())
+                : args.prompt();
         if (prompt2.size() != batch) {
             throw new IllegalArgumentException("prompt_2 has batch size " + prompt2.size() + ", but prompt has batch "
                     + "size " + batch);
         }
-        return encode(m, a.prompt(), prompt2, a.clipSkip());
+        return encode(m, args.prompt(), prompt2, args.clipSkip());
     }
 
     /**
@@ -156,17 +157,19 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * alone would have it: in a per-prompt list a null negative prompt is None for that prompt (zeros under
      * {@code force_zeros_for_empty_prompt}), and a null {@code negative_prompt_2} is that prompt's negative prompt.
      */
-    private Conditioning negativeConditioning(NDManager m, PipelineCall a, int batch, Conditioning positive) {
-        if (a.negativePromptEmbeds() != null) {
-            return new Conditioning(given(m, a.negativePromptEmbeds()), given(m, a.sdxl().negativePooledPromptEmbeds()));
+    private Conditioning negativeConditioning(NDManager m, PipelineCall args, int batch, Conditioning positive) {
+        if (args.negativePromptEmbeds() != null) {
+            return new Conditioning(given(m, args.negativePromptEmbeds()),
+                    given(m, args.sdxl().negativePooledPromptEmbeds()));
         }
-        if (a.negativePrompt() == null && forceZerosForEmptyPrompt) {
+        if (args.negativePrompt() == null && forceZerosForEmptyPrompt) {
             return new Conditioning(positive.embeds().zerosLike(), positive.pooled().zerosLike());
         }
-        List<String> negative = perPrompt(a.negativePrompt() == null || a.negativePrompt().isEmpty() ? List.of("")
-                : a.negativePrompt(), batch, "negative_prompt");
-        List<String> negative2 = a.sdxl().negativePrompt2() == null || a.sdxl().negativePrompt2().isEmpty() ? negative
-                : orDefault(perPrompt(a.sdxl().negativePrompt2(), batch, "negative_prompt_2"), negative);
+        List<String> negative = perPrompt(args.negativePrompt() == null || args.negativePrompt().isEmpty() ? List.of("")
+                : args.negativePrompt(), batch, "negative_prompt");
+        List<String> given2 = args.sdxl().negativePrompt2();
+        List<String> negative2 = given2 == null || given2.isEmpty() ? negative
+                : orDefault(perPrompt(given2, batch, "negative_prompt_2"), negative);
         Conditioning encoded = encode(m, orEmpty(negative), orEmpty(negative2), null);
         if (!forceZerosForEmptyPrompt || !negative.contains(null)) {
             return encoded;
@@ -281,10 +284,10 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * The shared denoising loop with {@code hooks} and the UNet's {@code added_cond_kwargs} ({@code text_embeds},
      * {@code time_ids}).
      */
-    protected NDArray denoise(NDManager m, Scheduler s, double[] timesteps, NDArray latents, Conditioning c,
-                              NDArray timeIds, boolean doCfg, PipelineCall a, LoopHooks hooks) {
+    protected NDArray denoise(NDManager m, Scheduler scheduler, double[] timesteps, NDArray latents, Conditioning c,
+                              NDArray timeIds, boolean doCfg, PipelineCall args, LoopHooks hooks) {
         Map<String, NDArray> added = Map.of("text_embeds", c.pooled(), "time_ids", timeIds);
-        return denoise(m, s, timesteps, latents, c.embeds(), doCfg, a, hooks.withAddedCondKwargs(added));
+        return denoise(m, scheduler, timesteps, latents, c.embeds(), doCfg, args, hooks.withAddedCondKwargs(added));
     }
 
     /**
@@ -295,21 +298,21 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * starts from, the negative ones to the positive ones; without aesthetics the negative row takes the positive
      * {@code crops_coords_top_left}, as diffusers 0.30.3 does.
      */
-    protected NDArray imageTimeIds(NDManager m, SdxlArguments x, NDArray latents, int total, boolean doCfg) {
+    protected NDArray imageTimeIds(NDManager m, SdxlArguments xl, NDArray latents, int total, boolean doCfg) {
         int height = (int) latents.getShape().get(2) * vaeScaleFactor();
         int width = (int) latents.getShape().get(3) * vaeScaleFactor();
-        int[] original = orDefault(x.originalSize(), height, width);
-        int[] crops = orDefault(x.cropsCoordsTopLeft(), 0, 0);
-        int[] target = orDefault(x.targetSize(), height, width);
-        int[] negativeOriginal = x.negativeOriginalSize() != null ? x.negativeOriginalSize() : original;
-        int[] negativeTarget = x.negativeTargetSize() != null ? x.negativeTargetSize() : target;
+        int[] original = orDefault(xl.originalSize(), height, width);
+        int[] crops = orDefault(xl.cropsCoordsTopLeft(), 0, 0);
+        int[] target = orDefault(xl.targetSize(), height, width);
+        int[] negativeOriginal = xl.negativeOriginalSize() != null ? xl.negativeOriginalSize() : original;
+        int[] negativeTarget = xl.negativeTargetSize() != null ? xl.negativeTargetSize() : target;
         float[] positive;
         float[] negative;
         if (requiresAestheticsScore()) {
-            positive = flatten(original, crops, x.aestheticScore() != null ? x.aestheticScore()
+            positive = flatten(original, crops, xl.aestheticScore() != null ? xl.aestheticScore()
                     : DEFAULT_AESTHETIC_SCORE);
-            negative = flatten(negativeOriginal, orDefault(x.negativeCropsCoordsTopLeft(), 0, 0),
-                    x.negativeAestheticScore() != null ? x.negativeAestheticScore()
+            negative = flatten(negativeOriginal, orDefault(xl.negativeCropsCoordsTopLeft(), 0, 0),
+                    xl.negativeAestheticScore() != null ? xl.negativeAestheticScore()
                             : DEFAULT_NEGATIVE_AESTHETIC_SCORE);
         } else {
             positive = flatten(original, crops, target);
@@ -324,9 +327,9 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * The image pipelines' denoising_start when it is valid (in (0, 1)), else null; an error when it is not below
      * a valid denoising_end.
      */
-    static Double denoisingStart(SdxlArguments x) {
-        Double start = denoisingValueValid(x.denoisingStart()) ? x.denoisingStart() : null;
-        Double end = x.denoisingEnd();
+    static Double denoisingStart(SdxlArguments xl) {
+        Double start = denoisingValueValid(xl.denoisingStart()) ? xl.denoisingStart() : null;
+        Double end = xl.denoisingEnd();
         if (start != null && denoisingValueValid(end) && start >= end) {
             throw new IllegalArgumentException("`denoising_start`: " + start + " cannot be larger than or equal to "
                     + "`denoising_end`: " + end + " when using type float.");
@@ -338,11 +341,11 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * denoising_end in (0, 1): keep the timesteps {@code >= round(T - denoising_end * T)} (Python's round, half to
      * even) of the scheduler's schedule; any other value keeps them all.
      */
-    static double[] denoisingEndTimesteps(Scheduler s, double[] timesteps, Double denoisingEnd) {
+    static double[] denoisingEndTimesteps(Scheduler scheduler, double[] timesteps, Double denoisingEnd) {
         if (!denoisingValueValid(denoisingEnd)) {
             return timesteps;
         }
-        double cutoff = discreteTimestepCutoff(s, denoisingEnd);
+        double cutoff = discreteTimestepCutoff(scheduler, denoisingEnd);
         int n = 0;
         for (double t : timesteps) {
             if (t >= cutoff) {
@@ -358,8 +361,8 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     }
 
     /** {@code int(round(T - fraction * T))} with T = num_train_timesteps (Python's round: half to even). */
-    static double discreteTimestepCutoff(Scheduler s, double fraction) {
-        int train = s.config().numTrainTimesteps;
+    static double discreteTimestepCutoff(Scheduler scheduler, double fraction) {
+        int train = scheduler.config().numTrainTimesteps;
         return Math.rint(train - fraction * train);
     }
 
@@ -387,15 +390,15 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     @Override
     protected void checkPipelineInputs(PipelineCall call) {
         super.checkPipelineInputs(call);
-        SdxlArguments x = call.sdxl();
-        if (call.promptEmbeds() != null && x.pooledPromptEmbeds() == null) {
+        SdxlArguments xl = call.sdxl();
+        if (call.promptEmbeds() != null && xl.pooledPromptEmbeds() == null) {
             throw new IllegalArgumentException("If `prompt_embeds` are provided, `pooled_prompt_embeds` also have to "
                     + "be passed");
         }
-        if (call.negativePromptEmbeds() != null && x.negativePooledPromptEmbeds() == null) {
+        if (call.negativePromptEmbeds() != null && xl.negativePooledPromptEmbeds() == null) {
             throw new IllegalArgumentException("If `negative_prompt_embeds` are provided, "
                     + "`negative_pooled_prompt_embeds` also have to be passed");
         }
-        denoisingStart(x);
+        denoisingStart(xl);
     }
 }

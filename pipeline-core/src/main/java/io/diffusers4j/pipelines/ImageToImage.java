@@ -35,10 +35,10 @@ final class ImageToImage {
      * SD's get_timesteps: {@code init = min(int(n * strength), n)}, {@code t_start = max(n - init, 0)}, the
      * scheduler's timesteps from {@code t_start * order}, and {@code set_begin_index(t_start * order)}.
      */
-    static double[] strengthTimesteps(Scheduler s, int numInferenceSteps, double strength) {
-        int from = strengthStart(s, numInferenceSteps, strength);
-        s.setBeginIndex(from);
-        return Arrays.copyOfRange(s.timesteps(), from, s.timesteps().length);
+    static double[] strengthTimesteps(Scheduler scheduler, int numInferenceSteps, double strength) {
+        int from = strengthStart(scheduler, numInferenceSteps, strength);
+        scheduler.setBeginIndex(from);
+        return Arrays.copyOfRange(scheduler.timesteps(), from, scheduler.timesteps().length);
     }
 
     /**
@@ -47,20 +47,20 @@ final class ImageToImage {
      * timesteps, n those below {@code round(T - denoising_start * T)}, plus one for a second-order scheduler when n
      * is even (so the cut never falls between a 2nd-order step's two halves).
      */
-    static double[] timesteps(Scheduler s, int numInferenceSteps, double strength, Double denoisingStart) {
-        double[] all = s.timesteps();
+    static double[] timesteps(Scheduler scheduler, int numInferenceSteps, double strength, Double denoisingStart) {
+        double[] all = scheduler.timesteps();
         if (denoisingStart == null) {
-            int from = strengthStart(s, numInferenceSteps, strength);
+            int from = strengthStart(scheduler, numInferenceSteps, strength);
             return Arrays.copyOfRange(all, from, all.length);
         }
-        double cutoff = AbstractStableDiffusionXLPipeline.discreteTimestepCutoff(s, denoisingStart);
+        double cutoff = AbstractStableDiffusionXLPipeline.discreteTimestepCutoff(scheduler, denoisingStart);
         int n = 0;
         for (double t : all) {
             if (t < cutoff) {
                 n++;
             }
         }
-        if (s.order() == 2 && n % 2 == 0) {
+        if (scheduler.order() == 2 && n % 2 == 0) {
             n++;
         }
         // timesteps[-n:] with n = 0 is Python's timesteps[0:], the whole schedule
@@ -71,11 +71,11 @@ final class ImageToImage {
      * {@code t_start * order} of get_timesteps: the index of the first timestep that strength leaves, an error when
      * it leaves none.
      */
-    static int strengthStart(Scheduler s, int numInferenceSteps, double strength) {
+    static int strengthStart(Scheduler scheduler, int numInferenceSteps, double strength) {
         int initTimestep = Math.min((int) (numInferenceSteps * strength), numInferenceSteps);
         int tStart = Math.max(numInferenceSteps - initTimestep, 0);
-        int from = tStart * s.order();
-        if (from >= s.timesteps().length) {
+        int from = tStart * scheduler.order();
+        if (from >= scheduler.timesteps().length) {
             throw new IllegalArgumentException("strength " + strength + " with num_inference_steps "
                     + numInferenceSteps + " leaves no denoising step; raise strength or num_inference_steps");
         }
@@ -89,7 +89,7 @@ final class ImageToImage {
      * order: the VAE posterior sample, then the noise.
      */
     NDArray prepareLatents(NDManager m, NDArray image, double[] timestep, int batch, List<TorchGenerator> gens,
-                           Scheduler s, boolean addNoise) {
+                           Scheduler scheduler, boolean addNoise) {
         NDArray init;
         if (image.getShape().get(1) == pipe.vae().config().latentChannels) {
             init = image;
@@ -105,7 +105,7 @@ final class ImageToImage {
             return init;
         }
         NDArray noise = RandnTensor.randnTensor(m, init.getShape(), gens, pipe.dtype());
-        return s.addNoise(init, noise, timestep);
+        return scheduler.addNoise(init, noise, timestep);
     }
 
     /** torch.cat([x] * (batch / x.shape[0])) when the batch is a multiple of x's; an error when it is not. */

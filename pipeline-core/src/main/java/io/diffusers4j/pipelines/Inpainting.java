@@ -49,23 +49,23 @@ final class Inpainting {
      * init_noise_sigma); without {@code addNoise} (SDXL's denoising_start) the noise is drawn but the loop starts
      * from the image latents.
      */
-    InpaintLatents prepareLatents(NDManager m, PipelineCall a, NDArray initImage, int batch,
+    InpaintLatents prepareLatents(NDManager m, PipelineCall args, NDArray initImage, int batch,
                                                    int height, int width, double[] latentTimestep,
-                                                   boolean isStrengthMax, boolean addNoise, Scheduler s) {
-        AbstractStableDiffusionPipeline.checkGenerators(a.generators(), batch);
+                                                   boolean isStrengthMax, boolean addNoise, Scheduler scheduler) {
+        AbstractStableDiffusionPipeline.checkGenerators(args.generators(), batch);
         Shape shape = new Shape(batch, pipe.vae().config().latentChannels, height / pipe.vaeScaleFactor(),
                 width / pipe.vaeScaleFactor());
         NDArray imageLatents = null;
-        if (pipe.unet().config().inChannels == 4 || (a.latents() == null && !isStrengthMax)) {
-            imageLatents = ImageToImage.repeatBatch(pipe.encodeVaeImage(initImage, a.generators()), batch,
+        if (pipe.unet().config().inChannels == 4 || (args.latents() == null && !isStrengthMax)) {
+            imageLatents = ImageToImage.repeatBatch(pipe.encodeVaeImage(initImage, args.generators()), batch,
                     "image");
         }
-        if (a.latents() != null && addNoise) {
-            NDArray noise = a.latents().toDevice(m.getDevice(), true).toType(pipe.dtype(), false);
+        if (args.latents() != null && addNoise) {
+            NDArray noise = args.latents().toDevice(m.getDevice(), true).toType(pipe.dtype(), false);
             noise.attach(m);
-            return new InpaintLatents(noise.mul((float) s.initNoiseSigma()), noise, imageLatents);
+            return new InpaintLatents(noise.mul((float) scheduler.initNoiseSigma()), noise, imageLatents);
         }
-        NDArray noise = RandnTensor.randnTensor(m, shape, a.generators(), pipe.dtype());
+        NDArray noise = RandnTensor.randnTensor(m, shape, args.generators(), pipe.dtype());
         if (!addNoise) {
             if (imageLatents == null) {
                 throw new IllegalArgumentException("denoising_start with strength 1 and a 9-channel UNet has no image "
@@ -73,12 +73,12 @@ final class Inpainting {
             }
             return new InpaintLatents(imageLatents, noise, imageLatents);
         }
-        NDArray latents = isStrengthMax ? noise.mul((float) s.initNoiseSigma())
-                : s.addNoise(imageLatents, noise, latentTimestep);
+        NDArray latents = isStrengthMax ? noise.mul((float) scheduler.initNoiseSigma())
+                : scheduler.addNoise(imageLatents, noise, latentTimestep);
         return new InpaintLatents(latents, noise, imageLatents);
     }
 
-    /** prepare_mask_latents' outputs before the CFG doubling: the mask at latent size and the masked image's latents. */
+    /** prepare_mask_latents' outputs before the CFG doubling: the mask at latent size, the masked image's latents. */
     record MaskLatents(NDArray mask, NDArray maskedImageLatents) {
     }
 
@@ -88,7 +88,8 @@ final class Inpainting {
      */
     MaskLatents prepareMaskLatents(NDManager m, NDArray initImage, List<BufferedImage> maskImage,
                                              int height, int width, int batch, List<TorchGenerator> gens) {
-        NDArray maskCondition = PipelineImages.preprocess(pipe.maskProcessor(), m, maskImage, height, width, pipe.dtype());
+        NDArray maskCondition = PipelineImages.preprocess(pipe.maskProcessor(), m, maskImage, height, width,
+                pipe.dtype());
         NDArray keep = maskCondition.lt(0.5f).toType(initImage.getDataType(), false);
         NDArray maskedImage = initImage.mul(keep);
         NDArray mask = ImageToImage.repeatBatch(PipelineImages.resizeNearest(maskCondition,
@@ -103,7 +104,8 @@ final class Inpainting {
      * 4-channel UNet, after every step the known region ({@code imageLatents} re-noised with {@code noise} to the
      * next timestep) is blended back: {@code (1 - mask) * known + mask * latents}.
      */
-    AbstractStableDiffusionPipeline.LoopHooks hooks(Scheduler s, double[] timesteps, MaskLatents masks, NDArray imageLatents,
+    AbstractStableDiffusionPipeline.LoopHooks hooks(Scheduler scheduler, double[] timesteps, MaskLatents masks,
+                                                    NDArray imageLatents,
                                      NDArray noise, boolean doCfg) {
         boolean nineChannels = pipe.unet().config().inChannels != 4;
         NDArray maskCfg = AbstractStableDiffusionPipeline.cfgInput(masks.mask(), doCfg);
@@ -125,7 +127,7 @@ final class Inpainting {
                 if (i < timesteps.length - 1) {
                     double[] noiseTimestep = new double[total];
                     Arrays.fill(noiseTimestep, timesteps[i + 1]);
-                    initLatentsProper = s.addNoise(imageLatents, noise, noiseTimestep);
+                    initLatentsProper = scheduler.addNoise(imageLatents, noise, noiseTimestep);
                 }
                 return next.mul(mask).addi(initLatentsProper.mul(mask.neg().addi(1f)));
             }

@@ -71,10 +71,10 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
     @Override
     protected void checkPipelineInputs(PipelineCall call) {
         super.checkPipelineInputs(call);
-        Scheduler s = call.scheduler() != null ? call.scheduler() : scheduler;
-        if (!(s instanceof LCMScheduler)) {
+        Scheduler used = call.scheduler() != null ? call.scheduler() : scheduler;
+        if (!(used instanceof LCMScheduler)) {
             throw new IllegalArgumentException("LatentConsistencyModelPipeline needs an LCMScheduler (it passes "
-                    + "original_inference_steps to set_timesteps), got " + s.className());
+                    + "original_inference_steps to set_timesteps), got " + used.className());
         }
     }
 

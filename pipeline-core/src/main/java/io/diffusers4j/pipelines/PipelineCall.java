@@ -194,7 +194,7 @@ public final class PipelineCall {
         return this;
     }
 
-    /** One generator per image, seeded with {@code seeds[i]} (diffusers' {@code [torch.Generator().manual_seed(s), ...]}). */
+    /** One generator per image seeded with {@code seeds[i]}: diffusers' {@code [Generator().manual_seed(s), ...]}. */
     public PipelineCall seeds(long... seeds) {
         List<TorchGenerator> gens = new ArrayList<>(seeds.length);
         for (long s : seeds) {

@@ -65,9 +65,9 @@ final class PipelineSaver {
         } else if (c instanceof CLIPTokenizer tok) {
             tok.savePretrained(dir);
             return ModelIndex.pair("transformers", "CLIPTokenizer");
-        } else if (c instanceof Scheduler s) {
-            s.config().save(dir.resolve("scheduler_config.json"));
-            return ModelIndex.pair("diffusers", s.className());
+        } else if (c instanceof Scheduler scheduler) {
+            scheduler.config().save(dir.resolve("scheduler_config.json"));
+            return ModelIndex.pair("diffusers", scheduler.className());
         }
         throw new IllegalArgumentException("cannot save a component of type " + c.getClass().getName());
     }

@@ -64,7 +64,7 @@ public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextEncoder textE
         return m;
     }
 
-    public StableDiffusionComponents withScheduler(Scheduler s) {
-        return new StableDiffusionComponents(vae, textEncoder, tokenizer, unet, s);
+    public StableDiffusionComponents withScheduler(Scheduler scheduler) {
+        return new StableDiffusionComponents(vae, textEncoder, tokenizer, unet, scheduler);
     }
 }

@@ -59,16 +59,16 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
         int batch = args.batchSize();
         int total = batch * args.numImagesPerPrompt();
         boolean doCfg = doClassifierFreeGuidance(args);
-        try (Scheduler s = callScheduler(args);
+        try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, args, batch, doCfg);
             NDArray image = preprocess(m, args.image(), size[0], size[1]);
-            int numInferenceSteps = retrieveTimesteps(s, args);
-            double[] timesteps = ImageToImage.strengthTimesteps(s, numInferenceSteps, args.strength());
+            int numInferenceSteps = retrieveTimesteps(scheduler, args);
+            double[] timesteps = ImageToImage.strengthTimesteps(scheduler, numInferenceSteps, args.strength());
             double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
             NDArray latents = new ImageToImage(this).prepareLatents(m, image, latentTimestep, total,
-                    args.generators(), s, true);
-            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, args, new LoopHooks() { });
+                    args.generators(), scheduler, true);
+            latents = denoise(m, scheduler, timesteps, latents, promptEmbeds, doCfg, args, new LoopHooks() { });
             return output(latents, args.outputType());
         }
     }

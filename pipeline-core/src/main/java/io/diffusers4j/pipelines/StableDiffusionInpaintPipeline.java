@@ -62,20 +62,20 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         int total = batch * args.numImagesPerPrompt();
         boolean doCfg = doClassifierFreeGuidance(args);
         Inpainting inpainting = new Inpainting(this);
-        try (Scheduler s = callScheduler(args);
+        try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, args, batch, doCfg);
-            int numInferenceSteps = retrieveTimesteps(s, args);
+            int numInferenceSteps = retrieveTimesteps(scheduler, args);
             double strength = args.strength();
-            double[] timesteps = ImageToImage.strengthTimesteps(s, numInferenceSteps, strength);
+            double[] timesteps = ImageToImage.strengthTimesteps(scheduler, numInferenceSteps, strength);
             double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
             NDArray initImage = preprocess(m, args.image(), height, width);
             Inpainting.InpaintLatents init = inpainting.prepareLatents(m, args, initImage, total, height, width,
-                    latentTimestep, strength == 1.0, true, s);
+                    latentTimestep, strength == 1.0, true, scheduler);
             Inpainting.MaskLatents masks = inpainting.prepareMaskLatents(m, initImage, args.maskImage(), height,
                     width, total, args.generators());
-            NDArray latents = denoise(m, s, timesteps, init.latents(), promptEmbeds, doCfg, args,
-                    inpainting.hooks(s, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
+            NDArray latents = denoise(m, scheduler, timesteps, init.latents(), promptEmbeds, doCfg, args,
+                    inpainting.hooks(scheduler, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
             return output(latents, args.outputType());
         }
     }

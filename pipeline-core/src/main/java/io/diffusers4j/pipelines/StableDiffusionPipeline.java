@@ -46,14 +46,14 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
         PipelineCall args = prepare(call);
         int batch = args.batchSize();
         boolean doCfg = doClassifierFreeGuidance(args);
-        try (Scheduler s = callScheduler(args);
+        try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
             NDArray promptEmbeds = encodePrompt(m, args, batch, doCfg);
-            retrieveTimesteps(s, args);
-            double[] timesteps = s.timesteps();
+            retrieveTimesteps(scheduler, args);
+            double[] timesteps = scheduler.timesteps();
             NDArray latents = prepareLatents(m, args, batch * args.numImagesPerPrompt(), unet.config().inChannels,
-                    args.height(), args.width(), s);
-            latents = denoise(m, s, timesteps, latents, promptEmbeds, doCfg, args, new LoopHooks() { });
+                    args.height(), args.width(), scheduler);
+            latents = denoise(m, scheduler, timesteps, latents, promptEmbeds, doCfg, args, new LoopHooks() { });
             return output(latents, args.outputType());
         }
     }

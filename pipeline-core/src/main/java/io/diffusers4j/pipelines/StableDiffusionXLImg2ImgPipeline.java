@@ -91,31 +91,34 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
     /** {@code __call__}. */
     @Override
     public ImagePipelineOutput call(PipelineCall call) {
-        PipelineCall a = prepare(call);
-        SdxlArguments x = a.sdxl();
-        boolean hasImage = a.image() != null && !a.image().isEmpty();
-        boolean doCfg = doClassifierFreeGuidance(a);
-        int[] size = outputSize(a);
-        Double start = denoisingStart(x);
-        int batch = a.batchSize();
-        int total = batch * a.numImagesPerPrompt();
-        try (Scheduler s = callScheduler(a);
+        PipelineCall args = prepare(call);
+        SdxlArguments xl = args.sdxl();
+        boolean hasImage = args.image() != null && !args.image().isEmpty();
+        boolean doCfg = doClassifierFreeGuidance(args);
+        int[] size = outputSize(args);
+        Double start = denoisingStart(xl);
+        int batch = args.batchSize();
+        int total = batch * args.numImagesPerPrompt();
+        try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Conditioning conditioning = conditioning(m, a, batch, doCfg);
-            NDArray image = hasImage ? preprocess(m, a.image(), size[0], size[1]) : given(m, x.imageLatents());
-            double[] timesteps = ImageToImage.timesteps(s, retrieveTimesteps(s, a), a.strength(), start);
+            Conditioning conditioning = conditioning(m, args, batch, doCfg);
+            NDArray image = hasImage ? preprocess(m, args.image(), size[0], size[1]) : given(m, xl.imageLatents());
+            double[] timesteps = ImageToImage.timesteps(scheduler, retrieveTimesteps(scheduler, args),
+                    args.strength(), start);
             NDArray latents;
-            if (a.latents() == null) {
+            if (args.latents() == null) {
                 double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
-                latents = new ImageToImage(this).prepareLatents(m, image, latentTimestep, total, a.generators(), s,
+                latents = new ImageToImage(this).prepareLatents(m, image, latentTimestep, total, args.generators(),
+                        scheduler,
                         start == null);
             } else {
-                latents = given(m, a.latents());
+                latents = given(m, args.latents());
             }
-            NDArray timeIds = imageTimeIds(m, x, latents, total, doCfg);
-            timesteps = denoisingEndTimesteps(s, timesteps, x.denoisingEnd());
-            latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a, new LoopHooks() { });
-            return output(latents, a.outputType());
+            NDArray timeIds = imageTimeIds(m, xl, latents, total, doCfg);
+            timesteps = denoisingEndTimesteps(scheduler, timesteps, xl.denoisingEnd());
+            latents = denoise(m, scheduler, timesteps, latents, conditioning, timeIds, doCfg, args,
+                    new LoopHooks() { });
+            return output(latents, args.outputType());
         }
     }
 

@@ -79,31 +79,31 @@ public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLP
     /** {@code __call__}. */
     @Override
     public ImagePipelineOutput call(PipelineCall call) {
-        PipelineCall a = prepare(call);
-        SdxlArguments x = a.sdxl();
-        double strength = a.strength();
-        boolean doCfg = doClassifierFreeGuidance(a);
-        int height = a.height();
-        int width = a.width();
-        Double start = denoisingStart(x);
-        int batch = a.batchSize();
-        int total = batch * a.numImagesPerPrompt();
+        PipelineCall args = prepare(call);
+        SdxlArguments xl = args.sdxl();
+        double strength = args.strength();
+        boolean doCfg = doClassifierFreeGuidance(args);
+        int height = args.height();
+        int width = args.width();
+        Double start = denoisingStart(xl);
+        int batch = args.batchSize();
+        int total = batch * args.numImagesPerPrompt();
         Inpainting inpainting = new Inpainting(this);
-        try (Scheduler s = callScheduler(a);
+        try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Conditioning conditioning = conditioning(m, a, batch, doCfg);
-            double[] timesteps = ImageToImage.timesteps(s, retrieveTimesteps(s, a), strength, start);
+            Conditioning conditioning = conditioning(m, args, batch, doCfg);
+            double[] timesteps = ImageToImage.timesteps(scheduler, retrieveTimesteps(scheduler, args), strength, start);
             double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
-            NDArray initImage = preprocess(m, a.image(), height, width);
-            Inpainting.InpaintLatents init = inpainting.prepareLatents(m, a, initImage, total, height, width,
-                    latentTimestep, strength == 1.0, start == null, s);
-            Inpainting.MaskLatents masks = inpainting.prepareMaskLatents(m, initImage, a.maskImage(), height, width,
-                    total, a.generators());
-            NDArray timeIds = imageTimeIds(m, x, init.latents(), total, doCfg);
-            timesteps = denoisingEndTimesteps(s, timesteps, x.denoisingEnd());
-            NDArray latents = denoise(m, s, timesteps, init.latents(), conditioning, timeIds, doCfg, a,
-                    inpainting.hooks(s, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
-            return output(latents, a.outputType());
+            NDArray initImage = preprocess(m, args.image(), height, width);
+            Inpainting.InpaintLatents init = inpainting.prepareLatents(m, args, initImage, total, height, width,
+                    latentTimestep, strength == 1.0, start == null, scheduler);
+            Inpainting.MaskLatents masks = inpainting.prepareMaskLatents(m, initImage, args.maskImage(), height, width,
+                    total, args.generators());
+            NDArray timeIds = imageTimeIds(m, xl, init.latents(), total, doCfg);
+            timesteps = denoisingEndTimesteps(scheduler, timesteps, xl.denoisingEnd());
+            NDArray latents = denoise(m, scheduler, timesteps, init.latents(), conditioning, timeIds, doCfg, args,
+                    inpainting.hooks(scheduler, timesteps, masks, init.imageLatents(), init.noise(), doCfg));
+            return output(latents, args.outputType());
         }
     }
 }

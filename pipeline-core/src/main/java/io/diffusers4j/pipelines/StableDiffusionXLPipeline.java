@@ -51,35 +51,36 @@ public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline
     /** {@code __call__}. */
     @Override
     public ImagePipelineOutput call(PipelineCall call) {
-        PipelineCall a = prepare(call);
-        int height = a.height();
-        int width = a.width();
-        SdxlArguments x = a.sdxl();
-        int batch = a.batchSize();
-        int images = batch * a.numImagesPerPrompt();
-        boolean doCfg = doClassifierFreeGuidance(a);
-        try (Scheduler s = callScheduler(a);
+        PipelineCall args = prepare(call);
+        int height = args.height();
+        int width = args.width();
+        SdxlArguments xl = args.sdxl();
+        int batch = args.batchSize();
+        int images = batch * args.numImagesPerPrompt();
+        boolean doCfg = doClassifierFreeGuidance(args);
+        try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Conditioning conditioning = conditioning(m, a, batch, doCfg);
-            retrieveTimesteps(s, a);
-            double[] timesteps = denoisingEndTimesteps(s, s.timesteps(), x.denoisingEnd());
-            NDArray latents = prepareLatents(m, a, images, unet.config().inChannels, height, width, s);
+            Conditioning conditioning = conditioning(m, args, batch, doCfg);
+            retrieveTimesteps(scheduler, args);
+            double[] timesteps = denoisingEndTimesteps(scheduler, scheduler.timesteps(), xl.denoisingEnd());
+            NDArray latents = prepareLatents(m, args, images, unet.config().inChannels, height, width, scheduler);
 
             // _get_add_time_ids: original_size + crops_coords_top_left + target_size
-            NDArray addTimeIds = timeIds(m, flatten(orDefault(x.originalSize(), height, width),
-                    orDefault(x.cropsCoordsTopLeft(), 0, 0), orDefault(x.targetSize(), height, width)), false);
+            NDArray addTimeIds = timeIds(m, flatten(orDefault(xl.originalSize(), height, width),
+                    orDefault(xl.cropsCoordsTopLeft(), 0, 0), orDefault(xl.targetSize(), height, width)), false);
             if (doCfg) {
-                NDArray negativeTimeIds = x.negativeOriginalSize() != null && x.negativeTargetSize() != null
-                        ? timeIds(m, flatten(x.negativeOriginalSize(), orDefault(x.negativeCropsCoordsTopLeft(), 0,
-                                0), x.negativeTargetSize()), false)
+                NDArray negativeTimeIds = xl.negativeOriginalSize() != null && xl.negativeTargetSize() != null
+                        ? timeIds(m, flatten(xl.negativeOriginalSize(), orDefault(xl.negativeCropsCoordsTopLeft(), 0,
+                                0), xl.negativeTargetSize()), false)
                         : addTimeIds;
                 addTimeIds = NDArrays.concat(new NDList(negativeTimeIds, addTimeIds), 0);
             }
             // add_time_ids.repeat(batch_size * num_images_per_prompt, 1): the (negative, positive) PAIR is tiled, so
             // with CFG and several images the rows alternate negative/positive, exactly as diffusers 0.30.3 does
             NDArray timeIds = addTimeIds.tile(new long[] {images, 1});
-            latents = denoise(m, s, timesteps, latents, conditioning, timeIds, doCfg, a, new LoopHooks() { });
-            return output(latents, a.outputType());
+            latents = denoise(m, scheduler, timesteps, latents, conditioning, timeIds, doCfg, args,
+                    new LoopHooks() { });
+            return output(latents, args.outputType());
         }
     }
 }
