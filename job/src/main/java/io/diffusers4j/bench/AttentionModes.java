@@ -10,7 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.OpProfiler;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.io.PrintStream;
@@ -30,7 +29,7 @@ final class AttentionModes {
     private AttentionModes() {
     }
 
-    static void run(StableDiffusionPipeline sd, BenchOptions o, BenchReport r, PrintStream log) {
+    static void run(BenchPipeline sd, BenchOptions o, BenchReport r, PrintStream log) {
         UNet2DConditionModel unet = sd.unet();
         AttentionOptions a = unet.attentionOptions();
         AttentionOptions.SliceMode savedSlice = a.sliceMode();

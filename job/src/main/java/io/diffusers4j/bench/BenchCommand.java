@@ -1,31 +1,96 @@
 // `diffusers4j bench`: the project's performance instrument (see docs/performance.md).
 package io.diffusers4j.bench;
 
-import io.diffusers4j.cli.Command;
+import io.diffusers4j.cli.UsageException;
+import io.diffusers4j.cli.VersionInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 
 /**
  * Measures a pipeline in one run and prints the figures (and with {@code --json} one JSON object as the last line
  * of stdout); progress goes to stderr. Targets are judged from this output, never in unit tests.
  */
-public final class BenchCommand implements Command {
-    @Override
-    public String name() {
-        return "bench";
-    }
+@Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class, sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {"Measure speed and memory: stages, UNet op split, machine reference, load, Spark job.",
+            "Prints per-stage times, the UNet step's split by op class, the machine reference (libtorch matmul and 3x3 "
+                + "convolutions measured in the same process) and the UNet's fraction of it, load time next to the "
+                + "time to read the weight bytes, and peak resident memory next to the weights' size."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--preset", paramLabel = "sd15|tiny", description = {"sd15 (the default): SD-1.5 architecture "
+            + "(UNet 320/640/1280/1280, CLIP-L, 4-block VAE) with seeded random weights, written once to the cache "
+            + "as a diffusers checkpoint (~4.3 GB) and loaded from there", "tiny: the embedded default pipeline"})
+    String preset;
+
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "a real diffusers checkpoint instead")
+    String model;
+
+    @Option(names = "--in-memory", description = "build the preset in memory (no checkpoint; no load figures)")
+    boolean inMemory;
+
+    @Option(names = "--height", paramLabel = "H", description = "image height (default 256)")
+    int height = 256;
+
+    @Option(names = "--width", paramLabel = "W", description = "image width (default 256)")
+    int width = 256;
+
+    @Option(names = "--steps", paramLabel = "N", description = "denoising steps of the end-to-end run (default 10)")
+    int steps = 10;
+
+    @Option(names = "--batch", paramLabel = "N",
+            description = "prompts per pipeline call (default 1; the UNet batch is 2N with CFG)")
+    int batch = 1;
+
+    @Option(names = "--dtype", paramLabel = "float32|float16",
+            description = "(default float32; float16 is for --device gpu)")
+    String dtype = "float32";
+
+    @Option(names = "--device", paramLabel = "cpu|gpu", description = "(default cpu)")
+    String device = "cpu";
+
+    @Option(names = "--runs", paramLabel = "N", description = "timed repetitions per figure, best reported (default 3)")
+    int runs = 3;
+
+    @Option(names = "--threads", paramLabel = "N", description = "libtorch intra-op threads (default: libtorch's)")
+    Integer threads;
+
+    @Option(names = "--attention", paramLabel = "dense|chunked|fused|sliced", description = "attention for every "
+            + "call (default: fused when libtorch's fused kernel is available, else chunked)")
+    String attention;
+
+    @Option(names = "--compare-attention",
+            description = "also time one UNet call per attention mode, with its peak memory")
+    boolean compareAttention;
+
+    @Option(names = "--job", paramLabel = "N", description = "also render N prompts with the Spark job (local mode) "
+            + "and with the bare pipeline: job throughput as a fraction of bare throughput")
+    int job;
+
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master of the --job run (default local[*])")
+    String master = "local[*]";
+
+    @Option(names = "--job-option", paramLabel = "ARG", description = "an extra argument for the --job run "
+            + "(repeatable), e.g. --job-option=--spark-conf --job-option=spark.task.cpus=2")
+    List<String> jobOptions = new ArrayList<>();
+
+    @Option(names = "--cache", paramLabel = "DIR",
+            description = "where the preset checkpoint lives (default $DIFFUSERS4J_CACHE or ~/.cache/diffusers4j)")
+    Path cache;
+
+    @Option(names = "--seed", paramLabel = "N", description = "weight and noise seed (default 0)")
+    long seed;
+
+    @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+    boolean json;
 
     @Override
-    public String summary() {
-        return "measure speed and memory: stages, UNet op split, machine reference, load, Spark job";
-    }
-
-    @Override
-    public String help() {
-        return BenchOptions.HELP;
-    }
-
-    @Override
-    public int run(String[] args) throws Exception {
-        BenchOptions o = BenchOptions.parse(args);
+    public Integer call() throws Exception {
+        BenchOptions o = options();
         BenchReport r = Benchmark.run(o, System.err);
         System.out.print("diffusers4j bench" + r.text());
         if (o.json()) {
@@ -33,5 +98,47 @@ public final class BenchCommand implements Command {
         }
         System.out.flush();
         return 0;
+    }
+
+    /** The checked options. */
+    BenchOptions options() {
+        if (model != null && preset != null) {
+            throw new UsageException("give --model or --preset, not both");
+        }
+        String chosen = model == null && preset == null ? "sd15" : preset;
+        if (chosen != null && !chosen.equals("sd15") && !chosen.equals("tiny")) {
+            throw new UsageException("--preset must be sd15 or tiny, got '" + chosen + "'");
+        }
+        if (inMemory && !"sd15".equals(chosen)) {
+            throw new UsageException("--in-memory applies to --preset sd15 only");
+        }
+        for (int[] value : new int[][] {{height}, {width}, {steps}, {batch}, {runs}}) {
+            if (value[0] < 1) {
+                throw new UsageException("--height, --width, --steps, --batch and --runs must be >= 1, got "
+                        + value[0]);
+            }
+        }
+        if (!dtype.equals("float32") && !dtype.equals("float16")) {
+            throw new UsageException("--dtype must be float32 or float16, got '" + dtype + "'"
+                    + (dtype.equals("bfloat16") ? " (DJL 0.36 aborts the JVM on bfloat16)" : ""));
+        }
+        if (!device.equals("cpu") && !device.equals("gpu")) {
+            throw new UsageException("--device must be cpu or gpu, got '" + device + "'");
+        }
+        if (attention != null && !List.of("dense", "chunked", "fused", "sliced").contains(attention)) {
+            throw new UsageException("--attention must be dense, chunked, fused or sliced, got '" + attention + "'");
+        }
+        if (job < 0) {
+            throw new UsageException("--job must be >= 0, got " + job);
+        }
+        if (job > 0 && inMemory) {
+            throw new UsageException("--job needs a checkpoint folder; drop --in-memory");
+        }
+        if (threads != null && threads < 1) {
+            throw new UsageException("--threads must be >= 1, got " + threads);
+        }
+        return new BenchOptions(model, chosen, inMemory, height, width, steps, batch, dtype, device, json, runs,
+                attention, compareAttention, job, master, threads, cache == null ? Sd15Preset.defaultCacheRoot()
+                : cache, seed, jobOptions);
     }
 }

@@ -5,10 +5,12 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.models.nn.AttentionOptions;
+import io.diffusers4j.models.nn.TorchOps;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.weights.CheckpointFiles;
 import io.diffusers4j.weights.ShardedTensorSource;
@@ -59,10 +61,10 @@ final class Benchmark {
                 .put("load_average_start", ProcessStats.loadAverage());
 
         Path dir = modelDir(o, log);
-        StableDiffusionPipeline sd;
+        BenchPipeline sd;
         if (dir == null && o.inMemory()) {
             long t0 = System.nanoTime();
-            sd = Sd15Preset.inMemory(o.seed(), device, dtype);
+            sd = BenchPipeline.of(Sd15Preset.inMemory(o.seed(), device, dtype));
             r.put("build_in_memory_ms", (System.nanoTime() - t0) / 1e6);
             long bytes = 0;
             for (var weights : List.of(sd.unet().stateDict(), sd.vae().stateDict(), sd.textEncoder().stateDict())) {
@@ -129,7 +131,7 @@ final class Benchmark {
     }
 
     /** Times reading the weight bytes, then the pipeline load, with the peak resident memory of the load. */
-    private static StableDiffusionPipeline load(BenchOptions o, Path dir, Device device, BenchReport r,
+    private static BenchPipeline load(BenchOptions o, Path dir, Device device, BenchReport r,
                                                 PrintStream log) throws IOException {
         String model = dir.toString();
         List<Path> files = Files.isDirectory(dir) ? weightFiles(dir) : List.of();
@@ -149,12 +151,7 @@ final class Benchmark {
         double loadMs = (System.nanoTime() - t0) / 1e6;
         double loadPeak = ProcessStats.peakRssMb();
         double rssAfter = ProcessStats.rssMb();
-        if (!(p instanceof StableDiffusionPipeline sd)) {
-            String kind = p.getClass().getSimpleName();
-            p.close();
-            throw new IllegalArgumentException("--model " + model + " loads a " + kind
-                    + "; the benchmark runs text-to-image with a StableDiffusionPipeline");
-        }
+        BenchPipeline sd = BenchPipeline.of(p);
         double weightsMb = bytes / (1024.0 * 1024.0);
         r.put("weights_mb", weightsMb).put("weights_read_ms", readMs).put("load_ms", loadMs)
                 .put("load_fraction_of_read", loadMs / readMs).put("rss_before_load_mb", rssBefore)
@@ -217,52 +214,52 @@ final class Benchmark {
         return (System.nanoTime() - t0) / 1e6;
     }
 
-    static void applyAttention(StableDiffusionPipeline sd, String mode) {
+    static void applyAttention(BenchPipeline sd, String mode) {
         if (mode == null) {
             return;
         }
         switch (mode) {
             case "dense" -> {
-                sd.disableAttentionSlicing();
-                sd.disableMemoryEfficientAttention();
+                sd.pipeline().disableAttentionSlicing();
+                sd.pipeline().disableMemoryEfficientAttention();
             }
             case "chunked" -> {
-                sd.disableAttentionSlicing();
-                sd.enableMemoryEfficientAttention();
+                sd.pipeline().disableAttentionSlicing();
+                sd.pipeline().enableMemoryEfficientAttention();
                 fused(sd, false);
             }
             case "fused" -> {
-                sd.disableAttentionSlicing();
-                sd.enableMemoryEfficientAttention();
+                sd.pipeline().disableAttentionSlicing();
+                sd.pipeline().enableMemoryEfficientAttention();
                 fused(sd, true);
             }
             case "sliced" -> {
-                sd.disableMemoryEfficientAttention();
-                sd.enableAttentionSlicing("auto");
+                sd.pipeline().disableMemoryEfficientAttention();
+                sd.pipeline().enableAttentionSlicing("auto");
             }
             default -> throw new IllegalArgumentException("unknown attention mode " + mode);
         }
     }
 
-    private static void fused(StableDiffusionPipeline sd, boolean on) {
+    private static void fused(BenchPipeline sd, boolean on) {
         sd.unet().attentionOptions().fused(on);
         sd.vae().attentionOptions().fused(on);
         sd.textEncoder().attentionOptions().fused(on);
     }
 
-    static String describeAttention(StableDiffusionPipeline sd) {
+    static String describeAttention(BenchPipeline sd) {
         var a = sd.unet().attentionOptions();
-        if (a.sliceMode() != io.diffusers4j.models.nn.AttentionOptions.SliceMode.NONE) {
+        if (a.sliceMode() != AttentionOptions.SliceMode.NONE) {
             return "sliced";
         }
         if (!a.memoryEfficient()) {
             return "dense";
         }
-        return a.fused() && io.diffusers4j.models.nn.TorchOps.available() ? "fused" : "chunked";
+        return a.fused() && TorchOps.available() ? "fused" : "chunked";
     }
 
     /** A JSON config as a typed config (for the in-memory preset). */
-    static <T extends ConfigBase> T config(com.google.gson.JsonObject json, Class<T> type) {
+    static <T extends ConfigBase> T config(JsonObject json, Class<T> type) {
         return ConfigBase.fromJson(json, type, "sd15 preset");
     }
 }

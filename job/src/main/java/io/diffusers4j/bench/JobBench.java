@@ -2,7 +2,7 @@
 package io.diffusers4j.bench;
 
 import io.diffusers4j.image.Png;
-import io.diffusers4j.job.CommandLine;
+import io.diffusers4j.job.JobCommand;
 import io.diffusers4j.job.DiffusionJob;
 import io.diffusers4j.job.JobConfig;
 import io.diffusers4j.job.JobMain;
@@ -10,7 +10,6 @@ import io.diffusers4j.job.JobSummary;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.ProgressListener;
 import io.diffusers4j.pipelines.PipelineCall;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.utils.AtomicFiles;
 import io.diffusers4j.utils.TorchGenerator;
 import org.apache.spark.sql.SparkSession;
@@ -38,7 +37,7 @@ final class JobBench {
     }
 
     /** Runs both; closes {@code sd} after the bare run (the job loads its own pipeline). */
-    static void run(StableDiffusionPipeline sd, Path modelDir, BenchOptions o, BenchReport r, PrintStream log)
+    static void run(BenchPipeline sd, Path modelDir, BenchOptions o, BenchReport r, PrintStream log)
             throws IOException {
         int n = o.job();
         List<String> prompts = StageBench.prompts(n, 0);
@@ -52,7 +51,7 @@ final class JobBench {
                 for (int j = i; j < end; j++) {
                     gens.add(new TorchGenerator(o.seed() + j));
                 }
-                ImagePipelineOutput out = sd.call(new PipelineCall().prompt(prompts.subList(i, end))
+                ImagePipelineOutput out = (ImagePipelineOutput) sd.pipeline().call(new PipelineCall().prompt(prompts.subList(i, end))
                         .numInferenceSteps(o.steps()).guidanceScale(StageBench.GUIDANCE).height(o.height())
                         .width(o.width()).generators(gens).outputType("pil").progress(ProgressListener.NONE));
                 for (BufferedImage image : out.images()) {
@@ -84,7 +83,7 @@ final class JobBench {
                 args.addAll(List.of("--set", "diffusers4j.pipeline.device=gpu:0"));
             }
             args.addAll(o.jobOptions());
-            JobConfig cfg = CommandLine.parse(args.toArray(new String[0])).toConfig();
+            JobConfig cfg = JobCommand.parse(args.toArray(new String[0])).toConfig();
             long start = System.nanoTime();
             SparkSession spark = JobMain.session(cfg);
             double sessionMs = (System.nanoTime() - start) / 1e6;

@@ -15,7 +15,6 @@ import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.ProgressListener;
 import io.diffusers4j.pipelines.PipelineCall;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.utils.TorchGenerator;
 
@@ -39,13 +38,11 @@ final class StageBench {
     private StageBench() {
     }
 
-    static void run(StableDiffusionPipeline sd, BenchOptions o, BenchReport r, PrintStream log) {
+    static void run(BenchPipeline sd, BenchOptions o, BenchReport r, PrintStream log) {
         int b = o.batch();
+        PipelineCall sized = new PipelineCall().prompt(prompts(b, 0)).height(o.height()).width(o.width());
+        sd.pipeline().checkInputs(sd.pipeline().withDefaults(sized));
         int f = sd.vaeScaleFactor();
-        if (o.height() % f != 0 || o.width() % f != 0) {
-            throw new IllegalArgumentException("--height " + o.height() + " and --width " + o.width()
-                    + " must be multiples of the VAE factor " + f);
-        }
         long lh = o.height() / f;
         long lw = o.width() / f;
         int runs = o.runs();
@@ -75,7 +72,7 @@ final class StageBench {
             log.printf("bench: tokenize %.1f ms, text encoder %.1f ms%n", tokenizeMs, textMs);
 
             // UNet on the CFG batch
-            Scheduler sched = sd.scheduler().copy();
+            Scheduler sched = sd.pipeline().scheduler().copy();
             sched.setTimesteps(o.steps());
             double t0 = sched.timesteps()[0];
             float[] noise = new TorchGenerator(o.seed()).randn(new long[] {b, unet.config().inChannels, lh, lw});
@@ -123,7 +120,7 @@ final class StageBench {
             // guidance + scheduler step
             double schedMs = Double.MAX_VALUE;
             for (int i = 0; i <= runs; i++) {
-                try (Scheduler s = sd.scheduler().copy(); NDManager sub = m.newSubManager()) {
+                try (Scheduler s = sd.pipeline().scheduler().copy(); NDManager sub = m.newSubManager()) {
                     s.setTimesteps(o.steps());
                     NDArray lat = latents.duplicate();
                     lat.attach(sub);
@@ -187,7 +184,7 @@ final class StageBench {
         return new MachineReference.Result(mm, convs);
     }
 
-    private static double endToEnd(StableDiffusionPipeline sd, BenchOptions o, List<String> prompts, int runs,
+    private static double endToEnd(BenchPipeline sd, BenchOptions o, List<String> prompts, int runs,
                                    double unetMs) {
         int calls = unetMs * o.steps() < 5000 ? runs : 1;
         double best = Double.MAX_VALUE;
@@ -200,7 +197,7 @@ final class StageBench {
                     .guidanceScale(GUIDANCE).height(o.height()).width(o.width()).generators(gens).outputType("pil")
                     .progress(ProgressListener.NONE);
             long start = System.nanoTime();
-            ImagePipelineOutput out = sd.call(call);
+            ImagePipelineOutput out = (ImagePipelineOutput) sd.pipeline().call(call);
             for (BufferedImage image : out.images()) {
                 Png.write(image, Map.of());
             }

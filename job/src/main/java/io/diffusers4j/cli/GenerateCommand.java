@@ -1,189 +1,304 @@
-// `diffusers4j generate`: text-to-image, img2img (--image) and inpainting (--mask-image) from the command line.
+// `diffusers4j generate`: one pipeline call from the command line, written as PNGs (with their parameters) or .npy.
 package io.diffusers4j.cli;
 
-import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
-import io.diffusers4j.pipelines.AbstractStableDiffusionXLPipeline;
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.DiffusionPipeline;
-import io.diffusers4j.pipelines.ImagePipelineOutput;
-import io.diffusers4j.pipelines.LatentConsistencyModelCall;
-import io.diffusers4j.pipelines.LatentConsistencyModelPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
-import io.diffusers4j.pipelines.StableDiffusionImg2ImgPipeline;
-import io.diffusers4j.pipelines.StableDiffusionInpaintPipeline;
-import io.diffusers4j.pipelines.StableDiffusionPipeline;
-import io.diffusers4j.pipelines.StableDiffusionXLImg2ImgPipeline;
-import io.diffusers4j.pipelines.StableDiffusionXLPipeline;
-import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.PipelineOutput;
+import io.diffusers4j.pipelines.SdxlArguments;
+import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Schedulers;
-import io.diffusers4j.utils.TorchGenerator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
-/** Runs one pipeline call and writes the images as one .npy, a folder of PNGs, or the latents. */
-public final class GenerateCommand implements Command {
-    private static final Set<String> OPTIONS = Set.of("model", "prompt", "negative-prompt", "prompt-2",
-            "negative-prompt-2", "seed", "steps",
-            "guidance-scale", "height", "width", "eta", "num-images-per-prompt", "scheduler", "scheduler-option",
-            "image", "strength", "mask-image", "output-type", "output", "device", "dtype", "variant", "revision",
-            "clip-skip", "guidance-rescale", "attention-slicing", "original-inference-steps",
-            "timesteps", "sigmas");
-    private static final Set<String> FLAGS = Set.of("no-progress", "local-files-only", "memory-efficient-attention",
-            "vae-slicing", "vae-tiling");
+/**
+ * Maps the flags onto a {@link PipelineCall} and lets the checkpoint's pipeline do the rest: which family member
+ * runs it ({@code --image}: image-to-image, {@code --mask-image}: inpainting, on the same components), its defaults
+ * (steps, guidance, strength, size), and its checks (diffusers' messages) — first without weights
+ * ({@link DiffusionPipeline#checkCall}), then on the loaded pipeline. The flags are diffusers' keyword arguments.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
+        sortOptions = false, usageHelpAutoWidth = true,
+        description = {"Generate images with a diffusers checkpoint: text-to-image, img2img (--image) and inpainting "
+                + "(--image --mask-image) on the pipeline model_index.json names; its defaults and checks are "
+                + "diffusers'."})
+public final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
+            description = "diffusers folder or Hub id (default: the embedded tiny pipeline)")
+    String model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "repeat for a batch of prompts")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--negative-prompt", paramLabel = "TEXT", description = "one for all prompts, or one per prompt")
+    List<String> negativePrompts = new ArrayList<>();
+
+    @Option(names = "--prompt-2", paramLabel = "TEXT",
+            description = "SDXL: the second text encoder's prompt (default: the prompt); one for all or one per prompt")
+    List<String> prompts2 = new ArrayList<>();
+
+    @Option(names = "--negative-prompt-2", paramLabel = "TEXT",
+            description = "SDXL: the second text encoder's negative prompt (default: the negative prompt)")
+    List<String> negativePrompts2 = new ArrayList<>();
+
+    @Option(names = "--seed", paramLabel = "N", description = {"one = one generator for the whole batch; one per "
+            + "image = a list of generators (diffusers semantics)", "default: a random seed, printed and recorded"})
+    List<Long> seeds = new ArrayList<>();
+
+    @Option(names = "--steps", paramLabel = "N", description = "num_inference_steps (default: the pipeline's; 50, LCM 4)")
+    Integer steps;
+
+    @Option(names = "--timesteps", paramLabel = "T1,T2,...", split = ",", description = "a custom schedule instead "
+            + "of --steps (diffusers' timesteps=; DDPM, Euler, Heun, DPM-Solver multistep, LCM)")
+    List<Double> timesteps;
+
+    @Option(names = "--sigmas", paramLabel = "S1,S2,...", split = ",",
+            description = "custom sigmas, the last one the final sigma (diffusers' sigmas=; EulerDiscreteScheduler)")
+    List<Double> sigmas;
+
+    @Option(names = "--guidance-scale", paramLabel = "F", description = "classifier-free guidance (default: the "
+            + "pipeline's; 7.5, SDXL 5.0, LCM 8.5 embedded; <= 1 disables it)")
+    Double guidanceScale;
+
+    @Option(names = "--original-inference-steps", paramLabel = "N",
+            description = "LCM: the distillation schedule length (default: the scheduler's)")
+    Integer originalInferenceSteps;
+
+    @Option(names = "--height", paramLabel = "H", description = "multiple of the VAE factor (default: the "
+            + "checkpoint's unet.sample_size * factor; img2img: the input image's size)")
+    Integer height;
+
+    @Option(names = "--width", paramLabel = "W", description = "as --height")
+    Integer width;
+
+    @Option(names = "--eta", paramLabel = "F", description = "DDIM eta (default 0)")
+    Double eta;
+
+    @Option(names = "--num-images-per-prompt", paramLabel = "N", description = "(default 1)")
+    int numImagesPerPrompt = 1;
+
+    @Option(names = "--clip-skip", paramLabel = "N", description = "skip the last N CLIP layers")
+    Integer clipSkip;
+
+    @Option(names = "--guidance-rescale", paramLabel = "F", description = "(default 0)")
+    Double guidanceRescale;
+
+    @Option(names = "--scheduler", paramLabel = "NAME",
+            description = "a diffusers scheduler class, e.g. EulerDiscreteScheduler (default: the checkpoint's own)")
+    String scheduler;
+
+    @Option(names = "--scheduler-option", paramLabel = "KEY=VALUE",
+            description = "repeatable, e.g. use_karras_sigmas=true, timestep_spacing=trailing")
+    List<String> schedulerOptions = new ArrayList<>();
+
+    @Option(names = "--image", paramLabel = "PNG", description = "img2img (or inpainting with --mask-image) input")
+    Path image;
+
+    @Option(names = "--strength", paramLabel = "F",
+            description = "with --image (default: the pipeline's; img2img 0.8, SDXL img2img 0.3, inpainting 1.0)")
+    Double strength;
+
+    @Option(names = "--mask-image", paramLabel = "PNG", description = "inpainting mask (white = repaint), with --image")
+    Path maskImage;
+
+    @Option(names = "--output-type", paramLabel = "np|png|latent", description = {"png: a folder of 000.png, 001.png,"
+            + " ... with their parameters in PNG text (default)", "np: ONE float32 .npy [N,H,W,3] in [0,1] "
+            + "(diffusers' output_type=\"np\"); latent: .npy [N,C,h,w]"})
+    String outputType = "png";
+
+    @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write")
+    Path output;
+
+    @Option(names = "--device", paramLabel = "cpu|gpu[:N]", description = "(default cpu)")
+    String device = "cpu";
+
+    @Option(names = "--dtype", paramLabel = "float32|float16|auto",
+            description = "(default float32; float16 is for CUDA; bfloat16 is refused: DJL 0.36 aborts on it)")
+    String dtype = "float32";
+
+    @Option(names = "--variant", paramLabel = "NAME", description = "weight variant, e.g. fp16")
+    String variant;
+
+    @Option(names = "--revision", paramLabel = "REV", description = "Hub branch, tag or commit")
+    String revision;
+
+    @Option(names = "--local-files-only", description = "never contact the Hub; use the cached snapshot")
+    boolean localFilesOnly;
+
+    @Option(names = "--attention-slicing", paramLabel = "auto|max|N", description = "compute attention in slices")
+    String attentionSlicing;
+
+    @Option(names = "--memory-efficient-attention", description = "query-chunked attention")
+    boolean memoryEfficientAttention;
+
+    @Option(names = "--vae-slicing", description = "decode one image at a time")
+    boolean vaeSlicing;
+
+    @Option(names = "--vae-tiling", description = "encode/decode in overlapping tiles")
+    boolean vaeTiling;
+
+    @Option(names = "--no-progress", description = "no progress bar on stderr")
+    boolean noProgress;
+
+    private static final List<String> OUTPUT_TYPES = List.of("png", "np", "latent");
 
     @Override
-    public String name() {
-        return "generate";
-    }
-
-    @Override
-    public String summary() {
-        return "generate images with a diffusers checkpoint (text-to-image, img2img, inpainting)";
-    }
-
-    @Override
-    public String help() {
-        return """
-                usage: diffusers4j generate --prompt TEXT [--prompt TEXT ...] --output PATH [options]
-
-                  --model DIR|ORG/NAME          diffusers folder or Hub id (default: the embedded tiny pipeline)
-                  --prompt TEXT                 repeat for a batch of prompts
-                  --negative-prompt TEXT        one for all prompts, or one per prompt
-                  --prompt-2 TEXT, --negative-prompt-2 TEXT
-                                                SDXL: the second text encoder's prompts (default: the
-                                                prompt / negative prompt)
-                  --seed N                      one = one generator for the whole batch;
-                                                one per image = a list of generators (diffusers semantics)
-                  --steps N                     num_inference_steps (default 50; LCM checkpoints 4)
-                  --guidance-scale F            classifier-free guidance (default 7.5, SDXL 5.0; <= 1 disables it);
-                                                LCM checkpoints: the embedded guidance (default 8.5)
-                  --timesteps T1,T2,...         a custom schedule instead of --steps (diffusers' timesteps=; DDPM,
-                                                Euler, Heun, DPM-Solver multistep, LCM schedulers)
-                  --sigmas S1,S2,...            custom sigmas, the last one the final sigma (diffusers' sigmas=;
-                                                EulerDiscreteScheduler)
-                  --original-inference-steps N  LCM checkpoints: distillation schedule length (default: scheduler's)
-                  --height H --width W          multiples of the VAE factor (default unet.sample_size * factor)
-                  --eta F                       DDIM eta (default 0)
-                  --num-images-per-prompt N     (default 1)
-                  --clip-skip N                 skip the last N CLIP layers
-                  --guidance-rescale F          (default 0)
-                  --scheduler CLASS_NAME        e.g. EulerDiscreteScheduler (default: the checkpoint's own)
-                  --scheduler-option KEY=VALUE  repeatable, e.g. use_karras_sigmas=true, timestep_spacing=trailing
-                  --image PNG [--strength F]    img2img (strength default 0.8, SDXL 0.3); required by an SDXL
-                                                img2img checkpoint (the refiner)
-                  --mask-image PNG              inpainting (with --image; needs a 9-channel inpainting UNet;
-                                                SDXL inpainting is not run by generate yet)
-                  --output-type np|png|latent   np: ONE float32 .npy [N,H,W,3] in [0,1] (diffusers output_type="np");
-                                                png: a folder of 000.png, 001.png, ...; latent: .npy [N,C,h,w]
-                                                (default png)
-                  --output PATH                 where to write
-                  --device cpu|gpu              (default cpu)
-                  --dtype float32|float16       (default float32; bfloat16 is not supported by DJL 0.36)
-                  --variant NAME --revision REV --local-files-only
-                  --attention-slicing auto|max|N --memory-efficient-attention --vae-slicing --vae-tiling
-                  --no-progress                 no progress bar on stderr
-                """;
-    }
-
-    @Override
-    public int run(String[] argv) throws Exception {
-        CliArgs a = CliArgs.parse(name(), argv, OPTIONS, FLAGS);
-        GenerateRequest given = GenerateRequest.from(a);
-        try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(given.model(), given.pipelineOptions())) {
-            if (!(loaded instanceof AbstractStableDiffusionPipeline base)) {
-                throw new UsageException("--model " + given.model() + " is a " + loaded.getClass().getSimpleName()
-                        + ", generate supports Stable Diffusion pipelines");
+    public Integer call() throws Exception {
+        if (!OUTPUT_TYPES.contains(outputType)) {
+            throw new UsageException("--output-type must be png, np or latent, got '" + outputType + "'");
+        }
+        PipelineOptions options = pipelineOptions();
+        List<Long> usedSeeds = seeds.isEmpty() ? List.of(randomSeed()) : seeds;
+        PipelineCall call = toCall(usedSeeds);
+        Path dir = DiffusionPipeline.resolve(modelPath(), options);
+        DiffusionPipeline.checkPretrained(dir, options);
+        DiffusionPipeline.checkCall(dir, call);
+        try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(dir.toString(), options)) {
+            applyMemoryOptions(loaded);
+            if (scheduler != null || !schedulerOptions.isEmpty()) {
+                call.scheduler(Schedulers.create(scheduler == null ? loaded.scheduler().className() : scheduler,
+                        loaded.scheduler().config(), schedulerOptions));
             }
-            boolean lcm = base instanceof LatentConsistencyModelPipeline;
-            given.checkPipelineKind(lcm);
-            GenerateRequest req = lcm
-                    ? given.withPipelineDefaults(LatentConsistencyModelCall.DEFAULT_NUM_INFERENCE_STEPS,
-                            LatentConsistencyModelCall.DEFAULT_GUIDANCE_SCALE, 0)
-                    : given.withPipelineDefaults(50, base.defaultGuidanceScale(), defaultStrength(base, given));
-            req.validateAgainst(base);
-            req.applyMemoryOptions(base);
-            Scheduler s = null;
-            if (req.scheduler() != null || !req.schedulerOptions().isEmpty()) {
-                s = Schedulers.create(req.scheduler() == null ? base.scheduler().className()
-                        : req.scheduler(), base.scheduler().config(), req.schedulerOptions());
+            DiffusionPipeline pipe = loaded.pipelineFor(call);
+            PipelineCall resolved = pipe.withDefaults(call);
+            pipe.checkInputs(resolved);
+            if (seeds.isEmpty()) {
+                System.err.println("diffusers4j generate: seed " + usedSeeds.get(0) + " (random; --seed "
+                        + usedSeeds.get(0) + " renders the same images again)");
             }
-            String scheduler = s != null ? s.className() : base.scheduler().className();
-            ImagePipelineOutput out;
-            if (lcm) {
-                out = ((LatentConsistencyModelPipeline) base).call(req.toLcmCall().scheduler(s));
-            } else {
-                out = run(base, req, req.toCall(base).scheduler(s));
+            if (!noProgress) {
+                resolved.progress(new ConsoleProgressBar(System.err));
             }
-            Path written = OutputWriter.write(out, req, scheduler);
+            PipelineOutput out = pipe.call(resolved.outputType(outputType.equals("latent") ? "latent" : "np"));
+            String schedulerName = resolved.scheduler() != null ? resolved.scheduler().className()
+                    : pipe.scheduler().className();
+            GenerateMetadata metadata = new GenerateMetadata(resolved, pipe.outputSize(resolved), usedSeeds,
+                    schedulerName, model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
+                    pipe.className());
+            Path written = OutputWriter.write(out, outputType, output, metadata);
             System.err.println("diffusers4j generate: wrote " + out.count() + " "
-                    + (req.outputType().equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
+                    + (outputType.equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
             return 0;
         }
     }
 
-    /** diffusers' default strength of the pipeline that --image (and --mask-image) will run. */
-    private static double defaultStrength(AbstractStableDiffusionPipeline base, GenerateRequest req) {
-        if (base instanceof AbstractStableDiffusionXLPipeline) {
-            return StableDiffusionXLImg2ImgPipeline.DEFAULT_STRENGTH;
-        }
-        return req.maskImage() != null ? StableDiffusionInpaintPipeline.DEFAULT_STRENGTH
-                : StableDiffusionImg2ImgPipeline.DEFAULT_STRENGTH;
+    /** A seed like the UIs pick one: a non-negative 32-bit number. */
+    private static long randomSeed() {
+        return new SecureRandom().nextInt() & 0xFFFFFFFFL;
     }
 
-    /**
-     * --mask-image: inpainting; --image: img2img; else text-to-image, all on the loaded components. An SDXL
-     * img2img checkpoint (the refiner) runs as it is loaded (validateAgainst requires --image for it).
-     */
-    private static ImagePipelineOutput run(AbstractStableDiffusionPipeline base, GenerateRequest req,
-                                           PipelineCall call) {
-        if (base instanceof StableDiffusionXLImg2ImgPipeline refiner) {
-            return refiner.call(call);
-        }
-        Map<String, Object> components = base.components();
-        if (base instanceof StableDiffusionXLPipeline xl) {
-            if (req.image() == null) {
-                return xl.call(call);
-            }
-            try (StableDiffusionXLImg2ImgPipeline p = new StableDiffusionXLImg2ImgPipeline(components)) {
-                return p.call(call);
-            }
-        }
-        if (req.maskImage() != null) {
-            try (StableDiffusionInpaintPipeline p = new StableDiffusionInpaintPipeline(components)) {
-                return p.call(call);
-            }
-        }
-        if (req.image() != null) {
-            try (StableDiffusionImg2ImgPipeline p = new StableDiffusionImg2ImgPipeline(components)) {
-                return p.call(call);
-            }
-        }
-        try (StableDiffusionPipeline p = new StableDiffusionPipeline(components)) {
-            return p.call(call);
-        }
+    private String modelPath() {
+        return model == null ? TinyPipeline.defaultModel().toString() : model;
     }
 
-    /** Seeds -> generators: one seed is one generator for the batch, one per image is a generator list. */
-    static List<TorchGenerator> generators(List<Long> seeds, int images) {
-        List<TorchGenerator> gens = new ArrayList<>();
-        if (seeds.isEmpty()) {
-            return gens;
+    /** The flags as diffusers' keyword arguments; a once-for-all per-prompt value is repeated for every prompt. */
+    PipelineCall toCall(List<Long> usedSeeds) {
+        PipelineCall call = new PipelineCall().prompt(prompts).numInferenceSteps(steps)
+                .timesteps(toArray(timesteps)).sigmas(toArray(sigmas)).guidanceScale(guidanceScale)
+                .originalInferenceSteps(originalInferenceSteps).height(height).width(width).eta(eta)
+                .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
+                .strength(strength).image(single(readImage(image, "--image")))
+                .maskImage(single(readImage(maskImage, "--mask-image")));
+        long[] seedArray = usedSeeds.stream().mapToLong(Long::longValue).toArray();
+        if (seedArray.length == 1) {
+            call.seed(seedArray[0]);
+        } else {
+            call.seeds(seedArray);
         }
-        if (seeds.size() != 1 && seeds.size() != images) {
-            throw new UsageException("--seed given " + seeds.size() + " times but there are " + images
-                    + " images: give one seed (one generator for the batch) or one per image");
+        call.negativePrompt(perPrompt(negativePrompts, "--negative-prompt"));
+        List<String> second = perPrompt(prompts2, "--prompt-2");
+        List<String> negativeSecond = perPrompt(negativePrompts2, "--negative-prompt-2");
+        if (second != null || negativeSecond != null) {
+            call.sdxl(new SdxlArguments().prompt2(second).negativePrompt2(negativeSecond));
         }
-        for (long s : seeds) {
-            gens.add(new TorchGenerator(s));
-        }
-        return gens;
+        return call;
     }
 
-    static List<BufferedImage> single(BufferedImage img) {
+    /** One value per prompt (a single value repeated), or null when the option was not given. */
+    private List<String> perPrompt(List<String> values, String option) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        if (values.size() != 1 && values.size() != prompts.size()) {
+            throw new UsageException(option + " given " + values.size() + " times but there are " + prompts.size()
+                    + " prompts: give one for all prompts or one per prompt");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            out.add(values.size() == 1 ? values.get(0) : values.get(i));
+        }
+        return out;
+    }
+
+    private static double[] toArray(List<Double> values) {
+        return values == null ? null : values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static List<BufferedImage> single(BufferedImage img) {
         return img == null ? null : List.of(img);
+    }
+
+    private static BufferedImage readImage(Path path, String option) {
+        if (path == null) {
+            return null;
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new UsageException(option + " " + path + ": no such file");
+        }
+        try {
+            BufferedImage img = ImageIO.read(path.toFile());
+            if (img == null) {
+                throw new UsageException(option + " " + path + ": not a readable image (PNG or JPEG)");
+            }
+            return img;
+        } catch (IOException e) {
+            throw new UsageException(option + " " + path + ": cannot read image: " + e.getMessage());
+        }
+    }
+
+    private PipelineOptions pipelineOptions() {
+        if (!List.of("cpu", "gpu", "cuda").contains(device) && !device.matches("(gpu|cuda):\\d+")) {
+            throw new UsageException("--device must be cpu or gpu[:N], got '" + device + "'");
+        }
+        PipelineOptions options = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
+                .localFilesOnly(localFilesOnly);
+        return options.device(device.equals("cpu") ? Device.cpu() : gpu());
+    }
+
+    private Device gpu() {
+        int index = device.contains(":") ? Integer.parseInt(device.substring(device.indexOf(':') + 1)) : 0;
+        int count = Engine.getEngine("PyTorch").getGpuCount();
+        if (index >= count) {
+            throw new UsageException("--device " + device + ": DJL sees " + count + " CUDA device(s); point "
+                    + "PYTORCH_LIBRARY_PATH at a CUDA libtorch 2.7.1 and set PYTORCH_FLAVOR=cu128 (see README)");
+        }
+        return Device.gpu(index);
+    }
+
+    private void applyMemoryOptions(DiffusionPipeline pipe) {
+        if (attentionSlicing != null) {
+            pipe.enableAttentionSlicing(attentionSlicing);
+        }
+        if (memoryEfficientAttention) {
+            pipe.enableMemoryEfficientAttention();
+        }
+        if (vaeSlicing) {
+            pipe.enableVaeSlicing();
+        }
+        if (vaeTiling) {
+            pipe.enableVaeTiling();
+        }
     }
 }

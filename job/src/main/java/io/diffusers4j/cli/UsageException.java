@@ -2,7 +2,7 @@
 package io.diffusers4j.cli;
 
 /** Bad arguments: the message names the argument and the offending values. */
-public class UsageException extends RuntimeException {
+public class UsageException extends IllegalArgumentException {
     public UsageException(String message) {
         super(message);
     }

@@ -38,10 +38,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ol>
  *   <li>error rows from validation pass straight through (a partition of only errors builds no pipeline);</li>
  *   <li>the executor's cached pipeline is acquired for the task's device (built on first use in the JVM);</li>
- *   <li>each image's size, steps and guidance are resolved (row, job default, else the pipeline's own) and
- *       checked (the VAE factor; SDXL-only prompts on another pipeline make an error row); images are grouped by
- *       {@link RenderSettings} (the resolved values and the custom schedule) into micro-batches of at most the
- *       batch size;</li>
+ *   <li>the renderer resolves each image's size, steps and guidance (row, job default, else the pipeline's own)
+ *       and the pipeline checks the call (a refusal, e.g. a size that is not a multiple of the VAE factor or an
+ *       argument the pipeline does not take, makes an error row); images are grouped by {@link RenderSettings}
+ *       (the resolved values and the custom schedule) into micro-batches of at most the batch size;</li>
  *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
  *       encoded, in the background while the next batch renders ({@link PngEncoderPool}).</li>
  * </ol>
@@ -170,52 +170,36 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             metrics.usedBuild(executorId, handle.instanceId(), ExecutorPipelineCache.buildMillis(handle.instanceId()));
             Renderer renderer = handle.renderer();
             runner = new BatchRunner(renderer, batchSize);
-            int factor = renderer.vaeScaleFactor();
             List<Planned> planned = new ArrayList<>(rows.size());
             for (Row r : rows) {
-                RenderSettings s = settings(r, renderer);
+                RenderSettings requested = requested(r);
                 ImageRequest request = new ImageRequest(r.getString(WorkSchema.PROMPT),
                         r.getString(WorkSchema.NEGATIVE_PROMPT), r.getLong(WorkSchema.SEED),
                         r.getString(WorkSchema.PROMPT_2), r.getString(WorkSchema.NEGATIVE_PROMPT_2));
-                String error = sizeError(s.width(), s.height(), factor);
-                if (error == null && request.hasSecondPrompts() && !renderer.takesSecondPrompts()) {
-                    error = (r.isNullAt(WorkSchema.PROMPT_2) ? "negative_prompt_2" : "prompt_2")
-                            + " is an argument of StableDiffusionXLPipeline; model " + model + " loads a "
-                            + renderer.pipelineName();
-                }
-                if (error != null) {
-                    queue.add(CompletableFuture.completedFuture(errorRow(r, error, s)));
+                RenderSettings resolved;
+                try {
+                    resolved = renderer.resolve(requested, request);
+                } catch (IllegalArgumentException e) {
+                    queue.add(CompletableFuture.completedFuture(errorRow(r, e.getMessage(), requested)));
                     continue;
                 }
-                planned.add(new Planned(r, s, request));
+                planned.add(new Planned(r, resolved, request));
             }
             batcher = new MicroBatcher<>(planned, Planned::settings);
         }
 
         /**
-         * The row's settings as the single call would use them: size, steps and guidance from the row (or the job
-         * defaults), else the pipeline's own; so the micro-batch key holds the values actually used.
+         * The row's settings as it asks for them: its size, steps and guidance (or the job defaults, filled in by the
+         * validator), null where it leaves them to the pipeline ({@link Renderer#resolve} fills them in).
          */
-        private RenderSettings settings(Row r, Renderer renderer) {
-            int w = r.isNullAt(WorkSchema.WIDTH) ? renderer.defaultWidth() : r.getInt(WorkSchema.WIDTH);
-            int h = r.isNullAt(WorkSchema.HEIGHT) ? renderer.defaultHeight() : r.getInt(WorkSchema.HEIGHT);
-            int steps = r.isNullAt(WorkSchema.NUM_INFERENCE_STEPS) ? renderer.defaultNumInferenceSteps()
-                    : r.getInt(WorkSchema.NUM_INFERENCE_STEPS);
-            double guidance = r.isNullAt(WorkSchema.GUIDANCE_SCALE) ? renderer.defaultGuidanceScale()
-                    : r.getDouble(WorkSchema.GUIDANCE_SCALE);
-            return new RenderSettings(steps, guidance, w, h, r.getString(WorkSchema.SCHEDULER),
-                    WorkSchema.numbers(r, WorkSchema.TIMESTEPS), WorkSchema.numbers(r, WorkSchema.SIGMAS));
-        }
-
-        private String sizeError(int w, int h, int factor) {
-            List<String> problems = new ArrayList<>(2);
-            if (w % factor != 0) {
-                problems.add("width " + w + " is not a multiple of the VAE factor " + factor);
-            }
-            if (h % factor != 0) {
-                problems.add("height " + h + " is not a multiple of the VAE factor " + factor);
-            }
-            return problems.isEmpty() ? null : String.join("; ", problems);
+        private RenderSettings requested(Row r) {
+            return new RenderSettings(r.isNullAt(WorkSchema.NUM_INFERENCE_STEPS) ? null
+                    : r.getInt(WorkSchema.NUM_INFERENCE_STEPS),
+                    r.isNullAt(WorkSchema.GUIDANCE_SCALE) ? null : r.getDouble(WorkSchema.GUIDANCE_SCALE),
+                    r.isNullAt(WorkSchema.WIDTH) ? null : r.getInt(WorkSchema.WIDTH),
+                    r.isNullAt(WorkSchema.HEIGHT) ? null : r.getInt(WorkSchema.HEIGHT),
+                    r.getString(WorkSchema.SCHEDULER), WorkSchema.numbers(r, WorkSchema.TIMESTEPS),
+                    WorkSchema.numbers(r, WorkSchema.SIGMAS));
         }
 
         private void renderNext() {
@@ -252,7 +236,7 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             }
         }
 
-        /** An error output row; {@code s}: the settings resolved on the executor, or null (validation errors). */
+        /** An error output row with the settings the row asked for ({@code s}), or none (validation errors). */
         private Row errorRow(Row w, String message, RenderSettings s) {
             return RowFactory.create(w.getString(WorkSchema.ID), w.get(WorkSchema.PROMPT),
                     w.get(WorkSchema.NEGATIVE_PROMPT), w.get(WorkSchema.SEED),

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.diffusers4j.cli.UsageException;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -16,27 +17,34 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchCommandTest {
+    /** The options a bench command line parses to (picocli, then the command's checks). */
+    private static BenchOptions options(String... args) {
+        BenchCommand command = new BenchCommand();
+        new CommandLine(command).parseArgs(args);
+        return command.options();
+    }
+
     @Test
     void optionsDefaultToTheSd15TargetsAndRefuseBadValues() {
-        BenchOptions o = BenchOptions.parse(new String[0]);
+        BenchOptions o = options();
         assertEquals("sd15", o.preset());
         assertEquals(256, o.height());
         assertEquals(256, o.width());
         assertEquals(1, o.batch());
         assertEquals("float32", o.dtype());
         assertEquals("cpu", o.device());
-        assertTrue(assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--dtype", "bfloat16"}))
+        assertTrue(assertThrows(UsageException.class, () -> options("--dtype", "bfloat16"))
                 .getMessage().contains("bfloat16"));
-        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--model", "x", "--preset", "sd15"}));
-        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--in-memory", "--job", "4"}));
-        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--attention", "flash"}));
-        assertThrows(UsageException.class, () -> BenchOptions.parse(new String[] {"--steps", "0"}));
+        assertThrows(UsageException.class, () -> options("--model", "x", "--preset", "sd15"));
+        assertThrows(UsageException.class, () -> options("--in-memory", "--job", "4"));
+        assertThrows(UsageException.class, () -> options("--attention", "flash"));
+        assertThrows(UsageException.class, () -> options("--steps", "0"));
     }
 
     @Test
     void oneRunReportsEveryFigureAsJson() throws Exception {
-        BenchOptions o = BenchOptions.parse(new String[] {"--preset", "tiny", "--height", "64", "--width", "64",
-            "--steps", "2", "--runs", "1", "--json"});
+        BenchOptions o = options("--preset", "tiny", "--height", "64", "--width", "64",
+            "--steps", "2", "--runs", "1", "--json");
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         BenchReport r = Benchmark.run(o, new PrintStream(log, true, StandardCharsets.UTF_8));
         JsonObject json = JsonParser.parseString(r.json()).getAsJsonObject();

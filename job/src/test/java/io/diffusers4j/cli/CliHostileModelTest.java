@@ -125,7 +125,7 @@ class CliHostileModelTest {
         String err = stderr.toString(StandardCharsets.UTF_8);
         assertEquals(2, code, err);
         String first = err.lines().findFirst().orElse("");
-        assertTrue(first.startsWith("error: " + model.resolve("unet/config.json")) && first.contains(
+        assertTrue(first.startsWith("diffusers4j job: error: " + model.resolve("unet/config.json")) && first.contains(
                 "key 'cross_attention_dim'") && first.contains("12.5"), first);
         assertFalse(Files.exists(out));
         assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused before starting Spark");

@@ -9,8 +9,10 @@ import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,8 +49,16 @@ class GenerateSdxlTest {
 
     /** reference/inputs/image_64x64.png (the cases' input image) copied out of the test resources into {@code dir}. */
     private static Path input(Path dir) throws Exception {
-        Path png = dir.resolve("image_64x64.png");
-        try (java.io.InputStream in = GenerateSdxlTest.class.getResourceAsStream("/reference/inputs/image_64x64.png")) {
+        return resource(dir, "image_64x64.png");
+    }
+
+    /** A file of reference/inputs copied out of the test resources into {@code dir}. */
+    private static Path resource(Path dir, String name) throws Exception {
+        Path png = dir.resolve(name);
+        if (Files.exists(png)) {
+            return png;
+        }
+        try (InputStream in = GenerateSdxlTest.class.getResourceAsStream("/reference/inputs/" + name)) {
             Files.copy(in, png);
         }
         return png;
@@ -87,7 +97,7 @@ class GenerateSdxlTest {
         Object[] none = run("generate", "--model", refiner, "--prompt", "a cat", "--steps", "1",
                 "--output", dir.resolve("none").toString(), "--no-progress");
         assertEquals(2, none[0], (String) none[1]);
-        assertTrue(((String) none[1]).contains("give --image"), (String) none[1]);
+        assertTrue(((String) none[1]).contains("StableDiffusionXLImg2ImgPipeline needs `image`"), (String) none[1]);
         assertFalse(Files.exists(dir.resolve("none")));
     }
 
@@ -102,12 +112,7 @@ class GenerateSdxlTest {
         assertEquals(5.0, GenerationMetadata.fromPngText(png.text()).guidanceScale(), "SDXL's default guidance");
 
         Path in = dir.resolve("in.png");
-        Png.write(in, png.image(), java.util.Map.of());
-        Object[] inpaint = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(),
-                "--mask-image", in.toString(), "--output", dir.resolve("inpaint").toString(), "--no-progress");
-        assertEquals(2, inpaint[0], (String) inpaint[1]);
-        assertTrue(((String) inpaint[1]).contains("generate does not run SDXL inpainting yet"), (String) inpaint[1]);
-        assertFalse(Files.exists(dir.resolve("inpaint")));
+        Png.write(in, png.image(), Map.of());
 
         Path i2i = dir.resolve("i2i");
         Object[] r2 = run("generate", "--model", model(), "--prompt", "a cat", "--image", in.toString(), "--steps",
@@ -119,6 +124,27 @@ class GenerateSdxlTest {
         Object[] sd = run("generate", "--prompt", "a cat", "--prompt-2", "a dog", "--steps", "1",
                 "--output", dir.resolve("sd").toString(), "--no-progress");
         assertEquals(2, sd[0], (String) sd[1]);
-        assertTrue(((String) sd[1]).contains("--prompt-2/--negative-prompt-2 need an SDXL checkpoint"), (String) sd[1]);
+        assertTrue(((String) sd[1]).contains("StableDiffusionPipeline does not take prompt_2"), (String) sd[1]);
+    }
+
+    /** --image --mask-image on the text-to-image checkpoint: StableDiffusionXLInpaintPipeline, case sdxl_inpaint_euler_default. */
+    @Test
+    void inpaintingRunsOnTheSameComponentsLikeDiffusers(@TempDir Path dir) throws Exception {
+        Path npy = dir.resolve("out.npy");
+        Object[] r = run("generate", "--model", model(), "--prompt", "a photo of an astronaut riding a horse on mars",
+                "--image", input(dir).toString(), "--mask-image", resource(dir, "mask_64x64.png").toString(),
+                "--steps", "10", "--seed", "60", "--scheduler", "EulerDiscreteScheduler", "--output-type", "np",
+                "--output", npy.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        assertImage(npy, "sdxl_inpaint_euler_default");
+        Path pngs = dir.resolve("pngs");
+        r = run("generate", "--model", model(), "--prompt", "a cat", "--image", input(dir).toString(),
+                "--mask-image", dir.resolve("mask_64x64.png").toString(), "--steps", "2", "--seed", "1",
+                "--output", pngs.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        GenerationMetadata meta = GenerationMetadata.fromPngText(Png.read(pngs.resolve("000.png")).text());
+        assertEquals("inpaint", meta.extra().get("mode"));
+        assertEquals("0.9999", meta.extra().get("strength"), "SDXL inpainting's default strength");
+        assertEquals(7.5, meta.guidanceScale(), "SDXL inpainting's default guidance");
     }
 }

@@ -23,7 +23,7 @@ class JobConfigTest {
     Path dir;
 
     private static JobConfig parse(String... args) {
-        return CommandLine.parse(args).toConfig();
+        return JobCommand.parse(args).toConfig();
     }
 
     @Test
@@ -48,7 +48,7 @@ class JobConfigTest {
                 + "spark.conf { \"spark.executor.memory\" = 3g }\n");
         Path f2 = dir.resolve("b.conf");
         Files.writeString(f2, "diffusers4j.job.batch-size = 3\n");
-        JobConfig c = parse("--prompts", "p", "--output", "o", "--conf", f1.toString(), "--conf=" + f2,
+        JobConfig c = parse("--prompts", "p", "--output", "o", "--config", f1.toString(), "--config=" + f2,
                 "--steps", "7", "--master", "spark://h:7077", "--spark-conf", "spark.executor.cores=2", "--resume",
                 "--set", "diffusers4j.pipeline.dtype=float16");
         assertEquals(3, c.batchSize(), "later file wins");
@@ -97,13 +97,13 @@ class JobConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--format", "xml")).getMessage().contains("xml"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
-                "--bogus", "1")).getMessage().contains("unknown option --bogus"));
+                "--bogus", "1")).getMessage().contains("'--bogus'"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--set", "diffusers4j.job.batchsize=3")).getMessage().contains("unknown config key"));
         Path typo = dir.resolve("typo.conf");
         Files.writeString(typo, "diffusers4j.job.batchsize = 3\n");
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
-                "--conf", typo.toString())).getMessage().contains("diffusers4j.job.batchsize"));
+                "--config", typo.toString())).getMessage().contains("diffusers4j.job.batchsize"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--dtype", "bfloat16")).getMessage().contains("bfloat16"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
@@ -113,9 +113,9 @@ class JobConfigTest {
     @Test
     void shippedConfigsParse() {
         Path conf = Path.of("..", "conf");
-        JobConfig local = parse("--prompts", "p", "--output", "o", "--conf", conf.resolve("job.conf").toString());
+        JobConfig local = parse("--prompts", "p", "--output", "o", "--config", conf.resolve("job.conf").toString());
         assertEquals("local[*]", local.master());
-        JobConfig gpu = parse("--prompts", "p", "--output", "o", "--conf",
+        JobConfig gpu = parse("--prompts", "p", "--output", "o", "--config",
                 conf.resolve("gpu-cluster.conf").toString());
         assertEquals("1", gpu.sparkConf().get("spark.executor.resource.gpu.amount"));
         assertEquals("1", gpu.sparkConf().get("spark.task.resource.gpu.amount"));
@@ -128,12 +128,22 @@ class JobConfigTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         assertEquals(0, JobMain.run(new String[] {"--help"}, new PrintStream(out), new PrintStream(err)));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String flag : new String[] {"--prompts", "--output", "--model", "--master", "--conf", "--batch-size",
-            "--format", "--resume", "--partitions", "--partition-by"}) {
+        for (String flag : new String[] {"--prompts", "--output", "--model", "--master", "--config", "--batch-size",
+            "--format", "--resume", "--partitions", "--partition-by", "--revision", "--variant",
+            "--local-files-only"}) {
             assertTrue(help.contains(flag), flag);
         }
+        assertTrue(help.contains("Usage: diffusers4j job"), help);
         assertEquals(2, JobMain.run(new String[] {"--prompts"}, new PrintStream(out), new PrintStream(err)));
-        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--prompts needs a value"));
+        String firstLine = err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        assertTrue(firstLine.startsWith("diffusers4j job: error: Missing required parameter for option "
+                + "'--prompts'"), firstLine);
+        err.reset();
+        assertEquals(2, JobMain.run(new String[] {"--prompts", "p", "--output", "o", "--conf", "x.conf"},
+                new PrintStream(out), new PrintStream(err)));
+        firstLine = err.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("");
+        assertTrue(firstLine.startsWith("diffusers4j job: error: Unknown options: '--conf'")
+                && firstLine.contains("did you mean --config"), firstLine);
     }
 
     @Test

@@ -63,7 +63,7 @@ final class JobHarness {
     }
 
     static JobSummary run(String... args) {
-        JobConfig cfg = CommandLine.parse(args).toConfig();
+        JobConfig cfg = JobCommand.parse(args).toConfig();
         return DiffusionJob.run(SharedSpark.get(), cfg);
     }
 

@@ -40,7 +40,7 @@ class JobUserErrorsTest {
         SparkException spark = new SparkException("Job aborted due to stage failure: Task 1 in stage 3.0 failed 1 "
                 + "times, most recent failure: Lost task 1.0 (TID 3): org.apache.spark.SparkException: at x.y(Z.java)"
                 + "\n\tat a.b.c", new RuntimeException("wrapper", root));
-        String line = JobMain.failureLine(spark);
+        String line = JobCommand.failureLine(spark);
         assertEquals("IllegalStateException: repo 'a/b' is not in the cache\n"
                 + "  (SparkException: Job aborted due to stage failure: Task 1 in stage 3.0 failed 1 times)\n"
                 + "  (DIFFUSERS4J_DEBUG=1 prints the stack trace)", line);

@@ -120,12 +120,12 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      * The (height, width) a resolved call produces: its size, or for image-to-image the input image's size rounded
      * down to the VAE factor (diffusers' {@code get_default_height_width}).
      */
+    @Override
     public int[] outputSize(PipelineCall resolved) {
         if (resolved.height() == null || resolved.width() == null) {
             sampleSize();
-            throw new IllegalArgumentException("pass both height and width");
         }
-        return new int[] {resolved.height(), resolved.width()};
+        return super.outputSize(resolved);
     }
 
     /** The UNet fits the pipeline, and sizes are multiples of the VAE factor (diffusers' check_inputs message). */
@@ -272,6 +272,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         ComponentLoader.setAttentionSlicing(unet, sliceSize);
     }
 
+    @Override
     public void disableAttentionSlicing() {
         ComponentLoader.setAttentionSlicing(unet, null);
     }
@@ -281,6 +282,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         ComponentLoader.setMemoryEfficient(unet, vae, true);
     }
 
+    @Override
     public void disableMemoryEfficientAttention() {
         ComponentLoader.setMemoryEfficient(unet, vae, false);
     }

@@ -71,6 +71,14 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * The local pipeline folder of {@code pathOrRepoId}: the folder itself, or the Hub snapshot in the HF cache
+     * (downloaded when needed, as {@link #fromPretrained} would).
+     */
+    public static Path resolve(String pathOrRepoId, PipelineOptions options) {
+        return ModelSources.resolve(pathOrRepoId, options == null ? new PipelineOptions() : options);
+    }
+
+    /**
      * Loads the pipeline class named by {@code model_index.json} ({@code _class_name}, or the custom pipeline
      * class of the options) from a local folder or a Hub id, loading every component it lists.
      */
@@ -159,27 +167,18 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /** "auto" reads the UNet weights' dtype (bfloat16 becomes float32); bfloat16 is refused. */
     static DataType resolveDtype(String dtype, Path dir, PipelineOptions o) {
-        String d = dtype == null ? "float32" : dtype;
-        switch (d) {
-            case "float32", "fp32":
-                return DataType.FLOAT32;
-            case "float16", "fp16", "half":
-                return DataType.FLOAT16;
-            case "bfloat16", "bf16":
-                throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36's PyTorch engine aborts "
-                        + "the JVM on bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
-            case "auto":
-                Path unet = dir.resolve("unet");
-                if (!Files.isDirectory(unet)) {
-                    return DataType.FLOAT32;
-                }
-                try (TensorSource w = CheckpointFiles.open(unet, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
-                        CheckpointFiles.variantFor(unet, o.variant()), o.useSafetensors())) {
-                    String first = w.keys().iterator().next();
-                    return w.info(first).dtype().equals("F16") ? DataType.FLOAT16 : DataType.FLOAT32;
-                }
-            default:
-                throw new IllegalArgumentException("dtype must be float32, float16 or auto, got '" + dtype + "'");
+        DataType named = PipelineOptions.parseDtype(dtype);
+        if (named != null) {
+            return named;
+        }
+        Path unet = dir.resolve("unet");
+        if (!Files.isDirectory(unet)) {
+            return DataType.FLOAT32;
+        }
+        try (TensorSource w = CheckpointFiles.open(unet, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
+                CheckpointFiles.variantFor(unet, o.variant()), o.useSafetensors())) {
+            String first = w.keys().iterator().next();
+            return w.info(first).dtype().equals("F16") ? DataType.FLOAT16 : DataType.FLOAT32;
         }
     }
 
@@ -277,6 +276,17 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * The (height, width) of what a resolved call ({@link #withDefaults}) produces: its size, or for image-to-image
+     * the input image's size as the pipeline resizes it; an error when neither the call nor the checkpoint gives one.
+     */
+    public int[] outputSize(PipelineCall resolved) {
+        if (resolved.height() == null || resolved.width() == null) {
+            throw new IllegalArgumentException(className() + " needs height and width");
+        }
+        return new int[] {resolved.height(), resolved.width()};
+    }
+
+    /**
      * diffusers' {@code check_inputs} for {@code call} on this pipeline and checkpoint: the checkpoint-independent
      * checks ({@link PipelineCall#validate()}), the argument groups ({@link #acceptedArguments()},
      * {@link #requiredArguments()}), then this pipeline's own ({@link #checkPipelineInputs}). Throws
@@ -284,27 +294,51 @@ public abstract class DiffusionPipeline implements AutoCloseable {
      */
     public final void checkInputs(PipelineCall call) {
         call.validate();
-        Map<CallArgument, String> set = call.setArguments();
-        Set<CallArgument> accepted = acceptedArguments();
-        for (Map.Entry<CallArgument, String> e : set.entrySet()) {
-            if (!accepted.contains(e.getKey())) {
-                throw new IllegalArgumentException(className() + " does not take " + e.getValue()
-                        + takenBy(e.getKey()));
-            }
-        }
-        for (CallArgument required : requiredArguments()) {
-            if (!set.containsKey(required)) {
-                throw new IllegalArgumentException(required == CallArgument.PROMPT
-                        ? "Provide either `prompt` or `prompt_embeds`"
-                        : className() + " needs `" + required.diffusersName() + "`");
-            }
-        }
+        checkArgumentGroups(className(), acceptedArguments(), requiredArguments(), call);
         checkPipelineInputs(call);
     }
 
+    /** A call's argument groups against what pipeline {@code className} accepts and requires. */
+    private static void checkArgumentGroups(String className, Set<CallArgument> accepted,
+                                            Set<CallArgument> required, PipelineCall call) {
+        Map<CallArgument, String> set = call.setArguments();
+        for (Map.Entry<CallArgument, String> e : set.entrySet()) {
+            if (!accepted.contains(e.getKey())) {
+                throw new IllegalArgumentException(className + " does not take " + e.getValue()
+                        + takenBy(className, e.getKey()));
+            }
+        }
+        for (CallArgument group : required) {
+            if (!set.containsKey(group)) {
+                throw new IllegalArgumentException(group == CallArgument.PROMPT
+                        ? "Provide either `prompt` or `prompt_embeds`"
+                        : className + " needs `" + group.diffusersName() + "`");
+            }
+        }
+    }
+
+    /**
+     * The checks of {@link #checkInputs} that need no weights, for the pipeline a local checkpoint folder would run
+     * {@code call} with (its {@code model_index.json} class, or that class's family member for the call's task, as
+     * {@link #pipelineFor} picks it): front ends call it before loading a model, so a wrong argument costs no load.
+     */
+    public static void checkCall(Path dir, PipelineCall call) {
+        call.validate();
+        PipelineRegistry.Entry loaded = PipelineRegistry.get(ModelIndex.load(dir).className());
+        if (loaded == null) {
+            return;
+        }
+        PipelineRegistry.Entry runs = loaded;
+        if (loaded.task() == PipelineTask.TEXT_TO_IMAGE && call.task() != loaded.task()) {
+            PipelineRegistry.Entry sibling = PipelineRegistry.find(loaded.family(), call.task());
+            runs = sibling == null ? loaded : sibling;
+        }
+        checkArgumentGroups(runs.className(), runs.accepted(), runs.required(), call);
+    }
+
     /** Why a group is refused, and which family members take it. */
-    private String takenBy(CallArgument group) {
-        List<String> takers = PipelineRegistry.takers(className(), group);
+    private static String takenBy(String className, CallArgument group) {
+        List<String> takers = PipelineRegistry.takers(className, group);
         return " (its diffusers __call__ has no such argument" + (takers.isEmpty() ? ")"
                 : "; " + String.join(" and ", takers) + " take" + (takers.size() == 1 ? "s" : "") + " it)");
     }
@@ -371,8 +405,17 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         throw unsupportedOption("attention slicing");
     }
 
+    /** diffusers' disable_attention_slicing. */
+    public void disableAttentionSlicing() {
+        throw unsupportedOption("attention slicing");
+    }
+
     /** Query-chunked attention that never materialises the full score matrix. */
     public void enableMemoryEfficientAttention() {
+        throw unsupportedOption("memory-efficient attention");
+    }
+
+    public void disableMemoryEfficientAttention() {
         throw unsupportedOption("memory-efficient attention");
     }
 

@@ -2,6 +2,7 @@
 package io.diffusers4j.pipelines;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,8 +41,26 @@ public final class PipelineOptions {
 
     /** "float32", "float16" or "auto" (the checkpoint's own dtype); bfloat16 is refused (DJL 0.36 aborts on it). */
     public PipelineOptions dtype(String value) {
+        parseDtype(value);
         this.dtype = value;
         return this;
+    }
+
+    /**
+     * A dtype name: float32 (fp32), float16 (fp16, half), or null for "auto" (the checkpoint's own); bfloat16 and
+     * anything else are refused with the reason.
+     */
+    static DataType parseDtype(String name) {
+        String d = name == null ? "float32" : name;
+        return switch (d) {
+            case "float32", "fp32" -> DataType.FLOAT32;
+            case "float16", "fp16", "half" -> DataType.FLOAT16;
+            case "auto" -> null;
+            case "bfloat16", "bf16" -> throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL "
+                    + "0.36's PyTorch engine aborts the JVM on bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
+            default -> throw new IllegalArgumentException("dtype must be float32, float16 or auto, got '" + name
+                    + "'");
+        };
     }
 
     public Device device() {

@@ -6,19 +6,25 @@ import java.util.List;
 
 /**
  * Everything a batched {@code pipe(...)} call takes once for all its images: steps, guidance, size, scheduler and
- * custom schedule. Prompts, negative prompts and seeds are per image ({@link ImageRequest}). Steps and guidance
- * are the values actually used (the row's, the job's, else the pipeline's default), so rows only share a call
- * when the single calls would have used the same values.
+ * custom schedule. Prompts, negative prompts and seeds are per image ({@link ImageRequest}). A row's requested
+ * settings may leave steps, guidance and size null (the pipeline's defaults); {@link Renderer#resolve} fills them,
+ * so rows only share a call when the single calls would have used the same values.
  *
  * @param scheduler diffusers scheduler class name, or null for the pipeline's own
  * @param timesteps custom timesteps (diffusers' {@code timesteps=}), or null
  * @param sigmas    custom sigmas (diffusers' {@code sigmas=}), or null
  */
-public record RenderSettings(int numInferenceSteps, double guidanceScale, int width, int height, String scheduler,
-                             List<Double> timesteps, List<Double> sigmas) implements Serializable {
+public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
+                             String scheduler, List<Double> timesteps, List<Double> sigmas) implements Serializable {
 
     /** Settings without a custom schedule. */
-    public RenderSettings(int numInferenceSteps, double guidanceScale, int width, int height, String scheduler) {
+    public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
+                          String scheduler) {
         this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null);
+    }
+
+    /** These settings with steps, guidance and size replaced. */
+    public RenderSettings with(int steps, double guidance, int resolvedWidth, int resolvedHeight) {
+        return new RenderSettings(steps, guidance, resolvedWidth, resolvedHeight, scheduler, timesteps, sigmas);
     }
 }

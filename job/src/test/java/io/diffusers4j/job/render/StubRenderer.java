@@ -1,7 +1,10 @@
 // A test Renderer with fixed pipeline facts (VAE factor, default size, scheduler, SD's call defaults); subclasses decide how to render.
 package io.diffusers4j.job.render;
 
-/** The pipeline facts are constructor arguments; {@link #close()} does nothing unless overridden. */
+/**
+ * Resolves like a StableDiffusionPipeline with the given VAE factor and default size would (50 steps, guidance
+ * 7.5, diffusers' size message, no SDXL second prompts); {@link #close()} does nothing unless overridden.
+ */
 public abstract class StubRenderer implements Renderer {
     private final int vaeScaleFactor;
     private final int defaultWidth;
@@ -21,40 +24,24 @@ public abstract class StubRenderer implements Renderer {
     }
 
     @Override
-    public int vaeScaleFactor() {
-        return vaeScaleFactor;
-    }
-
-    @Override
-    public int defaultWidth() {
-        return defaultWidth;
-    }
-
-    @Override
-    public int defaultHeight() {
-        return defaultHeight;
+    public RenderSettings resolve(RenderSettings requested, ImageRequest image) {
+        int width = requested.width() != null ? requested.width() : defaultWidth;
+        int height = requested.height() != null ? requested.height() : defaultHeight;
+        if (width % vaeScaleFactor != 0 || height % vaeScaleFactor != 0) {
+            throw new IllegalArgumentException("`height` and `width` have to be divisible by " + vaeScaleFactor
+                    + " but are " + height + " and " + width + ".");
+        }
+        if (image.hasSecondPrompts()) {
+            throw new IllegalArgumentException("StableDiffusionPipeline does not take "
+                    + (image.prompt2() != null ? "prompt_2" : "negative_prompt_2"));
+        }
+        return requested.with(requested.numInferenceSteps() != null ? requested.numInferenceSteps() : 50,
+                requested.guidanceScale() != null ? requested.guidanceScale() : 7.5, width, height);
     }
 
     @Override
     public String schedulerName() {
         return schedulerName;
-    }
-
-    /** StableDiffusionPipeline's 50. */
-    @Override
-    public int defaultNumInferenceSteps() {
-        return 50;
-    }
-
-    /** StableDiffusionPipeline's 7.5. */
-    @Override
-    public double defaultGuidanceScale() {
-        return 7.5;
-    }
-
-    @Override
-    public boolean takesSecondPrompts() {
-        return false;
     }
 
     @Override
