@@ -4,7 +4,7 @@
 #   scripts/submit.sh [spark-submit options] -- [job options]
 #   scripts/submit.sh --master spark://127.0.0.1:7077 -- --prompts prompts.jsonl --output out/
 #   scripts/submit.sh --master spark://gpu-master:7077 --executor-memory 8g -- \
-#       --conf conf/gpu-cluster.conf --prompts hdfs:///prompts.jsonl --output hdfs:///renders --model org/name
+#       --config conf/gpu-cluster.conf --prompts hdfs:///prompts.jsonl --output hdfs:///renders --model org/name
 #
 # Uses $SPARK_HOME/bin/spark-submit (or spark-submit on PATH); without one it runs Spark's SparkSubmit class
 # from the project's own jars (client mode, fine for scripts/local-cluster.sh). Submits the shaded jar

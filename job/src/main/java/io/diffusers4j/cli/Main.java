@@ -32,7 +32,10 @@ public final class Main implements Callable<Integer> {
 
     /** The command line with every subcommand and the project's error handlers. */
     public static CommandLine commandLine() {
-        return Errors.install(new CommandLine(new Main()));
+        CommandLine cmd = Errors.install(new CommandLine(new Main()));
+        // job flags are config keys: a later value overrides an earlier one, as in config files
+        cmd.getSubcommands().get("job").setOverwrittenOptionsAllowed(true);
+        return cmd;
     }
 
     /** {@code diffusers4j} alone: the usage on stderr, exit 2. */

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * Every flag is a config key ({@code conf/job.conf}, {@code job-defaults.conf}); {@code --set KEY=VALUE} overrides
+ * A flag given twice takes its last value (as a config key set twice does). Every flag is a config key ({@code conf/job.conf}, {@code job-defaults.conf}); {@code --set KEY=VALUE} overrides
  * any key and {@code --spark-conf KEY=VALUE} sets a Spark property. Values stay strings here: {@link JobConfig}
  * validates flags and config files alike, on the driver, before Spark starts (as does the model folder and every
  * scheduler name). Exit codes: 0 done (error rows are data, not a failure), 2 bad arguments, configuration or
@@ -196,7 +196,7 @@ public final class JobCommand implements Callable<Integer> {
     public static JobCommand parse(String... args) {
         JobCommand command = new JobCommand();
         try {
-            new CommandLine(command).parseArgs(args);
+            new CommandLine(command).setOverwrittenOptionsAllowed(true).parseArgs(args);
         } catch (CommandLine.ParameterException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

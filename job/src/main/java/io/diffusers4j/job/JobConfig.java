@@ -1,4 +1,4 @@
-// The job's configuration: built-in HOCON defaults, then --conf files, then command-line overrides.
+// The job's configuration: built-in HOCON defaults, then --config files, then command-line overrides.
 package io.diffusers4j.job;
 
 import com.typesafe.config.Config;

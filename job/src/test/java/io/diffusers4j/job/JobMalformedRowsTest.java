@@ -33,7 +33,7 @@ class JobMalformedRowsTest {
         lines.put("{\"id\": \"steps0\", \"prompt\": \"p\", \"num_inference_steps\": 0}",
                 "num_inference_steps 0 is below 1");
         lines.put("{\"id\": \"w12\", \"prompt\": \"p\", \"width\": 12, \"height\": 16}",
-                "width 12 is not a multiple of the VAE factor 8");
+                "`height` and `width` have to be divisible by 8 but are 16 and 12.");
         lines.put("{\"id\": \"huge\", \"prompt\": \"p\", \"width\": 4096}", "width 4096 exceeds max-size 2048");
         lines.put("{\"id\": \"nan\", \"prompt\": \"p\", \"guidance_scale\": \"NaN\"}",
                 "guidance_scale \"NaN\" is not finite");

@@ -309,7 +309,10 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             }
         }
         for (CallArgument group : required) {
-            if (!set.containsKey(group)) {
+            // an image may come as latents where the pipeline takes those
+            boolean asLatents = group == CallArgument.IMAGE && accepted.contains(CallArgument.IMAGE_LATENTS)
+                    && set.containsKey(CallArgument.IMAGE_LATENTS);
+            if (!set.containsKey(group) && !asLatents) {
                 throw new IllegalArgumentException(group == CallArgument.PROMPT
                         ? "Provide either `prompt` or `prompt_embeds`"
                         : className + " needs `" + group.diffusersName() + "`");

@@ -42,7 +42,7 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
             CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, IMAGE, STRENGTH, IMAGE_LATENTS, LATENTS, ETA, GUIDANCE_RESCALE,
                     CLIP_SKIP, TIMESTEPS, SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END, DENOISING_START,
                     AESTHETIC_SCORE),
-            CallArgument.setOf(PROMPT),
+            CallArgument.setOf(PROMPT, IMAGE),
             (components, config, owns) -> new StableDiffusionXLImg2ImgPipeline(
                     StableDiffusionXLComponents.from(components), forceZerosForEmptyPrompt(config),
                     requiresAestheticsScore(config), owns));

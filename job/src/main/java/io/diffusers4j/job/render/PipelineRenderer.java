@@ -77,7 +77,8 @@ public final class PipelineRenderer implements Renderer {
 
     /**
      * On the driver, before any task runs: the job's scheduler name, and a local model folder's model_index.json,
-     * component classes and configs (JSON only, no weights), so a broken checkpoint or a mistyped scheduler fails
+     * component classes and configs (JSON only, no weights) and that its pipeline renders a text prompt (a
+     * refiner or inpainting checkpoint needs an input image), so a broken checkpoint or a mistyped scheduler fails
      * the run at once with the file and key (exit code 2) instead of failing every task attempt on the executors.
      * Hub ids and test renderers are left to the executors.
      */
@@ -94,6 +95,12 @@ public final class PipelineRenderer implements Renderer {
             options.customPipeline(spec.options().get("custom-pipeline"));
         }
         DiffusionPipeline.checkPretrained(Path.of(spec.model()), options);
+        try {
+            DiffusionPipeline.checkCall(Path.of(spec.model()), new PipelineCall().prompt("a prompt row"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model " + spec.model() + " cannot render the job's text prompts: "
+                    + e.getMessage(), e);
+        }
     }
 
     static Device djlDevice(String device) {
