@@ -40,7 +40,6 @@ final class Errors {
             }
         }
         err.println(Redaction.scrub(line.toString()));
-        err.println("(" + where.getCommandSpec().qualifiedName() + " --help for usage)");
         err.flush();
         return USAGE;
     }

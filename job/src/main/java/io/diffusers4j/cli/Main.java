@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
 @Command(name = "diffusers4j", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Hugging Face Diffusers pipelines in Java, and a Spark batch generation job.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, TinyPipelineCommand.class, JobCommand.class,
-            BenchCommand.class, CompletionCommand.class})
+            BenchCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -23,7 +23,7 @@ import java.util.TreeMap;
 
 /**
  * Typed view of the job configuration (HOCON, see {@code job-defaults.conf} and {@code conf/*.conf}).
- * Precedence: command-line overrides &gt; later {@code --conf} files &gt; earlier ones &gt; built-in defaults.
+ * Precedence: command-line overrides &gt; later {@code --config} files &gt; earlier ones &gt; built-in defaults.
  * Every value is validated here, on the driver, before Spark starts; unknown {@code diffusers4j.*} keys are
  * refused (a typo must not silently fall back to a default).
  */

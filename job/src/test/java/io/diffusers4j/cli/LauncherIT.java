@@ -88,8 +88,6 @@ class LauncherIT {
                 {"--seed", "1", "--seed", "2", "--seed", "3", "--prompt", "second"},
                 {"--image", Fixtures.tinySd().resolve("../reference/inputs/image_64x64.png").toString(),
                         "--strength", "1.5"},
-                {"--image", Fixtures.tinySd().resolve("../reference/inputs/image_64x64.png").toString(),
-                        "--mask-image", Fixtures.tinySd().resolve("../reference/inputs/mask_64x64.png").toString()},
                 {"--dtype", "bfloat16"},
                 {"--scheduler", "NoSuchScheduler"},
                 {"--scheduler-option", "no_such_key=1"},
@@ -128,9 +126,18 @@ class LauncherIT {
         for (String cmd : new String[] {"generate", "tokenize", "tiny-pipeline", "job"}) {
             Launcher.Result help = Launcher.run(cmd, "--help");
             assertEquals(0, help.exitCode(), cmd + " --help: " + help.stderr());
-            assertTrue(help.stdout().contains("usage:"), cmd + " --help prints usage");
+            assertTrue(help.stdout().contains("Usage: diffusers4j " + cmd), cmd + " --help prints usage");
         }
         Launcher.Result unknown = Launcher.run("paint");
         assertEquals(2, unknown.exitCode());
+        Launcher.Result typo = Launcher.run("generate", "--promt", "a cat", "--output", tmp.resolve("t").toString());
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.errorLines().get(0).startsWith("diffusers4j generate: error: Unknown option: '--promt'")
+                && typo.errorLines().get(0).contains("did you mean --prompt"), typo.errorLines().toString());
+        Launcher.Result version = Launcher.run("--version");
+        assertEquals(0, version.exitCode(), version.stderr());
+        assertTrue(version.stdout().contains("diffusers4j 0.1.0") && version.stdout().contains("DJL 0.36.0")
+                && version.stdout().contains("libtorch 2.7.1") && version.stdout().contains("Spark 3.5.9"),
+                version.stdout());
     }
 }
