@@ -150,14 +150,25 @@ def make_generator(spec):
     return [torch.Generator("cpu").manual_seed(s) for s in spec["seeds"]]
 
 
-def resolve_call(call, base_dir):
-    """{"$png": path} -> PIL.Image.open(path) (no conversion); {"$npy": path} -> torch.from_numpy(np.load(path))."""
+def _find(rel, base_dirs):
+    for b in base_dirs:
+        p = os.path.join(b, rel)
+        if os.path.exists(p):
+            return p
+    raise FileNotFoundError(f"{rel} under none of {base_dirs}")
+
+
+def resolve_call(call, base_dirs):
+    """{"$png": path} -> PIL.Image.open(path) (no conversion); {"$npy": path} -> torch.from_numpy(np.load(path)); paths
+    relative to the first of base_dirs (a folder or a list of folders) that has them."""
+    if isinstance(base_dirs, str):
+        base_dirs = [base_dirs]
     out = {}
     for k, v in call.items():
         if isinstance(v, dict) and "$png" in v:
-            v = Image.open(os.path.join(base_dir, v["$png"]))
+            v = Image.open(_find(v["$png"], base_dirs))
         elif isinstance(v, dict) and "$npy" in v:
-            v = torch.from_numpy(np.load(os.path.join(base_dir, v["$npy"])))
+            v = torch.from_numpy(np.load(_find(v["$npy"], base_dirs)))
         out[k] = v
     return out
 
