@@ -14,12 +14,14 @@ torch = refenv.setup()
 import argparse  # noqa: E402
 import os  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 import diffusers  # noqa: E402
 from diffusers import AutoencoderKL, DDIMScheduler, PNDMScheduler, StableDiffusionPipeline, UNet2DConditionModel  # noqa: E402
-from transformers import CLIPTextConfig, CLIPTextModel  # noqa: E402
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer  # noqa: E402
 
 import refrec  # noqa: E402
 from refrec import Store, log  # noqa: E402
@@ -216,6 +218,25 @@ def scheduler_tables(store):
     refrec.write_json(os.path.join(store.root, "schedulers", "schedulers.json"), {"config_base": SCHED_BASE, "entries": entries})
 
 
+def ftfy_variant(store, tok):
+    """The tokenizer case with ftfy 6.1.1 importable: CLIPTokenizer then normalizes with whitespace_clean(ftfy.fix_text(
+    text)).lower() instead of BasicTokenizer."""
+    assert tok.fix_text is not None, "ftfy is not importable"
+    prompts = []
+    for name, p in TOKENIZER_PROMPTS:
+        ids = tok(p, padding="max_length", max_length=77, truncation=True).input_ids
+        prompts.append({"name": name, "prompt": p, "input_ids": ids, "tokens": tok.convert_ids_to_tokens(tok(p).input_ids)})
+    ids = np.array([p["input_ids"] for p in prompts], dtype=np.int64)
+    plain = np.load(os.path.join(store.root, "tiny-sd_tokenizer_ids.npy"))
+    store.save("tiny-sd_tokenizer_ids_ftfy.npy", ids)
+    refrec.write_json(os.path.join(store.root, "tiny-sd_tokenizer_ftfy_variant.json"), {
+        "what": "same prompts/call as case 'tiny-sd_tokenizer' in manifest.json, but with ftfy 6.1.1 importable",
+        "file": "tiny-sd_tokenizer_ids_ftfy.npy",
+        "prompts_that_differ_from_no_ftfy": [p["name"] for p, a, b in zip(prompts, ids, plain) if not np.array_equal(a, b)],
+        "prompts": prompts})
+    log("ftfy variant written")
+
+
 def rebuild_weights(fixture, out):
     """The fixture's models from their seeds: unet 0, vae 1, text encoder 2 (configs from the committed files)."""
     d = os.path.join(out, "tiny-sd-rebuilt")
@@ -243,11 +264,17 @@ def main():
     ap.add_argument("--out", required=True, help="output root; writes OUT/tiny-sd/expected/")
     ap.add_argument("--resources", default=refenv.RESOURCES, help="test-resources root holding the tiny-sd fixture")
     ap.add_argument("--rebuild-weights", action="store_true")
+    ap.add_argument("--ftfy-variant", action="store_true",
+                    help="only write the ftfy tokenizer variant (run with REF_WITH_FTFY=1; the main run does that itself "
+                         "when $REF_SRC/ftfy holds ftfy 6.1.1)")
     args = ap.parse_args()
     fixture = os.path.join(args.resources, "tiny-sd")
     exp = os.path.join(args.out, "tiny-sd", "expected")
     os.makedirs(exp, exist_ok=True)
     store = Store(exp)
+    if args.ftfy_variant:
+        ftfy_variant(store, CLIPTokenizer.from_pretrained(os.path.join(fixture, "tokenizer")))
+        return
     pipe = StableDiffusionPipeline.from_pretrained(fixture)
     pipe.set_progress_bar_config(disable=True)
     cases = component_cases(store, pipe)
@@ -262,6 +289,11 @@ def main():
     refrec.write_json(os.path.join(exp, "manifest.json"), manifest)
     if args.rebuild_weights:
         rebuild_weights(fixture, args.out)
+    if os.path.isdir(os.path.join(refenv.src_root(), "ftfy", "ftfy")):
+        subprocess.run([sys.executable, os.path.abspath(__file__), "--out", args.out, "--resources", args.resources,
+                        "--ftfy-variant"], env=dict(os.environ, REF_WITH_FTFY="1", _REFENV_REEXEC=""), check=True)
+    else:
+        log("no ftfy 6.1.1 source at $REF_SRC/ftfy: the ftfy tokenizer variant was not recorded")
     log("tiny-sd/expected: %d cases -> %s (diffusers %s)" % (len(cases), exp, diffusers.__version__))
 
 

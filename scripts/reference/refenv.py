@@ -54,7 +54,8 @@ def src_root():
     return os.environ.get("REF_SRC", "/tmp/diffusers4j-ref-src")
 
 
-def _reexec_if_needed():
+def _reexec_if_needed(openblas_coretype):
+    _FORCED_ENV["OPENBLAS_CORETYPE"] = os.environ.get("REF_OPENBLAS_CORETYPE") or openblas_coretype  # env: experiments only
     missing = {k: v for k, v in _FORCED_ENV.items() if os.environ.get(k) != v}
     if not missing:
         return
@@ -124,13 +125,17 @@ def _patch_added_token():
     cls.__setstate__ = lambda self, state: self.__dict__.update(state)
 
 
-def setup(check_versions=True):
-    """Prepare the recording environment; returns the torch module."""
+def setup(check_versions=True, openblas_coretype="Haswell"):
+    """Prepare the recording environment; returns the torch module.
+
+    openblas_coretype: the OpenBLAS kernel the group was recorded with: "Haswell" for everything but the scheduler
+    tables (gen_schedulers.py), which were recorded with the default kernel of an AVX-512 machine, "SkylakeX" (it only
+    matters for UniPC with solver_order 3, whose torch.linalg.solve goes through OpenBLAS/LAPACK)."""
     global _done, STUB_DIR
     if _done:
         import torch
         return torch
-    _reexec_if_needed()
+    _reexec_if_needed(openblas_coretype)
     if sys.executable != "/usr/bin/python3" and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         print(f"refenv: warning: running {sys.executable}, the references were recorded with Debian's /usr/bin/python3",
               file=sys.stderr)
@@ -141,8 +146,14 @@ def setup(check_versions=True):
         if not os.path.isdir(os.path.join(p, name)):
             raise SystemExit(f"refenv: no {name} source checkout at {p} (set REF_SRC; see scripts/reference/README.md)")
         paths.append(p)
+    if os.environ.get("REF_WITH_FTFY") == "1":
+        # only for the supplementary ftfy tokenizer variant (gen_fixture.py): ftfy 6.1.1 source, $REF_SRC/ftfy/ftfy
+        paths.append(os.path.join(root, "ftfy"))
     STUB_DIR = _make_stub_dir()
     sys.path[:0] = [HERE, STUB_DIR] + paths
+    import importlib.util
+    if (importlib.util.find_spec("ftfy") is not None) != (os.environ.get("REF_WITH_FTFY") == "1"):
+        raise SystemExit("refenv: ftfy must be importable only for the ftfy variant (REF_WITH_FTFY=1)")
     import torch
     torch.set_num_threads(TORCH_THREADS)
     import numpy

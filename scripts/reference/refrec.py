@@ -250,11 +250,11 @@ class PipelineRecorder:
 
 
 def run_pipeline_case(store, cases, name, group, pipe, info, sched_info, call, gen, notes=None, unet_io=False,
-                      inputs_dir=None, extra_files=None):
+                      inputs_dir=None, extra_files=None, tuple_keys=()):
     """Runs pipe(**call, generator=..., callback_on_step_end=...) with the recording hooks and appends the case.
 
     info: checkpoint / checkpoint_note / built_as / pipeline_class entries (in that order); extra_files: {key: file
-    entry} listed after the recorded files; unet_io: also record the first UNet call's input/output (and SDXL's
+    entry} listed after the recorded files; tuple_keys: call entries passed as tuples; unet_io: also record the first UNet call's input/output (and SDXL's
     added_cond_kwargs) and the guidance-scale embedding (timestep_cond)."""
     case = {"name": name, "group": group, "kind": "pipeline"}
     case.update(info)
@@ -264,6 +264,9 @@ def run_pipeline_case(store, cases, name, group, pipe, info, sched_info, call, g
     if notes:
         case["notes"] = notes
     kwargs = resolve_call(call, inputs_dir or store.root)
+    for k in tuple_keys:  # JSON lists -> the tuples the pipeline expects (SDXL sizes are concatenated with tuples)
+        if isinstance(kwargs.get(k), list):
+            kwargs[k] = tuple(kwargs[k])
     generator = make_generator(gen)
     rec = PipelineRecorder(pipe, guidance_embedding=unet_io)
     with rec, record_randn() as draws:

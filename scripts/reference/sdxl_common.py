@@ -33,6 +33,11 @@ STORE = Store(OUT)
 CASES = []
 
 
+SIZE_KEYS = ("original_size", "crops_coords_top_left", "target_size", "negative_original_size",
+             "negative_crops_coords_top_left", "negative_target_size")
+
+
 def run_pipeline_case(name, group, pipe, info, sched_info, call, gen, notes=None, unet_io=False):
+    """refrec.run_pipeline_case into OUT; the SDXL size arguments (lists in the manifest) are passed as tuples."""
     return refrec.run_pipeline_case(STORE, CASES, name, group, pipe, info, sched_info, call, gen, notes=notes, unet_io=unet_io,
-                                    inputs_dir=INPUT_DIRS)
+                                    inputs_dir=INPUT_DIRS, tuple_keys=SIZE_KEYS)
