@@ -5,7 +5,8 @@ Every recorder starts with ``import refenv; refenv.setup()`` before anything imp
 * re-executes the interpreter once with ``OPENBLAS_CORETYPE=Haswell`` (the OpenBLAS sgemm kernel the references
   were recorded with; it must be in the environment before libopenblas is loaded), ``PYTHONHASHSEED=0`` (stable
   order of diffusers' ``_use_default_values`` lists between re-runs) and the Hugging Face offline switches;
-* puts the diffusers / transformers / huggingface_hub SOURCE checkouts on ``sys.path`` (``$REF_SRC/<name>/src``);
+* puts the diffusers / transformers / huggingface_hub SOURCE checkouts on ``sys.path`` (``$REF_SRC/<name>/src``;
+  ``$REF_SRC/ftfy`` too, but only with ``REF_WITH_FTFY=1``: ftfy must not be importable anywhere else);
 * creates, in a temporary folder that is also put on ``sys.path``:
   - ``safetensors/`` — imports the pure-Python, format-compatible stand-in ``safetensors_standin.py`` (the Rust
     ``safetensors`` wheel is not installable in this environment);

@@ -287,10 +287,10 @@ def run_pipeline_case(store, cases, name, group, pipe, info, sched_info, call, g
         ack = first["added_cond_kwargs"]
         if "text_embeds" in ack:
             files["add_text_embeds"] = store.save(f"{d}/add_text_embeds.npy", ack["text_embeds"],
-                                                  "added_cond_kwargs['text_embeds'] at the first UNet call (pooled text embeds, CFG-doubled)")
+                                                  "added_cond_kwargs text_embeds given to the UNet (cat([negative_pooled, pooled]) when CFG is on)")
         if "time_ids" in ack:
             files["add_time_ids"] = store.save(f"{d}/add_time_ids.npy", ack["time_ids"],
-                                               "added_cond_kwargs['time_ids'] at the first UNet call")
+                                               "added_cond_kwargs time_ids given to the UNet (after the CFG cat and .repeat(batch*n, 1))")
         files["unet_input_0"] = store.save(f"{d}/unet_input_0.npy", first["sample"],
                                            "sample given to the UNet at the first call (after CFG doubling, scale_model_input and, for 9-channel inpainting, mask/masked-image concat)")
         files["unet_output_0"] = store.save(f"{d}/unet_output_0.npy", first["out"],
