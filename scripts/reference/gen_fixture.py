@@ -278,14 +278,14 @@ def main():
     pipe = StableDiffusionPipeline.from_pretrained(fixture)
     pipe.set_progress_bar_config(disable=True)
     cases = component_cases(store, pipe)
-    cases += pipeline_cases(store, pipe, "shared/fixtures/tiny-sd")
+    cases += pipeline_cases(store, pipe, "tiny-sd")
     scheduler_tables(store)
     v = refenv.versions()
     manifest = {"versions": {k: v[k] for k in ("diffusers", "transformers", "torch", "numpy", "python")},
                 "generated_by": "scripts/reference/gen_fixture.py",
                 "torch_randn_check": {"call": "torch.manual_seed(0); torch.randn(1,4,8,8).flatten()[:8]",
                                       "values": (torch.manual_seed(0), [float(x) for x in torch.randn(1, 4, 8, 8).flatten()[:8]])[1]},
-                "pipeline_dir": "shared/fixtures/tiny-sd", "cases": cases}
+                "pipeline_dir": "tiny-sd", "cases": cases}
     refrec.write_json(os.path.join(exp, "manifest.json"), manifest)
     if args.rebuild_weights:
         rebuild_weights(fixture, args.out)

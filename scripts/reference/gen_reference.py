@@ -67,7 +67,7 @@ SD2_TOKENIZER_PROMPTS = [
     ('empty', ''),
 ]
 
-FIXTURE_NOTE = "the fixture (shared/fixtures/tiny-sd = test resources tiny-sd/)"
+FIXTURE_NOTE = "the fixture (test resources tiny-sd/)"
 GEN_NOTE_LIST = "generator list: image i drawn as randn((1,4,32,32), generator=gens[i])"
 INPAINT4_NOTE = ("4-channel UNet: after each step latents = (1-mask)*add_noise(image_latents, noise, t_next) + mask*latents "
                  "(no add_noise after the last step); step_latents are taken after this blend")

@@ -19,7 +19,9 @@ Every recorder starts with ``import refenv; refenv.setup()`` before anything imp
   ``AddedToken`` (``__hash__``, a copying ``__getstate__``, ``__setstate__``) so that the slow tokenizer can be
   saved and deep-copied without the ``tokenizers`` package. No numerical code is changed.
 """
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 
@@ -97,6 +99,7 @@ def _write(path, text):
 
 def _make_stub_dir():
     d = tempfile.mkdtemp(prefix="diffusers4j-ref-env-")
+    atexit.register(shutil.rmtree, d, True)
     _write(os.path.join(d, "safetensors", "__init__.py"),
            "from safetensors_standin import safe_open, SafetensorError  # noqa: F401\n"
            f"__version__ = {SAFETENSORS_STANDIN_VERSION!r}\n"
