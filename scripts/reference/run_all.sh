@@ -7,7 +7,7 @@ OUT=${1:?usage: run_all.sh OUT}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 mkdir -p "$OUT"
-run() { echo "== $*"; "$PY" "$@" 2>&1 | grep -v -e "safety checker" -e "Token indices sequence length" > "$OUT/$(basename "$1" .py).log" || { tail -30 "$OUT/$(basename "$1" .py).log"; exit 1; }; tail -1 "$OUT/$(basename "$1" .py).log"; }
+run() { echo "== $*"; "$PY" "$@" 2>&1 | grep --line-buffered -v -e "safety checker" -e "Token indices sequence length" > "$OUT/$(basename "$1" .py).log" || { tail -30 "$OUT/$(basename "$1" .py).log"; exit 1; }; tail -1 "$OUT/$(basename "$1" .py).log"; }
 run "$HERE/gen_fixture.py" --out "$OUT"
 run "$HERE/gen_schedulers.py" --out "$OUT"
 run "$HERE/gen_reference.py" --out "$OUT"
