@@ -1,11 +1,10 @@
-# SDXL image-to-image, refiner and inpainting cases (real diffusers 0.30.3; run with /usr/bin/python3 next to the
-# env.py/common.py/runner.py of gen_sdxl.py, REF_OUT = this folder): builds tiny-sdxl-refiner and tiny-sdxl-inpaint,
-# appends the cases to manifest.json without touching the other cases or checkpoints.
-import os, sys, json, shutil
-sys.path.insert(0, os.path.dirname(__file__))
-import common
-from common import *
-from runner import run_pipeline_case, CASES, describe_sched
+"""Adds the SDXL image-to-image, refiner and inpainting checkpoints (tiny-sdxl-refiner, tiny-sdxl-inpaint) and cases to
+the reference-sdxl/ folder that gen_sdxl.py wrote (real diffusers 0.30.3), without touching its other cases or
+checkpoints. See README.md.
+
+    /usr/bin/python3 scripts/reference/gen_sdxl_image.py --out OUT  # after gen_sdxl.py --out OUT
+"""
+from sdxl_common import *  # noqa: F401,F403  (refenv.setup(), OUT, FIXTURE, CASES, run_pipeline_case, ...)
 from diffusers import StableDiffusionXLPipeline, StableDiffusionXLImg2ImgPipeline, StableDiffusionXLInpaintPipeline
 
 base = StableDiffusionXLPipeline.from_pretrained(os.path.join(OUT, "tiny-sdxl"))
@@ -139,6 +138,5 @@ names = {c["name"] for c in CASES}
 m["cases"] = [c for c in m["cases"] if c["name"] not in names] + jsonable(CASES)
 for n, spec, cls in (("tiny-sdxl-refiner", SPEC_R, "StableDiffusionXLImg2ImgPipeline"), ("tiny-sdxl-inpaint", SPEC_I, "StableDiffusionXLInpaintPipeline")):
     m["checkpoints"]["reference-sdxl/" + n] = {"spec": jsonable(spec), "saved_with": cls + ".save_pretrained(dir, safe_serialization=True); _name_or_path removed from model configs"}
-with open(mf, "w") as f:
-    json.dump(jsonable(m), f, indent=1, ensure_ascii=True)
+write_json(mf, m)
 print("cases", len(m["cases"]))

@@ -1,0 +1,194 @@
+"""Environment of the diffusers reference recorders (see README.md).
+
+Every recorder starts with ``import refenv; refenv.setup()`` before anything imports torch or numpy. ``setup()``
+
+* re-executes the interpreter once with ``OPENBLAS_CORETYPE=Haswell`` (the OpenBLAS sgemm kernel the references
+  were recorded with; it must be in the environment before libopenblas is loaded), ``PYTHONHASHSEED=0`` (stable
+  order of diffusers' ``_use_default_values`` lists between re-runs) and the Hugging Face offline switches;
+* puts the diffusers / transformers / huggingface_hub SOURCE checkouts on ``sys.path`` (``$REF_SRC/<name>/src``;
+  ``$REF_SRC/ftfy`` too, but only with ``REF_WITH_FTFY=1``: ftfy must not be importable anywhere else);
+* creates, in a temporary folder that is also put on ``sys.path``:
+  - ``safetensors/`` — imports the pure-Python, format-compatible stand-in ``safetensors_standin.py`` (the Rust
+    ``safetensors`` wheel is not installable in this environment);
+  - ``tokenizers/`` — an import-only placeholder: transformers d6751d91 imports ``tokenizers`` unconditionally along
+    ``configuration_utils -> modeling_gguf_pytorch_utils -> integrations.ggml``. It has no package metadata, so
+    ``is_tokenizers_available()`` stays False and nothing of it is ever called;
+  - ``<name>-<version>.dist-info/METADATA`` stubs for diffusers, transformers, huggingface_hub and safetensors
+    (diffusers and transformers decide availability and versions from installed-package metadata);
+* checks the interpreter and library versions, sets ``torch.set_num_threads(2)`` and patches transformers' fallback
+  ``AddedToken`` (``__hash__``, a copying ``__getstate__``, ``__setstate__``) so that the slow tokenizer can be
+  saved and deep-copied without the ``tokenizers`` package. No numerical code is changed.
+"""
+import atexit
+import os
+import shutil
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+RESOURCES = os.path.join(REPO_ROOT, "pipeline-core", "src", "test", "resources")
+
+TORCH_THREADS = 2
+SOURCES = {
+    # name: (tag or commit the references were recorded with, full commit, version reported)
+    "diffusers": ("v0.30.3", "c9ff360966327ace3faad3807dc871a4e5447501", "0.30.3"),
+    "transformers": ("d6751d91c8f58cdeb35af6adae182d7dc90aa883", "d6751d91c8f58cdeb35af6adae182d7dc90aa883", "4.45.0.dev0"),
+    "huggingface_hub": ("v0.24.6", "23bab6a3fdb11bcdf3424f79fbe245ed4b9256ef", "0.24.6"),
+}
+SAFETENSORS_STANDIN_VERSION = "0.4.4"
+EXPECTED = {"python": "3.11.2", "torch": "1.13.0a0", "numpy": "1.24.2", "scipy": "1.10.1", "pillow": "9.4.0"}
+
+_FORCED_ENV = {
+    "OPENBLAS_CORETYPE": "Haswell",
+    "PYTHONHASHSEED": "0",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+_done = False
+STUB_DIR = None
+
+
+def src_root():
+    return os.environ.get("REF_SRC", "/tmp/diffusers4j-ref-src")
+
+
+def _reexec_if_needed(openblas_coretype):
+    _FORCED_ENV["OPENBLAS_CORETYPE"] = os.environ.get("REF_OPENBLAS_CORETYPE") or openblas_coretype  # env: experiments only
+    missing = {k: v for k, v in _FORCED_ENV.items() if os.environ.get(k) != v}
+    if not missing:
+        return
+    if os.environ.get("_REFENV_REEXEC") == "1":
+        raise SystemExit(f"refenv: could not set {sorted(missing)} in the environment")
+    if "torch" in sys.modules or "numpy" in sys.modules:
+        raise SystemExit("refenv: setup() must run before torch/numpy are imported")
+    env = dict(os.environ, **_FORCED_ENV, _REFENV_REEXEC="1")
+    env.setdefault("HF_HOME", os.path.join(tempfile.gettempdir(), "diffusers4j-ref-hf-home"))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+_TOKENIZERS_PLACEHOLDER = '''"""Import-only placeholder for the Rust `tokenizers` package (see scripts/reference/refenv.py).
+
+It has no package metadata, so transformers' is_tokenizers_available() is False and nothing here is ever called;
+it only lets `from tokenizers import ...` statements at module level succeed."""
+
+
+class _Unavailable:
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("placeholder tokenizers module: the Rust tokenizers package is not installed")
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return _Unavailable
+'''
+
+
+def _write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _make_stub_dir():
+    d = tempfile.mkdtemp(prefix="diffusers4j-ref-env-")
+    atexit.register(shutil.rmtree, d, True)
+    _write(os.path.join(d, "safetensors", "__init__.py"),
+           "from safetensors_standin import safe_open, SafetensorError  # noqa: F401\n"
+           f"__version__ = {SAFETENSORS_STANDIN_VERSION!r}\n"
+           "from . import torch  # noqa: F401,E402\n")
+    _write(os.path.join(d, "safetensors", "torch.py"),
+           "from safetensors_standin import (save_file, load_file, save, load, storage_ptr, storage_size,  # noqa: F401\n"
+           "                                 save_model, load_model)\n")
+    _write(os.path.join(d, "tokenizers", "__init__.py"), _TOKENIZERS_PLACEHOLDER)
+    for sub in ("models", "decoders", "normalizers", "pre_tokenizers", "processors", "trainers"):
+        _write(os.path.join(d, "tokenizers", sub + ".py"), "from . import __getattr__  # noqa: F401\n")
+    versions = {name: v[2] for name, v in SOURCES.items()}
+    versions["safetensors"] = SAFETENSORS_STANDIN_VERSION
+    for name, version in versions.items():
+        _write(os.path.join(d, f"{name}-{version}.dist-info", "METADATA"),
+               f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        _write(os.path.join(d, f"{name}-{version}.dist-info", "top_level.txt"), name + "\n")
+    return d
+
+
+def _patch_added_token():
+    import transformers.tokenization_utils_base as tub
+    from transformers.utils import is_tokenizers_available
+    assert not is_tokenizers_available(), "the tokenizers placeholder must not look installed"
+    cls = tub.AddedToken
+    cls.__hash__ = lambda self: hash(self.content)
+    cls.__getstate__ = lambda self: dict(self.__dict__)
+    cls.__setstate__ = lambda self, state: self.__dict__.update(state)
+
+
+def setup(check_versions=True, openblas_coretype="Haswell"):
+    """Prepare the recording environment; returns the torch module.
+
+    openblas_coretype: the OpenBLAS kernel the group was recorded with: "Haswell" for everything but the scheduler
+    tables (gen_schedulers.py), which were recorded with the default kernel of an AVX-512 machine, "SkylakeX" (it only
+    matters for UniPC with solver_order 3, whose torch.linalg.solve goes through OpenBLAS/LAPACK)."""
+    global _done, STUB_DIR
+    if _done:
+        import torch
+        return torch
+    _reexec_if_needed(openblas_coretype)
+    if sys.executable != "/usr/bin/python3" and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+        print(f"refenv: warning: running {sys.executable}, the references were recorded with Debian's /usr/bin/python3",
+              file=sys.stderr)
+    root = src_root()
+    paths = []
+    for name in SOURCES:
+        p = os.path.join(root, name, "src")
+        if not os.path.isdir(os.path.join(p, name)):
+            raise SystemExit(f"refenv: no {name} source checkout at {p} (set REF_SRC; see scripts/reference/README.md)")
+        paths.append(p)
+    if os.environ.get("REF_WITH_FTFY") == "1":
+        # only for the supplementary ftfy tokenizer variant (gen_fixture.py): ftfy 6.1.1 source, $REF_SRC/ftfy/ftfy
+        paths.append(os.path.join(root, "ftfy"))
+    STUB_DIR = _make_stub_dir()
+    sys.path[:0] = [HERE, STUB_DIR] + paths
+    import importlib.util
+    if (importlib.util.find_spec("ftfy") is not None) != (os.environ.get("REF_WITH_FTFY") == "1"):
+        raise SystemExit("refenv: ftfy must be importable only for the ftfy variant (REF_WITH_FTFY=1)")
+    import torch
+    torch.set_num_threads(TORCH_THREADS)
+    import numpy
+    import scipy
+    import PIL
+    import diffusers
+    import transformers
+    import huggingface_hub
+    _patch_added_token()
+    if check_versions:
+        got = {"python": "%d.%d.%d" % sys.version_info[:3], "torch": torch.__version__, "numpy": numpy.__version__,
+               "scipy": scipy.__version__, "pillow": PIL.__version__}
+        bad = {k: (v, EXPECTED[k]) for k, v in got.items() if v != EXPECTED[k]}
+        for name, mod in (("diffusers", diffusers), ("transformers", transformers), ("huggingface_hub", huggingface_hub)):
+            if mod.__version__ != SOURCES[name][2]:
+                bad[name] = (mod.__version__, SOURCES[name][2])
+        if bad:
+            print("refenv: WARNING: versions differ from the recording environment (got, expected): %s" % bad,
+                  file=sys.stderr)
+    _done = True
+    return torch
+
+
+def versions():
+    import numpy
+    import scipy
+    import PIL
+    import torch
+    import diffusers
+    import transformers
+    import huggingface_hub
+    return {"diffusers": diffusers.__version__, "transformers": transformers.__version__,
+            "huggingface_hub": huggingface_hub.__version__, "torch": torch.__version__, "numpy": numpy.__version__,
+            "scipy": scipy.__version__, "pillow": PIL.__version__, "python": "%d.%d.%d" % sys.version_info[:3]}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Regenerates every diffusers reference group into OUT and compares it with the committed test resources.
+#   scripts/reference/run_all.sh OUT          (REF_SRC: the source checkouts, default /tmp/diffusers4j-ref-src)
+# See scripts/reference/README.md. Copy the folders you mean to replace from OUT into pipeline-core/src/test/resources/.
+set -euo pipefail
+OUT=${1:?usage: run_all.sh OUT}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+mkdir -p "$OUT"
+run() { echo "== $*"; "$PY" "$@" 2>&1 | grep --line-buffered -v -e "safety checker" -e "Token indices sequence length" > "$OUT/$(basename "$1" .py).log" || { tail -30 "$OUT/$(basename "$1" .py).log"; exit 1; }; tail -1 "$OUT/$(basename "$1" .py).log"; }
+run "$HERE/gen_fixture.py" --out "$OUT"
+run "$HERE/gen_schedulers.py" --out "$OUT"
+run "$HERE/gen_reference.py" --out "$OUT"
+run "$HERE/gen_sdxl.py" --out "$OUT"
+run "$HERE/gen_sdxl_image.py" --out "$OUT"
+run "$HERE/gen_clip_edge_cases.py" --out "$OUT"
+"$PY" "$HERE/compare.py" "$OUT"
