@@ -1,4 +1,4 @@
-// The README's table of supported pipelines, models and schedulers is checked against the code, both ways.
+// The README's tables of supported pipelines, models, schedulers and checkpoints are checked against the code.
 package io.diffusers4j.docs;
 
 import io.diffusers4j.config.ConfigBase;
@@ -146,6 +146,33 @@ class SupportedTableTest {
     @Test
     void notLoadedRowsAreExactlyTheSkippedComponents() {
         assertEquals(new TreeSet<>(DiffusionPipeline.skippedComponents()), names(kind("not loaded")));
+    }
+
+    /**
+     * The "Supported checkpoints" table (after {@code <!-- checkpoints-table -->}, columns family | pipeline classes |
+     * generate | job | refused) names exactly the registered pipeline classes in its second column.
+     */
+    @Test
+    void checkpointsTableNamesExactlyTheRegisteredPipelines() throws IOException {
+        List<String> lines = Files.readAllLines(ROOT.resolve("README.md"), StandardCharsets.UTF_8);
+        int i = 0;
+        while (i < lines.size() && !lines.get(i).startsWith("<!-- checkpoints-table")) {
+            i++;
+        }
+        assertTrue(i < lines.size(), "README.md has a <!-- checkpoints-table --> marker before the table");
+        while (i < lines.size() && !lines.get(i).startsWith("|")) {
+            i++;
+        }
+        Set<String> named = new TreeSet<>();
+        int rowCount = 0;
+        for (i += 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
+            String[] cells = lines.get(i).split("\\|", -1);
+            assertEquals(7, cells.length, "5 columns: " + lines.get(i));
+            ticked(cells[2]).stream().filter(n -> n.endsWith("Pipeline")).forEach(named::add);
+            rowCount++;
+        }
+        assertTrue(rowCount > 0, "the checkpoints table has rows");
+        assertEquals(new TreeSet<>(DiffusionPipeline.supportedPipelines()), named);
     }
 
     @Test

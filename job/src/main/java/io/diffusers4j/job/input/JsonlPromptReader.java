@@ -1,30 +1,39 @@
 // JSON Lines prompt files: one JSON object a line, keys named like diffusers' call arguments.
 package io.diffusers4j.job.input;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.MalformedJsonException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.SparkSession;
 
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.StringReader;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * One JSON object a line. Strict JSON: duplicate keys, trailing text after the object, NaN literals or a line
- * that is not an object make the line malformed (kept, with the parser's reason). Text values become strings,
- * integral numbers longs, other numbers doubles, arrays of numbers lists of those (a custom schedule), JSON null
- * means "not given"; objects and other arrays are kept as markers so a field that needs a scalar reports them.
+ * One JSON object a line. Strict JSON (RFC 8259): duplicate keys (at any depth), trailing text after the object,
+ * NaN literals, comments, single quotes or a line that is not an object make the line malformed (kept, with the
+ * parser's reason). Text values become strings, integral numbers longs (beyond 64 bits: their digits), other numbers
+ * doubles, arrays of numbers lists of those (a custom schedule), JSON null means "not given"; objects and other
+ * arrays are kept as markers so a field that needs a scalar reports them.
+ *
+ * <p>Parsed with Gson's streaming reader in strict mode (Gson is the project's JSON library, shaded into the
+ * spark-submit jar), so the result does not depend on the Jackson version of the cluster's Spark.
  */
 public final class JsonlPromptReader implements PromptReader {
-    private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final String LENIENT_HINT =
+            "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON";
+
+    private static final int MAX_PATH = 64;
 
     @Override
     public JavaRDD<RawRecord> read(SparkSession spark, String path) {
@@ -35,59 +44,136 @@ public final class JsonlPromptReader implements PromptReader {
 
     /** Parses one line (public for unit tests). */
     public static RawRecord parse(String source, long number, String line) {
-        JsonNode node;
-        try {
-            node = MAPPER.readTree(line);
-        } catch (JsonProcessingException e) {
-            return RawRecord.malformed(source, number, line, "JSON: " + e.getOriginalMessage());
-        }
-        if (node == null || !node.isObject()) {
-            return RawRecord.malformed(source, number, line, "JSON: the line is "
-                    + (node == null ? "empty" : "a JSON " + node.getNodeType().name().toLowerCase()
-                    + ", not an object"));
-        }
         Map<String, Object> fields = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            Object v = value(e.getValue());
-            if (v != null) {
-                fields.put(e.getKey(), v);
+        try (JsonReader in = new JsonReader(new StringReader(line))) {
+            in.setStrictness(Strictness.STRICT);
+            JsonToken first = in.peek();
+            if (first != JsonToken.BEGIN_OBJECT) {
+                return RawRecord.malformed(source, number, line, "JSON: the line is a JSON "
+                        + first.name().toLowerCase(Locale.ROOT).replace("begin_", "") + ", not an object");
             }
+            Set<String> names = new HashSet<>();
+            in.beginObject();
+            while (in.hasNext()) {
+                String name = in.nextName();
+                if (!names.add(name)) {
+                    return RawRecord.malformed(source, number, line, "JSON: Duplicate field '" + name + "'");
+                }
+                Object v = value(in);
+                if (v != null) {
+                    fields.put(name, v);
+                }
+            }
+            in.endObject();
+            if (!atEnd(in)) {
+                return RawRecord.malformed(source, number, line, "JSON: trailing text after the object");
+            }
+        } catch (EOFException e) {
+            return RawRecord.malformed(source, number, line, "JSON: " + (line.isBlank() ? "the line is empty"
+                    : reason(e)));
+        } catch (IOException | IllegalStateException | NumberFormatException e) {
+            return RawRecord.malformed(source, number, line, "JSON: " + reason(e));
         }
         return RawRecord.parsed(source, number, line, fields);
     }
 
-    private static Object value(JsonNode v) {
-        if (v.isNull() || v.isMissingNode()) {
-            return null;
-        }
-        if (v.isTextual()) {
-            return v.textValue();
-        }
-        if (v.isIntegralNumber()) {
-            // beyond 64 bits: keep the digits, the validator reports the range
-            return v.canConvertToLong() ? (Object) v.longValue() : v.asText();
-        }
-        if (v.isNumber()) {
-            return v.doubleValue();
-        }
-        if (v.isBoolean()) {
-            return v.booleanValue();
-        }
-        if (v.isArray() && allNumbers(v)) {
-            List<Object> items = new ArrayList<>(v.size());
-            v.forEach(item -> items.add(value(item)));
-            return items;
-        }
-        return new RawRecord.NonScalar(v.isArray() ? "a JSON array" : "a JSON object");
-    }
-
-    private static boolean allNumbers(JsonNode array) {
-        for (JsonNode item : array) {
-            if (!item.isNumber()) {
-                return false;
+    private static Object value(JsonReader in) throws IOException {
+        switch (in.peek()) {
+            case NULL -> {
+                in.nextNull();
+                return null;
+            }
+            case STRING -> {
+                return in.nextString();
+            }
+            case NUMBER -> {
+                return number(in.nextString());
+            }
+            case BOOLEAN -> {
+                return in.nextBoolean();
+            }
+            case BEGIN_ARRAY -> {
+                List<Object> items = new ArrayList<>();
+                boolean allNumbers = true;
+                in.beginArray();
+                while (in.hasNext()) {
+                    if (in.peek() == JsonToken.NUMBER) {
+                        items.add(number(in.nextString()));
+                    } else {
+                        allNumbers = false;
+                        check(in);
+                    }
+                }
+                in.endArray();
+                return allNumbers ? items : new RawRecord.NonScalar("a JSON array");
+            }
+            default -> {
+                check(in);
+                return new RawRecord.NonScalar("a JSON object");
             }
         }
-        return true;
+    }
+
+    /** True when nothing but whitespace follows (strict mode refuses a second value with an exception). */
+    private static boolean atEnd(JsonReader in) throws IOException {
+        try {
+            return in.peek() == JsonToken.END_DOCUMENT;
+        } catch (MalformedJsonException e) {
+            return false;
+        }
+    }
+
+    /** Integral literals (no fraction, no exponent) are longs, or their digits beyond 64 bits; others doubles. */
+    private static Object number(String literal) {
+        if (literal.indexOf('.') < 0 && literal.indexOf('e') < 0 && literal.indexOf('E') < 0) {
+            try {
+                return Long.parseLong(literal);
+            } catch (NumberFormatException e) { // beyond 64 bits: keep the digits, the validator reports the range
+                return literal;
+            }
+        }
+        return Double.parseDouble(literal);
+    }
+
+    /** Reads a value that is only kept as a marker, as strictly as the others (duplicate keys, string contents). */
+    private static void check(JsonReader in) throws IOException {
+        switch (in.peek()) {
+            case BEGIN_OBJECT -> {
+                Set<String> names = new HashSet<>();
+                in.beginObject();
+                while (in.hasNext()) {
+                    String name = in.nextName();
+                    if (!names.add(name)) {
+                        throw new IOException("Duplicate field '" + name + "' at " + in.getPath());
+                    }
+                    check(in);
+                }
+                in.endObject();
+            }
+            case BEGIN_ARRAY -> {
+                in.beginArray();
+                while (in.hasNext()) {
+                    check(in);
+                }
+                in.endArray();
+            }
+            case STRING, NUMBER -> in.nextString(); // skipValue would not check a string's characters
+            case BOOLEAN -> in.nextBoolean();
+            default -> in.nextNull();
+        }
+    }
+
+    /** Gson's message without its troubleshooting link and lenient-mode hint, and with a long path cut short. */
+    private static String reason(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        int see = m.indexOf("\nSee ");
+        if (see >= 0) {
+            m = m.substring(0, see);
+        }
+        int path = m.indexOf(" path $");
+        if (path >= 0 && m.length() - path > MAX_PATH) {
+            m = m.substring(0, path + MAX_PATH) + "...";
+        }
+        return m.replace(LENIENT_HINT, "not valid JSON").replace(" at line 1 column ", " at column ");
     }
 }

@@ -27,8 +27,8 @@ public final class JvmSettings {
 
     /**
      * The malloc library executors should preload (tensor loops on glibc malloc spend most of their time
-     * page-faulting; tcmalloc is several times faster, DESIGN.md §4): the library this JVM runs with when it was
-     * preloaded (the launcher does), else the first installed candidate; null when none is found or
+     * page-faulting; tcmalloc is several times faster, docs/design.md#allocator): the library this JVM runs with when
+     * it was preloaded (the launcher does), else the first installed candidate; null when none is found or
      * {@code DIFFUSERS4J_ALLOCATOR=system}. A worker that lacks the file only logs a loader warning and runs on.
      */
     public static String allocatorLibrary() {

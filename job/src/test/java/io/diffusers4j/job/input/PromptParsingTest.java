@@ -56,6 +56,38 @@ class PromptParsingTest {
     }
 
     @Test
+    void jsonIsStrict() {
+        for (String line : new String[] {
+            // duplicate keys, also inside a field that is ignored
+            "{\"prompt\": \"p\", \"prompt\": \"q\"}", "{\"prompt\": \"p\", \"x\": [{\"a\": 1, \"a\": 2}]}",
+            // trailing text, two objects, a comment
+            "{\"prompt\": \"p\"} extra", "{\"prompt\": \"p\"}{}", "{\"prompt\": \"p\"} // comment",
+            // what only lenient parsers accept
+            "{'prompt': 'p'}", "{prompt: \"p\"}", "{\"seed\": 01}", "{\"seed\": Infinity}", "{\"seed\": 1,}",
+            // unescaped control characters, also inside a field that is ignored
+            "{\"prompt\": \"a\tb\"}", "{\"x\": {\"a\": \"a\u0001b\"}}",
+            // nested deeper than the parser allows, empty, cut short
+            "{\"x\": " + "[".repeat(5000) + "]".repeat(5000) + "}", "", "{\"prompt\": ",
+        }) {
+            RawRecord r = JsonlPromptReader.parse("f.jsonl", 1, line);
+            assertTrue(r.isMalformed(), line);
+            assertTrue(r.malformedReason().startsWith("JSON: ") && r.malformedReason().length() < 200
+                    && !r.malformedReason().contains("\n"), r.malformedReason());
+        }
+        assertEquals("JSON: Duplicate field 'prompt'",
+                JsonlPromptReader.parse("f", 1, "{\"prompt\": \"p\", \"prompt\": \"q\"}").malformedReason());
+        assertEquals("JSON: trailing text after the object",
+                JsonlPromptReader.parse("f", 1, "{\"prompt\": \"p\"} extra").malformedReason());
+        RawRecord ok = JsonlPromptReader.parse("f", 1,
+                "{\"prompt\": \"caf\\u00e9 \\\"q\\\"\", \"seed\": -0, \"guidance_scale\": 1E+1, \"x\": {\"a\": [1, {}]}}");
+        assertFalse(ok.isMalformed(), String.valueOf(ok.malformedReason()));
+        assertEquals("caf\u00e9 \"q\"", ok.fields().get("prompt"));
+        assertEquals(0L, ok.fields().get("seed"));
+        assertEquals(10.0, ok.fields().get("guidance_scale"), "an exponent makes a double");
+        assertEquals("a JSON object", ok.fields().get("x").toString());
+    }
+
+    @Test
     void formatsByExtension() {
         assertEquals(PromptFormat.JSONL, PromptFormat.byExtension("a.jsonl.gz").orElseThrow());
         assertEquals(PromptFormat.CSV, PromptFormat.byExtension("A.CSV").orElseThrow());
