@@ -15,29 +15,31 @@ import java.util.function.Function;
 
 /** Builds schedulers by diffusers class name, from a scheduler folder, or from another scheduler's config. */
 public final class Schedulers {
-    private record Entry(Class<? extends SchedulerConfig> configType, Function<SchedulerConfig, Scheduler> ctor) {
+    private record Entry(Class<? extends Scheduler> type, Class<? extends SchedulerConfig> configType,
+                         Function<SchedulerConfig, Scheduler> ctor) {
     }
 
     private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
 
     static {
-        register("DDIMScheduler", DDIMScheduler.Config.class, DDIMScheduler::new);
-        register("DDPMScheduler", DDPMScheduler.Config.class, DDPMScheduler::new);
-        register("PNDMScheduler", PNDMScheduler.Config.class, PNDMScheduler::new);
-        register("EulerDiscreteScheduler", EulerDiscreteScheduler.Config.class, EulerDiscreteScheduler::new);
-        register("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler.Config.class,
+        register(DDIMScheduler.class, DDIMScheduler.Config.class, DDIMScheduler::new);
+        register(DDPMScheduler.class, DDPMScheduler.Config.class, DDPMScheduler::new);
+        register(PNDMScheduler.class, PNDMScheduler.Config.class, PNDMScheduler::new);
+        register(EulerDiscreteScheduler.class, EulerDiscreteScheduler.Config.class, EulerDiscreteScheduler::new);
+        register(EulerAncestralDiscreteScheduler.class, EulerAncestralDiscreteScheduler.Config.class,
                 EulerAncestralDiscreteScheduler::new);
-        register("LMSDiscreteScheduler", LMSDiscreteScheduler.Config.class, LMSDiscreteScheduler::new);
-        register("HeunDiscreteScheduler", HeunDiscreteScheduler.Config.class, HeunDiscreteScheduler::new);
-        register("DPMSolverMultistepScheduler", DPMSolverMultistepScheduler.Config.class,
+        register(LMSDiscreteScheduler.class, LMSDiscreteScheduler.Config.class, LMSDiscreteScheduler::new);
+        register(HeunDiscreteScheduler.class, HeunDiscreteScheduler.Config.class, HeunDiscreteScheduler::new);
+        register(DPMSolverMultistepScheduler.class, DPMSolverMultistepScheduler.Config.class,
                 DPMSolverMultistepScheduler::new);
-        register("UniPCMultistepScheduler", UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
-        register("LCMScheduler", LCMScheduler.Config.class, LCMScheduler::new);
+        register(UniPCMultistepScheduler.class, UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
+        register(LCMScheduler.class, LCMScheduler.Config.class, LCMScheduler::new);
     }
 
-    private static <C extends SchedulerConfig> void register(String className, Class<C> configType,
-                                                             Function<C, Scheduler> ctor) {
-        REGISTRY.put(className, new Entry(configType, c -> ctor.apply(configType.cast(c))));
+    /** Registers a scheduler under its diffusers class name (the Java class's simple name). */
+    private static <S extends Scheduler, C extends SchedulerConfig> void register(Class<S> type, Class<C> configType,
+                                                                                 Function<C, S> ctor) {
+        REGISTRY.put(type.getSimpleName(), new Entry(type, configType, c -> ctor.apply(configType.cast(c))));
     }
 
     private Schedulers() {
@@ -60,6 +62,20 @@ public final class Schedulers {
     /** The typed config class of a scheduler. */
     public static Class<? extends SchedulerConfig> configType(String className) {
         return entry(className).configType();
+    }
+
+    /**
+     * diffusers' {@code SchedulerClass.from_config(config)}: builds {@code type} from any scheduler config (another
+     * scheduler's included), e.g.
+     * {@code Schedulers.fromConfig(EulerDiscreteScheduler.class, pipe.scheduler().config())}.
+     */
+    public static <T extends Scheduler> T fromConfig(Class<T> type, ConfigBase config) {
+        Entry e = REGISTRY.get(type.getSimpleName());
+        if (e == null || e.type() != type) {
+            throw new IllegalArgumentException("scheduler class " + type.getName() + " is not registered; available: "
+                    + REGISTRY.keySet());
+        }
+        return type.cast(e.ctor().apply(configFor(e, config)));
     }
 
     /** diffusers' {@code ClassName.from_config(config)}: any config (another scheduler's included). */
