@@ -71,7 +71,9 @@ public final class GenerateCommand implements Command {
                   --num-images-per-prompt N     (default 1)
                   --clip-skip N                 skip the last N CLIP layers
                   --guidance-rescale F          (default 0)
-                  --scheduler CLASS_NAME        e.g. EulerDiscreteScheduler (default: the checkpoint's own)
+                  --scheduler NAME              a diffusers class (EulerDiscreteScheduler), an AUTOMATIC1111 sampler
+                                                ("DPM++ 2M Karras") or a ComfyUI sampler [scheduler]
+                                                ("dpmpp_2m karras"); default: the checkpoint's own
                   --scheduler-option KEY=VALUE  repeatable, e.g. use_karras_sigmas=true, timestep_spacing=trailing
                   --image PNG [--strength F]    img2img (strength default 0.8, SDXL 0.3); required by an SDXL
                                                 img2img checkpoint (the refiner)
@@ -111,7 +113,9 @@ public final class GenerateCommand implements Command {
                 s = Schedulers.create(req.scheduler() == null ? base.scheduler().className()
                         : req.scheduler(), base.scheduler().config(), req.schedulerOptions());
             }
-            String scheduler = s != null ? s.className() : base.scheduler().className();
+            // the name asked for (a UI name keeps its web UI sampler name in the PNG's parameters)
+            String scheduler = req.scheduler() != null ? Schedulers.resolve(req.scheduler()).name()
+                    : base.scheduler().className();
             ImagePipelineOutput out;
             if (lcm) {
                 out = ((LatentConsistencyModelPipeline) base).call(req.toLcmCall().scheduler(s));

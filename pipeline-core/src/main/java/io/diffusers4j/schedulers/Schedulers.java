@@ -7,13 +7,18 @@ import io.diffusers4j.config.ConfigBase;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-/** Builds schedulers by diffusers class name, from a scheduler folder, or from another scheduler's config. */
+/**
+ * Builds schedulers by diffusers class ({@link #fromConfig(Class, ConfigBase)}), by name (a diffusers class name or
+ * a web UI name, {@link #create(String, ConfigBase, List)}), from a scheduler folder ({@link #fromPretrained(Path)})
+ * or from a config JSON's {@code _class_name}.
+ */
 public final class Schedulers {
     private record Entry(Class<? extends Scheduler> type, Class<? extends SchedulerConfig> configType,
                          Function<SchedulerConfig, Scheduler> ctor) {
@@ -78,16 +83,38 @@ public final class Schedulers {
         return type.cast(e.ctor().apply(configFor(e, config)));
     }
 
-    /** diffusers' {@code ClassName.from_config(config)}: any config (another scheduler's included). */
-    public static Scheduler create(String className, ConfigBase config) {
-        Entry e = entry(className);
-        return e.ctor().apply(configFor(e, config));
+    /**
+     * What a scheduler name stands for: a diffusers class name, an AUTOMATIC1111 sampler name ({@code "DPM++ 2M
+     * Karras"}) or a ComfyUI sampler with an optional scheduler ({@code "dpmpp_2m karras"}), matched ignoring case
+     * and surrounding whitespace (see {@link SchedulerNames}). Cheap (no model, no engine): check a user's value
+     * with it before loading anything.
+     *
+     * @throws IllegalArgumentException naming the value: why it is refused, or, for an unknown name, the closest
+     *                                  accepted names and the accepted ones
+     */
+    public static SchedulerChoice resolve(String nameOrAlias) {
+        return SchedulerNames.resolve(nameOrAlias);
     }
 
-    /** {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs). */
-    public static Scheduler create(String className, ConfigBase config, List<String> overrides) {
-        Entry e = entry(className);
-        return e.ctor().apply(configFor(e, config).withOverrides(overrides));
+    /**
+     * diffusers' {@code SchedulerClass.from_config(config)} by name: any config (another scheduler's included); a UI
+     * name adds the config keys it stands for (see {@link #resolve(String)}).
+     */
+    public static Scheduler create(String nameOrAlias, ConfigBase config) {
+        return create(nameOrAlias, config, List.of());
+    }
+
+    /**
+     * {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs),
+     * applied after those of a UI name (so they win).
+     */
+    public static Scheduler create(String nameOrAlias, ConfigBase config, List<String> overrides) {
+        SchedulerChoice choice = resolve(nameOrAlias);
+        Entry e = entry(choice.className());
+        List<String> all = new ArrayList<>(choice.overrides());
+        all.addAll(overrides);
+        SchedulerConfig target = configFor(e, config);
+        return e.ctor().apply(all.isEmpty() ? target : target.withOverrides(all));
     }
 
     /** A copy of {@code config} when it already is the target's type, else diffusers' from_config conversion. */

@@ -140,11 +140,11 @@ public final class PipelineRenderer implements Renderer {
     }
 
     /**
-     * A scheduler by diffusers class name, configured from the pipeline's scheduler config (diffusers'
-     * {@code XScheduler.from_config(pipe.scheduler.config)}).
+     * A scheduler by diffusers class name or web UI name ({@link Schedulers#resolve}), configured from the
+     * pipeline's scheduler config (diffusers' {@code XScheduler.from_config(pipe.scheduler.config)}).
      */
-    static Scheduler createScheduler(String className, AbstractStableDiffusionPipeline sd) {
-        return Schedulers.create(className, sd.scheduler().config());
+    static Scheduler createScheduler(String name, AbstractStableDiffusionPipeline sd) {
+        return Schedulers.create(name, sd.scheduler().config());
     }
 
     @Override
