@@ -12,8 +12,6 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,8 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * name makes (fourth cell; {@code false / true} for a plain and a Karras name).
  */
 class SchedulerNamesTableTest {
-    private static final Pattern CODE = Pattern.compile("`([^`]+)`");
-
     private static List<String[]> rows() throws IOException {
         List<String> lines = Files.readAllLines(SupportedTableTest.ROOT.resolve("README.md"), StandardCharsets.UTF_8);
         int i = lines.indexOf("### Scheduler names");
@@ -42,15 +38,6 @@ class SchedulerNamesTableTest {
         return rows;
     }
 
-    private static List<String> code(String cell) {
-        List<String> out = new ArrayList<>();
-        Matcher m = CODE.matcher(cell);
-        while (m.find()) {
-            out.add(m.group(1));
-        }
-        return out;
-    }
-
     @Test
     void everyNameInTheTableResolvesToItsClassAndSettings() throws IOException {
         TreeSet<String> a1111 = new TreeSet<>();
@@ -58,7 +45,7 @@ class SchedulerNamesTableTest {
         for (String[] cells : rows()) {
             String className = cells[3].strip();
             List<String> settings = new ArrayList<>();
-            for (String setting : code(cells[4])) {
+            for (String setting : SupportedTableTest.ticked(cells[4])) {
                 for (String keyValue : setting.split(" ")) {
                     if (keyValue.contains("=")) {
                         settings.add(keyValue);
@@ -71,7 +58,7 @@ class SchedulerNamesTableTest {
                     check(name.strip(), className, settings);
                 }
             }
-            for (String name : code(cells[2])) {
+            for (String name : SupportedTableTest.ticked(cells[2])) {
                 if (!name.contains("=")) {
                     comfy.add(name);
                     check(name, className, settings);
