@@ -64,9 +64,13 @@ public final class Schedulers {
         return e;
     }
 
-    /** The typed config class of a scheduler. */
-    public static Class<? extends SchedulerConfig> configType(String className) {
-        return entry(className).configType();
+    /**
+     * The typed config class of the scheduler a name builds: a diffusers class name, or a web UI name
+     * ({@link #resolve(String)}, whose refusals and suggestions it throws).
+     */
+    public static Class<? extends SchedulerConfig> configType(String nameOrAlias) {
+        Entry e = REGISTRY.get(nameOrAlias);
+        return (e != null ? e : entry(resolve(nameOrAlias).className())).configType();
     }
 
     /**

@@ -97,6 +97,10 @@ class SchedulerNamesTest {
         assertEquals("Euler a", Schedulers.resolve("EULER A").name());
         assertEquals("dpmpp_2m karras", Schedulers.resolve("DPMPP_2M  Karras").name());
         assertEquals("EulerDiscreteScheduler", Schedulers.resolve("eulerdiscretescheduler").name());
+        assertEquals(DPMSolverMultistepScheduler.Config.class, Schedulers.configType("dpm++ 2m karras"));
+        assertEquals(LMSDiscreteScheduler.Config.class, Schedulers.configType("LMSDiscreteScheduler"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Schedulers.configType("Eular a")).getMessage()
+                .contains("Did you mean 'Euler a'?"));
         // the web UI's "Euler" and ComfyUI's "euler" are one spelling with one meaning
         assertEquals(Schedulers.resolve("euler").overrides(), Schedulers.resolve("euler normal").overrides());
     }
