@@ -95,8 +95,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--guidance-rescale", paramLabel = "F", description = "(default 0)")
     Double guidanceRescale;
 
-    @Option(names = "--scheduler", paramLabel = "NAME",
-            description = "a diffusers scheduler class, e.g. EulerDiscreteScheduler (default: the checkpoint's own)")
+    @Option(names = "--scheduler", paramLabel = "NAME", description = {"a diffusers class (EulerDiscreteScheduler), an "
+            + "AUTOMATIC1111 sampler (\"DPM++ 2M Karras\") or a ComfyUI sampler [scheduler] (\"dpmpp_2m karras\")",
+        "default: the checkpoint's own"})
     String scheduler;
 
     @Option(names = "--scheduler-option", paramLabel = "KEY=VALUE",
@@ -160,6 +161,9 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--output-type must be png, np or latent, got '" + outputType + "'");
         }
         PipelineOptions options = pipelineOptions();
+        if (scheduler != null) {
+            Schedulers.resolve(scheduler);
+        }
         List<Long> usedSeeds = seeds.isEmpty() ? List.of(randomSeed()) : seeds;
         PipelineCall call = toCall(usedSeeds);
         Path dir = DiffusionPipeline.resolve(modelPath(), options);
@@ -182,8 +186,9 @@ public final class GenerateCommand implements Callable<Integer> {
                 resolved.progress(new ConsoleProgressBar(System.err));
             }
             PipelineOutput out = pipe.call(resolved.outputType(outputType.equals("latent") ? "latent" : "np"));
-            String schedulerName = resolved.scheduler() != null ? resolved.scheduler().className()
-                    : pipe.scheduler().className();
+            // the name asked for (a web UI name keeps its sampler name in the PNG's parameters)
+            String schedulerName = scheduler != null ? Schedulers.resolve(scheduler).name()
+                    : resolved.scheduler() != null ? resolved.scheduler().className() : pipe.scheduler().className();
             GenerateMetadata metadata = new GenerateMetadata(resolved, pipe.outputSize(resolved), usedSeeds,
                     schedulerName, model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
                     pipe.className());

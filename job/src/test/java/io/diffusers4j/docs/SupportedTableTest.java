@@ -84,7 +84,8 @@ class SupportedTableTest {
         assertFalse(rows.isEmpty(), "the supported table has rows");
     }
 
-    private static List<String> ticked(String cell) {
+    /** The backticked texts of a table cell. */
+    static List<String> ticked(String cell) {
         List<String> out = new ArrayList<>();
         Matcher m = TICKED.matcher(cell);
         while (m.find()) {

@@ -1,6 +1,8 @@
 // The generation settings stored in a PNG's text chunks (own keys plus an AUTOMATIC1111-style "parameters" text).
 package io.diffusers4j.image;
 
+import io.diffusers4j.schedulers.SchedulerChoice;
+import io.diffusers4j.schedulers.SchedulerNames;
 import io.diffusers4j.utils.PythonJson;
 
 import java.util.Collections;
@@ -37,21 +39,6 @@ public final class GenerationMetadata {
     public static final String WIDTH = "width";
     public static final String HEIGHT = "height";
     public static final String PARAMETERS = "parameters";
-
-    /** diffusers scheduler classes and the sampler names the web UI shows for the same method. */
-    private static final Map<String, String> SAMPLER_NAMES = Map.ofEntries(
-            Map.entry("DDIMScheduler", "DDIM"),
-            Map.entry("PNDMScheduler", "PLMS"),
-            Map.entry("LMSDiscreteScheduler", "LMS"),
-            Map.entry("EulerDiscreteScheduler", "Euler"),
-            Map.entry("EulerAncestralDiscreteScheduler", "Euler a"),
-            Map.entry("HeunDiscreteScheduler", "Heun"),
-            Map.entry("KDPM2DiscreteScheduler", "DPM2"),
-            Map.entry("KDPM2AncestralDiscreteScheduler", "DPM2 a"),
-            Map.entry("DPMSolverMultistepScheduler", "DPM++ 2M"),
-            Map.entry("DPMSolverSinglestepScheduler", "DPM++ SDE"),
-            Map.entry("UniPCMultistepScheduler", "UniPC"),
-            Map.entry("LCMScheduler", "LCM"));
 
     private String prompt;
     private String negativePrompt;
@@ -90,7 +77,10 @@ public final class GenerationMetadata {
         return this;
     }
 
-    /** The diffusers scheduler class name, e.g. {@code DDIMScheduler}. */
+    /**
+     * The scheduler: a diffusers class name ({@code DDIMScheduler}) or a web UI name the schedulers accept
+     * ({@code DPM++ 2M Karras}, {@code dpmpp_2m karras}); {@code parameters} shows the web UI's name for it.
+     */
     public GenerationMetadata scheduler(String v) {
         this.scheduler = v;
         return this;
@@ -234,7 +224,12 @@ public final class GenerationMetadata {
     public String a1111Parameters() {
         Map<String, String> params = new LinkedHashMap<>();
         putIf(params, "Steps", steps);
-        putIf(params, "Sampler", scheduler == null ? null : SAMPLER_NAMES.getOrDefault(scheduler, scheduler));
+        if (scheduler != null) {
+            SchedulerChoice choice = SchedulerNames.find(scheduler).orElse(null);
+            params.put("Sampler", choice != null ? choice.a1111Sampler()
+                    : SchedulerNames.a1111Name(scheduler).orElse(scheduler));
+            putIf(params, "Schedule type", choice == null ? null : choice.a1111ScheduleType());
+        }
         putIf(params, "CFG scale", guidanceScale == null ? null : pythonFloat(guidanceScale));
         putIf(params, "Seed", seed);
         if (width != null && height != null) {

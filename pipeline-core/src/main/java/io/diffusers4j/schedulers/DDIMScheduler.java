@@ -2,11 +2,8 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /** Denoising diffusion implicit models (Song et al. 2020); {@code eta > 0} adds noise drawn from the generators. */
@@ -37,18 +34,6 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
     public DDIMScheduler(Config config) {
         super(config, config.rescaleBetasZeroSnr);
         finalAlphaCumprod = config.setAlphaToOne ? 1f : alphasCumprod[0];
-    }
-
-    public static DDIMScheduler fromConfig(ConfigBase other) {
-        return new DDIMScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static DDIMScheduler fromConfig(JsonObject json) {
-        return new DDIMScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static DDIMScheduler fromConfig(Path file) {
-        return new DDIMScheduler(SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

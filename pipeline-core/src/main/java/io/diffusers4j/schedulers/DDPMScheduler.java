@@ -2,11 +2,8 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -47,18 +44,6 @@ public class DDPMScheduler extends BaseScheduler<DDPMScheduler.Config> {
 
     public DDPMScheduler(Config config) {
         super(config, config.rescaleBetasZeroSnr);
-    }
-
-    public static DDPMScheduler fromConfig(ConfigBase other) {
-        return new DDPMScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static DDPMScheduler fromConfig(JsonObject json) {
-        return new DDPMScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static DDPMScheduler fromConfig(Path file) {
-        return new DDPMScheduler(SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     /** diffusers' {@code custom_timesteps}: the schedule came from {@code set_timesteps(timesteps=...)}. */

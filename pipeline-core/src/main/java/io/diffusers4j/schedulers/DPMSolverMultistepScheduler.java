@@ -3,13 +3,10 @@ package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -78,19 +75,6 @@ public class DPMSolverMultistepScheduler extends MultistepScheduler<DPMSolverMul
             LOG.debug("solver_type {} -> midpoint (as diffusers)", config.solverType);
             config.solverType = "midpoint";
         }
-    }
-
-    public static DPMSolverMultistepScheduler fromConfig(ConfigBase other) {
-        return new DPMSolverMultistepScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static DPMSolverMultistepScheduler fromConfig(JsonObject json) {
-        return new DPMSolverMultistepScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static DPMSolverMultistepScheduler fromConfig(Path file) {
-        return new DPMSolverMultistepScheduler(
-                SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     private boolean sde() {

@@ -3,11 +3,8 @@ package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /** Ancestral Euler sampler: every step draws one noise tensor (after the deterministic update), like diffusers. */
@@ -34,19 +31,6 @@ public class EulerAncestralDiscreteScheduler extends SigmaScheduler<EulerAncestr
 
     public EulerAncestralDiscreteScheduler(Config config) {
         super(config, config.rescaleBetasZeroSnr);
-    }
-
-    public static EulerAncestralDiscreteScheduler fromConfig(ConfigBase other) {
-        return new EulerAncestralDiscreteScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static EulerAncestralDiscreteScheduler fromConfig(JsonObject json) {
-        return new EulerAncestralDiscreteScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static EulerAncestralDiscreteScheduler fromConfig(Path file) {
-        return new EulerAncestralDiscreteScheduler(
-                SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

@@ -3,11 +3,8 @@ package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
@@ -52,19 +49,6 @@ public class EulerDiscreteScheduler extends SigmaScheduler<EulerDiscreteSchedule
 
     public EulerDiscreteScheduler(Config config) {
         super(config, config.rescaleBetasZeroSnr);
-    }
-
-    public static EulerDiscreteScheduler fromConfig(ConfigBase other) {
-        return new EulerDiscreteScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static EulerDiscreteScheduler fromConfig(JsonObject json) {
-        return new EulerDiscreteScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static EulerDiscreteScheduler fromConfig(Path file) {
-        return new EulerDiscreteScheduler(
-                SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     private boolean continuousV() {

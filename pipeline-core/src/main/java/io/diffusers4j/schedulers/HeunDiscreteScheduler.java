@@ -2,11 +2,8 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -44,19 +41,6 @@ public class HeunDiscreteScheduler extends SigmaScheduler<HeunDiscreteScheduler.
 
     public HeunDiscreteScheduler(Config config) {
         super(config, false);
-    }
-
-    public static HeunDiscreteScheduler fromConfig(ConfigBase other) {
-        return new HeunDiscreteScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static HeunDiscreteScheduler fromConfig(JsonObject json) {
-        return new HeunDiscreteScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static HeunDiscreteScheduler fromConfig(Path file) {
-        return new HeunDiscreteScheduler(
-                SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

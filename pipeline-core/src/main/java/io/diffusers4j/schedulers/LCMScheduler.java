@@ -2,13 +2,10 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,18 +48,6 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
     public LCMScheduler(Config config) {
         super(config, config.rescaleBetasZeroSnr);
         finalAlphaCumprod = config.setAlphaToOne ? 1f : alphasCumprod[0];
-    }
-
-    public static LCMScheduler fromConfig(ConfigBase other) {
-        return new LCMScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static LCMScheduler fromConfig(JsonObject json) {
-        return new LCMScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static LCMScheduler fromConfig(Path file) {
-        return new LCMScheduler(SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

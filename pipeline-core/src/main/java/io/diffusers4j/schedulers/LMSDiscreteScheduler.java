@@ -2,11 +2,8 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,19 +42,6 @@ public class LMSDiscreteScheduler extends SigmaScheduler<LMSDiscreteScheduler.Co
 
     public LMSDiscreteScheduler(Config config) {
         super(config, false);
-    }
-
-    public static LMSDiscreteScheduler fromConfig(ConfigBase other) {
-        return new LMSDiscreteScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static LMSDiscreteScheduler fromConfig(JsonObject json) {
-        return new LMSDiscreteScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static LMSDiscreteScheduler fromConfig(Path file) {
-        return new LMSDiscreteScheduler(
-                SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

@@ -2,11 +2,8 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,18 +44,6 @@ public class PNDMScheduler extends BaseScheduler<PNDMScheduler.Config> {
     public PNDMScheduler(Config config) {
         super(config, false);
         finalAlphaCumprod = config.setAlphaToOne ? 1f : alphasCumprod[0];
-    }
-
-    public static PNDMScheduler fromConfig(ConfigBase other) {
-        return new PNDMScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static PNDMScheduler fromConfig(JsonObject json) {
-        return new PNDMScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static PNDMScheduler fromConfig(Path file) {
-        return new PNDMScheduler(SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

@@ -7,37 +7,44 @@ import io.diffusers4j.config.ConfigBase;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-/** Builds schedulers by diffusers class name, from a scheduler folder, or from another scheduler's config. */
+/**
+ * Builds schedulers by diffusers class ({@link #fromConfig(Class, ConfigBase)}), by name (a diffusers class name or
+ * a web UI name, {@link #create(String, ConfigBase, List)}), from a scheduler folder ({@link #fromPretrained(Path)})
+ * or from a config JSON's {@code _class_name}.
+ */
 public final class Schedulers {
-    private record Entry(Class<? extends SchedulerConfig> configType, Function<SchedulerConfig, Scheduler> ctor) {
+    private record Entry(Class<? extends Scheduler> type, Class<? extends SchedulerConfig> configType,
+                         Function<SchedulerConfig, Scheduler> ctor) {
     }
 
     private static final Map<String, Entry> REGISTRY = new LinkedHashMap<>();
 
     static {
-        register("DDIMScheduler", DDIMScheduler.Config.class, DDIMScheduler::new);
-        register("DDPMScheduler", DDPMScheduler.Config.class, DDPMScheduler::new);
-        register("PNDMScheduler", PNDMScheduler.Config.class, PNDMScheduler::new);
-        register("EulerDiscreteScheduler", EulerDiscreteScheduler.Config.class, EulerDiscreteScheduler::new);
-        register("EulerAncestralDiscreteScheduler", EulerAncestralDiscreteScheduler.Config.class,
+        register(DDIMScheduler.class, DDIMScheduler.Config.class, DDIMScheduler::new);
+        register(DDPMScheduler.class, DDPMScheduler.Config.class, DDPMScheduler::new);
+        register(PNDMScheduler.class, PNDMScheduler.Config.class, PNDMScheduler::new);
+        register(EulerDiscreteScheduler.class, EulerDiscreteScheduler.Config.class, EulerDiscreteScheduler::new);
+        register(EulerAncestralDiscreteScheduler.class, EulerAncestralDiscreteScheduler.Config.class,
                 EulerAncestralDiscreteScheduler::new);
-        register("LMSDiscreteScheduler", LMSDiscreteScheduler.Config.class, LMSDiscreteScheduler::new);
-        register("HeunDiscreteScheduler", HeunDiscreteScheduler.Config.class, HeunDiscreteScheduler::new);
-        register("DPMSolverMultistepScheduler", DPMSolverMultistepScheduler.Config.class,
+        register(LMSDiscreteScheduler.class, LMSDiscreteScheduler.Config.class, LMSDiscreteScheduler::new);
+        register(HeunDiscreteScheduler.class, HeunDiscreteScheduler.Config.class, HeunDiscreteScheduler::new);
+        register(DPMSolverMultistepScheduler.class, DPMSolverMultistepScheduler.Config.class,
                 DPMSolverMultistepScheduler::new);
-        register("UniPCMultistepScheduler", UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
-        register("LCMScheduler", LCMScheduler.Config.class, LCMScheduler::new);
+        register(UniPCMultistepScheduler.class, UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
+        register(LCMScheduler.class, LCMScheduler.Config.class, LCMScheduler::new);
     }
 
-    private static <C extends SchedulerConfig> void register(String className, Class<C> configType,
-                                                             Function<C, Scheduler> ctor) {
-        REGISTRY.put(className, new Entry(configType, c -> ctor.apply(configType.cast(c))));
+    /** Registers a scheduler under its diffusers class name (the Java class's simple name). */
+    private static <S extends Scheduler, C extends SchedulerConfig> void register(Class<S> type, Class<C> configType,
+                                                                                 Function<C, S> ctor) {
+        REGISTRY.put(type.getSimpleName(), new Entry(type, configType, c -> ctor.apply(configType.cast(c))));
     }
 
     private Schedulers() {
@@ -57,21 +64,61 @@ public final class Schedulers {
         return e;
     }
 
-    /** The typed config class of a scheduler. */
-    public static Class<? extends SchedulerConfig> configType(String className) {
-        return entry(className).configType();
+    /**
+     * The typed config class of the scheduler a name builds: a diffusers class name, or a web UI name
+     * ({@link #resolve(String)}, whose refusals and suggestions it throws).
+     */
+    public static Class<? extends SchedulerConfig> configType(String nameOrAlias) {
+        Entry e = REGISTRY.get(nameOrAlias);
+        return (e != null ? e : entry(resolve(nameOrAlias).className())).configType();
     }
 
-    /** diffusers' {@code ClassName.from_config(config)}: any config (another scheduler's included). */
-    public static Scheduler create(String className, ConfigBase config) {
-        Entry e = entry(className);
-        return e.ctor().apply(configFor(e, config));
+    /**
+     * diffusers' {@code SchedulerClass.from_config(config)}: builds {@code type} from any scheduler config (another
+     * scheduler's included), e.g.
+     * {@code Schedulers.fromConfig(EulerDiscreteScheduler.class, pipe.scheduler().config())}.
+     */
+    public static <T extends Scheduler> T fromConfig(Class<T> type, ConfigBase config) {
+        Entry e = REGISTRY.get(type.getSimpleName());
+        if (e == null || e.type() != type) {
+            throw new IllegalArgumentException("scheduler class " + type.getName() + " is not registered; available: "
+                    + REGISTRY.keySet());
+        }
+        return type.cast(e.ctor().apply(configFor(e, config)));
     }
 
-    /** {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs). */
-    public static Scheduler create(String className, ConfigBase config, List<String> overrides) {
-        Entry e = entry(className);
-        return e.ctor().apply(configFor(e, config).withOverrides(overrides));
+    /**
+     * What a scheduler name stands for: a diffusers class name, an AUTOMATIC1111 sampler name ({@code "DPM++ 2M
+     * Karras"}) or a ComfyUI sampler with an optional scheduler ({@code "dpmpp_2m karras"}), matched ignoring case
+     * and surrounding whitespace (see {@link SchedulerNames}). Cheap (no model, no engine): check a user's value
+     * with it before loading anything.
+     *
+     * @throws IllegalArgumentException naming the value: why it is refused, or, for an unknown name, the closest
+     *                                  accepted names and the accepted ones
+     */
+    public static SchedulerChoice resolve(String nameOrAlias) {
+        return SchedulerNames.resolve(nameOrAlias);
+    }
+
+    /**
+     * diffusers' {@code SchedulerClass.from_config(config)} by name: any config (another scheduler's included); a UI
+     * name adds the config keys it stands for (see {@link #resolve(String)}).
+     */
+    public static Scheduler create(String nameOrAlias, ConfigBase config) {
+        return create(nameOrAlias, config, List.of());
+    }
+
+    /**
+     * {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs),
+     * applied after those of a UI name (so they win).
+     */
+    public static Scheduler create(String nameOrAlias, ConfigBase config, List<String> overrides) {
+        SchedulerChoice choice = resolve(nameOrAlias);
+        Entry e = entry(choice.className());
+        List<String> all = new ArrayList<>(choice.overrides());
+        all.addAll(overrides);
+        SchedulerConfig target = configFor(e, config);
+        return e.ctor().apply(all.isEmpty() ? target : target.withOverrides(all));
     }
 
     /** A copy of {@code config} when it already is the target's type, else diffusers' from_config conversion. */

@@ -2,11 +2,8 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
-import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -63,19 +60,6 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
         if (List.of("midpoint", "heun", "logrho").contains(config.solverType)) {
             config.solverType = "bh2"; // diffusers rewrites the registered config
         }
-    }
-
-    public static UniPCMultistepScheduler fromConfig(ConfigBase other) {
-        return new UniPCMultistepScheduler(SchedulerConfig.convert(other, Config.class));
-    }
-
-    public static UniPCMultistepScheduler fromConfig(JsonObject json) {
-        return new UniPCMultistepScheduler(SchedulerConfig.parse(json, Config.class, "<json>"));
-    }
-
-    public static UniPCMultistepScheduler fromConfig(Path file) {
-        return new UniPCMultistepScheduler(
-                SchedulerConfig.parse(ConfigBase.readJsonObject(file), Config.class, file.toString()));
     }
 
     @Override

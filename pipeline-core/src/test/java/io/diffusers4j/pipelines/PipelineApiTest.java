@@ -104,7 +104,7 @@ class PipelineApiTest {
     void schedulerSwapLikeFromConfig() {
         Scheduler original = pipe.scheduler();
         try {
-            pipe.setScheduler(EulerDiscreteScheduler.fromConfig(pipe.scheduler().config()));
+            pipe.setScheduler(Schedulers.fromConfig(EulerDiscreteScheduler.class, pipe.scheduler().config()));
             assertEquals("EulerDiscreteScheduler", pipe.scheduler().className());
             ImagePipelineOutput euler = pipe.call(quick("swap").seed(5));
             pipe.setScheduler(Schedulers.create("PNDMScheduler", pipe.scheduler().config()));

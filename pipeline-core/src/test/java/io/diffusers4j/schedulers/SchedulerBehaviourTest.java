@@ -26,18 +26,37 @@ class SchedulerBehaviourTest {
 
     @Test
     void fromConfigKeepsForeignKeysAndRestoresThemOnTheWayBack() {
-        DDIMScheduler ddim = DDIMScheduler.fromConfig(pipelineScheduler().config());
+        DDIMScheduler ddim = Schedulers.fromConfig(DDIMScheduler.class, pipelineScheduler().config());
         assertFalse(ddim.config().clipSample); // from the file (PNDM does not use it; kept)
         assertFalse(ddim.config().setAlphaToOne);
-        EulerDiscreteScheduler euler = EulerDiscreteScheduler.fromConfig(ddim.config());
+        EulerDiscreteScheduler euler = Schedulers.fromConfig(EulerDiscreteScheduler.class, ddim.config());
         assertEquals("leading", euler.config().timestepSpacing); // explicit in the file, so passed on
         assertEquals(1, euler.config().stepsOffset);
         assertTrue(euler.config().extraKeys().containsKey("clip_sample"));
         assertEquals("EulerDiscreteScheduler", euler.config().className());
-        DDIMScheduler back = DDIMScheduler.fromConfig(euler.config());
+        DDIMScheduler back = Schedulers.fromConfig(DDIMScheduler.class, euler.config());
         assertFalse(back.config().clipSample);
         assertFalse(back.config().setAlphaToOne);
         assertTrue(back.config().extraKeys().containsKey("skip_prk_steps"));
+    }
+
+    @Test
+    void fromConfigByClassIsTypedAndRefusesUnregisteredClasses() {
+        try (EulerDiscreteScheduler euler = Schedulers.fromConfig(EulerDiscreteScheduler.class,
+                pipelineScheduler().config())) {
+            assertEquals("EulerDiscreteScheduler", euler.className());
+            assertEquals(1, euler.config().stepsOffset); // from the tiny-sd PNDM config
+        }
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> Schedulers.fromConfig(UnregisteredEuler.class, pipelineScheduler().config()));
+        assertTrue(ex.getMessage().contains("UnregisteredEuler is not registered"), ex.getMessage());
+    }
+
+    /** A subclass the registry does not know. */
+    static class UnregisteredEuler extends EulerDiscreteScheduler {
+        UnregisteredEuler(Config config) {
+            super(config);
+        }
     }
 
     @Test
@@ -45,7 +64,8 @@ class SchedulerBehaviourTest {
         DDIMScheduler ddim = new DDIMScheduler(SchedulerConfig.parse(new com.google.gson.JsonObject(),
                 DDIMScheduler.Config.class, "defaults"));
         // DDIM's default spacing "leading" was not given: Euler keeps its own default, like diffusers
-        assertEquals("linspace", EulerDiscreteScheduler.fromConfig(ddim.config()).config().timestepSpacing);
+        assertEquals("linspace",
+                Schedulers.fromConfig(EulerDiscreteScheduler.class, ddim.config()).config().timestepSpacing);
     }
 
     @Test

@@ -84,7 +84,7 @@ public final class PipelineRenderer implements Renderer {
      */
     public static void checkModelOnDriver(PipelineSpec spec) {
         if (spec.scheduler() != null) {
-            Schedulers.configType(spec.scheduler());
+            Schedulers.resolve(spec.scheduler());
         }
         if (spec.model() == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)
                 || !Files.isDirectory(Path.of(spec.model()))) {
