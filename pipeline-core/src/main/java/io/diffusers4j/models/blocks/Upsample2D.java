@@ -20,6 +20,11 @@ public final class Upsample2D {
         this.conv = Conv2d.load(scope.pp("conv"), channels, outChannels == null ? channels : outChannels, 3, 1, 1);
     }
 
+    /** {@code upsamplers.0} of a block ({@code scope}) keeping {@code channels}, or null unless {@code add}. */
+    public static Upsample2D optional(WeightScope scope, boolean add, int channels) {
+        return add ? new Upsample2D(scope.pp("upsamplers").pp(0), channels, channels) : null;
+    }
+
     /** {@code outputSize}: null for 2x, else {@code {height, width}}. The result is in {@code x}'s manager. */
     public NDArray forward(NDArray x, long[] outputSize) {
         if (x.getShape().get(1) != channels) {

@@ -10,7 +10,9 @@ import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
 import io.diffusers4j.models.blocks.TimestepEmbedding;
+import io.diffusers4j.models.blocks.TimestepEmbeddingConfig;
 import io.diffusers4j.models.blocks.Timesteps;
+import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
 import io.diffusers4j.models.nn.Activations;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
@@ -84,24 +86,21 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
         int timeEmbedDim = cfg.timeEmbedDim();
         this.timeProj = new Timesteps(root.manager(), boc[0], cfg.flipSinToCos, cfg.freqShift);
-        this.timeEmbedding = new TimestepEmbedding(root.pp("time_embedding"), boc[0], timeEmbedDim, cfg.actFn, null,
-                cfg.timestepPostAct, cfg.timeCondProjDim, true);
+        this.timeEmbedding = new TimestepEmbedding(root.pp("time_embedding"), TimestepEmbeddingConfig.of(boc[0],
+                timeEmbedDim).withActFn(cfg.actFn).withPostActFn(cfg.timestepPostAct)
+                .withCondProjDim(cfg.timeCondProjDim));
         if ("text_time".equals(cfg.additionEmbedType)) {
             this.addTimeProj = new Timesteps(root.manager(), cfg.additionTimeEmbedDim, cfg.flipSinToCos,
                     cfg.freqShift);
             this.addEmbedding = new TimestepEmbedding(root.pp("add_embedding"),
-                    cfg.projectionClassEmbeddingsInputDim, timeEmbedDim, "silu");
+                    TimestepEmbeddingConfig.of(cfg.projectionClassEmbeddingsInputDim, timeEmbedDim));
         } else {
             this.addTimeProj = null;
             this.addEmbedding = null;
         }
 
-        boolean[] onlyCross = cfg.onlyCrossAttention.expand(n, "only_cross_attention");
-        int[] heads = cfg.headsPerBlock();
-        int[] crossDim = cfg.crossAttentionDim == null ? filled(n, -1)
-                : cfg.crossAttentionDim.expand(n, "cross_attention_dim");
+        List<CrossAttnConfig> attention = crossAttention(cfg);
         int[] layers = cfg.layersPerBlock.expand(n, "layers_per_block");
-        int[] tLayers = cfg.transformerLayersPerBlock.expand(n, "transformer_layers_per_block");
         int groups = cfg.normNumGroups;
 
         int output = boc[0];
@@ -109,21 +108,18 @@ public final class UNet2DConditionModel implements AutoCloseable {
             int input = output;
             output = boc[i];
             boolean last = i == n - 1;
-            String type = cfg.downBlockTypes.get(i);
-            requireCrossDim(type, crossDim[i]);
-            UNet2DBlocks.BlockArgs args = new UNet2DBlocks.BlockArgs(layers[i], tLayers[i], input, output, -1,
-                    timeEmbedDim, !last, cfg.normEps, cfg.actFn, groups, crossDim[i], heads[i],
-                    cfg.downsamplePadding, isTrue(cfg.useLinearProjection), onlyCross[i], isTrue(cfg.upcastAttention),
-                    cfg.resnetTimeScaleShift, attentionOptions);
-            downBlocks.add(UNet2DBlocks.getDownBlock(type, root.pp("down_blocks").pp(i), args));
+            DownBlock2DConfig block = DownBlock2DConfig.of(input, output, timeEmbedDim).withNumLayers(layers[i])
+                    .withResnetEps(cfg.normEps).withResnetActFn(cfg.actFn).withResnetGroups(groups)
+                    .withResnetTimeScaleShift(cfg.resnetTimeScaleShift).withAddDownsample(!last)
+                    .withDownsamplePadding(cfg.downsamplePadding);
+            downBlocks.add(UNet2DBlocks.getDownBlock(cfg.downBlockTypes.get(i), root.pp("down_blocks").pp(i), block,
+                    attention.get(i), attentionOptions));
         }
-        if ("UNetMidBlock2DCrossAttn".equals(cfg.midBlockType)) {
-            requireCrossDim(cfg.midBlockType, crossDim[n - 1]);
-        }
-        this.midBlock = UNet2DBlocks.getMidBlock(cfg.midBlockType, root.pp("mid_block"), boc[n - 1], timeEmbedDim,
-                cfg.normEps, cfg.actFn, groups, cfg.midBlockScaleFactor, tLayers[n - 1], heads[n - 1],
-                crossDim[n - 1], isTrue(cfg.useLinearProjection), isTrue(cfg.upcastAttention), cfg.resnetTimeScaleShift,
-                attentionOptions);
+        UNetMidBlock2DConfig mid = UNetMidBlock2DConfig.of(boc[n - 1], timeEmbedDim).withResnetEps(cfg.normEps)
+                .withResnetActFn(cfg.actFn).withResnetGroups(groups).withResnetTimeScaleShift(cfg.resnetTimeScaleShift)
+                .withOutputScaleFactor(cfg.midBlockScaleFactor);
+        this.midBlock = UNet2DBlocks.getMidBlock(cfg.midBlockType, root.pp("mid_block"), mid,
+                attention.get(n - 1).withOnlyCrossAttention(false), attentionOptions);
 
         int upsamplers = 0;
         output = boc[n - 1];
@@ -136,13 +132,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
             if (!last) {
                 upsamplers++;
             }
-            String type = cfg.upBlockTypes.get(i);
-            requireCrossDim(type, crossDim[r]);
-            UNet2DBlocks.BlockArgs args = new UNet2DBlocks.BlockArgs(layers[r] + 1, tLayers[r], input, output, prev,
-                    timeEmbedDim, !last, cfg.normEps, cfg.actFn, groups, crossDim[r], heads[r],
-                    cfg.downsamplePadding, isTrue(cfg.useLinearProjection), onlyCross[r], isTrue(cfg.upcastAttention),
-                    cfg.resnetTimeScaleShift, attentionOptions);
-            upBlocks.add(UNet2DBlocks.getUpBlock(type, root.pp("up_blocks").pp(i), args));
+            UpBlock2DConfig block = UpBlock2DConfig.of(input, prev, output, timeEmbedDim).withNumLayers(layers[r] + 1)
+                    .withResnetEps(cfg.normEps).withResnetActFn(cfg.actFn).withResnetGroups(groups)
+                    .withResnetTimeScaleShift(cfg.resnetTimeScaleShift).withAddUpsample(!last);
+            upBlocks.add(UNet2DBlocks.getUpBlock(cfg.upBlockTypes.get(i), root.pp("up_blocks").pp(i), block,
+                    attention.get(r), attentionOptions));
         }
         this.numUpsamplers = upsamplers;
         this.convNormOut = GroupNorm.load(root.pp("conv_norm_out"), groups, boc[0], cfg.normEps);
@@ -153,19 +147,24 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (midBlock != null) {
             attentionModules.addAll(midBlock.attentions());
         }
-        upBlocks.forEach(b -> attentionModules.addAll(b.attentions()));
+        upBlocks.forEach(block -> attentionModules.addAll(block.attentions()));
     }
 
-    private static int[] filled(int n, int v) {
-        int[] a = new int[n];
-        java.util.Arrays.fill(a, v);
-        return a;
-    }
-
-    private static void requireCrossDim(String type, int dim) {
-        if (type != null && type.contains("CrossAttn") && dim < 0) {
-            throw new IllegalArgumentException("cross_attention_dim must be specified for " + type);
+    /** The transformer arguments of each down block (index i) and of the up block that mirrors it. */
+    private static List<CrossAttnConfig> crossAttention(UNet2DConditionConfig cfg) {
+        int n = cfg.numBlocks();
+        boolean[] onlyCross = cfg.onlyCrossAttention.expand(n, "only_cross_attention");
+        int[] heads = cfg.headsPerBlock();
+        int[] crossDim = cfg.crossAttentionDim == null ? null : cfg.crossAttentionDim.expand(n, "cross_attention_dim");
+        int[] transformerLayers = cfg.transformerLayersPerBlock.expand(n, "transformer_layers_per_block");
+        List<CrossAttnConfig> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(CrossAttnConfig.defaults().withTransformerLayersPerBlock(transformerLayers[i])
+                    .withNumAttentionHeads(heads[i]).withCrossAttentionDim(crossDim == null ? null : crossDim[i])
+                    .withUseLinearProjection(isTrue(cfg.useLinearProjection)).withOnlyCrossAttention(onlyCross[i])
+                    .withUpcastAttention(isTrue(cfg.upcastAttention)));
         }
+        return out;
     }
 
     /** Fails with the offending value and the supported ones for configurations this port does not build. */

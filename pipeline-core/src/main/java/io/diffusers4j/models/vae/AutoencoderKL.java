@@ -62,13 +62,13 @@ public final class AutoencoderKL implements AutoCloseable {
         this.weights = root;
         this.ownedManager = owned;
         this.dtype = root.dtype();
-        int l = cfg.latentChannels;
-        this.encoder = new Encoder(root.pp("encoder"), cfg.inChannels, l, cfg.downBlockTypes, cfg.blockOutChannels,
-                cfg.layersPerBlock, cfg.normNumGroups, cfg.actFn, true, cfg.midBlockAddAttention, attentionOptions);
-        this.decoder = new Decoder(root.pp("decoder"), l, cfg.outChannels, cfg.upBlockTypes, cfg.blockOutChannels,
-                cfg.layersPerBlock, cfg.normNumGroups, cfg.actFn, cfg.midBlockAddAttention, attentionOptions);
-        this.quantConv = cfg.useQuantConv ? Conv2d.load(root.pp("quant_conv"), 2 * l, 2 * l, 1, 1, 0) : null;
-        this.postQuantConv = cfg.usePostQuantConv ? Conv2d.load(root.pp("post_quant_conv"), l, l, 1, 1, 0) : null;
+        int latent = cfg.latentChannels;
+        this.encoder = new Encoder(root.pp("encoder"), cfg, attentionOptions);
+        this.decoder = new Decoder(root.pp("decoder"), cfg, attentionOptions);
+        this.quantConv = cfg.useQuantConv ? Conv2d.load(root.pp("quant_conv"), 2 * latent, 2 * latent, 1, 1, 0)
+                : null;
+        this.postQuantConv = cfg.usePostQuantConv
+                ? Conv2d.load(root.pp("post_quant_conv"), latent, latent, 1, 1, 0) : null;
         this.tileSampleMinSize = cfg.sampleSizeValue();
         this.tileLatentMinSize = (int) (cfg.sampleSizeValue() / Math.pow(2, cfg.blockOutChannels.length - 1));
     }
