@@ -52,21 +52,22 @@ public final class BasicTransformerBlock {
      */
     public NDArray forward(NDArray hidden, NDArray encoderHiddenStates, NDArray attentionMask,
                            NDArray encoderAttentionMask) {
-        return ForwardScope.run(hidden.getManager(), m -> {
-            NDArray n = norm1.forward(hidden);
-            NDArray a = attn1.forward(n, onlyCrossAttention ? encoderHiddenStates : null, attentionMask);
-            n.close();
-            NDArray h = a.addi(hidden);
+        return ForwardScope.run(hidden.getManager(), sub -> {
+            NDArray normed = norm1.forward(hidden);
+            NDArray attnOutput = attn1.forward(normed, onlyCrossAttention ? encoderHiddenStates : null,
+                    attentionMask);
+            normed.close();
+            NDArray h = attnOutput.addi(hidden);
             if (attn2 != null) {
-                n = norm2.forward(h);
-                a = attn2.forward(n, encoderHiddenStates, encoderAttentionMask);
-                n.close();
-                h = ForwardScope.replace(h, a.addi(h));
+                normed = norm2.forward(h);
+                attnOutput = attn2.forward(normed, encoderHiddenStates, encoderAttentionMask);
+                normed.close();
+                h = ForwardScope.replace(h, attnOutput.addi(h));
             }
-            n = norm3.forward(h);
-            NDArray f = ff.forward(n);
-            n.close();
-            return ForwardScope.replace(h, f.addi(h));
+            normed = norm3.forward(h);
+            NDArray ffOutput = ff.forward(normed);
+            normed.close();
+            return ForwardScope.replace(h, ffOutput.addi(h));
         }, hidden, encoderHiddenStates, attentionMask, encoderAttentionMask);
     }
 }

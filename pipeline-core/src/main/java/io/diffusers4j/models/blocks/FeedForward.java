@@ -28,21 +28,21 @@ public final class FeedForward {
 
     /** The result is in {@code x}'s manager; temporaries are closed. */
     public NDArray forward(NDArray x) {
-        NDArray p = proj.forward(x);
+        NDArray projected = proj.forward(x);
         NDArray h;
         switch (activationFn) {
             case "geglu" -> {
-                NDList halves = p.split(2, p.getShape().dimension() - 1);
+                NDList halves = projected.split(2, projected.getShape().dimension() - 1);
                 h = Activations.gelu(halves.get(1)).muli(halves.get(0));
                 halves.close();
             }
-            case "gelu" -> h = Activations.gelu(p);
-            case "gelu-approximate" -> h = Activations.geluTanh(p);
-            default -> h = Activations.quickGelu(p);
+            case "gelu" -> h = Activations.gelu(projected);
+            case "gelu-approximate" -> h = Activations.geluTanh(projected);
+            default -> h = Activations.quickGelu(projected);
         }
-        p.close();
-        NDArray y = out.forward(h);
+        projected.close();
+        NDArray output = out.forward(h);
         h.close();
-        return y;
+        return output;
     }
 }

@@ -68,7 +68,7 @@ public final class ResnetBlock2D {
 
     /** {@code x}: [B, C, H, W]; {@code temb}: [B, temb_channels] or null. The result is in {@code x}'s manager. */
     public NDArray forward(NDArray x, NDArray temb) {
-        return ForwardScope.run(x.getManager(), m -> compute(x, temb), x, temb);
+        return ForwardScope.run(x.getManager(), sub -> compute(x, temb), x, temb);
     }
 
     private NDArray compute(NDArray x, NDArray temb) {
@@ -76,23 +76,23 @@ public final class ResnetBlock2D {
         h = ForwardScope.replace(h, Activations.apply(nonLinearity, h));
         h = ForwardScope.replace(h, conv1.forward(h));
 
-        NDArray t = null;
+        NDArray tembProj = null;
         if (timeEmbProj != null && temb != null) {
             NDArray act = skipTimeAct ? temb : Activations.apply(nonLinearity, temb);
             NDArray proj = timeEmbProj.forward(act);
-            t = proj.reshape(proj.getShape().get(0), proj.getShape().get(1), 1, 1);
+            tembProj = proj.reshape(proj.getShape().get(0), proj.getShape().get(1), 1, 1);
         }
         if (timeEmbeddingNorm.equals("default")) {
-            if (t != null) {
-                h.addi(t);
+            if (tembProj != null) {
+                h.addi(tembProj);
             }
             h = ForwardScope.replace(h, norm2.forward(h));
         } else if (timeEmbeddingNorm.equals("scale_shift")) {
-            if (t == null) {
+            if (tembProj == null) {
                 throw new IllegalArgumentException(" `temb` should not be None when `time_embedding_norm` is "
                         + timeEmbeddingNorm);
             }
-            NDList chunks = t.split(2, 1);
+            NDList chunks = tembProj.split(2, 1);
             h = ForwardScope.replace(h, norm2.forward(h));
             try (NDArray onePlusScale = chunks.get(0).add(1f)) {
                 h.muli(onePlusScale).addi(chunks.get(1));

@@ -43,8 +43,8 @@ public final class TimestepEmbedding {
                 throw new IllegalArgumentException("TimestepEmbedding: a condition was given but the model has no "
                         + "cond_proj (time_cond_proj_dim is null)");
             }
-            try (NDArray c = condProj.forward(condition)) {
-                x = sample.add(c);
+            try (NDArray projected = condProj.forward(condition)) {
+                x = sample.add(projected);
             }
         }
         NDArray h = linear1.forward(x);

@@ -43,8 +43,8 @@ public final class Transformer2DModel {
             return Linear.load(scope, in, out, true);
         }
         // nn.Conv2d(in, out, kernel_size=1): the checkpoint's [out, in, 1, 1] kernel viewed as an [out, in] matrix
-        NDArray w = scope.get("weight", out, in, 1, 1);
-        return new Linear(w.reshape(out, in), scope.get("bias", out));
+        NDArray kernel = scope.get("weight", out, in, 1, 1);
+        return new Linear(kernel.reshape(out, in), scope.get("bias", out));
     }
 
     public List<BasicTransformerBlock> transformerBlocks() {
@@ -58,7 +58,7 @@ public final class Transformer2DModel {
             throw new IllegalArgumentException("Transformer2DModel: expected " + inChannels + " channels, got shape "
                     + x.getShape());
         }
-        return ForwardScope.run(x.getManager(), m -> {
+        return ForwardScope.run(x.getManager(), sub -> {
             long b = x.getShape().get(0);
             long c = x.getShape().get(1);
             long h = x.getShape().get(2);

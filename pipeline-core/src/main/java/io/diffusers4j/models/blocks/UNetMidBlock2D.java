@@ -8,6 +8,7 @@ import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * {@code resnets.0}, then per layer an optional spatial self-attention ({@code attentions.i}: group norm, biased
@@ -36,7 +37,7 @@ public final class UNetMidBlock2D {
     }
 
     public List<Attention> attentions() {
-        return attentions.stream().filter(a -> a != null).toList();
+        return attentions.stream().filter(Objects::nonNull).toList();
     }
 
     /** The result is in {@code x}'s manager; {@code temb} may be null. */

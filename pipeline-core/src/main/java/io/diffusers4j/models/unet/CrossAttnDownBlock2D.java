@@ -40,10 +40,10 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
         List<NDArray> out = new ArrayList<>();
         NDArray h = hidden;
         for (int i = 0; i < resnets.size(); i++) {
-            NDArray r = resnets.get(i).forward(h, temb);
-            h = attentions.get(i).forward(r, cond.encoderHiddenStates(), cond.attentionMask(),
+            NDArray resnetOutput = resnets.get(i).forward(h, temb);
+            h = attentions.get(i).forward(resnetOutput, cond.encoderHiddenStates(), cond.attentionMask(),
                     cond.encoderAttentionMask());
-            r.close();
+            resnetOutput.close();
             out.add(h);
         }
         return UNet2DBlocks.DownOutput.downsampled(downsampler, h, out);
@@ -52,7 +52,8 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
     @Override
     public List<Attention> attentions() {
         List<Attention> all = new ArrayList<>();
-        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        attentions.forEach(transformer -> transformer.transformerBlocks()
+                .forEach(block -> all.addAll(block.attentions())));
         return all;
     }
 }

@@ -44,11 +44,11 @@ public final class CrossAttnUpBlock2D implements UNet2DBlocks.UpBlock {
             if (h != hidden) {
                 h.close();
             }
-            NDArray r = resnets.get(i).forward(cat, temb);
+            NDArray resnetOutput = resnets.get(i).forward(cat, temb);
             cat.close();
-            h = attentions.get(i).forward(r, cond.encoderHiddenStates(), cond.attentionMask(),
+            h = attentions.get(i).forward(resnetOutput, cond.encoderHiddenStates(), cond.attentionMask(),
                     cond.encoderAttentionMask());
-            r.close();
+            resnetOutput.close();
         }
         if (upsampler != null) {
             h = ForwardScope.replace(h, upsampler.forward(h, upsampleSize));
@@ -64,7 +64,8 @@ public final class CrossAttnUpBlock2D implements UNet2DBlocks.UpBlock {
     @Override
     public List<Attention> attentions() {
         List<Attention> all = new ArrayList<>();
-        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        attentions.forEach(transformer -> transformer.transformerBlocks()
+                .forEach(block -> all.addAll(block.attentions())));
         return all;
     }
 }

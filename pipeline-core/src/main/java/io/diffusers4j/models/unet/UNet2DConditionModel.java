@@ -20,6 +20,7 @@ import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.models.nn.GroupNorm;
 import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
+import io.diffusers4j.weights.WeightLoadException;
 import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
@@ -143,7 +144,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
         int convOutPad = (cfg.convOutKernel - 1) / 2;
         this.convOut = Conv2d.load(root.pp("conv_out"), boc[0], cfg.outChannels, cfg.convOutKernel, 1, convOutPad);
 
-        downBlocks.forEach(b -> attentionModules.addAll(b.attentions()));
+        downBlocks.forEach(block -> attentionModules.addAll(block.attentions()));
         if (midBlock != null) {
             attentionModules.addAll(midBlock.attentions());
         }
@@ -169,15 +170,15 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** Fails with the offending value and the supported ones for configurations this port does not build. */
     static void checkSupported(UNet2DConditionConfig cfg) {
-        for (String t : cfg.downBlockTypes) {
-            if (!UNet2DBlocks.isSupportedDown(t)) {
-                throw new IllegalArgumentException("unsupported down block type '" + t + "' (supported: "
+        for (String type : cfg.downBlockTypes) {
+            if (!UNet2DBlocks.isSupportedDown(type)) {
+                throw new IllegalArgumentException("unsupported down block type '" + type + "' (supported: "
                         + SUPPORTED_DOWN + ")");
             }
         }
-        for (String t : cfg.upBlockTypes) {
-            if (!UNet2DBlocks.isSupportedUp(t)) {
-                throw new IllegalArgumentException("unsupported up block type '" + t + "' (supported: "
+        for (String type : cfg.upBlockTypes) {
+            if (!UNet2DBlocks.isSupportedUp(type)) {
+                throw new IllegalArgumentException("unsupported up block type '" + type + "' (supported: "
                         + SUPPORTED_UP + ")");
             }
         }
@@ -235,7 +236,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /**
      * Loads strictly from {@code source} into a new sub-manager of {@code manager} that the model owns: throws
-     * {@link io.diffusers4j.weights.WeightLoadException} listing every missing, unused and mis-shaped key.
+     * {@link WeightLoadException} listing every missing, unused and mis-shaped key.
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig cfg, TensorSource source, NDManager manager,
                                             DataType dtype) {
@@ -299,10 +300,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (sliceSize < 1) {
             throw new IllegalArgumentException("slice_size must be >= 1, got " + sliceSize);
         }
-        for (Attention a : attentionModules) {
-            if (sliceSize > a.heads()) {
+        for (Attention attention : attentionModules) {
+            if (sliceSize > attention.heads()) {
                 throw new IllegalArgumentException("size " + sliceSize + " has to be smaller or equal to "
-                        + a.heads() + ".");
+                        + attention.heads() + ".");
             }
         }
         attentionOptions.sliceSize(sliceSize);
@@ -331,10 +332,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
     /** A timestep given as a number (diffusers: a Python int or float). */
     public NDArray forward(NDArray sample, Number timestep, NDArray encoderHiddenStates) {
         try (NDManager tmp = sample.getManager().newSubManager()) {
-            NDArray t = timestep instanceof Double || timestep instanceof Float
+            NDArray timesteps = timestep instanceof Double || timestep instanceof Float
                     ? tmp.create(new double[] {timestep.doubleValue()})
                     : tmp.create(new long[] {timestep.longValue()});
-            return forward(sample, t, encoderHiddenStates);
+            return forward(sample, timesteps, encoderHiddenStates);
         }
     }
 
@@ -348,30 +349,30 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (in.sample == null || in.timestep == null || in.encoderHiddenStates == null) {
             throw new IllegalArgumentException("sample, timestep and encoder_hidden_states are required");
         }
-        Shape s = in.sample.getShape();
-        if (s.dimension() != 4 || s.get(1) != config.inChannels) {
+        Shape sampleShape = in.sample.getShape();
+        if (sampleShape.dimension() != 4 || sampleShape.get(1) != config.inChannels) {
             throw new IllegalArgumentException("sample must be [batch, " + config.inChannels
-                    + ", height, width], got " + s);
+                    + ", height, width], got " + sampleShape);
         }
         if (in.sample.getDataType() != dtype || in.encoderHiddenStates.getDataType() != dtype) {
             throw new IllegalArgumentException("the UNet runs in " + dtype + " but sample is "
                     + in.sample.getDataType() + " and encoder_hidden_states " + in.encoderHiddenStates.getDataType()
                     + "; cast the inputs to the model's dtype");
         }
-        Shape e = in.encoderHiddenStates.getShape();
-        if (e.dimension() != 3 || e.get(0) != s.get(0)) {
-            throw new IllegalArgumentException("encoder_hidden_states must be [batch=" + s.get(0)
-                    + ", sequence, dim], got " + e);
+        Shape encoderShape = in.encoderHiddenStates.getShape();
+        if (encoderShape.dimension() != 3 || encoderShape.get(0) != sampleShape.get(0)) {
+            throw new IllegalArgumentException("encoder_hidden_states must be [batch=" + sampleShape.get(0)
+                    + ", sequence, dim], got " + encoderShape);
         }
         if (config.crossAttentionDim != null && !config.crossAttentionDim.isList()
-                && e.get(2) != config.crossAttentionDim.value()) {
-            throw new IllegalArgumentException("encoder_hidden_states has dim " + e.get(2)
+                && encoderShape.get(2) != config.crossAttentionDim.value()) {
+            throw new IllegalArgumentException("encoder_hidden_states has dim " + encoderShape.get(2)
                     + " but cross_attention_dim is " + config.crossAttentionDim.value());
         }
-        long t = in.timestep.getShape().size();
-        if (in.timestep.getShape().dimension() > 1 || (t != 1 && t != s.get(0))) {
-            throw new IllegalArgumentException("timestep must be 0-d, [1] or [batch=" + s.get(0) + "], got shape "
-                    + in.timestep.getShape());
+        long timesteps = in.timestep.getShape().size();
+        if (in.timestep.getShape().dimension() > 1 || (timesteps != 1 && timesteps != sampleShape.get(0))) {
+            throw new IllegalArgumentException("timestep must be 0-d, [1] or [batch=" + sampleShape.get(0)
+                    + "], got shape " + in.timestep.getShape());
         }
     }
 
@@ -431,8 +432,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
             List<NDArray> mine = new ArrayList<>(res.subList(res.size() - k, res.size()));
             res.subList(res.size() - k, res.size()).clear();
             if (!last && forwardUpsampleSize) {
-                Shape s = res.get(res.size() - 1).getShape();
-                upsampleSize = new long[] {s.get(2), s.get(3)};
+                Shape skipShape = res.get(res.size() - 1).getShape();
+                upsampleSize = new long[] {skipShape.get(2), skipShape.get(3)};
             }
             NDArray next = block.forward(h, mine, emb, cond, upsampleSize);
             h.close();
@@ -448,11 +449,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** {@code get_time_embed} + {@code time_embedding} + the addition embedding + {@code time_embed_act}. */
     private NDArray timeEmbedding(UNetInputs in, long batch) {
-        NDArray t = in.timestep.getShape().dimension() == 0 ? in.timestep.reshape(1) : in.timestep;
-        if (t.getShape().get(0) != batch) {
-            t = t.broadcast(batch);
+        NDArray timesteps = in.timestep.getShape().dimension() == 0 ? in.timestep.reshape(1) : in.timestep;
+        if (timesteps.getShape().get(0) != batch) {
+            timesteps = timesteps.broadcast(batch);
         }
-        NDArray tEmb = timeProj.forward(t);
+        NDArray tEmb = timeProj.forward(timesteps);
         if (tEmb.getDataType() != dtype) {
             tEmb = ForwardScope.replace(tEmb, tEmb.toType(dtype, false));
         }
@@ -501,9 +502,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (mask.getShape().dimension() != 2) {
             throw new IllegalArgumentException("attention masks must be [batch, keys], got " + mask.getShape());
         }
-        NDArray m = mask.toType(dtype, true);
-        m.negi().addi(1f).muli(-10000f);
-        return m.expandDims(1);
+        NDArray bias = mask.toType(dtype, true);
+        bias.negi().addi(1f).muli(-10000f);
+        return bias.expandDims(1);
     }
 
     @Override

@@ -54,7 +54,8 @@ public final class UNetMidBlock2DCrossAttn implements UNet2DBlocks.MidBlock {
     @Override
     public List<Attention> attentions() {
         List<Attention> all = new ArrayList<>();
-        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        attentions.forEach(transformer -> transformer.transformerBlocks()
+                .forEach(block -> all.addAll(block.attentions())));
         return all;
     }
 }
