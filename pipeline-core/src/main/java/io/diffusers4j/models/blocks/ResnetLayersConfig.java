@@ -1,11 +1,10 @@
-// The resnets of diffusers.models.unets.unet_2d_blocks' blocks: ResnetBlock2Ds sharing the resnet_* keyword arguments.
+// The resnets of diffusers.models.unets.unet_2d_blocks' blocks: num_layers ResnetBlock2Ds with shared arguments.
 package io.diffusers4j.models.blocks;
 
 /**
  * What the configs of the UNet and VAE blocks have in common: {@code num_layers} resnets ({@code resnets.i}) from
- * {@code in_channels} to {@code out_channels}, each built from the block's {@code temb_channels}, {@code resnet_eps},
- * {@code resnet_time_scale_shift}, {@code resnet_act_fn}, {@code resnet_groups} and {@code output_scale_factor}
- * (those are checked by {@link ResnetBlock2DConfig#validate()} when a resnet is built).
+ * {@code in_channels} to {@code out_channels}, each built from the block's {@code temb_channels} and
+ * {@link ResnetArgs}.
  */
 public interface ResnetLayersConfig {
     int inChannels();
@@ -17,26 +16,11 @@ public interface ResnetLayersConfig {
     /** null = no time embedding. */
     Integer tembChannels();
 
-    double resnetEps();
-
-    String resnetTimeScaleShift();
-
-    String resnetActFn();
-
-    int resnetGroups();
-
-    double outputScaleFactor();
+    ResnetArgs resnetArgs();
 
     /** {@code resnets.i}: the first maps {@code in_channels}, the others {@code out_channels}, to out_channels. */
     default ResnetBlock2DConfig resnet(int layer) {
-        return resnet(layer == 0 ? inChannels() : outChannels(), outChannels());
-    }
-
-    /** A ResnetBlock2D mapping {@code inChannels} to {@code outChannels} with this block's resnet settings. */
-    default ResnetBlock2DConfig resnet(int inChannels, int outChannels) {
-        return ResnetBlock2DConfig.of(inChannels).withOutChannels(outChannels).withTembChannels(tembChannels())
-                .withEps(resnetEps()).withGroups(resnetGroups()).withNonLinearity(resnetActFn())
-                .withTimeEmbeddingNorm(resnetTimeScaleShift()).withOutputScaleFactor(outputScaleFactor());
+        return resnetArgs().resnet(layer == 0 ? inChannels() : outChannels(), outChannels(), tembChannels());
     }
 
     /** The checks every block config makes, with {@code block} named in the messages. */
@@ -44,5 +28,8 @@ public interface ResnetLayersConfig {
         ConfigChecks.positive(block, "in_channels", inChannels());
         ConfigChecks.positive(block, "out_channels", outChannels());
         ConfigChecks.nonNegative(block, "num_layers", numLayers());
+        if (resnetArgs() == null) {
+            throw new IllegalArgumentException(block + ": resnet arguments must be set, got null");
+        }
     }
 }

@@ -22,12 +22,13 @@ public final class UNetMidBlock2D {
         config.validate();
         int channels = config.inChannels();
         int headDim = config.resolvedAttentionHeadDim();
+        ResnetArgs resnetArgs = config.resnetArgs();
         resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(0), config.resnet(0)));
         for (int i = 0; i < config.numLayers(); i++) {
             if (config.addAttention()) {
                 attentions.add(new Attention(scope.pp("attentions").pp(i), new Attention.Spec(channels)
-                        .heads(channels / headDim).dimHead(headDim).rescaleOutputFactor(config.outputScaleFactor())
-                        .groupNorm(config.resolvedAttnGroups(), config.resnetEps()).residualConnection(true)
+                        .heads(channels / headDim).dimHead(headDim).rescaleOutputFactor(resnetArgs.outputScaleFactor())
+                        .groupNorm(config.resolvedAttnGroups(), resnetArgs.resnetEps()).residualConnection(true)
                         .bias(true).upcastSoftmax(true).fromDeprecatedAttnBlock(true), options));
             } else {
                 attentions.add(null);

@@ -62,7 +62,7 @@ public record CrossAttnConfig(int transformerLayersPerBlock, int numAttentionHea
         int channels = block.outChannels();
         return Transformer2DModelConfig.of(channels).withNumAttentionHeads(numAttentionHeads)
                 .withAttentionHeadDim(channels / numAttentionHeads).withNumLayers(transformerLayersPerBlock)
-                .withNormNumGroups(block.resnetGroups()).withCrossAttentionDim(crossAttentionDim)
+                .withNormNumGroups(block.resnetArgs().resnetGroups()).withCrossAttentionDim(crossAttentionDim)
                 .withUseLinearProjection(useLinearProjection).withOnlyCrossAttention(onlyCrossAttention)
                 .withUpcastAttention(upcastAttention);
     }

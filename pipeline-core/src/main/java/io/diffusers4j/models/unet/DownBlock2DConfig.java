@@ -2,6 +2,7 @@
 package io.diffusers4j.models.unet;
 
 import io.diffusers4j.models.blocks.ConfigChecks;
+import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.ResnetLayersConfig;
 
 /**
@@ -9,57 +10,37 @@ import io.diffusers4j.models.blocks.ResnetLayersConfig;
  * .withNumLayers(2)}. A {@link CrossAttnDownBlock2D} is described by this and a {@link CrossAttnConfig}.
  *
  * @param tembChannels null = no time embedding
+ * @param resnetArgs   {@code resnet_eps}, {@code resnet_time_scale_shift}, {@code resnet_act_fn},
+ *                     {@code resnet_groups}, {@code output_scale_factor}
  */
 public record DownBlock2DConfig(int inChannels, int outChannels, Integer tembChannels, int numLayers,
-                                double resnetEps, String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
-                                double outputScaleFactor, boolean addDownsample, int downsamplePadding)
+                                ResnetArgs resnetArgs, boolean addDownsample, int downsamplePadding)
         implements ResnetLayersConfig {
     private static final String BLOCK = "DownBlock2D";
 
-    /** diffusers' defaults: one layer, eps 1e-6, "swish", 32 groups, downsampling with padding 1. */
+    /** diffusers' defaults: one layer, {@link ResnetArgs#defaults()}, downsampling with padding 1. */
     public static DownBlock2DConfig of(int inChannels, int outChannels, Integer tembChannels) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, 1, 1e-6, "default", "swish", 32, 1.0, true,
-                1);
+        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, 1, ResnetArgs.defaults(), true, 1);
     }
 
     public DownBlock2DConfig withNumLayers(int value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, value, resnetEps, resnetTimeScaleShift,
-                resnetActFn, resnetGroups, outputScaleFactor, addDownsample, downsamplePadding);
+        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, value, resnetArgs, addDownsample,
+                downsamplePadding);
     }
 
-    public DownBlock2DConfig withResnetEps(double value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, value, resnetTimeScaleShift,
-                resnetActFn, resnetGroups, outputScaleFactor, addDownsample, downsamplePadding);
-    }
-
-    public DownBlock2DConfig withResnetTimeScaleShift(String value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetEps, value, resnetActFn,
-                resnetGroups, outputScaleFactor, addDownsample, downsamplePadding);
-    }
-
-    public DownBlock2DConfig withResnetActFn(String value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, value, resnetGroups, outputScaleFactor, addDownsample, downsamplePadding);
-    }
-
-    public DownBlock2DConfig withResnetGroups(int value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, value, outputScaleFactor, addDownsample, downsamplePadding);
-    }
-
-    public DownBlock2DConfig withOutputScaleFactor(double value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, value, addDownsample, downsamplePadding);
+    public DownBlock2DConfig withResnetArgs(ResnetArgs value) {
+        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, value, addDownsample,
+                downsamplePadding);
     }
 
     public DownBlock2DConfig withAddDownsample(boolean value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, outputScaleFactor, value, downsamplePadding);
+        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetArgs, value,
+                downsamplePadding);
     }
 
     public DownBlock2DConfig withDownsamplePadding(int value) {
-        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, outputScaleFactor, addDownsample, value);
+        return new DownBlock2DConfig(inChannels, outChannels, tembChannels, numLayers, resnetArgs, addDownsample,
+                value);
     }
 
     /** Fails with the offending values on anything the block cannot build; returns this config. */

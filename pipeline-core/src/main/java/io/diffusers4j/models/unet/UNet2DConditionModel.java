@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
+import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.TimestepEmbedding;
 import io.diffusers4j.models.blocks.TimestepEmbeddingConfig;
 import io.diffusers4j.models.blocks.Timesteps;
@@ -103,6 +104,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
         List<CrossAttnConfig> attention = crossAttention(cfg);
         int[] layers = cfg.layersPerBlock.expand(n, "layers_per_block");
         int groups = cfg.normNumGroups;
+        ResnetArgs resnetArgs = ResnetArgs.defaults().withResnetEps(cfg.normEps).withResnetActFn(cfg.actFn)
+                .withResnetGroups(groups).withResnetTimeScaleShift(cfg.resnetTimeScaleShift);
 
         int output = boc[0];
         for (int i = 0; i < n; i++) {
@@ -110,15 +113,12 @@ public final class UNet2DConditionModel implements AutoCloseable {
             output = boc[i];
             boolean last = i == n - 1;
             DownBlock2DConfig block = DownBlock2DConfig.of(input, output, timeEmbedDim).withNumLayers(layers[i])
-                    .withResnetEps(cfg.normEps).withResnetActFn(cfg.actFn).withResnetGroups(groups)
-                    .withResnetTimeScaleShift(cfg.resnetTimeScaleShift).withAddDownsample(!last)
-                    .withDownsamplePadding(cfg.downsamplePadding);
+                    .withResnetArgs(resnetArgs).withAddDownsample(!last).withDownsamplePadding(cfg.downsamplePadding);
             downBlocks.add(UNet2DBlocks.getDownBlock(cfg.downBlockTypes.get(i), root.pp("down_blocks").pp(i), block,
                     attention.get(i), attentionOptions));
         }
-        UNetMidBlock2DConfig mid = UNetMidBlock2DConfig.of(boc[n - 1], timeEmbedDim).withResnetEps(cfg.normEps)
-                .withResnetActFn(cfg.actFn).withResnetGroups(groups).withResnetTimeScaleShift(cfg.resnetTimeScaleShift)
-                .withOutputScaleFactor(cfg.midBlockScaleFactor);
+        UNetMidBlock2DConfig mid = UNetMidBlock2DConfig.of(boc[n - 1], timeEmbedDim)
+                .withResnetArgs(resnetArgs.withOutputScaleFactor(cfg.midBlockScaleFactor));
         this.midBlock = UNet2DBlocks.getMidBlock(cfg.midBlockType, root.pp("mid_block"), mid,
                 attention.get(n - 1).withOnlyCrossAttention(false), attentionOptions);
 
@@ -134,8 +134,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
                 upsamplers++;
             }
             UpBlock2DConfig block = UpBlock2DConfig.of(input, prev, output, timeEmbedDim).withNumLayers(layers[r] + 1)
-                    .withResnetEps(cfg.normEps).withResnetActFn(cfg.actFn).withResnetGroups(groups)
-                    .withResnetTimeScaleShift(cfg.resnetTimeScaleShift).withAddUpsample(!last);
+                    .withResnetArgs(resnetArgs).withAddUpsample(!last);
             upBlocks.add(UNet2DBlocks.getUpBlock(cfg.upBlockTypes.get(i), root.pp("up_blocks").pp(i), block,
                     attention.get(r), attentionOptions));
         }

@@ -2,6 +2,7 @@
 package io.diffusers4j.models.unet;
 
 import io.diffusers4j.models.blocks.ConfigChecks;
+import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.ResnetBlock2DConfig;
 import io.diffusers4j.models.blocks.ResnetLayersConfig;
 
@@ -12,52 +13,33 @@ import io.diffusers4j.models.blocks.ResnetLayersConfig;
  * @param inChannels        the channels of the down block's input, which the last layer's skip connection has
  * @param prevOutputChannel the channels of the previous up block's output, the first layer's input
  * @param tembChannels      null = no time embedding
+ * @param resnetArgs        {@code resnet_eps}, {@code resnet_time_scale_shift}, {@code resnet_act_fn},
+ *                          {@code resnet_groups}, {@code output_scale_factor}
  */
 public record UpBlock2DConfig(int inChannels, int prevOutputChannel, int outChannels, Integer tembChannels,
-                              int numLayers, double resnetEps, String resnetTimeScaleShift, String resnetActFn,
-                              int resnetGroups, double outputScaleFactor, boolean addUpsample)
+                              int numLayers, ResnetArgs resnetArgs, boolean addUpsample)
         implements ResnetLayersConfig {
     private static final String BLOCK = "UpBlock2D";
 
-    /** diffusers' defaults: one layer, eps 1e-6, "swish", 32 groups, upsampling. */
+    /** diffusers' defaults: one layer, {@link ResnetArgs#defaults()}, upsampling. */
     public static UpBlock2DConfig of(int inChannels, int prevOutputChannel, int outChannels, Integer tembChannels) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, 1, 1e-6, "default",
-                "swish", 32, 1.0, true);
+        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, 1, ResnetArgs.defaults(),
+                true);
     }
 
     public UpBlock2DConfig withNumLayers(int value) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, value, resnetEps,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, outputScaleFactor, addUpsample);
+        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, value, resnetArgs,
+                addUpsample);
     }
 
-    public UpBlock2DConfig withResnetEps(double value) {
+    public UpBlock2DConfig withResnetArgs(ResnetArgs value) {
         return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, value,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, outputScaleFactor, addUpsample);
-    }
-
-    public UpBlock2DConfig withResnetTimeScaleShift(String value) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, resnetEps,
-                value, resnetActFn, resnetGroups, outputScaleFactor, addUpsample);
-    }
-
-    public UpBlock2DConfig withResnetActFn(String value) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, value, resnetGroups, outputScaleFactor, addUpsample);
-    }
-
-    public UpBlock2DConfig withResnetGroups(int value) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, value, outputScaleFactor, addUpsample);
-    }
-
-    public UpBlock2DConfig withOutputScaleFactor(double value) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, value, addUpsample);
+                addUpsample);
     }
 
     public UpBlock2DConfig withAddUpsample(boolean value) {
-        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, resnetEps,
-                resnetTimeScaleShift, resnetActFn, resnetGroups, outputScaleFactor, value);
+        return new UpBlock2DConfig(inChannels, prevOutputChannel, outChannels, tembChannels, numLayers, resnetArgs,
+                value);
     }
 
     /**
@@ -68,7 +50,7 @@ public record UpBlock2DConfig(int inChannels, int prevOutputChannel, int outChan
     public ResnetBlock2DConfig resnet(int layer) {
         int resSkipChannels = layer == numLayers - 1 ? inChannels : outChannels;
         int resnetInChannels = layer == 0 ? prevOutputChannel : outChannels;
-        return resnet(resnetInChannels + resSkipChannels, outChannels);
+        return resnetArgs.resnet(resnetInChannels + resSkipChannels, outChannels, tembChannels);
     }
 
     /** Fails with the offending values on anything the block cannot build; returns this config. */

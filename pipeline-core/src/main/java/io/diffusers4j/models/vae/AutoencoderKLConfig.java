@@ -3,6 +3,7 @@ package io.diffusers4j.models.vae;
 
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.IntOrList;
+import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
 
 import java.util.Arrays;
@@ -48,14 +49,19 @@ public class AutoencoderKLConfig extends ConfigBase {
         return 1 << (blockOutChannels.length - 1);
     }
 
+    /** The resnet arguments the encoder and the decoder give their blocks: eps 1e-6, {@code act_fn}, groups. */
+    public ResnetArgs resnetArgs() {
+        return ResnetArgs.defaults().withResnetEps(1e-6).withResnetActFn(actFn).withResnetGroups(normNumGroups);
+    }
+
     /**
-     * The {@code mid_block} of the encoder and of the decoder: the last block's channels, no time embedding, eps
-     * 1e-6, one attention head over all channels when {@code mid_block_add_attention}.
+     * The {@code mid_block} of the encoder and of the decoder: the last block's channels, no time embedding, one
+     * attention head over all channels when {@code mid_block_add_attention}.
      */
     public UNetMidBlock2DConfig midBlock() {
         int top = blockOutChannels[blockOutChannels.length - 1];
-        return UNetMidBlock2DConfig.of(top, null).withResnetEps(1e-6).withResnetActFn(actFn)
-                .withResnetGroups(normNumGroups).withAddAttention(midBlockAddAttention).withAttentionHeadDim(top);
+        return UNetMidBlock2DConfig.of(top, null).withResnetArgs(resnetArgs()).withAddAttention(midBlockAddAttention)
+                .withAttentionHeadDim(top);
     }
 
     @Override

@@ -50,8 +50,8 @@ public final class Decoder {
             output = channels[n - 1 - i];
             boolean last = i == n - 1;
             upBlocks.add(new UpDecoderBlock2D(scope.pp("up_blocks").pp(i), UpDecoderBlock2DConfig.of(prev, output)
-                    .withNumLayers(config.layersPerBlock + 1).withResnetEps(1e-6).withResnetTimeScaleShift("group")
-                    .withResnetActFn(config.actFn).withResnetGroups(config.normNumGroups).withAddUpsample(!last)));
+                    .withNumLayers(config.layersPerBlock + 1).withAddUpsample(!last)
+                    .withResnetArgs(config.resnetArgs().withResnetTimeScaleShift("group"))));
         }
         this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), config.normNumGroups, channels[0], 1e-6);
         this.convOut = Conv2d.load(scope.pp("conv_out"), channels[0], config.outChannels, 3, 1, 1);

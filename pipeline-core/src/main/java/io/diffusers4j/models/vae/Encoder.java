@@ -36,7 +36,6 @@ public final class Encoder {
      */
     public Encoder(WeightScope scope, AutoencoderKLConfig config, AttentionOptions options) {
         int[] channels = config.blockOutChannels;
-        int groups = config.normNumGroups;
         this.convIn = Conv2d.load(scope.pp("conv_in"), config.inChannels, channels[0], 3, 1, 1);
         int output = channels[0];
         for (int i = 0; i < config.downBlockTypes.size(); i++) {
@@ -49,13 +48,12 @@ public final class Encoder {
             output = channels[i];
             boolean last = i == channels.length - 1;
             downBlocks.add(new DownEncoderBlock2D(scope.pp("down_blocks").pp(i), DownEncoderBlock2DConfig
-                    .of(input, output).withNumLayers(config.layersPerBlock).withResnetEps(1e-6)
-                    .withResnetActFn(config.actFn).withResnetGroups(groups).withAddDownsample(!last)
-                    .withDownsamplePadding(0)));
+                    .of(input, output).withNumLayers(config.layersPerBlock).withResnetArgs(config.resnetArgs())
+                    .withAddDownsample(!last).withDownsamplePadding(0)));
         }
         int top = channels[channels.length - 1];
         this.midBlock = new UNetMidBlock2D(scope.pp("mid_block"), config.midBlock(), options);
-        this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), groups, top, 1e-6);
+        this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), config.normNumGroups, top, 1e-6);
         this.convOut = Conv2d.load(scope.pp("conv_out"), top, 2 * config.latentChannels, 3, 1, 1);
     }
 

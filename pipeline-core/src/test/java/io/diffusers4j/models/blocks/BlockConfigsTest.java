@@ -33,18 +33,19 @@ class BlockConfigsTest {
         // cond_proj_dim=None, sample_proj_bias=True)
         assertEquals(new TimestepEmbeddingConfig(320, 1280, "silu", null, null, null, true),
                 TimestepEmbeddingConfig.of(320, 1280));
-        // UNetMidBlock2D(in_channels, temb_channels, num_layers=1, resnet_eps=1e-6, resnet_time_scale_shift="default",
-        // resnet_act_fn="swish", resnet_groups=32, attn_groups=None, add_attention=True, attention_head_dim=1,
-        // output_scale_factor=1.0)
-        assertEquals(new UNetMidBlock2DConfig(512, null, 1, 1e-6, "default", "swish", 32, null, true, 1, 1.0),
+        // the blocks' resnet_eps=1e-6, resnet_time_scale_shift="default", resnet_act_fn="swish", resnet_groups=32,
+        // output_scale_factor=1.0
+        ResnetArgs resnetDefaults = new ResnetArgs(1e-6, "default", "swish", 32, 1.0);
+        assertEquals(resnetDefaults, ResnetArgs.defaults());
+        // UNetMidBlock2D(in_channels, temb_channels, num_layers=1, ..., attn_groups=None, add_attention=True,
+        // attention_head_dim=1)
+        assertEquals(new UNetMidBlock2DConfig(512, null, 1, resnetDefaults, null, true, 1),
                 UNetMidBlock2DConfig.of(512, null));
-        // DownEncoderBlock2D(in_channels, out_channels, num_layers=1, resnet_eps=1e-6, resnet_time_scale_shift=
-        // "default", resnet_act_fn="swish", resnet_groups=32, output_scale_factor=1.0, add_downsample=True,
-        // downsample_padding=1)
-        assertEquals(new DownEncoderBlock2DConfig(128, 256, 1, 1e-6, "default", "swish", 32, 1.0, true, 1),
+        // DownEncoderBlock2D(in_channels, out_channels, num_layers=1, ..., add_downsample=True, downsample_padding=1)
+        assertEquals(new DownEncoderBlock2DConfig(128, 256, 1, resnetDefaults, true, 1),
                 DownEncoderBlock2DConfig.of(128, 256));
         // UpDecoderBlock2D(in_channels, out_channels, num_layers=1, ..., add_upsample=True, temb_channels=None)
-        assertEquals(new UpDecoderBlock2DConfig(512, 256, 1, 1e-6, "default", "swish", 32, 1.0, true, null),
+        assertEquals(new UpDecoderBlock2DConfig(512, 256, 1, resnetDefaults, true, null),
                 UpDecoderBlock2DConfig.of(512, 256));
     }
 
@@ -64,9 +65,9 @@ class BlockConfigsTest {
 
     @Test
     void resnetsOfABlockFollowDiffusersChannelRule() {
-        DownEncoderBlock2DConfig down = DownEncoderBlock2DConfig.of(128, 256).withNumLayers(2).withResnetEps(1e-5)
-                .withResnetActFn("silu").withResnetGroups(16).withResnetTimeScaleShift("default")
-                .withOutputScaleFactor(1.5);
+        DownEncoderBlock2DConfig down = DownEncoderBlock2DConfig.of(128, 256).withNumLayers(2)
+                .withResnetArgs(ResnetArgs.defaults().withResnetEps(1e-5).withResnetActFn("silu").withResnetGroups(16)
+                        .withResnetTimeScaleShift("default").withOutputScaleFactor(1.5));
         // resnets.0: in_channels -> out_channels, then out_channels -> out_channels; no time embedding
         assertEquals(new ResnetBlock2DConfig(128, 256, null, 16, null, 1e-5, "silu", false, "default", 1.5),
                 down.resnet(0));
@@ -79,11 +80,13 @@ class BlockConfigsTest {
 
     @Test
     void midBlockResolvesItsNoneArguments() {
-        UNetMidBlock2DConfig mid = UNetMidBlock2DConfig.of(512, null).withResnetGroups(16);
+        ResnetArgs resnetArgs = ResnetArgs.defaults().withResnetGroups(16);
+        UNetMidBlock2DConfig mid = UNetMidBlock2DConfig.of(512, null).withResnetArgs(resnetArgs);
+        UNetMidBlock2DConfig scaleShift = mid.withResnetArgs(resnetArgs.withResnetTimeScaleShift("scale_shift"));
         // attn_groups None: resnet_groups with "default", none otherwise; attention_head_dim None: in_channels
         assertEquals(16, mid.resolvedAttnGroups());
-        assertNull(mid.withResnetTimeScaleShift("scale_shift").resolvedAttnGroups());
-        assertEquals(4, mid.withAttnGroups(4).withResnetTimeScaleShift("scale_shift").resolvedAttnGroups());
+        assertNull(scaleShift.resolvedAttnGroups());
+        assertEquals(4, scaleShift.withAttnGroups(4).resolvedAttnGroups());
         assertEquals(1, mid.resolvedAttentionHeadDim());
         assertEquals(512, mid.withAttentionHeadDim(null).resolvedAttentionHeadDim());
     }
@@ -133,6 +136,8 @@ class BlockConfigsTest {
         assertMessage(() -> UpDecoderBlock2DConfig.of(0, 16).validate(), "UpDecoderBlock2D: in_channels");
         assertMessage(() -> UNetMidBlock2DConfig.of(8, null).withAttentionHeadDim(0).validate(),
                 "attention_head_dim must be >= 1, got 0");
+        assertMessage(() -> UNetMidBlock2DConfig.of(8, null).withResnetArgs(null).validate(),
+                "UNetMidBlock2D: resnet arguments must be set");
     }
 
     static void assertMessage(Executable call, String... parts) {

@@ -3,6 +3,7 @@ package io.diffusers4j.models.unet;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.ResnetBlock2DConfig;
 import io.diffusers4j.models.blocks.Transformer2DModelConfig;
 import org.junit.jupiter.api.Test;
@@ -17,11 +18,12 @@ class UNetBlockConfigsTest {
         // DownBlock2D(in_channels, out_channels, temb_channels, num_layers=1, resnet_eps=1e-6,
         // resnet_time_scale_shift="default", resnet_act_fn="swish", resnet_groups=32, output_scale_factor=1.0,
         // add_downsample=True, downsample_padding=1)
-        assertEquals(new DownBlock2DConfig(320, 640, 1280, 1, 1e-6, "default", "swish", 32, 1.0, true, 1),
+        ResnetArgs resnetDefaults = new ResnetArgs(1e-6, "default", "swish", 32, 1.0);
+        assertEquals(new DownBlock2DConfig(320, 640, 1280, 1, resnetDefaults, true, 1),
                 DownBlock2DConfig.of(320, 640, 1280));
         // UpBlock2D(in_channels, prev_output_channel, out_channels, temb_channels, num_layers=1, ...,
         // add_upsample=True)
-        assertEquals(new UpBlock2DConfig(320, 640, 640, 1280, 1, 1e-6, "default", "swish", 32, 1.0, true),
+        assertEquals(new UpBlock2DConfig(320, 640, 640, 1280, 1, resnetDefaults, true),
                 UpBlock2DConfig.of(320, 640, 640, 1280));
         // CrossAttnDownBlock2D(..., transformer_layers_per_block=1, num_attention_heads=1, cross_attention_dim=1280,
         // use_linear_projection=False, only_cross_attention=False, upcast_attention=False)
@@ -30,8 +32,9 @@ class UNetBlockConfigsTest {
 
     @Test
     void upBlockResnetsTakeTheSkipConnections() {
-        UpBlock2DConfig up = UpBlock2DConfig.of(320, 1280, 640, 1280).withNumLayers(3).withResnetGroups(16)
-                .withResnetEps(1e-5).withResnetActFn("silu").withResnetTimeScaleShift("scale_shift");
+        UpBlock2DConfig up = UpBlock2DConfig.of(320, 1280, 640, 1280).withNumLayers(3)
+                .withResnetArgs(ResnetArgs.defaults().withResnetGroups(16).withResnetEps(1e-5).withResnetActFn("silu")
+                        .withResnetTimeScaleShift("scale_shift"));
         // diffusers: res_skip_channels = in_channels if i == num_layers - 1 else out_channels;
         // resnet_in_channels = prev_output_channel if i == 0 else out_channels
         assertEquals(new ResnetBlock2DConfig(1280 + 640, 640, 1280, 16, null, 1e-5, "silu", false, "scale_shift",
@@ -49,7 +52,8 @@ class UNetBlockConfigsTest {
         CrossAttnConfig attention = CrossAttnConfig.defaults().withNumAttentionHeads(10)
                 .withTransformerLayersPerBlock(2).withCrossAttentionDim(2048).withUseLinearProjection(true)
                 .withOnlyCrossAttention(true).withUpcastAttention(true);
-        DownBlock2DConfig block = DownBlock2DConfig.of(320, 640, 1280).withResnetGroups(16);
+        DownBlock2DConfig block = DownBlock2DConfig.of(320, 640, 1280)
+                .withResnetArgs(ResnetArgs.defaults().withResnetGroups(16));
         assertEquals(Transformer2DModelConfig.of(640).withNumAttentionHeads(10).withAttentionHeadDim(64)
                 .withNumLayers(2).withNormNumGroups(16).withCrossAttentionDim(2048).withUseLinearProjection(true)
                 .withOnlyCrossAttention(true).withUpcastAttention(true), attention.transformer(block));
