@@ -7,6 +7,8 @@ import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.models.nn.LayerNorm;
 import io.diffusers4j.weights.WeightScope;
 
+import java.util.List;
+
 /**
  * Pre-norm self-attention ({@code norm1}, {@code attn1}), cross-attention ({@code norm2}, {@code attn2}, present when
  * a {@code cross_attention_dim} is given) and feed-forward ({@code norm3}, {@code ff}), each added to the residual
@@ -21,40 +23,27 @@ public final class BasicTransformerBlock {
     private final FeedForward ff;
     private final boolean onlyCrossAttention;
 
-    public BasicTransformerBlock(WeightScope scope, int dim, int numAttentionHeads, int attentionHeadDim,
-                                 Integer crossAttentionDim, String activationFn, boolean attentionBias,
-                                 boolean onlyCrossAttention, boolean doubleSelfAttention, boolean upcastAttention,
-                                 String normType, boolean normElementwiseAffine, double normEps,
-                                 AttentionOptions options) {
-        if (!normType.equals("layer_norm")) {
-            throw new IllegalArgumentException("BasicTransformerBlock: unsupported norm_type '" + normType
-                    + "' (supported: layer_norm)");
-        }
-        if (!normElementwiseAffine) {
-            throw new IllegalArgumentException("BasicTransformerBlock: norm_elementwise_affine false is not supported");
-        }
-        this.onlyCrossAttention = onlyCrossAttention;
-        this.norm1 = LayerNorm.load(scope.pp("norm1"), dim, normEps);
-        this.attn1 = new Attention(scope.pp("attn1"), new Attention.Spec(dim).heads(numAttentionHeads)
-                .dimHead(attentionHeadDim).bias(attentionBias)
-                .crossAttentionDim(onlyCrossAttention ? crossAttentionDim : null).upcastAttention(upcastAttention),
-                options);
-        if (crossAttentionDim != null || doubleSelfAttention) {
-            this.norm2 = LayerNorm.load(scope.pp("norm2"), dim, normEps);
-            this.attn2 = new Attention(scope.pp("attn2"), new Attention.Spec(dim)
-                    .crossAttentionDim(doubleSelfAttention ? null : crossAttentionDim).heads(numAttentionHeads)
-                    .dimHead(attentionHeadDim).bias(attentionBias).upcastAttention(upcastAttention), options);
+    public BasicTransformerBlock(WeightScope scope, BasicTransformerBlockConfig config, AttentionOptions options) {
+        config.validate();
+        int dim = config.dim();
+        double eps = config.normEps();
+        this.onlyCrossAttention = config.onlyCrossAttention();
+        this.norm1 = LayerNorm.load(scope.pp("norm1"), dim, eps);
+        this.attn1 = new Attention(scope.pp("attn1"), config.selfAttention(), options);
+        if (config.hasCrossAttention()) {
+            this.norm2 = LayerNorm.load(scope.pp("norm2"), dim, eps);
+            this.attn2 = new Attention(scope.pp("attn2"), config.crossAttention(), options);
         } else {
             this.norm2 = null;
             this.attn2 = null;
         }
-        this.norm3 = LayerNorm.load(scope.pp("norm3"), dim, normEps);
-        this.ff = new FeedForward(scope.pp("ff"), dim, null, 4, activationFn, null, true);
+        this.norm3 = LayerNorm.load(scope.pp("norm3"), dim, eps);
+        this.ff = new FeedForward(scope.pp("ff"), config.feedForward());
     }
 
     /** The attention modules of this block, in diffusers' module order. */
-    public java.util.List<Attention> attentions() {
-        return attn2 == null ? java.util.List.of(attn1) : java.util.List.of(attn1, attn2);
+    public List<Attention> attentions() {
+        return attn2 == null ? List.of(attn1) : List.of(attn1, attn2);
     }
 
     /**
@@ -63,21 +52,22 @@ public final class BasicTransformerBlock {
      */
     public NDArray forward(NDArray hidden, NDArray encoderHiddenStates, NDArray attentionMask,
                            NDArray encoderAttentionMask) {
-        return ForwardScope.run(hidden.getManager(), m -> {
-            NDArray n = norm1.forward(hidden);
-            NDArray a = attn1.forward(n, onlyCrossAttention ? encoderHiddenStates : null, attentionMask);
-            n.close();
-            NDArray h = a.addi(hidden);
+        return ForwardScope.run(hidden.getManager(), sub -> {
+            NDArray normed = norm1.forward(hidden);
+            NDArray attnOutput = attn1.forward(normed, onlyCrossAttention ? encoderHiddenStates : null,
+                    attentionMask);
+            normed.close();
+            NDArray h = attnOutput.addi(hidden);
             if (attn2 != null) {
-                n = norm2.forward(h);
-                a = attn2.forward(n, encoderHiddenStates, encoderAttentionMask);
-                n.close();
-                h = ForwardScope.replace(h, a.addi(h));
+                normed = norm2.forward(h);
+                attnOutput = attn2.forward(normed, encoderHiddenStates, encoderAttentionMask);
+                normed.close();
+                h = ForwardScope.replace(h, attnOutput.addi(h));
             }
-            n = norm3.forward(h);
-            NDArray f = ff.forward(n);
-            n.close();
-            return ForwardScope.replace(h, f.addi(h));
+            normed = norm3.forward(h);
+            NDArray ffOutput = ff.forward(normed);
+            normed.close();
+            return ForwardScope.replace(h, ffOutput.addi(h));
         }, hidden, encoderHiddenStates, attentionMask, encoderAttentionMask);
     }
 }

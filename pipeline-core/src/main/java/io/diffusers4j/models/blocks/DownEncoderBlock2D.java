@@ -12,14 +12,10 @@ public final class DownEncoderBlock2D {
     private final List<ResnetBlock2D> resnets;
     private final Downsample2D downsampler;
 
-    public DownEncoderBlock2D(WeightScope scope, int inChannels, int outChannels, int numLayers, double resnetEps,
-                              String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
-                              double outputScaleFactor, boolean addDownsample, int downsamplePadding) {
-        this.resnets = ResnetBlock2D.layers(scope, numLayers, inChannels, outChannels, null, resnetGroups, resnetEps,
-                resnetActFn, resnetTimeScaleShift, outputScaleFactor);
-        this.downsampler = addDownsample
-                ? new Downsample2D(scope.pp("downsamplers").pp(0), outChannels, outChannels, downsamplePadding)
-                : null;
+    public DownEncoderBlock2D(WeightScope scope, DownEncoderBlock2DConfig config) {
+        this.resnets = ResnetBlock2D.layers(scope, config.validate());
+        this.downsampler = Downsample2D.optional(scope, config.addDownsample(), config.outChannels(),
+                config.downsamplePadding());
     }
 
     /** The result is in {@code x}'s manager. */

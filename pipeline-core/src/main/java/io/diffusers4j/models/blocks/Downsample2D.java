@@ -22,6 +22,11 @@ public final class Downsample2D {
                 padding);
     }
 
+    /** {@code downsamplers.0} of a block ({@code scope}) keeping {@code channels}, or null unless {@code add}. */
+    public static Downsample2D optional(WeightScope scope, boolean add, int channels, int padding) {
+        return add ? new Downsample2D(scope.pp("downsamplers").pp(0), channels, channels, padding) : null;
+    }
+
     /** The result is in {@code x}'s manager. */
     public NDArray forward(NDArray x) {
         if (x.getShape().get(1) != channels) {

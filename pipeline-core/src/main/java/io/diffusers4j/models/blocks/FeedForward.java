@@ -13,44 +13,36 @@ import io.diffusers4j.weights.WeightScope;
  * "gelu-approximate" (tanh), "geglu-approximate" ({@code x * sigmoid(1.702 x)}).
  */
 public final class FeedForward {
-    public static final String SUPPORTED = "geglu, gelu, gelu-approximate, geglu-approximate";
-
     private final Linear proj;
     private final Linear out;
     private final String activationFn;
 
-    /** {@code innerDim} null = {@code dim * mult}; {@code dimOut} null = {@code dim}. */
-    public FeedForward(WeightScope scope, int dim, Integer dimOut, int mult, String activationFn, Integer innerDim,
-                       boolean bias) {
-        int inner = innerDim == null ? dim * mult : innerDim;
-        int projOut = switch (activationFn) {
-            case "geglu" -> 2 * inner;
-            case "gelu", "gelu-approximate", "geglu-approximate" -> inner;
-            default -> throw new IllegalArgumentException("FeedForward: unsupported activation_fn '" + activationFn
-                    + "' (supported: " + SUPPORTED + ")");
-        };
-        this.activationFn = activationFn;
-        this.proj = Linear.load(scope.pp("net.0.proj"), dim, projOut, bias);
-        this.out = Linear.load(scope.pp("net.2"), inner, dimOut == null ? dim : dimOut, bias);
+    public FeedForward(WeightScope scope, FeedForwardConfig config) {
+        config.validate();
+        int inner = config.resolvedInnerDim();
+        this.activationFn = config.activationFn();
+        int projOut = activationFn.equals("geglu") ? 2 * inner : inner;
+        this.proj = Linear.load(scope.pp("net.0.proj"), config.dim(), projOut, config.bias());
+        this.out = Linear.load(scope.pp("net.2"), inner, config.resolvedDimOut(), config.bias());
     }
 
     /** The result is in {@code x}'s manager; temporaries are closed. */
     public NDArray forward(NDArray x) {
-        NDArray p = proj.forward(x);
+        NDArray projected = proj.forward(x);
         NDArray h;
         switch (activationFn) {
             case "geglu" -> {
-                NDList halves = p.split(2, p.getShape().dimension() - 1);
+                NDList halves = projected.split(2, projected.getShape().dimension() - 1);
                 h = Activations.gelu(halves.get(1)).muli(halves.get(0));
                 halves.close();
             }
-            case "gelu" -> h = Activations.gelu(p);
-            case "gelu-approximate" -> h = Activations.geluTanh(p);
-            default -> h = Activations.quickGelu(p);
+            case "gelu" -> h = Activations.gelu(projected);
+            case "gelu-approximate" -> h = Activations.geluTanh(projected);
+            default -> h = Activations.quickGelu(projected);
         }
-        p.close();
-        NDArray y = out.forward(h);
+        projected.close();
+        NDArray output = out.forward(h);
         h.close();
-        return y;
+        return output;
     }
 }

@@ -31,65 +31,33 @@ public final class ResnetBlock2D {
     private final float outputScaleFactor;
     private final long outChannels;
 
-    /**
-     * @param outChannels       null = {@code inChannels}
-     * @param tembChannels      null = no time embedding ({@code temb_channels=None}, the VAE)
-     * @param groupsOut         null = {@code groups}
-     * @param timeEmbeddingNorm "default" (add the embedding before norm2), "scale_shift", or any other name (for
-     *                          example the VAE decoder's "group") to ignore the embedding
-     */
-    public ResnetBlock2D(WeightScope scope, int inChannels, Integer outChannels, Integer tembChannels, int groups,
-                         Integer groupsOut, double eps, String nonLinearity, String timeEmbeddingNorm,
-                         double outputScaleFactor, boolean skipTimeAct) {
-        if (timeEmbeddingNorm.equals("ada_group") || timeEmbeddingNorm.equals("spatial")) {
-            throw new IllegalArgumentException("ResnetBlock2D: time_embedding_norm '" + timeEmbeddingNorm
-                    + "' needs ResnetBlockCondNorm2D, which is not supported (supported: default, scale_shift)");
-        }
-        Activations.check(nonLinearity);
-        int out = outChannels == null ? inChannels : outChannels;
+    public ResnetBlock2D(WeightScope scope, ResnetBlock2DConfig config) {
+        config.validate();
+        int in = config.inChannels();
+        int out = config.resolvedOutChannels();
         this.outChannels = out;
-        this.nonLinearity = nonLinearity;
-        this.timeEmbeddingNorm = timeEmbeddingNorm;
-        this.skipTimeAct = skipTimeAct;
-        this.outputScaleFactor = (float) outputScaleFactor;
-        this.norm1 = GroupNorm.load(scope.pp("norm1"), groups, inChannels, eps);
-        this.conv1 = Conv2d.load(scope.pp("conv1"), inChannels, out, 3, 1, 1);
-        if (tembChannels != null) {
-            int projOut = switch (timeEmbeddingNorm) {
-                case "default" -> out;
-                case "scale_shift" -> 2 * out;
-                default -> throw new IllegalArgumentException("unknown time_embedding_norm : " + timeEmbeddingNorm
-                        + " (supported: default, scale_shift)");
-            };
-            this.timeEmbProj = Linear.load(scope.pp("time_emb_proj"), tembChannels, projOut, true);
+        this.nonLinearity = config.nonLinearity();
+        this.timeEmbeddingNorm = config.timeEmbeddingNorm();
+        this.skipTimeAct = config.skipTimeAct();
+        this.outputScaleFactor = (float) config.outputScaleFactor();
+        this.norm1 = GroupNorm.load(scope.pp("norm1"), config.groups(), in, config.eps());
+        this.conv1 = Conv2d.load(scope.pp("conv1"), in, out, 3, 1, 1);
+        if (config.tembChannels() != null) {
+            int projOut = timeEmbeddingNorm.equals("scale_shift") ? 2 * out : out;
+            this.timeEmbProj = Linear.load(scope.pp("time_emb_proj"), config.tembChannels(), projOut, true);
         } else {
             this.timeEmbProj = null;
         }
-        this.norm2 = GroupNorm.load(scope.pp("norm2"), groupsOut == null ? groups : groupsOut, out, eps);
+        this.norm2 = GroupNorm.load(scope.pp("norm2"), config.resolvedGroupsOut(), out, config.eps());
         this.conv2 = Conv2d.load(scope.pp("conv2"), out, out, 3, 1, 1);
-        this.convShortcut = inChannels != out ? Conv2d.load(scope.pp("conv_shortcut"), inChannels, out, 1, 1, 0) : null;
+        this.convShortcut = in != out ? Conv2d.load(scope.pp("conv_shortcut"), in, out, 1, 1, 0) : null;
     }
 
-    /**
-     * {@code resnets.i} of a down, encoder or decoder block ({@code block} is the block's scope): the first layer maps
-     * {@code inChannels}, the others {@code outChannels}, to {@code outChannels}; {@code groups_out} and
-     * {@code skip_time_act} at their defaults.
-     */
-    public static ResnetBlock2D layer(WeightScope block, int i, int inChannels, int outChannels, Integer tembChannels,
-                                      int groups, double eps, String nonLinearity, String timeEmbeddingNorm,
-                                      double outputScaleFactor) {
-        return new ResnetBlock2D(block.pp("resnets").pp(i), i == 0 ? inChannels : outChannels, outChannels,
-                tembChannels, groups, null, eps, nonLinearity, timeEmbeddingNorm, outputScaleFactor, false);
-    }
-
-    /** {@code resnets.0 .. resnets.(numLayers-1)} of a block without attentions, each built by {@link #layer}. */
-    public static List<ResnetBlock2D> layers(WeightScope block, int numLayers, int inChannels, int outChannels,
-                                             Integer tembChannels, int groups, double eps, String nonLinearity,
-                                             String timeEmbeddingNorm, double outputScaleFactor) {
-        List<ResnetBlock2D> out = new ArrayList<>(numLayers);
-        for (int i = 0; i < numLayers; i++) {
-            out.add(layer(block, i, inChannels, outChannels, tembChannels, groups, eps, nonLinearity,
-                    timeEmbeddingNorm, outputScaleFactor));
+    /** {@code resnets.0 .. resnets.(num_layers-1)} of a block ({@code scope}), layer i built from {@code resnet(i)}. */
+    public static List<ResnetBlock2D> layers(WeightScope scope, ResnetLayersConfig block) {
+        List<ResnetBlock2D> out = new ArrayList<>(block.numLayers());
+        for (int i = 0; i < block.numLayers(); i++) {
+            out.add(new ResnetBlock2D(scope.pp("resnets").pp(i), block.resnet(i)));
         }
         return out;
     }
@@ -100,7 +68,7 @@ public final class ResnetBlock2D {
 
     /** {@code x}: [B, C, H, W]; {@code temb}: [B, temb_channels] or null. The result is in {@code x}'s manager. */
     public NDArray forward(NDArray x, NDArray temb) {
-        return ForwardScope.run(x.getManager(), m -> compute(x, temb), x, temb);
+        return ForwardScope.run(x.getManager(), sub -> compute(x, temb), x, temb);
     }
 
     private NDArray compute(NDArray x, NDArray temb) {
@@ -108,23 +76,23 @@ public final class ResnetBlock2D {
         h = ForwardScope.replace(h, Activations.apply(nonLinearity, h));
         h = ForwardScope.replace(h, conv1.forward(h));
 
-        NDArray t = null;
+        NDArray tembProj = null;
         if (timeEmbProj != null && temb != null) {
             NDArray act = skipTimeAct ? temb : Activations.apply(nonLinearity, temb);
             NDArray proj = timeEmbProj.forward(act);
-            t = proj.reshape(proj.getShape().get(0), proj.getShape().get(1), 1, 1);
+            tembProj = proj.reshape(proj.getShape().get(0), proj.getShape().get(1), 1, 1);
         }
         if (timeEmbeddingNorm.equals("default")) {
-            if (t != null) {
-                h.addi(t);
+            if (tembProj != null) {
+                h.addi(tembProj);
             }
             h = ForwardScope.replace(h, norm2.forward(h));
         } else if (timeEmbeddingNorm.equals("scale_shift")) {
-            if (t == null) {
+            if (tembProj == null) {
                 throw new IllegalArgumentException(" `temb` should not be None when `time_embedding_norm` is "
                         + timeEmbeddingNorm);
             }
-            NDList chunks = t.split(2, 1);
+            NDList chunks = tembProj.split(2, 1);
             h = ForwardScope.replace(h, norm2.forward(h));
             try (NDArray onePlusScale = chunks.get(0).add(1f)) {
                 h.muli(onePlusScale).addi(chunks.get(1));

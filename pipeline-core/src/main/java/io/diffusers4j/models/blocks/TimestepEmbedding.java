@@ -18,30 +18,17 @@ public final class TimestepEmbedding {
     private final String act;
     private final String postAct;
 
-    /**
-     * @param actFn      null = no activation between the layers
-     * @param outDim     null = {@code timeEmbedDim}
-     * @param postActFn  null = none
-     * @param condProjDim null = no {@code cond_proj}
-     */
-    public TimestepEmbedding(WeightScope scope, int inChannels, int timeEmbedDim, String actFn, Integer outDim,
-                             String postActFn, Integer condProjDim, boolean sampleProjBias) {
-        if (actFn != null) {
-            Activations.check(actFn);
-        }
-        if (postActFn != null) {
-            Activations.check(postActFn);
-        }
-        this.linear1 = Linear.load(scope.pp("linear_1"), inChannels, timeEmbedDim, sampleProjBias);
-        this.condProj = condProjDim == null ? null : Linear.load(scope.pp("cond_proj"), condProjDim, inChannels, false);
-        this.act = actFn;
-        this.linear2 = Linear.load(scope.pp("linear_2"), timeEmbedDim, outDim == null ? timeEmbedDim : outDim,
-                sampleProjBias);
-        this.postAct = postActFn;
-    }
-
-    public TimestepEmbedding(WeightScope scope, int inChannels, int timeEmbedDim, String actFn) {
-        this(scope, inChannels, timeEmbedDim, actFn, null, null, null, true);
+    public TimestepEmbedding(WeightScope scope, TimestepEmbeddingConfig config) {
+        config.validate();
+        int in = config.inChannels();
+        int dim = config.timeEmbedDim();
+        boolean bias = config.sampleProjBias();
+        this.linear1 = Linear.load(scope.pp("linear_1"), in, dim, bias);
+        this.condProj = config.condProjDim() == null ? null
+                : Linear.load(scope.pp("cond_proj"), config.condProjDim(), in, false);
+        this.act = config.actFn();
+        this.linear2 = Linear.load(scope.pp("linear_2"), dim, config.resolvedOutDim(), bias);
+        this.postAct = config.postActFn();
     }
 
     public boolean hasCondProj() {
@@ -56,8 +43,8 @@ public final class TimestepEmbedding {
                 throw new IllegalArgumentException("TimestepEmbedding: a condition was given but the model has no "
                         + "cond_proj (time_cond_proj_dim is null)");
             }
-            try (NDArray c = condProj.forward(condition)) {
-                x = sample.add(c);
+            try (NDArray projected = condProj.forward(condition)) {
+                x = sample.add(projected);
             }
         }
         NDArray h = linear1.forward(x);

@@ -24,36 +24,18 @@ public final class Transformer2DModel {
     private final Linear projOut;
     private final int inChannels;
 
-    public Transformer2DModel(WeightScope scope, int numAttentionHeads, int attentionHeadDim, int inChannels,
-                              Integer outChannels, int numLayers, int normNumGroups, Integer crossAttentionDim,
-                              boolean attentionBias, String activationFn, boolean useLinearProjection,
-                              boolean onlyCrossAttention, boolean doubleSelfAttention, boolean upcastAttention,
-                              String normType, double normEps, AttentionOptions options) {
-        int inner = numAttentionHeads * attentionHeadDim;
-        int out = outChannels == null ? inChannels : outChannels;
-        if (out != inChannels) {
-            throw new IllegalArgumentException("Transformer2DModel: out_channels " + out + " must equal in_channels "
-                    + inChannels + " for the residual connection");
+    public Transformer2DModel(WeightScope scope, Transformer2DModelConfig config, AttentionOptions options) {
+        config.validate();
+        int inner = config.innerDim();
+        boolean linear = config.useLinearProjection();
+        this.inChannels = config.inChannels();
+        this.norm = GroupNorm.load(scope.pp("norm"), config.normNumGroups(), inChannels, 1e-6);
+        this.projIn = projection(scope.pp("proj_in"), inChannels, inner, linear);
+        BasicTransformerBlockConfig block = config.transformerBlock();
+        for (int i = 0; i < config.numLayers(); i++) {
+            blocks.add(new BasicTransformerBlock(scope.pp("transformer_blocks").pp(i), block, options));
         }
-        this.inChannels = inChannels;
-        this.norm = GroupNorm.load(scope.pp("norm"), normNumGroups, inChannels, 1e-6);
-        this.projIn = projection(scope.pp("proj_in"), inChannels, inner, useLinearProjection);
-        for (int i = 0; i < numLayers; i++) {
-            blocks.add(new BasicTransformerBlock(scope.pp("transformer_blocks").pp(i), inner, numAttentionHeads,
-                    attentionHeadDim, crossAttentionDim, activationFn, attentionBias, onlyCrossAttention,
-                    doubleSelfAttention, upcastAttention, normType, true, normEps, options));
-        }
-        this.projOut = projection(scope.pp("proj_out"), inner, out, useLinearProjection);
-    }
-
-    /** SD's configuration: bias-free attention, GEGLU, layer_norm, eps 1e-5. */
-    public static Transformer2DModel forUNet(WeightScope scope, int heads, int headDim, int channels, int layers,
-                                             int groups, Integer crossAttentionDim, boolean useLinearProjection,
-                                             boolean onlyCrossAttention, boolean upcastAttention,
-                                             AttentionOptions options) {
-        return new Transformer2DModel(scope, heads, headDim, channels, null, layers, groups, crossAttentionDim,
-                false, "geglu", useLinearProjection, onlyCrossAttention, false, upcastAttention, "layer_norm", 1e-5,
-                options);
+        this.projOut = projection(scope.pp("proj_out"), inner, inChannels, linear);
     }
 
     private static Linear projection(WeightScope scope, int in, int out, boolean linear) {
@@ -61,8 +43,8 @@ public final class Transformer2DModel {
             return Linear.load(scope, in, out, true);
         }
         // nn.Conv2d(in, out, kernel_size=1): the checkpoint's [out, in, 1, 1] kernel viewed as an [out, in] matrix
-        NDArray w = scope.get("weight", out, in, 1, 1);
-        return new Linear(w.reshape(out, in), scope.get("bias", out));
+        NDArray kernel = scope.get("weight", out, in, 1, 1);
+        return new Linear(kernel.reshape(out, in), scope.get("bias", out));
     }
 
     public List<BasicTransformerBlock> transformerBlocks() {
@@ -76,7 +58,7 @@ public final class Transformer2DModel {
             throw new IllegalArgumentException("Transformer2DModel: expected " + inChannels + " channels, got shape "
                     + x.getShape());
         }
-        return ForwardScope.run(x.getManager(), m -> {
+        return ForwardScope.run(x.getManager(), sub -> {
             long b = x.getShape().get(0);
             long c = x.getShape().get(1);
             long h = x.getShape().get(2);

@@ -12,12 +12,9 @@ public final class UpDecoderBlock2D {
     private final List<ResnetBlock2D> resnets;
     private final Upsample2D upsampler;
 
-    public UpDecoderBlock2D(WeightScope scope, int inChannels, int outChannels, int numLayers, double resnetEps,
-                            String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
-                            double outputScaleFactor, boolean addUpsample, Integer tembChannels) {
-        this.resnets = ResnetBlock2D.layers(scope, numLayers, inChannels, outChannels, tembChannels, resnetGroups,
-                resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor);
-        this.upsampler = addUpsample ? new Upsample2D(scope.pp("upsamplers").pp(0), outChannels, outChannels) : null;
+    public UpDecoderBlock2D(WeightScope scope, UpDecoderBlock2DConfig config) {
+        this.resnets = ResnetBlock2D.layers(scope, config.validate());
+        this.upsampler = Upsample2D.optional(scope, config.addUpsample(), config.outChannels());
     }
 
     /** The result is in {@code x}'s manager; {@code temb} may be null. */

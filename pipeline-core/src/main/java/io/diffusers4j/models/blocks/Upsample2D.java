@@ -20,6 +20,11 @@ public final class Upsample2D {
         this.conv = Conv2d.load(scope.pp("conv"), channels, outChannels == null ? channels : outChannels, 3, 1, 1);
     }
 
+    /** {@code upsamplers.0} of a block ({@code scope}) keeping {@code channels}, or null unless {@code add}. */
+    public static Upsample2D optional(WeightScope scope, boolean add, int channels) {
+        return add ? new Upsample2D(scope.pp("upsamplers").pp(0), channels, channels) : null;
+    }
+
     /** {@code outputSize}: null for 2x, else {@code {height, width}}. The result is in {@code x}'s manager. */
     public NDArray forward(NDArray x, long[] outputSize) {
         if (x.getShape().get(1) != channels) {
@@ -40,8 +45,8 @@ public final class Upsample2D {
         long c = x.getShape().get(1);
         long h = x.getShape().get(2);
         long w = x.getShape().get(3);
-        try (NDArray r = x.reshape(n, c, h, 1, w, 1); NDArray b = r.broadcast(n, c, h, 2, w, 2)) {
-            return b.reshape(n, c, 2 * h, 2 * w);
+        try (NDArray pixels = x.reshape(n, c, h, 1, w, 1); NDArray blocks = pixels.broadcast(n, c, h, 2, w, 2)) {
+            return blocks.reshape(n, c, 2 * h, 2 * w);
         }
     }
 
@@ -56,8 +61,8 @@ public final class Upsample2D {
         if (outH == 2 * h && outW == 2 * w) {
             return nearest2x(x);
         }
-        NDManager m = x.getManager();
-        try (NDArray rows = m.create(sourceIndex(h, outH)); NDArray cols = m.create(sourceIndex(w, outW));
+        NDManager manager = x.getManager();
+        try (NDArray rows = manager.create(sourceIndex(h, outH)); NDArray cols = manager.create(sourceIndex(w, outW));
              NDArray byRow = x.get(new NDIndex(":, :, {}", rows))) {
             return byRow.get(new NDIndex(":, :, :, {}", cols));
         }

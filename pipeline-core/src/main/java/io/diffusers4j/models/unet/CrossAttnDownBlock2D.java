@@ -7,6 +7,8 @@ import io.diffusers4j.models.blocks.CrossAttentionInputs;
 import io.diffusers4j.models.blocks.Downsample2D;
 import io.diffusers4j.models.blocks.ResnetBlock2D;
 import io.diffusers4j.models.blocks.Transformer2DModel;
+import io.diffusers4j.models.blocks.Transformer2DModelConfig;
+import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
@@ -21,19 +23,16 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
     private final List<Transformer2DModel> attentions = new ArrayList<>();
     private final Downsample2D downsampler;
 
-    public CrossAttnDownBlock2D(WeightScope scope, UNet2DBlocks.BlockArgs a) {
-        int out = a.outChannels();
-        for (int i = 0; i < a.numLayers(); i++) {
-            resnets.add(ResnetBlock2D.layer(scope, i, a.inChannels(), out, a.tembChannels(), a.resnetGroups(),
-                    a.resnetEps(), a.resnetActFn(), a.resnetTimeScaleShift(), 1.0));
-            attentions.add(Transformer2DModel.forUNet(scope.pp("attentions").pp(i), a.numAttentionHeads(),
-                    out / a.numAttentionHeads(), out, a.transformerLayersPerBlock(), a.resnetGroups(),
-                    a.crossAttentionDim(), a.useLinearProjection(), a.onlyCrossAttention(), a.upcastAttention(),
-                    a.options()));
+    public CrossAttnDownBlock2D(WeightScope scope, DownBlock2DConfig config, CrossAttnConfig attention,
+                                AttentionOptions options) {
+        Transformer2DModelConfig transformer = attention.validate("CrossAttnDownBlock2D")
+                .transformer(config.validate());
+        for (int i = 0; i < config.numLayers(); i++) {
+            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), config.resnet(i)));
+            attentions.add(new Transformer2DModel(scope.pp("attentions").pp(i), transformer, options));
         }
-        this.downsampler = a.addSample()
-                ? new Downsample2D(scope.pp("downsamplers").pp(0), out, out, a.downsamplePadding())
-                : null;
+        this.downsampler = Downsample2D.optional(scope, config.addDownsample(), config.outChannels(),
+                config.downsamplePadding());
     }
 
     @Override
@@ -41,10 +40,10 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
         List<NDArray> out = new ArrayList<>();
         NDArray h = hidden;
         for (int i = 0; i < resnets.size(); i++) {
-            NDArray r = resnets.get(i).forward(h, temb);
-            h = attentions.get(i).forward(r, cond.encoderHiddenStates(), cond.attentionMask(),
+            NDArray resnetOutput = resnets.get(i).forward(h, temb);
+            h = attentions.get(i).forward(resnetOutput, cond.encoderHiddenStates(), cond.attentionMask(),
                     cond.encoderAttentionMask());
-            r.close();
+            resnetOutput.close();
             out.add(h);
         }
         return UNet2DBlocks.DownOutput.downsampled(downsampler, h, out);
@@ -53,7 +52,8 @@ public final class CrossAttnDownBlock2D implements UNet2DBlocks.DownBlock {
     @Override
     public List<Attention> attentions() {
         List<Attention> all = new ArrayList<>();
-        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        attentions.forEach(transformer -> transformer.transformerBlocks()
+                .forEach(block -> all.addAll(block.attentions())));
         return all;
     }
 }

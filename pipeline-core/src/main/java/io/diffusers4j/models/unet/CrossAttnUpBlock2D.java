@@ -6,7 +6,9 @@ import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
 import io.diffusers4j.models.blocks.ResnetBlock2D;
 import io.diffusers4j.models.blocks.Transformer2DModel;
+import io.diffusers4j.models.blocks.Transformer2DModelConfig;
 import io.diffusers4j.models.blocks.Upsample2D;
+import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.weights.WeightScope;
 
@@ -22,20 +24,14 @@ public final class CrossAttnUpBlock2D implements UNet2DBlocks.UpBlock {
     private final List<Transformer2DModel> attentions = new ArrayList<>();
     private final Upsample2D upsampler;
 
-    public CrossAttnUpBlock2D(WeightScope scope, UNet2DBlocks.BlockArgs a) {
-        int out = a.outChannels();
-        int n = a.numLayers();
-        for (int i = 0; i < n; i++) {
-            int resSkip = i == n - 1 ? a.inChannels() : out;
-            int resnetIn = i == 0 ? a.prevOutputChannel() : out;
-            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), resnetIn + resSkip, out, a.tembChannels(),
-                    a.resnetGroups(), null, a.resnetEps(), a.resnetActFn(), a.resnetTimeScaleShift(), 1.0, false));
-            attentions.add(Transformer2DModel.forUNet(scope.pp("attentions").pp(i), a.numAttentionHeads(),
-                    out / a.numAttentionHeads(), out, a.transformerLayersPerBlock(), a.resnetGroups(),
-                    a.crossAttentionDim(), a.useLinearProjection(), a.onlyCrossAttention(), a.upcastAttention(),
-                    a.options()));
+    public CrossAttnUpBlock2D(WeightScope scope, UpBlock2DConfig config, CrossAttnConfig attention,
+                              AttentionOptions options) {
+        Transformer2DModelConfig transformer = attention.validate("CrossAttnUpBlock2D").transformer(config.validate());
+        for (int i = 0; i < config.numLayers(); i++) {
+            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), config.resnet(i)));
+            attentions.add(new Transformer2DModel(scope.pp("attentions").pp(i), transformer, options));
         }
-        this.upsampler = a.addSample() ? new Upsample2D(scope.pp("upsamplers").pp(0), out, out) : null;
+        this.upsampler = Upsample2D.optional(scope, config.addUpsample(), config.outChannels());
     }
 
     @Override
@@ -48,11 +44,11 @@ public final class CrossAttnUpBlock2D implements UNet2DBlocks.UpBlock {
             if (h != hidden) {
                 h.close();
             }
-            NDArray r = resnets.get(i).forward(cat, temb);
+            NDArray resnetOutput = resnets.get(i).forward(cat, temb);
             cat.close();
-            h = attentions.get(i).forward(r, cond.encoderHiddenStates(), cond.attentionMask(),
+            h = attentions.get(i).forward(resnetOutput, cond.encoderHiddenStates(), cond.attentionMask(),
                     cond.encoderAttentionMask());
-            r.close();
+            resnetOutput.close();
         }
         if (upsampler != null) {
             h = ForwardScope.replace(h, upsampler.forward(h, upsampleSize));
@@ -68,7 +64,8 @@ public final class CrossAttnUpBlock2D implements UNet2DBlocks.UpBlock {
     @Override
     public List<Attention> attentions() {
         List<Attention> all = new ArrayList<>();
-        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        attentions.forEach(transformer -> transformer.transformerBlocks()
+                .forEach(block -> all.addAll(block.attentions())));
         return all;
     }
 }

@@ -16,14 +16,10 @@ public final class DownBlock2D implements UNet2DBlocks.DownBlock {
     private final List<ResnetBlock2D> resnets;
     private final Downsample2D downsampler;
 
-    public DownBlock2D(WeightScope scope, int numLayers, int inChannels, int outChannels, int tembChannels,
-                       double resnetEps, String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
-                       double outputScaleFactor, boolean addDownsample, int downsamplePadding) {
-        this.resnets = ResnetBlock2D.layers(scope, numLayers, inChannels, outChannels, tembChannels, resnetGroups,
-                resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor);
-        this.downsampler = addDownsample
-                ? new Downsample2D(scope.pp("downsamplers").pp(0), outChannels, outChannels, downsamplePadding)
-                : null;
+    public DownBlock2D(WeightScope scope, DownBlock2DConfig config) {
+        this.resnets = ResnetBlock2D.layers(scope, config.validate());
+        this.downsampler = Downsample2D.optional(scope, config.addDownsample(), config.outChannels(),
+                config.downsamplePadding());
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
 import io.diffusers4j.models.blocks.Downsample2D;
 import io.diffusers4j.models.blocks.UNetMidBlock2D;
+import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.weights.WeightScope;
 
@@ -68,46 +69,39 @@ public final class UNet2DBlocks {
         List<Attention> attentions();
     }
 
-    /** The arguments {@code get_down_block} / {@code get_up_block} receive from UNet2DConditionModel. */
-    public record BlockArgs(int numLayers, int transformerLayersPerBlock, int inChannels, int outChannels,
-                            int prevOutputChannel, int tembChannels, boolean addSample, double resnetEps,
-                            String resnetActFn, int resnetGroups, int crossAttentionDim, int numAttentionHeads,
-                            int downsamplePadding, boolean useLinearProjection, boolean onlyCrossAttention,
-                            boolean upcastAttention, String resnetTimeScaleShift, AttentionOptions options) {
-    }
-
     static String strip(String type) {
         return type.startsWith("UNetRes") ? type.substring(7) : type;
     }
 
-    public static DownBlock getDownBlock(String type, WeightScope scope, BlockArgs a) {
+    /**
+     * {@code get_down_block}: {@code block} describes the resnets and the downsampler, {@code attention} the
+     * transformers of a CrossAttnDownBlock2D (a DownBlock2D ignores it, as diffusers does).
+     */
+    public static DownBlock getDownBlock(String type, WeightScope scope, DownBlock2DConfig block,
+                                         CrossAttnConfig attention, AttentionOptions options) {
         return switch (strip(type)) {
-            case "DownBlock2D" -> new DownBlock2D(scope, a.numLayers(), a.inChannels(), a.outChannels(),
-                    a.tembChannels(), a.resnetEps(), a.resnetTimeScaleShift(), a.resnetActFn(), a.resnetGroups(),
-                    1.0, a.addSample(), a.downsamplePadding());
-            case "CrossAttnDownBlock2D" -> new CrossAttnDownBlock2D(scope, a);
+            case "DownBlock2D" -> new DownBlock2D(scope, block);
+            case "CrossAttnDownBlock2D" -> new CrossAttnDownBlock2D(scope, block,
+                    requireCrossAttentionDim(type, attention), options);
             default -> throw new IllegalArgumentException("unsupported down block type '" + type + "' (supported: "
                     + String.join(", ", DOWN_BLOCK_TYPES) + ")");
         };
     }
 
-    /** {@code type} null = no mid block. */
-    public static MidBlock getMidBlock(String type, WeightScope scope, int inChannels, int tembChannels,
-                                       double resnetEps, String resnetActFn, int resnetGroups,
-                                       double outputScaleFactor, int transformerLayersPerBlock,
-                                       int numAttentionHeads, int crossAttentionDim, boolean useLinearProjection,
-                                       boolean upcastAttention, String resnetTimeScaleShift,
-                                       AttentionOptions options) {
+    /**
+     * {@code get_mid_block}; {@code type} null = no mid block. A UNetMidBlock2D is built as diffusers builds it here:
+     * without layers (one resnet) and without attention.
+     */
+    public static MidBlock getMidBlock(String type, WeightScope scope, UNetMidBlock2DConfig block,
+                                       CrossAttnConfig attention, AttentionOptions options) {
         if (type == null) {
             return null;
         }
         return switch (type) {
-            case "UNetMidBlock2DCrossAttn" -> new UNetMidBlock2DCrossAttn(scope, inChannels, tembChannels, resnetEps,
-                    resnetTimeScaleShift, resnetActFn, resnetGroups, numAttentionHeads, outputScaleFactor,
-                    crossAttentionDim, useLinearProjection, upcastAttention, transformerLayersPerBlock, options);
+            case "UNetMidBlock2DCrossAttn" -> new UNetMidBlock2DCrossAttn(scope, block,
+                    requireCrossAttentionDim(type, attention), options);
             case "UNetMidBlock2D" -> {
-                UNetMidBlock2D mid = new UNetMidBlock2D(scope, inChannels, tembChannels, resnetEps,
-                        resnetTimeScaleShift, resnetActFn, resnetGroups, null, false, null, outputScaleFactor, 0,
+                UNetMidBlock2D mid = new UNetMidBlock2D(scope, block.withNumLayers(0).withAddAttention(false),
                         options);
                 yield new MidBlock() {
                     @Override
@@ -126,15 +120,27 @@ public final class UNet2DBlocks {
         };
     }
 
-    public static UpBlock getUpBlock(String type, WeightScope scope, BlockArgs a) {
+    /**
+     * {@code get_up_block}: {@code block} describes the resnets and the upsampler, {@code attention} the transformers
+     * of a CrossAttnUpBlock2D (an UpBlock2D ignores it, as diffusers does).
+     */
+    public static UpBlock getUpBlock(String type, WeightScope scope, UpBlock2DConfig block, CrossAttnConfig attention,
+                                     AttentionOptions options) {
         return switch (strip(type)) {
-            case "UpBlock2D" -> new UpBlock2D(scope, a.numLayers(), a.inChannels(), a.prevOutputChannel(),
-                    a.outChannels(), a.tembChannels(), a.resnetEps(), a.resnetTimeScaleShift(), a.resnetActFn(),
-                    a.resnetGroups(), 1.0, a.addSample());
-            case "CrossAttnUpBlock2D" -> new CrossAttnUpBlock2D(scope, a);
+            case "UpBlock2D" -> new UpBlock2D(scope, block);
+            case "CrossAttnUpBlock2D" -> new CrossAttnUpBlock2D(scope, block,
+                    requireCrossAttentionDim(type, attention), options);
             default -> throw new IllegalArgumentException("unsupported up block type '" + type + "' (supported: "
                     + String.join(", ", UP_BLOCK_TYPES) + ")");
         };
+    }
+
+    /** diffusers' get_*_block: "cross_attention_dim must be specified for CrossAttnDownBlock2D" and the like. */
+    private static CrossAttnConfig requireCrossAttentionDim(String type, CrossAttnConfig attention) {
+        if (attention.crossAttentionDim() == null) {
+            throw new IllegalArgumentException("cross_attention_dim must be specified for " + type);
+        }
+        return attention;
     }
 
     /** Whether {@code type} names a supported down block (for checking a config before building anything). */

@@ -9,8 +9,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
+import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.TimestepEmbedding;
+import io.diffusers4j.models.blocks.TimestepEmbeddingConfig;
 import io.diffusers4j.models.blocks.Timesteps;
+import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
 import io.diffusers4j.models.nn.Activations;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
@@ -18,6 +21,7 @@ import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.models.nn.GroupNorm;
 import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
+import io.diffusers4j.weights.WeightLoadException;
 import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
@@ -84,46 +88,39 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
         int timeEmbedDim = cfg.timeEmbedDim();
         this.timeProj = new Timesteps(root.manager(), boc[0], cfg.flipSinToCos, cfg.freqShift);
-        this.timeEmbedding = new TimestepEmbedding(root.pp("time_embedding"), boc[0], timeEmbedDim, cfg.actFn, null,
-                cfg.timestepPostAct, cfg.timeCondProjDim, true);
+        this.timeEmbedding = new TimestepEmbedding(root.pp("time_embedding"), TimestepEmbeddingConfig.of(boc[0],
+                timeEmbedDim).withActFn(cfg.actFn).withPostActFn(cfg.timestepPostAct)
+                .withCondProjDim(cfg.timeCondProjDim));
         if ("text_time".equals(cfg.additionEmbedType)) {
             this.addTimeProj = new Timesteps(root.manager(), cfg.additionTimeEmbedDim, cfg.flipSinToCos,
                     cfg.freqShift);
             this.addEmbedding = new TimestepEmbedding(root.pp("add_embedding"),
-                    cfg.projectionClassEmbeddingsInputDim, timeEmbedDim, "silu");
+                    TimestepEmbeddingConfig.of(cfg.projectionClassEmbeddingsInputDim, timeEmbedDim));
         } else {
             this.addTimeProj = null;
             this.addEmbedding = null;
         }
 
-        boolean[] onlyCross = cfg.onlyCrossAttention.expand(n, "only_cross_attention");
-        int[] heads = cfg.headsPerBlock();
-        int[] crossDim = cfg.crossAttentionDim == null ? filled(n, -1)
-                : cfg.crossAttentionDim.expand(n, "cross_attention_dim");
+        List<CrossAttnConfig> attention = crossAttention(cfg);
         int[] layers = cfg.layersPerBlock.expand(n, "layers_per_block");
-        int[] tLayers = cfg.transformerLayersPerBlock.expand(n, "transformer_layers_per_block");
         int groups = cfg.normNumGroups;
+        ResnetArgs resnetArgs = ResnetArgs.defaults().withResnetEps(cfg.normEps).withResnetActFn(cfg.actFn)
+                .withResnetGroups(groups).withResnetTimeScaleShift(cfg.resnetTimeScaleShift);
 
         int output = boc[0];
         for (int i = 0; i < n; i++) {
             int input = output;
             output = boc[i];
             boolean last = i == n - 1;
-            String type = cfg.downBlockTypes.get(i);
-            requireCrossDim(type, crossDim[i]);
-            UNet2DBlocks.BlockArgs args = new UNet2DBlocks.BlockArgs(layers[i], tLayers[i], input, output, -1,
-                    timeEmbedDim, !last, cfg.normEps, cfg.actFn, groups, crossDim[i], heads[i],
-                    cfg.downsamplePadding, isTrue(cfg.useLinearProjection), onlyCross[i], isTrue(cfg.upcastAttention),
-                    cfg.resnetTimeScaleShift, attentionOptions);
-            downBlocks.add(UNet2DBlocks.getDownBlock(type, root.pp("down_blocks").pp(i), args));
+            DownBlock2DConfig block = DownBlock2DConfig.of(input, output, timeEmbedDim).withNumLayers(layers[i])
+                    .withResnetArgs(resnetArgs).withAddDownsample(!last).withDownsamplePadding(cfg.downsamplePadding);
+            downBlocks.add(UNet2DBlocks.getDownBlock(cfg.downBlockTypes.get(i), root.pp("down_blocks").pp(i), block,
+                    attention.get(i), attentionOptions));
         }
-        if ("UNetMidBlock2DCrossAttn".equals(cfg.midBlockType)) {
-            requireCrossDim(cfg.midBlockType, crossDim[n - 1]);
-        }
-        this.midBlock = UNet2DBlocks.getMidBlock(cfg.midBlockType, root.pp("mid_block"), boc[n - 1], timeEmbedDim,
-                cfg.normEps, cfg.actFn, groups, cfg.midBlockScaleFactor, tLayers[n - 1], heads[n - 1],
-                crossDim[n - 1], isTrue(cfg.useLinearProjection), isTrue(cfg.upcastAttention), cfg.resnetTimeScaleShift,
-                attentionOptions);
+        UNetMidBlock2DConfig mid = UNetMidBlock2DConfig.of(boc[n - 1], timeEmbedDim)
+                .withResnetArgs(resnetArgs.withOutputScaleFactor(cfg.midBlockScaleFactor));
+        this.midBlock = UNet2DBlocks.getMidBlock(cfg.midBlockType, root.pp("mid_block"), mid,
+                attention.get(n - 1).withOnlyCrossAttention(false), attentionOptions);
 
         int upsamplers = 0;
         output = boc[n - 1];
@@ -136,49 +133,51 @@ public final class UNet2DConditionModel implements AutoCloseable {
             if (!last) {
                 upsamplers++;
             }
-            String type = cfg.upBlockTypes.get(i);
-            requireCrossDim(type, crossDim[r]);
-            UNet2DBlocks.BlockArgs args = new UNet2DBlocks.BlockArgs(layers[r] + 1, tLayers[r], input, output, prev,
-                    timeEmbedDim, !last, cfg.normEps, cfg.actFn, groups, crossDim[r], heads[r],
-                    cfg.downsamplePadding, isTrue(cfg.useLinearProjection), onlyCross[r], isTrue(cfg.upcastAttention),
-                    cfg.resnetTimeScaleShift, attentionOptions);
-            upBlocks.add(UNet2DBlocks.getUpBlock(type, root.pp("up_blocks").pp(i), args));
+            UpBlock2DConfig block = UpBlock2DConfig.of(input, prev, output, timeEmbedDim).withNumLayers(layers[r] + 1)
+                    .withResnetArgs(resnetArgs).withAddUpsample(!last);
+            upBlocks.add(UNet2DBlocks.getUpBlock(cfg.upBlockTypes.get(i), root.pp("up_blocks").pp(i), block,
+                    attention.get(r), attentionOptions));
         }
         this.numUpsamplers = upsamplers;
         this.convNormOut = GroupNorm.load(root.pp("conv_norm_out"), groups, boc[0], cfg.normEps);
         int convOutPad = (cfg.convOutKernel - 1) / 2;
         this.convOut = Conv2d.load(root.pp("conv_out"), boc[0], cfg.outChannels, cfg.convOutKernel, 1, convOutPad);
 
-        downBlocks.forEach(b -> attentionModules.addAll(b.attentions()));
+        downBlocks.forEach(block -> attentionModules.addAll(block.attentions()));
         if (midBlock != null) {
             attentionModules.addAll(midBlock.attentions());
         }
-        upBlocks.forEach(b -> attentionModules.addAll(b.attentions()));
+        upBlocks.forEach(block -> attentionModules.addAll(block.attentions()));
     }
 
-    private static int[] filled(int n, int v) {
-        int[] a = new int[n];
-        java.util.Arrays.fill(a, v);
-        return a;
-    }
-
-    private static void requireCrossDim(String type, int dim) {
-        if (type != null && type.contains("CrossAttn") && dim < 0) {
-            throw new IllegalArgumentException("cross_attention_dim must be specified for " + type);
+    /** The transformer arguments of each down block (index i) and of the up block that mirrors it. */
+    private static List<CrossAttnConfig> crossAttention(UNet2DConditionConfig cfg) {
+        int n = cfg.numBlocks();
+        boolean[] onlyCross = cfg.onlyCrossAttention.expand(n, "only_cross_attention");
+        int[] heads = cfg.headsPerBlock();
+        int[] crossDim = cfg.crossAttentionDim == null ? null : cfg.crossAttentionDim.expand(n, "cross_attention_dim");
+        int[] transformerLayers = cfg.transformerLayersPerBlock.expand(n, "transformer_layers_per_block");
+        List<CrossAttnConfig> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(CrossAttnConfig.defaults().withTransformerLayersPerBlock(transformerLayers[i])
+                    .withNumAttentionHeads(heads[i]).withCrossAttentionDim(crossDim == null ? null : crossDim[i])
+                    .withUseLinearProjection(isTrue(cfg.useLinearProjection)).withOnlyCrossAttention(onlyCross[i])
+                    .withUpcastAttention(isTrue(cfg.upcastAttention)));
         }
+        return out;
     }
 
     /** Fails with the offending value and the supported ones for configurations this port does not build. */
     static void checkSupported(UNet2DConditionConfig cfg) {
-        for (String t : cfg.downBlockTypes) {
-            if (!UNet2DBlocks.isSupportedDown(t)) {
-                throw new IllegalArgumentException("unsupported down block type '" + t + "' (supported: "
+        for (String type : cfg.downBlockTypes) {
+            if (!UNet2DBlocks.isSupportedDown(type)) {
+                throw new IllegalArgumentException("unsupported down block type '" + type + "' (supported: "
                         + SUPPORTED_DOWN + ")");
             }
         }
-        for (String t : cfg.upBlockTypes) {
-            if (!UNet2DBlocks.isSupportedUp(t)) {
-                throw new IllegalArgumentException("unsupported up block type '" + t + "' (supported: "
+        for (String type : cfg.upBlockTypes) {
+            if (!UNet2DBlocks.isSupportedUp(type)) {
+                throw new IllegalArgumentException("unsupported up block type '" + type + "' (supported: "
                         + SUPPORTED_UP + ")");
             }
         }
@@ -236,7 +235,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /**
      * Loads strictly from {@code source} into a new sub-manager of {@code manager} that the model owns: throws
-     * {@link io.diffusers4j.weights.WeightLoadException} listing every missing, unused and mis-shaped key.
+     * {@link WeightLoadException} listing every missing, unused and mis-shaped key.
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig cfg, TensorSource source, NDManager manager,
                                             DataType dtype) {
@@ -300,10 +299,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (sliceSize < 1) {
             throw new IllegalArgumentException("slice_size must be >= 1, got " + sliceSize);
         }
-        for (Attention a : attentionModules) {
-            if (sliceSize > a.heads()) {
+        for (Attention attention : attentionModules) {
+            if (sliceSize > attention.heads()) {
                 throw new IllegalArgumentException("size " + sliceSize + " has to be smaller or equal to "
-                        + a.heads() + ".");
+                        + attention.heads() + ".");
             }
         }
         attentionOptions.sliceSize(sliceSize);
@@ -332,10 +331,10 @@ public final class UNet2DConditionModel implements AutoCloseable {
     /** A timestep given as a number (diffusers: a Python int or float). */
     public NDArray forward(NDArray sample, Number timestep, NDArray encoderHiddenStates) {
         try (NDManager tmp = sample.getManager().newSubManager()) {
-            NDArray t = timestep instanceof Double || timestep instanceof Float
+            NDArray timesteps = timestep instanceof Double || timestep instanceof Float
                     ? tmp.create(new double[] {timestep.doubleValue()})
                     : tmp.create(new long[] {timestep.longValue()});
-            return forward(sample, t, encoderHiddenStates);
+            return forward(sample, timesteps, encoderHiddenStates);
         }
     }
 
@@ -349,30 +348,30 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (in.sample == null || in.timestep == null || in.encoderHiddenStates == null) {
             throw new IllegalArgumentException("sample, timestep and encoder_hidden_states are required");
         }
-        Shape s = in.sample.getShape();
-        if (s.dimension() != 4 || s.get(1) != config.inChannels) {
+        Shape sampleShape = in.sample.getShape();
+        if (sampleShape.dimension() != 4 || sampleShape.get(1) != config.inChannels) {
             throw new IllegalArgumentException("sample must be [batch, " + config.inChannels
-                    + ", height, width], got " + s);
+                    + ", height, width], got " + sampleShape);
         }
         if (in.sample.getDataType() != dtype || in.encoderHiddenStates.getDataType() != dtype) {
             throw new IllegalArgumentException("the UNet runs in " + dtype + " but sample is "
                     + in.sample.getDataType() + " and encoder_hidden_states " + in.encoderHiddenStates.getDataType()
                     + "; cast the inputs to the model's dtype");
         }
-        Shape e = in.encoderHiddenStates.getShape();
-        if (e.dimension() != 3 || e.get(0) != s.get(0)) {
-            throw new IllegalArgumentException("encoder_hidden_states must be [batch=" + s.get(0)
-                    + ", sequence, dim], got " + e);
+        Shape encoderShape = in.encoderHiddenStates.getShape();
+        if (encoderShape.dimension() != 3 || encoderShape.get(0) != sampleShape.get(0)) {
+            throw new IllegalArgumentException("encoder_hidden_states must be [batch=" + sampleShape.get(0)
+                    + ", sequence, dim], got " + encoderShape);
         }
         if (config.crossAttentionDim != null && !config.crossAttentionDim.isList()
-                && e.get(2) != config.crossAttentionDim.value()) {
-            throw new IllegalArgumentException("encoder_hidden_states has dim " + e.get(2)
+                && encoderShape.get(2) != config.crossAttentionDim.value()) {
+            throw new IllegalArgumentException("encoder_hidden_states has dim " + encoderShape.get(2)
                     + " but cross_attention_dim is " + config.crossAttentionDim.value());
         }
-        long t = in.timestep.getShape().size();
-        if (in.timestep.getShape().dimension() > 1 || (t != 1 && t != s.get(0))) {
-            throw new IllegalArgumentException("timestep must be 0-d, [1] or [batch=" + s.get(0) + "], got shape "
-                    + in.timestep.getShape());
+        long timesteps = in.timestep.getShape().size();
+        if (in.timestep.getShape().dimension() > 1 || (timesteps != 1 && timesteps != sampleShape.get(0))) {
+            throw new IllegalArgumentException("timestep must be 0-d, [1] or [batch=" + sampleShape.get(0)
+                    + "], got shape " + in.timestep.getShape());
         }
     }
 
@@ -432,8 +431,8 @@ public final class UNet2DConditionModel implements AutoCloseable {
             List<NDArray> mine = new ArrayList<>(res.subList(res.size() - k, res.size()));
             res.subList(res.size() - k, res.size()).clear();
             if (!last && forwardUpsampleSize) {
-                Shape s = res.get(res.size() - 1).getShape();
-                upsampleSize = new long[] {s.get(2), s.get(3)};
+                Shape skipShape = res.get(res.size() - 1).getShape();
+                upsampleSize = new long[] {skipShape.get(2), skipShape.get(3)};
             }
             NDArray next = block.forward(h, mine, emb, cond, upsampleSize);
             h.close();
@@ -449,11 +448,11 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     /** {@code get_time_embed} + {@code time_embedding} + the addition embedding + {@code time_embed_act}. */
     private NDArray timeEmbedding(UNetInputs in, long batch) {
-        NDArray t = in.timestep.getShape().dimension() == 0 ? in.timestep.reshape(1) : in.timestep;
-        if (t.getShape().get(0) != batch) {
-            t = t.broadcast(batch);
+        NDArray timesteps = in.timestep.getShape().dimension() == 0 ? in.timestep.reshape(1) : in.timestep;
+        if (timesteps.getShape().get(0) != batch) {
+            timesteps = timesteps.broadcast(batch);
         }
-        NDArray tEmb = timeProj.forward(t);
+        NDArray tEmb = timeProj.forward(timesteps);
         if (tEmb.getDataType() != dtype) {
             tEmb = ForwardScope.replace(tEmb, tEmb.toType(dtype, false));
         }
@@ -502,9 +501,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
         if (mask.getShape().dimension() != 2) {
             throw new IllegalArgumentException("attention masks must be [batch, keys], got " + mask.getShape());
         }
-        NDArray m = mask.toType(dtype, true);
-        m.negi().addi(1f).muli(-10000f);
-        return m.expandDims(1);
+        NDArray bias = mask.toType(dtype, true);
+        bias.negi().addi(1f).muli(-10000f);
+        return bias.expandDims(1);
     }
 
     @Override

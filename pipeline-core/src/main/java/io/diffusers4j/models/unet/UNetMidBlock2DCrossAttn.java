@@ -6,6 +6,8 @@ import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
 import io.diffusers4j.models.blocks.ResnetBlock2D;
 import io.diffusers4j.models.blocks.Transformer2DModel;
+import io.diffusers4j.models.blocks.Transformer2DModelConfig;
+import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.weights.WeightScope;
@@ -13,25 +15,28 @@ import io.diffusers4j.weights.WeightScope;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code resnets.0}, then {@code attentions.0} and {@code resnets.1} (one layer, as the UNet builds it). */
+/** {@code resnets.0}, then per layer {@code attentions.i} and {@code resnets.(i+1)} (the UNet builds one layer). */
 public final class UNetMidBlock2DCrossAttn implements UNet2DBlocks.MidBlock {
+    private static final String BLOCK = "UNetMidBlock2DCrossAttn";
+
     private final List<ResnetBlock2D> resnets = new ArrayList<>();
     private final List<Transformer2DModel> attentions = new ArrayList<>();
 
-    public UNetMidBlock2DCrossAttn(WeightScope scope, int inChannels, int tembChannels, double resnetEps,
-                                   String resnetTimeScaleShift, String resnetActFn, int resnetGroups,
-                                   int numAttentionHeads, double outputScaleFactor, int crossAttentionDim,
-                                   boolean useLinearProjection, boolean upcastAttention,
-                                   int transformerLayersPerBlock, AttentionOptions options) {
-        int numLayers = 1;
-        resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(0), inChannels, inChannels, tembChannels, resnetGroups,
-                resnetGroups, resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor, false));
-        for (int i = 0; i < numLayers; i++) {
-            attentions.add(Transformer2DModel.forUNet(scope.pp("attentions").pp(i), numAttentionHeads,
-                    inChannels / numAttentionHeads, inChannels, transformerLayersPerBlock, resnetGroups,
-                    crossAttentionDim, useLinearProjection, false, upcastAttention, options));
-            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i + 1), inChannels, inChannels, tembChannels,
-                    resnetGroups, null, resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor, false));
+    /**
+     * {@code config} gives the resnet settings and {@code num_layers} (its {@code add_attention},
+     * {@code attn_groups} and {@code attention_head_dim} describe UNetMidBlock2D's own attention and are not read);
+     * {@code attention} the transformers, which have no {@code only_cross_attention} here, as in diffusers.
+     */
+    public UNetMidBlock2DCrossAttn(WeightScope scope, UNetMidBlock2DConfig config, CrossAttnConfig attention,
+                                   AttentionOptions options) {
+        if (attention.onlyCrossAttention()) {
+            throw new IllegalArgumentException(BLOCK + ": only_cross_attention is not an argument of this block");
+        }
+        Transformer2DModelConfig transformer = attention.validate(BLOCK).transformer(config.validate());
+        resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(0), config.resnet(0)));
+        for (int i = 0; i < config.numLayers(); i++) {
+            attentions.add(new Transformer2DModel(scope.pp("attentions").pp(i), transformer, options));
+            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i + 1), config.resnet(i + 1)));
         }
     }
 
@@ -49,7 +54,8 @@ public final class UNetMidBlock2DCrossAttn implements UNet2DBlocks.MidBlock {
     @Override
     public List<Attention> attentions() {
         List<Attention> all = new ArrayList<>();
-        attentions.forEach(t -> t.transformerBlocks().forEach(b -> all.addAll(b.attentions())));
+        attentions.forEach(transformer -> transformer.transformerBlocks()
+                .forEach(block -> all.addAll(block.attentions())));
         return all;
     }
 }

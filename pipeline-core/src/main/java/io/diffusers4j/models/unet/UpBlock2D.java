@@ -11,7 +11,6 @@ import io.diffusers4j.models.blocks.Upsample2D;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.weights.WeightScope;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,19 +18,12 @@ import java.util.List;
  * {@code upsamplers.0}.
  */
 public final class UpBlock2D implements UNet2DBlocks.UpBlock {
-    private final List<ResnetBlock2D> resnets = new ArrayList<>();
+    private final List<ResnetBlock2D> resnets;
     private final Upsample2D upsampler;
 
-    public UpBlock2D(WeightScope scope, int numLayers, int inChannels, int prevOutputChannel, int outChannels,
-                     int tembChannels, double resnetEps, String resnetTimeScaleShift, String resnetActFn,
-                     int resnetGroups, double outputScaleFactor, boolean addUpsample) {
-        for (int i = 0; i < numLayers; i++) {
-            int resSkip = i == numLayers - 1 ? inChannels : outChannels;
-            int resnetIn = i == 0 ? prevOutputChannel : outChannels;
-            resnets.add(new ResnetBlock2D(scope.pp("resnets").pp(i), resnetIn + resSkip, outChannels, tembChannels,
-                    resnetGroups, null, resnetEps, resnetActFn, resnetTimeScaleShift, outputScaleFactor, false));
-        }
-        this.upsampler = addUpsample ? new Upsample2D(scope.pp("upsamplers").pp(0), outChannels, outChannels) : null;
+    public UpBlock2D(WeightScope scope, UpBlock2DConfig config) {
+        this.resnets = ResnetBlock2D.layers(scope, config.validate());
+        this.upsampler = Upsample2D.optional(scope, config.addUpsample(), config.outChannels());
     }
 
     @Override

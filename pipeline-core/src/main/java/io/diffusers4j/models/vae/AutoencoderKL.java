@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.blocks.Attention;
@@ -13,6 +14,7 @@ import io.diffusers4j.models.nn.Conv2d;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
+import io.diffusers4j.weights.WeightLoadException;
 import io.diffusers4j.weights.WeightScope;
 
 import java.util.LinkedHashMap;
@@ -62,13 +64,13 @@ public final class AutoencoderKL implements AutoCloseable {
         this.weights = root;
         this.ownedManager = owned;
         this.dtype = root.dtype();
-        int l = cfg.latentChannels;
-        this.encoder = new Encoder(root.pp("encoder"), cfg.inChannels, l, cfg.downBlockTypes, cfg.blockOutChannels,
-                cfg.layersPerBlock, cfg.normNumGroups, cfg.actFn, true, cfg.midBlockAddAttention, attentionOptions);
-        this.decoder = new Decoder(root.pp("decoder"), l, cfg.outChannels, cfg.upBlockTypes, cfg.blockOutChannels,
-                cfg.layersPerBlock, cfg.normNumGroups, cfg.actFn, cfg.midBlockAddAttention, attentionOptions);
-        this.quantConv = cfg.useQuantConv ? Conv2d.load(root.pp("quant_conv"), 2 * l, 2 * l, 1, 1, 0) : null;
-        this.postQuantConv = cfg.usePostQuantConv ? Conv2d.load(root.pp("post_quant_conv"), l, l, 1, 1, 0) : null;
+        int latent = cfg.latentChannels;
+        this.encoder = new Encoder(root.pp("encoder"), cfg, attentionOptions);
+        this.decoder = new Decoder(root.pp("decoder"), cfg, attentionOptions);
+        this.quantConv = cfg.useQuantConv ? Conv2d.load(root.pp("quant_conv"), 2 * latent, 2 * latent, 1, 1, 0)
+                : null;
+        this.postQuantConv = cfg.usePostQuantConv
+                ? Conv2d.load(root.pp("post_quant_conv"), latent, latent, 1, 1, 0) : null;
         this.tileSampleMinSize = cfg.sampleSizeValue();
         this.tileLatentMinSize = (int) (cfg.sampleSizeValue() / Math.pow(2, cfg.blockOutChannels.length - 1));
     }
@@ -80,7 +82,7 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /**
      * Loads strictly from {@code source} into a new sub-manager of {@code manager} that the model owns: throws
-     * {@link io.diffusers4j.weights.WeightLoadException} listing every missing, unused and mis-shaped key. Checkpoints
+     * {@link WeightLoadException} listing every missing, unused and mis-shaped key. Checkpoints
      * with the pre-0.14 attention names ({@code query}, {@code key}, {@code value}, {@code proj_attn}) load too.
      */
     public static AutoencoderKL load(AutoencoderKLConfig cfg, TensorSource source, NDManager manager,
@@ -105,17 +107,17 @@ public final class AutoencoderKL implements AutoCloseable {
     /** The state dict with diffusers' current key names (deprecated attention names mapped to to_q/to_k/...). */
     public Map<String, NDArray> stateDict() {
         Map<String, NDArray> out = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : weights.tensors().entrySet()) {
-            Matcher m = DEPRECATED_ATTENTION.matcher(e.getKey());
-            String key = e.getKey();
-            if (m.matches()) {
+        for (Map.Entry<String, NDArray> entry : weights.tensors().entrySet()) {
+            Matcher matcher = DEPRECATED_ATTENTION.matcher(entry.getKey());
+            String key = entry.getKey();
+            if (matcher.matches()) {
                 for (String[] pair : Attention.DEPRECATED_NAMES) {
-                    if (pair[0].equals(m.group(2))) {
-                        key = m.group(1) + pair[1] + "." + m.group(3);
+                    if (pair[0].equals(matcher.group(2))) {
+                        key = matcher.group(1) + pair[1] + "." + matcher.group(3);
                     }
                 }
             }
-            out.put(key, e.getValue());
+            out.put(key, entry.getValue());
         }
         return out;
     }
@@ -199,8 +201,8 @@ public final class AutoencoderKL implements AutoCloseable {
         if (postQuantConv == null) {
             return decoder.forward(z);
         }
-        try (NDArray q = postQuantConv.forward(z)) {
-            return decoder.forward(q);
+        try (NDArray projected = postQuantConv.forward(z)) {
+            return decoder.forward(projected);
         }
     }
 
@@ -227,8 +229,8 @@ public final class AutoencoderKL implements AutoCloseable {
     private static NDArray perSample(NDArray x, UnaryOperator<NDArray> fn) {
         NDList parts = new NDList();
         for (long i = 0; i < x.getShape().get(0); i++) {
-            try (NDArray s = x.get(new ai.djl.ndarray.index.NDIndex("{}:{}", i, i + 1))) {
-                parts.add(fn.apply(s));
+            try (NDArray sample = x.get(new NDIndex("{}:{}", i, i + 1))) {
+                parts.add(fn.apply(sample));
             }
         }
         NDArray out = NDArrays.concat(parts, 0);
@@ -237,9 +239,10 @@ public final class AutoencoderKL implements AutoCloseable {
     }
 
     private void check(NDArray x, int channels, String name) {
-        Shape s = x.getShape();
-        if (s.dimension() != 4 || s.get(1) != channels) {
-            throw new IllegalArgumentException(name + " must be [batch, " + channels + ", height, width], got " + s);
+        Shape shape = x.getShape();
+        if (shape.dimension() != 4 || shape.get(1) != channels) {
+            throw new IllegalArgumentException(name + " must be [batch, " + channels + ", height, width], got "
+                    + shape);
         }
         if (x.getDataType() != dtype) {
             throw new IllegalArgumentException("the VAE runs in " + dtype + " but " + name + " is "

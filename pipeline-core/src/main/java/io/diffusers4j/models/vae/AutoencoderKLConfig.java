@@ -3,6 +3,8 @@ package io.diffusers4j.models.vae;
 
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.IntOrList;
+import io.diffusers4j.models.blocks.ResnetArgs;
+import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
 
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +47,21 @@ public class AutoencoderKLConfig extends ConfigBase {
     /** {@code 2 ** (len(block_out_channels) - 1)}, the pipelines' vae_scale_factor. */
     public int scaleFactor() {
         return 1 << (blockOutChannels.length - 1);
+    }
+
+    /** The resnet arguments the encoder and the decoder give their blocks: eps 1e-6, {@code act_fn}, groups. */
+    public ResnetArgs resnetArgs() {
+        return ResnetArgs.defaults().withResnetEps(1e-6).withResnetActFn(actFn).withResnetGroups(normNumGroups);
+    }
+
+    /**
+     * The {@code mid_block} of the encoder and of the decoder: the last block's channels, no time embedding, one
+     * attention head over all channels when {@code mid_block_add_attention}.
+     */
+    public UNetMidBlock2DConfig midBlock() {
+        int top = blockOutChannels[blockOutChannels.length - 1];
+        return UNetMidBlock2DConfig.of(top, null).withResnetArgs(resnetArgs()).withAddAttention(midBlockAddAttention)
+                .withAttentionHeadDim(top);
     }
 
     @Override

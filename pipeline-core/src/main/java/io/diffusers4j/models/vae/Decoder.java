@@ -4,6 +4,7 @@ package io.diffusers4j.models.vae;
 import ai.djl.ndarray.NDArray;
 import io.diffusers4j.models.blocks.UNetMidBlock2D;
 import io.diffusers4j.models.blocks.UpDecoderBlock2D;
+import io.diffusers4j.models.blocks.UpDecoderBlock2DConfig;
 import io.diffusers4j.models.nn.Activations;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
@@ -27,29 +28,33 @@ public final class Decoder {
     private final GroupNorm convNormOut;
     private final Conv2d convOut;
 
-    public Decoder(WeightScope scope, int inChannels, int outChannels, List<String> upBlockTypes,
-                   int[] blockOutChannels, int layersPerBlock, int normNumGroups, String actFn,
-                   boolean midBlockAddAttention, AttentionOptions options) {
-        int n = blockOutChannels.length;
-        int top = blockOutChannels[n - 1];
-        this.convIn = Conv2d.load(scope.pp("conv_in"), inChannels, top, 3, 1, 1);
-        this.midBlock = new UNetMidBlock2D(scope.pp("mid_block"), top, null, 1e-6, "default", actFn, normNumGroups,
-                null, midBlockAddAttention, top, 1.0, 1, options);
+    /**
+     * The decoder AutoencoderKL builds from its config: {@code in_channels = latent_channels}, {@code out_channels},
+     * {@code up_block_types}, {@code block_out_channels}, {@code layers_per_block}, {@code norm_num_groups},
+     * {@code act_fn}, {@code mid_block_add_attention}, and {@code norm_type="group"}.
+     */
+    public Decoder(WeightScope scope, AutoencoderKLConfig config, AttentionOptions options) {
+        int[] channels = config.blockOutChannels;
+        int n = channels.length;
+        int top = channels[n - 1];
+        this.convIn = Conv2d.load(scope.pp("conv_in"), config.latentChannels, top, 3, 1, 1);
+        this.midBlock = new UNetMidBlock2D(scope.pp("mid_block"), config.midBlock(), options);
         int output = top;
-        for (int i = 0; i < upBlockTypes.size(); i++) {
-            String type = upBlockTypes.get(i);
+        for (int i = 0; i < config.upBlockTypes.size(); i++) {
+            String type = config.upBlockTypes.get(i);
             if (!SUPPORTED_UP.contains(type)) {
                 throw new IllegalArgumentException("unsupported VAE up block type '" + type + "' (supported: "
                         + String.join(", ", SUPPORTED_UP) + ")");
             }
             int prev = output;
-            output = blockOutChannels[n - 1 - i];
+            output = channels[n - 1 - i];
             boolean last = i == n - 1;
-            upBlocks.add(new UpDecoderBlock2D(scope.pp("up_blocks").pp(i), prev, output, layersPerBlock + 1, 1e-6,
-                    "group", actFn, normNumGroups, 1.0, !last, null));
+            upBlocks.add(new UpDecoderBlock2D(scope.pp("up_blocks").pp(i), UpDecoderBlock2DConfig.of(prev, output)
+                    .withNumLayers(config.layersPerBlock + 1).withAddUpsample(!last)
+                    .withResnetArgs(config.resnetArgs().withResnetTimeScaleShift("group"))));
         }
-        this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), normNumGroups, blockOutChannels[0], 1e-6);
-        this.convOut = Conv2d.load(scope.pp("conv_out"), blockOutChannels[0], outChannels, 3, 1, 1);
+        this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), config.normNumGroups, channels[0], 1e-6);
+        this.convOut = Conv2d.load(scope.pp("conv_out"), channels[0], config.outChannels, 3, 1, 1);
     }
 
     /** {@code z}: [B, latent, h, w] → [B, out_channels, h*f, w*f]; the result is in {@code z}'s manager. */

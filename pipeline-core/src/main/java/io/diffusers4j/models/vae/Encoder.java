@@ -3,6 +3,7 @@ package io.diffusers4j.models.vae;
 
 import ai.djl.ndarray.NDArray;
 import io.diffusers4j.models.blocks.DownEncoderBlock2D;
+import io.diffusers4j.models.blocks.DownEncoderBlock2DConfig;
 import io.diffusers4j.models.blocks.UNetMidBlock2D;
 import io.diffusers4j.models.nn.Activations;
 import io.diffusers4j.models.nn.AttentionOptions;
@@ -28,28 +29,32 @@ public final class Encoder {
     private final GroupNorm convNormOut;
     private final Conv2d convOut;
 
-    public Encoder(WeightScope scope, int inChannels, int outChannels, List<String> downBlockTypes,
-                   int[] blockOutChannels, int layersPerBlock, int normNumGroups, String actFn, boolean doubleZ,
-                   boolean midBlockAddAttention, AttentionOptions options) {
-        this.convIn = Conv2d.load(scope.pp("conv_in"), inChannels, blockOutChannels[0], 3, 1, 1);
-        int output = blockOutChannels[0];
-        for (int i = 0; i < downBlockTypes.size(); i++) {
-            String type = downBlockTypes.get(i);
+    /**
+     * The encoder AutoencoderKL builds from its config: {@code in_channels}, {@code out_channels = latent_channels},
+     * {@code down_block_types}, {@code block_out_channels}, {@code layers_per_block}, {@code norm_num_groups},
+     * {@code act_fn}, {@code mid_block_add_attention}, and {@code double_z=True}.
+     */
+    public Encoder(WeightScope scope, AutoencoderKLConfig config, AttentionOptions options) {
+        int[] channels = config.blockOutChannels;
+        this.convIn = Conv2d.load(scope.pp("conv_in"), config.inChannels, channels[0], 3, 1, 1);
+        int output = channels[0];
+        for (int i = 0; i < config.downBlockTypes.size(); i++) {
+            String type = config.downBlockTypes.get(i);
             if (!SUPPORTED_DOWN.contains(type)) {
                 throw new IllegalArgumentException("unsupported VAE down block type '" + type + "' (supported: "
                         + String.join(", ", SUPPORTED_DOWN) + ")");
             }
             int input = output;
-            output = blockOutChannels[i];
-            boolean last = i == blockOutChannels.length - 1;
-            downBlocks.add(new DownEncoderBlock2D(scope.pp("down_blocks").pp(i), input, output, layersPerBlock, 1e-6,
-                    "default", actFn, normNumGroups, 1.0, !last, 0));
+            output = channels[i];
+            boolean last = i == channels.length - 1;
+            downBlocks.add(new DownEncoderBlock2D(scope.pp("down_blocks").pp(i), DownEncoderBlock2DConfig
+                    .of(input, output).withNumLayers(config.layersPerBlock).withResnetArgs(config.resnetArgs())
+                    .withAddDownsample(!last).withDownsamplePadding(0)));
         }
-        int top = blockOutChannels[blockOutChannels.length - 1];
-        this.midBlock = new UNetMidBlock2D(scope.pp("mid_block"), top, null, 1e-6, "default", actFn, normNumGroups,
-                null, midBlockAddAttention, top, 1.0, 1, options);
-        this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), normNumGroups, top, 1e-6);
-        this.convOut = Conv2d.load(scope.pp("conv_out"), top, doubleZ ? 2 * outChannels : outChannels, 3, 1, 1);
+        int top = channels[channels.length - 1];
+        this.midBlock = new UNetMidBlock2D(scope.pp("mid_block"), config.midBlock(), options);
+        this.convNormOut = GroupNorm.load(scope.pp("conv_norm_out"), config.normNumGroups, top, 1e-6);
+        this.convOut = Conv2d.load(scope.pp("conv_out"), top, 2 * config.latentChannels, 3, 1, 1);
     }
 
     /** {@code x}: [B, in_channels, H, W] → [B, 2*latent, H/f, W/f]; the result is in {@code x}'s manager. */
