@@ -141,10 +141,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     /**
-     * The UNet takes the VAE's latent channels (an inpainting UNet, with mask and masked-image channels, only runs
-     * in the inpainting pipelines, which override this).
+     * The UNet takes the VAE's latent channels; an inpainting pipeline's takes them or, besides, the mask and the
+     * masked image's latents.
      */
     protected void checkUnet() {
+        if (task() == PipelineTask.INPAINTING) {
+            new Inpainting(this).checkUnet();
+            return;
+        }
         int unetChannels = unet.config().inChannels;
         int latentChannels = vae.config().latentChannels;
         if (unetChannels != latentChannels) {
