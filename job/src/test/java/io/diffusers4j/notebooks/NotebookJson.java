@@ -5,14 +5,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
+import io.diffusers4j.utils.PythonJson;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.TreeMap;
 
 /**
  * The on-disk form of a notebook: what Jupyter's {@code nbformat.writes} produces, i.e. Python's
@@ -33,9 +31,7 @@ final class NotebookJson {
     }
 
     static String format(JsonElement nb) {
-        StringBuilder b = new StringBuilder();
-        append(b, nb, 0);
-        return b.append('\n').toString();
+        return PythonJson.dumpsSorted(nb, 1, false) + "\n";
     }
 
     /** A multi-line string as nbformat stores it: its lines, each with its {@code \n} (the last may lack one). */
@@ -64,74 +60,5 @@ final class NotebookJson {
             b.append(line.getAsString());
         }
         return b.toString();
-    }
-
-    private static void append(StringBuilder b, JsonElement e, int depth) {
-        if (e.isJsonObject()) {
-            TreeMap<String, JsonElement> sorted = new TreeMap<>();
-            e.getAsJsonObject().entrySet().forEach(x -> sorted.put(x.getKey(), x.getValue()));
-            if (sorted.isEmpty()) {
-                b.append("{}");
-                return;
-            }
-            b.append('{');
-            String sep = "\n";
-            for (var x : sorted.entrySet()) {
-                b.append(sep).append(" ".repeat(depth + 1));
-                string(b, x.getKey());
-                b.append(": ");
-                append(b, x.getValue(), depth + 1);
-                sep = ",\n";
-            }
-            b.append('\n').append(" ".repeat(depth)).append('}');
-        } else if (e.isJsonArray()) {
-            JsonArray a = e.getAsJsonArray();
-            if (a.isEmpty()) {
-                b.append("[]");
-                return;
-            }
-            b.append('[');
-            String sep = "\n";
-            for (JsonElement x : a) {
-                b.append(sep).append(" ".repeat(depth + 1));
-                append(b, x, depth + 1);
-                sep = ",\n";
-            }
-            b.append('\n').append(" ".repeat(depth)).append(']');
-        } else if (e.isJsonNull()) {
-            b.append("null");
-        } else {
-            JsonPrimitive p = e.getAsJsonPrimitive();
-            if (p.isString()) {
-                string(b, p.getAsString());
-            } else {
-                b.append(p.getAsString()); // numbers as written, true / false
-            }
-        }
-    }
-
-    /** A JSON string as Python's json module writes it with ensure_ascii=False. */
-    private static void string(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '\b' -> b.append("\\b");
-                case '\f' -> b.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 }
