@@ -55,13 +55,10 @@ final class Nbformat4 {
     private static void cell(int i, JsonElement e, List<String> out) {
         String where = "cell " + i + ": ";
         JsonObject c = e.getAsJsonObject();
-        String type = c.has("cell_type") ? c.get("cell_type").getAsString() : "(none)";
-        Set<String> allowed = CELL_KEYS.get(type);
-        if (allowed == null) {
-            out.add(where + "cell_type " + type);
+        String type = knownType(where, c, "cell_type", CELL_KEYS, out);
+        if (type == null) {
             return;
         }
-        keys(where, c, allowed, out);
         if (!c.has("id") || !c.get("id").getAsString().matches("[a-zA-Z0-9_-]{1,64}")) {
             out.add(where + "id missing or not [a-zA-Z0-9_-]{1,64}");
         }
@@ -89,14 +86,11 @@ final class Nbformat4 {
     }
 
     private static void output(String where, JsonObject o, List<String> out) {
-        String type = o.has("output_type") ? o.get("output_type").getAsString() : "(none)";
-        Set<String> keys = OUTPUT_KEYS.get(type);
-        if (keys == null) {
-            out.add(where + "output_type " + type);
+        String type = knownType(where, o, "output_type", OUTPUT_KEYS, out);
+        if (type == null) {
             return;
         }
-        keys(where, o, keys, out);
-        keys.stream().filter(k -> !o.has(k)).forEach(k -> out.add(where + type + " without " + k));
+        OUTPUT_KEYS.get(type).stream().filter(k -> !o.has(k)).forEach(k -> out.add(where + type + " without " + k));
         if (type.equals("stream") && (!isText(o.get("text")) || !Set.of("stdout", "stderr")
                 .contains(o.get("name").getAsString()))) {
             out.add(where + "stream name is not stdout/stderr or text is not text");
@@ -111,9 +105,18 @@ final class Nbformat4 {
         }
     }
 
-    private static void keys(String where, JsonObject o, Set<String> allowed, List<String> out) {
+    /** The value of {@code typeKey} when it is a known type, whose allowed keys {@code o} then keeps to; else null. */
+    private static String knownType(String where, JsonObject o, String typeKey, Map<String, Set<String>> keysByType,
+                                    List<String> out) {
+        String type = o.has(typeKey) ? o.get(typeKey).getAsString() : "(none)";
+        Set<String> allowed = keysByType.get(type);
+        if (allowed == null) {
+            out.add(where + typeKey + " " + type);
+            return null;
+        }
         o.keySet().stream().filter(k -> !allowed.contains(k)).forEach(k -> out.add(where + "key " + k
                 + " is not allowed"));
+        return type;
     }
 
     private static boolean isInt(JsonElement e) {
