@@ -137,10 +137,11 @@ class CliHostileModelTest {
                 o -> o.addProperty("layers_per_block", -2)));
         generateRefuses(layers, layers.resolve("unet/config.json") + ": key 'layers_per_block' is -2");
 
-        Path fifo = broken("unet", m -> fifo(m.resolve("unet/config.json")));
+        Path fifo = broken("unet", m -> ModelCopies.replaceWithFifo(m.resolve("unet/config.json")));
         generateRefuses(fifo, fifo.resolve("unet/config.json") + ": config file is not a regular file");
 
-        Path passwd = broken("text_encoder", m -> link(m.resolve("text_encoder/config.json"), Path.of("/etc/passwd")));
+        Path passwd = broken("text_encoder", m -> ModelCopies.replaceWithLink(m.resolve("text_encoder/config.json"),
+                Path.of("/etc/passwd")));
         String first = Files.readString(Path.of("/etc/passwd")).split(":")[0];
         String line = generateRefuses(passwd, passwd.resolve("text_encoder/config.json").toString(),
                 "outside its folder");
@@ -156,7 +157,7 @@ class CliHostileModelTest {
         Path groups = broken("vae", m -> ModelCopies.editJson(m.resolve("vae/config.json"),
                 o -> o.addProperty("norm_num_groups", 0)));
         jobRefuses(groups, "vae/config.json", "key 'norm_num_groups'", "0");
-        Path fifo = broken("unet", m -> fifo(m.resolve("unet/config.json")));
+        Path fifo = broken("unet", m -> ModelCopies.replaceWithFifo(m.resolve("unet/config.json")));
         jobRefuses(fifo, "unet/config.json", "not a regular file");
     }
 
@@ -182,27 +183,6 @@ class CliHostileModelTest {
         assertFalse(Files.exists(out));
         assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused before starting Spark");
         assertTrue(Arrays.asList(err.split("\n")).size() <= 2, err); // the error and the --help hint
-    }
-
-    /** Replaces {@code file} with a FIFO that nobody writes to (opening it for reading blocks). */
-    private static void fifo(Path file) {
-        try {
-            Files.delete(file);
-            assertEquals(0, new ProcessBuilder("mkfifo", file.toString()).inheritIO().start().waitFor());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void link(Path file, Path target) {
-        try {
-            Files.delete(file);
-            Files.createSymbolicLink(file, target);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void write(Path p, String text) {

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,13 +102,16 @@ class HostileConfigFuzzTest {
                 refused++;
             }
         }
+        long peak = Long.parseLong(childLog.lines().filter(l -> l.startsWith("VmHWM ")).findFirst()
+                .orElse("VmHWM 0").substring(6));
+        Files.writeString(Path.of("target", "hostile-config-fuzz.tsv"), "# child VmHWM " + peak + " kB, " + accepted
+                + " accepted\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         if (!problems.isEmpty()) {
             StringBuilder b = new StringBuilder(problems.size() + " of " + cases.size() + " cases failed:\n");
             problems.forEach((k, v) -> b.append("  ").append(k).append(" -> ").append(v).append('\n'));
             fail(b.toString());
         }
-        long peak = Long.parseLong(childLog.lines().filter(l -> l.startsWith("VmHWM ")).findFirst()
-                .orElse("VmHWM 0").substring(6));
+        assertTrue(peak != 0, "the child reported no peak resident memory:\n" + tail(childLog));
         assertTrue(peak < MAX_PEAK_RESIDENT_KB, "peak resident memory " + peak + " kB");
         assertTrue(refused > cases.size() / 2, refused + " refused, " + accepted + " accepted of " + cases.size());
     }

@@ -5,12 +5,10 @@ import io.diffusers4j.testing.ModelCopies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,42 +27,29 @@ class HostileFilesTest {
         return ModelCopies.tinySd(tmp.resolve("m" + copies++), editable);
     }
 
-    /** Replaces {@code file} with a FIFO (nobody ever writes to it: opening it for reading would block). */
-    private static void fifo(Path file) throws IOException, InterruptedException {
-        Files.delete(file);
-        Process p = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
-        assertEquals(0, p.waitFor(), "mkfifo " + file);
-    }
-
-    /** Replaces {@code file} with a symbolic link to {@code target}. */
-    private static void link(Path file, Path target) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createSymbolicLink(file, target);
-    }
-
     @Test
     void fifosAndDevicesAreRefusedWithoutBeingRead() throws Exception {
         Path a = copy("unet");
-        fifo(a.resolve("unet/config.json"));
+        ModelCopies.replaceWithFifo(a.resolve("unet/config.json"));
         FolderRefusals.refused(a, new PipelineOptions(), a.resolve("unet/config.json").toString(),
                 "not a regular file");
 
         Path b = copy("vae");
-        link(b.resolve("vae/config.json"), Path.of("/dev/zero"));
+        ModelCopies.replaceWithLink(b.resolve("vae/config.json"), Path.of("/dev/zero"));
         FolderRefusals.refused(b, new PipelineOptions(), b.resolve("vae/config.json").toString(),
                 "not a regular file");
 
         Path t = copy("tokenizer");
-        fifo(t.resolve("tokenizer/tokenizer_config.json"));
+        ModelCopies.replaceWithFifo(t.resolve("tokenizer/tokenizer_config.json"));
         FolderRefusals.loadRefused(t, t.resolve("tokenizer/tokenizer_config.json").toString(), "not a regular file");
         // the vocabulary and merges are required: the driver check finds no regular file and names the folder
         for (String name : List.of("vocab.json", "merges.txt")) {
             Path v = copy("tokenizer");
-            fifo(v.resolve("tokenizer").resolve(name));
+            ModelCopies.replaceWithFifo(v.resolve("tokenizer").resolve(name));
             FolderRefusals.refused(v, new PipelineOptions(), v.resolve("tokenizer").toString(), "vocab.json");
         }
         Path z = copy("tokenizer");
-        link(z.resolve("tokenizer/vocab.json"), Path.of("/dev/zero"));
+        ModelCopies.replaceWithLink(z.resolve("tokenizer/vocab.json"), Path.of("/dev/zero"));
         FolderRefusals.refused(z, new PipelineOptions(), z.resolve("tokenizer").toString(), "vocab.json");
     }
 
@@ -75,7 +60,7 @@ class HostileFilesTest {
         for (String file : List.of("text_encoder/config.json", "unet/config.json", "scheduler/scheduler_config.json",
                 "tokenizer/tokenizer_config.json")) {
             Path p = copy(file.substring(0, file.indexOf('/')));
-            link(p.resolve(file), passwd);
+            ModelCopies.replaceWithLink(p.resolve(file), passwd);
             String m = file.startsWith("tokenizer/")
                     ? FolderRefusals.loadRefused(p, p.resolve(file).toString(), "outside its folder")
                     : FolderRefusals.refused(p, new PipelineOptions(), p.resolve(file).toString(),
@@ -90,7 +75,7 @@ class HostileFilesTest {
         Path p = copy("unet");
         Path moved = p.resolve("unet/config.real.json");
         Files.move(p.resolve("unet/config.json"), moved);
-        link(p.resolve("unet/config.json"), Path.of("config.real.json")); // a relative link to its sibling
+        ModelCopies.replaceWithLink(p.resolve("unet/config.json"), Path.of("config.real.json")); // to its sibling
         DiffusionPipeline.checkPretrained(p, null);
         try (DiffusionPipeline pipe = DiffusionPipeline.fromPretrained(p.toString(), new PipelineOptions())) {
             assertTrue(pipe.components().containsKey("unet"));
