@@ -11,6 +11,7 @@ import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
 import io.diffusers4j.job.render.PipelineRenderer;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.rows.DuplicateIds;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.RowValidator;
 import io.diffusers4j.job.rows.WorkSchema;
@@ -27,6 +28,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -87,18 +89,13 @@ public final class DiffusionJob {
             metrics.planned(rows.size());
             return rows.iterator();
         });
-        Dataset<Row> work = spark.createDataFrame(workRows, WorkSchema.SCHEMA);
+        Dataset<Row> work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA));
 
         long skipped = 0;
         long before = -1;
         if (cfg.resume() && hasOutput(spark, output)) {
-            Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
-                    .where(col("status").equalTo(lit(OutputSchema.OK)))
-                    .select("id", "image_index").distinct();
             before = work.count();
-            // a using-columns join puts the keys first: restore the work schema's column order
-            work = work.join(done, scala.collection.JavaConverters.asScalaBuffer(List.of("id", "image_index"))
-                    .toSeq(), "left_anti").select(workColumns());
+            work = withoutDone(spark, work, output);
         }
 
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
@@ -243,6 +240,20 @@ public final class DiffusionJob {
             return Math.max(1, cores / Math.max(1, slots / Math.max(1, taskCpus)));
         }
         return Math.max(1, taskCpus);
+    }
+
+    /**
+     * Resume: the work without the images already written with status ok ({@code (id, image_index)} pairs); error
+     * rows are kept (an input row that is bad now is reported again, never counted as done).
+     */
+    private static Dataset<Row> withoutDone(SparkSession spark, Dataset<Row> work, String output) {
+        Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
+                .where(col("status").equalTo(lit(OutputSchema.OK)))
+                .select("id", "image_index").distinct().withColumn("_done", lit(true));
+        // a using-columns join puts the keys first: restore the work schema's column order
+        return work.join(done, JavaConverters.asScalaBuffer(List.of("id", "image_index")).toSeq(), "left")
+                .where(col("_done").isNull().or(col("status").equalTo(lit(WorkSchema.ERROR))))
+                .select(workColumns());
     }
 
     private static Column[] workColumns() {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -104,6 +105,21 @@ class RunReportTest {
         assertTrue(text.contains("  parquet: " + out), text);
         assertTrue(text.contains("  report: " + index), text);
         assertTrue(text.contains("    " + out.resolve("_report/samples/a-0.png")), text);
+    }
+
+    @Test
+    void idsThatMakeTheSameFileNameGetDistinctSampleFiles(@TempDir Path dir) throws Exception {
+        Path in = JobHarness.write(dir, "p.jsonl", "{\"id\": \"a/b\", \"prompt\": \"one\", \"seed\": 1}",
+                "{\"id\": \"a_b\", \"prompt\": \"two\", \"seed\": 2}", "{\"id\": \"a?b\", \"prompt\": \"three\"}");
+        Path out = dir.resolve("out");
+        JobSummary s = JobHarness.runFake(in, out);
+        List<String> names = s.report().samples().stream().map(p -> Path.of(p).getFileName().toString()).toList();
+        assertEquals(List.of("a_b-0.png", "a_b-0-2.png", "a_b-0-3.png"), names, "before: a_b-0.png three times");
+        List<String> prompts = new ArrayList<>();
+        for (String sample : s.report().samples()) {
+            prompts.add(GenerationMetadata.fromPngText(Png.read(Path.of(sample)).text()).prompt());
+        }
+        assertEquals(List.of("one", "three", "two"), prompts, "each file holds its own image (ids sorted: / ? _)");
     }
 
     @Test

@@ -23,8 +23,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -109,8 +111,9 @@ public final class RunReport {
                 fs.delete(dir, true);
             }
             List<String> samples = new ArrayList<>();
+            Set<String> names = new HashSet<>();
             for (ReportData.Thumbnail t : data.samples()) {
-                Path p = new Path(new Path(dir, "samples"), fileName(t.id(), t.imageIndex()));
+                Path p = new Path(new Path(dir, "samples"), unique(fileName(t.id(), t.imageIndex()), names));
                 writeBytes(fs, p, t.png());
                 samples.add(display(fs, p));
             }
@@ -142,6 +145,19 @@ public final class RunReport {
             safe = safe.substring(0, 80);
         }
         return safe + "-" + imageIndex + ".png";
+    }
+
+    /**
+     * {@code name}, or {@code name} with "-2", "-3"... before ".png" when an earlier sample took it (ids that differ
+     * only in characters a file name cannot hold, "a/b" and "a_b"); adds the result to {@code taken}.
+     */
+    static String unique(String name, Set<String> taken) {
+        String stem = name.substring(0, name.length() - ".png".length());
+        String candidate = name;
+        for (int n = 2; !taken.add(candidate); n++) {
+            candidate = stem + "-" + n + ".png";
+        }
+        return candidate;
     }
 
     /** A local path for file: URIs (what a user can open), else the full URI. */
