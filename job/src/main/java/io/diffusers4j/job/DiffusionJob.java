@@ -84,35 +84,26 @@ public final class DiffusionJob {
         RowValidator validator = new RowValidator(cfg.defaults());
         JobMetrics metrics = JobMetrics.register(sc);
         JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
-        JavaRDD<Row> workRows = records.flatMap(r -> {
-            List<Row> rows = WorkSchema.expand(validator.validate(r));
-            metrics.planned(rows.size());
-            return rows.iterator();
-        });
+        JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
         Dataset<Row> work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA));
 
-        long skipped = 0;
         long before = -1;
         if (cfg.resume() && hasOutput(spark, output)) {
             before = work.count();
             work = withoutDone(spark, work, output);
         }
-
-        int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
-        long perWave = WaveWriter.waveSize(cfg.commitEvery(), partitions, cfg.batchSize());
-        int waves = 1;
-        if (perWave > 0 || before >= 0) {
-            // the work (prompts and parameters, no images) is kept so that the waves and the count read it once
-            work = work.persist(StorageLevel.MEMORY_AND_DISK());
-            metrics.resetPlanned(); // the counts above ran validation too: count this pass only
-            long images = work.count();
-            if (before >= 0) {
-                skipped = before - images;
-                LOG.info("resume: {} of {} images already written with status ok", skipped, before);
-            }
-            waves = WaveWriter.waveCount(images, perWave);
-            LOG.info("{} images to render in {} committed wave(s)", images, waves);
+        // the work (prompts and parameters, no images) is kept so that the count and the waves read it once; the
+        // count is exact, whatever Spark re-executes later (a lost executor's partitions, re-read waves)
+        work = work.persist(StorageLevel.MEMORY_AND_DISK());
+        long planned = work.count();
+        long skipped = before >= 0 ? before - planned : 0;
+        if (before >= 0) {
+            LOG.info("resume: {} of {} images already written with status ok", skipped, before);
         }
+        int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
+        int waves = WaveWriter.waveCount(planned, WaveWriter.waveSize(cfg.commitEvery(), partitions,
+                cfg.batchSize()));
+        LOG.info("{} images to render in {} committed wave(s)", planned, waves);
         WaveWriter.clearUncommitted(spark, output);
         Broadcast<PipelineSpec> specBroadcast = jsc.broadcast(spec);
         String description = "diffusers4j: render " + prompts + " -> " + output + " (run " + runId + ")";
@@ -122,7 +113,7 @@ public final class DiffusionJob {
                     JobMetrics.DONE, JobMetrics.ERRORS);
         }
         long t0 = System.nanoTime();
-        try (JobProgress ignored = JobProgress.start(sc, metrics, skipped, cfg.progressInterval())) {
+        try (JobProgress ignored = JobProgress.start(sc, metrics, planned, cfg.progressInterval())) {
             WaveWriter.write(spark, work, waves, partitions, new PartitionGenerator(specBroadcast, cfg.batchSize(),
                     runId, metrics), output, cfg.mode(), cfg.partitionBy());
         } finally {
@@ -131,7 +122,7 @@ public final class DiffusionJob {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         specBroadcast.destroy();
-        JobSummary summary = JobSummary.read(spark, output, runId, skipped, seconds, metrics.builds());
+        JobSummary summary = JobSummary.read(spark, output, runId, skipped, planned, seconds, metrics.builds());
         if (cfg.reportEnabled()) {
             summary = writeReport(spark, cfg, summary, spec.modelName(), format, partitions);
         }

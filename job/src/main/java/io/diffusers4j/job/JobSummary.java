@@ -27,6 +27,8 @@ import static org.apache.spark.sql.functions.when;
  * @param okImages          rows with status ok
  * @param errorRows         rows with status error
  * @param skipped           images skipped because already written with status ok (resume), else 0
+ * @param planned           output rows this run set out to write (images to render and error rows), counted on
+ *                          the driver before rendering: the progress line's total
  * @param seconds           wall time of the generate-and-write stage
  * @param renderMillis      summed per-image render time of ok images (pipeline time, all executors)
  * @param buildsPerExecutor executor id → distinct pipeline builds that rendered this run's images there
@@ -34,7 +36,8 @@ import static org.apache.spark.sql.functions.when;
  * @param builds            the pipeline builds that rendered this run's images, with their build times
  * @param report            where the run report and sample images were written; null when none was
  */
-public record JobSummary(String runId, String output, long okImages, long errorRows, long skipped, double seconds,
+public record JobSummary(String runId, String output, long okImages, long errorRows, long skipped, long planned,
+                         double seconds,
                          long renderMillis, Map<String, Long> buildsPerExecutor, List<ExecutorFigures> executors,
                          List<JobMetrics.Build> builds, ReportFiles report) {
 
@@ -58,12 +61,12 @@ public record JobSummary(String runId, String output, long okImages, long errorR
 
     /** This summary with the report's files. */
     public JobSummary withReport(ReportFiles files) {
-        return new JobSummary(runId, output, okImages, errorRows, skipped, seconds, renderMillis, buildsPerExecutor,
-                executors, builds, files);
+        return new JobSummary(runId, output, okImages, errorRows, skipped, planned, seconds, renderMillis,
+                buildsPerExecutor, executors, builds, files);
     }
 
-    static JobSummary read(SparkSession spark, String output, String runId, long skipped, double seconds,
-                           List<JobMetrics.Build> builds) {
+    static JobSummary read(SparkSession spark, String output, String runId, long skipped, long planned,
+                           double seconds, List<JobMetrics.Build> builds) {
         List<Row> perExecutor = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
                 .where(col("run_id").equalTo(lit(runId)))
                 .groupBy(col("executor_id"))
@@ -92,7 +95,7 @@ public record JobSummary(String runId, String output, long okImages, long errorR
         }
         executors.sort(java.util.Comparator.comparing(ExecutorFigures::executorId));
         String shown = io.diffusers4j.job.report.RunReport.display(spark.sparkContext().hadoopConfiguration(), output);
-        return new JobSummary(runId, shown, ok, errors, skipped, seconds, render, buildsPerExecutor,
+        return new JobSummary(runId, shown, ok, errors, skipped, planned, seconds, render, buildsPerExecutor,
                 List.copyOf(executors), List.copyOf(builds), null);
     }
 

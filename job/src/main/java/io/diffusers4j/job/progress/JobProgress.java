@@ -26,32 +26,32 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * progress: 120/1000 images (12%), 3 error rows, 2.35 images/s, ETA 0:06:14
  * </pre>
- * The total is the {@link JobMetrics#PLANNED} count (known once validation, the stage before the shuffle, is
- * done) minus images skipped by {@code --resume}. The same counters are visible in Spark's UI on the stage page.
+ * The total is the number of output rows the run writes (images to render and error rows), counted by the driver
+ * before rendering starts. The same counters are visible in Spark's UI on the stage page.
  */
 public final class JobProgress extends SparkListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobProgress.class);
 
     private final SparkContext sc;
     private final JobMetrics metrics;
-    private final long skipped;
+    private final long total;
     private final ProgressCounter done = new ProgressCounter();
     private final ProgressCounter errors = new ProgressCounter();
     private final long startNanos = System.nanoTime();
     private ScheduledExecutorService timer;
 
-    private JobProgress(SparkContext sc, JobMetrics metrics, long skipped) {
+    private JobProgress(SparkContext sc, JobMetrics metrics, long total) {
         this.sc = sc;
         this.metrics = metrics;
-        this.skipped = skipped;
+        this.total = total;
     }
 
     /**
-     * Registers the listener and, when {@code interval} is positive, starts logging a progress line every
-     * {@code interval}.
+     * Registers the listener for a run that writes {@code total} rows and, when {@code interval} is positive,
+     * starts logging a progress line every {@code interval}.
      */
-    public static JobProgress start(SparkContext sc, JobMetrics metrics, long skipped, Duration interval) {
-        JobProgress p = new JobProgress(sc, metrics, skipped);
+    public static JobProgress start(SparkContext sc, JobMetrics metrics, long total, Duration interval) {
+        JobProgress p = new JobProgress(sc, metrics, total);
         sc.addSparkListener(p);
         if (!interval.isZero() && !interval.isNegative()) {
             p.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -110,9 +110,9 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
         return errors.total();
     }
 
-    /** Images this run renders (planned minus skipped); 0 until validation finished. */
+    /** Output rows this run writes. */
     public long total() {
-        return Math.max(0, metrics.plannedValue() - skipped);
+        return total;
     }
 
     /** The progress line. */
@@ -123,19 +123,10 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
 
     static String line(long done, long total, long errors, double seconds) {
         double rate = seconds > 0 ? done / seconds : 0;
-        StringBuilder b = new StringBuilder("progress: ");
-        if (total <= 0 && done == 0) {
-            b.append("0 images (reading and validating the prompts)");
-            return b.toString();
-        }
-        if (total <= 0) { // the planned count is not known (e.g. a reused shuffle): no total, no ETA
-            return b.append(done).append(" images").append(errors > 0 ? ", " + errors + " error rows" : "")
-                    .append(String.format(Locale.ROOT, ", %.2f images/s", rate)).toString();
-        }
-        b.append(done).append('/').append(total).append(" images (")
-                .append(Math.min(100, Math.round(100.0 * done / total))).append("%)");
+        StringBuilder b = new StringBuilder("progress: ").append(done).append('/').append(total).append(" images (")
+                .append(total <= 0 ? 100 : Math.min(100, Math.round(100.0 * done / total))).append("%)");
         if (errors > 0) {
-            b.append(", ").append(errors).append(" error rows");
+            b.append(", ").append(errors).append(errors == 1 ? " error row" : " error rows");
         }
         b.append(String.format(Locale.ROOT, ", %.2f images/s", rate));
         if (rate > 0 && done < total) {
