@@ -85,7 +85,8 @@ public final class DiffusionJob {
         JobMetrics metrics = JobMetrics.register(sc);
         JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
         JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
-        Dataset<Row> work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA));
+        Dataset<Row> work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA),
+                workRows.getNumPartitions());
 
         long before = -1;
         if (cfg.resume() && hasOutput(spark, output)) {

@@ -38,14 +38,16 @@ public final class DuplicateIds {
 
     /**
      * {@code work} ({@link WorkSchema} rows) with every row whose id an earlier input row has turned into one error
-     * row (image 0 only; its own validation error, if any, kept in front of the message). One shuffle by id.
+     * row (image 0 only; its own validation error, if any, kept in front of the message). One shuffle by id into
+     * {@code partitions} partitions (the input's count: Spark's default of 200 shuffle partitions would be 200
+     * tasks for a few prompts, and adaptive execution does not coalesce a plan that is cached).
      */
-    public static Dataset<Row> reject(Dataset<Row> work) {
+    public static Dataset<Row> reject(Dataset<Row> work, int partitions) {
         Column file = regexp_extract(col("source"), LOCATION, 1);
         Column line = regexp_extract(col("source"), LOCATION, 2).cast("long");
         Column first = min(struct(file.as("file"), line.as("line"), col("source").as("source")))
                 .over(Window.partitionBy(col("id")));
-        Dataset<Row> marked = work.withColumn("_first", first);
+        Dataset<Row> marked = work.repartition(Math.max(1, partitions), col("id")).withColumn("_first", first);
         Column duplicate = col("_first.file").notEqual(file).or(col("_first.line").notEqual(line));
         Column message = concat(lit("duplicate id \""), col("id"), lit("\": "), col("_first.source"),
                 lit(" has it first (ids must be unique: --resume and the report key images by id)"));
