@@ -3,8 +3,10 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.progress.ConsoleLine;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.progress.JobProgress;
+import io.diffusers4j.job.progress.Terminal;
 import io.diffusers4j.job.report.ReportData;
 import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.render.DeviceSelector;
@@ -114,7 +116,9 @@ public final class DiffusionJob {
                     JobMetrics.DONE, JobMetrics.ERRORS);
         }
         long t0 = System.nanoTime();
-        try (JobProgress ignored = JobProgress.start(sc, metrics, planned, cfg.progressInterval())) {
+        ConsoleLine console = cfg.progressConsole().orElseGet(Terminal::stderrIsTerminal)
+                ? new ConsoleLine(System.err) : null;
+        try (JobProgress ignored = JobProgress.start(sc, metrics, planned, cfg.progressInterval(), console)) {
             WaveWriter.write(spark, work, waves, partitions, new PartitionGenerator(specBroadcast, cfg.batchSize(),
                     runId, metrics), output, cfg.mode(), cfg.partitionBy());
         } finally {

@@ -6,11 +6,15 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class JobProgressTest {
 
@@ -51,7 +55,7 @@ class JobProgressTest {
         for (int i = 0; i < 23; i++) {
             data.add(i);
         }
-        try (JobProgress p = JobProgress.start(sc, m, 23, Duration.ZERO)) {
+        try (JobProgress p = JobProgress.start(sc, m, 23, Duration.ZERO, null)) {
             JavaSparkContext.fromSparkContext(sc).parallelize(data, 4)
                     .repartition(3)
                     .foreachPartition(it -> {
@@ -70,5 +74,44 @@ class JobProgressTest {
         }
         m.usedBuild("1", "1-42-abc", 1500);
         assertEquals(List.of(new JobMetrics.Build("1", "1-42-abc", 1500)), m.builds());
+    }
+
+    @Test
+    void consoleLineIsRedrawnInPlaceAndEndsWithTheFinalCounts() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream stream = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        SparkContext sc = SharedSpark.get().sparkContext();
+        JobMetrics m = JobMetrics.register(sc);
+        List<Integer> data = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            data.add(i);
+        }
+        try (JobProgress p = JobProgress.start(sc, m, 12, Duration.ofSeconds(30), new ConsoleLine(stream),
+                Duration.ofMillis(20))) {
+            JavaSparkContext.fromSparkContext(sc).parallelize(data, 3).foreachPartition(it -> {
+                while (it.hasNext()) {
+                    m.emitted(it.next() == 4);
+                    Thread.sleep(30);
+                }
+            });
+        }
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(out.startsWith("\rprogress: 0/12 images (0%)"), out);
+        assertTrue(out.indexOf('\n') == out.length() - 1, "one line, redrawn with carriage returns: " + out);
+        String last = out.substring(out.lastIndexOf('\r') + 1).strip();
+        assertTrue(last.startsWith("progress: 12/12 images (100%), 1 error row, "), last);
+        assertTrue(out.split("\r").length > 3, "redrawn while the tasks ran: " + out);
+    }
+
+    @Test
+    void consoleLinePadsOverALongerPreviousText() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ConsoleLine line = new ConsoleLine(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        line.finish();
+        line.draw("abcdef");
+        line.draw("xy");
+        line.finish();
+        line.draw("z");
+        assertEquals("\rabcdef\rxy    \n\rz", bytes.toString(StandardCharsets.UTF_8));
     }
 }
