@@ -9,6 +9,7 @@ import io.diffusers4j.job.progress.JobProgress;
 import io.diffusers4j.job.progress.Terminal;
 import io.diffusers4j.job.report.ReportData;
 import io.diffusers4j.job.report.RunReport;
+import io.diffusers4j.job.report.RunSettings;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
 import io.diffusers4j.job.render.PipelineRenderer;
@@ -34,9 +35,7 @@ import scala.collection.JavaConverters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -65,7 +64,16 @@ public final class DiffusionJob {
     private DiffusionJob() {
     }
 
+    /** Runs the job on {@code spark}; the summary's total time counts from this call. */
     public static JobSummary run(SparkSession spark, JobConfig cfg) {
+        return run(spark, cfg, System.currentTimeMillis());
+    }
+
+    /**
+     * Runs the job on {@code spark}; the summary's total time counts from {@code startedAtMillis} (the command's
+     * start, so that it includes Spark's start-up).
+     */
+    public static JobSummary run(SparkSession spark, JobConfig cfg, long startedAtMillis) {
         String runId = UUID.randomUUID().toString();
         SparkContext sc = spark.sparkContext();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
@@ -127,7 +135,9 @@ public final class DiffusionJob {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         specBroadcast.destroy();
-        JobSummary summary = JobSummary.read(spark, output, runId, skipped, planned, seconds, metrics.builds());
+        double total = (System.currentTimeMillis() - startedAtMillis) / 1e3;
+        JobSummary summary = JobSummary.read(spark, output, runId, skipped, planned, seconds, total,
+                metrics.builds());
         if (cfg.reportEnabled()) {
             summary = writeReport(spark, cfg, summary, spec.modelName(), format, partitions);
         }
@@ -142,17 +152,7 @@ public final class DiffusionJob {
                                           PromptFormat format, int partitions) {
         try {
             sc(spark).setJobDescription("diffusers4j: run report");
-            Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("run id", summary.runId());
-            settings.put("prompts", cfg.prompts() + " (" + format.name().toLowerCase(Locale.ROOT) + ")");
-            settings.put("output", RunReport.display(sc(spark).hadoopConfiguration(), cfg.output()));
-            settings.put("model", model);
-            settings.put("dtype", cfg.pipelineSpec(0).dtype());
-            settings.put("batch size", Integer.toString(cfg.batchSize()));
-            settings.put("partitions", Integer.toString(partitions));
-            settings.put("mode", cfg.mode() + (cfg.resume() ? " (resume)" : ""));
-            settings.put("Spark master", sc(spark).master());
-            settings.put("Spark application", sc(spark).applicationId());
+            Map<String, String> settings = RunSettings.of(cfg, summary.runId(), model, format, partitions, sc(spark));
             ReportData data = RunReport.collect(spark, cfg.output(), summary, settings, cfg.reportLimits());
             return summary.withReport(RunReport.write(sc(spark).hadoopConfiguration(), cfg.output(), data));
         } catch (RuntimeException e) {

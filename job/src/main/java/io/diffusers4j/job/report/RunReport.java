@@ -70,12 +70,14 @@ public final class RunReport {
         if (wanted > 0 && summary.okImages() > 0) {
             for (Row r : mine.where(col("status").equalTo(OutputSchema.OK)).select("id", "image_index", "prompt",
                     "negative_prompt", "seed", "num_inference_steps", "guidance_scale", "width", "height",
-                    "scheduler", "model", "executor_id", "duration_ms", "image").limit(wanted).collectAsList()) {
+                    "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "model", "executor_id",
+                    "duration_ms", "image").limit(wanted).collectAsList()) {
                 byte[] png = r.getAs("image");
                 thumbs.add(new ReportData.Thumbnail(r.getAs("id"), r.<Integer>getAs("image_index"),
                         r.getAs("prompt"), r.getAs("negative_prompt"), r.getAs("seed"),
                         r.getAs("num_inference_steps"), r.getAs("guidance_scale"), r.getAs("width"),
-                        r.getAs("height"), r.getAs("scheduler"), r.getAs("model"), r.getAs("executor_id"),
+                        r.getAs("height"), r.getAs("scheduler"), r.getAs("prompt_2"), r.getAs("negative_prompt_2"),
+                        numbers(r, "timesteps"), numbers(r, "sigmas"), r.getAs("model"), r.getAs("executor_id"),
                         r.getAs("duration_ms"), Thumbnails.dataUri(png, THUMB_SIZE), png));
             }
             thumbs.sort(Comparator.comparing(ReportData.Thumbnail::id)
@@ -129,6 +131,11 @@ public final class RunReport {
         try (FSDataOutputStream out = fs.create(p, true)) {
             out.write(bytes);
         }
+    }
+
+    private static List<Double> numbers(Row r, String column) {
+        int i = r.fieldIndex(column);
+        return r.isNullAt(i) ? null : List.copyOf(r.<Double>getList(i));
     }
 
     private static String clip(String s, int max) {

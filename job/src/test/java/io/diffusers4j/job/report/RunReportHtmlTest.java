@@ -23,6 +23,7 @@ class RunReportHtmlTest {
         assertEquals("&lt;img src=x onerror=&quot;a()&quot;&gt; &amp; &#39;q&#39;&#10;2",
                 RunReportHtml.esc("<img src=x onerror=\"a()\"> & 'q'\n2"));
         assertEquals("", RunReportHtml.esc(null));
+        assertEquals("a\uFFFDb", RunReportHtml.esc("a\0b"), "HTML cannot hold NUL");
     }
 
     @Test
@@ -34,9 +35,11 @@ class RunReportHtmlTest {
     }
 
     @Test
-    void smallImagesAreMagnifiedByAWholeFactorLargeOnesFitTheThumbnail() {
-        assertArrayEquals(new int[] {128, 128, 2}, RunReportHtml.displaySize(64, 64));
-        assertArrayEquals(new int[] {160, 120, 5}, RunReportHtml.displaySize(32, 24));
+    void everyImageIsShownAtTheThumbnailSize() {
+        assertArrayEquals(new int[] {160, 160, 2}, RunReportHtml.displaySize(64, 64), "before: 128x128");
+        assertArrayEquals(new int[] {160, 120, 2}, RunReportHtml.displaySize(32, 24));
+        assertArrayEquals(new int[] {160, 160, 2}, RunReportHtml.displaySize(96, 96), "before: 96x96, not magnified");
+        assertArrayEquals(new int[] {160, 96, 2}, RunReportHtml.displaySize(100, 60));
         assertArrayEquals(new int[] {160, 160, 1}, RunReportHtml.displaySize(160, 160));
         assertArrayEquals(new int[] {160, 90, 1}, RunReportHtml.displaySize(1024, 576));
     }
