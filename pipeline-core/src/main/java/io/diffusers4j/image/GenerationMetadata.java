@@ -140,7 +140,8 @@ public final class GenerationMetadata {
         return this;
     }
 
-    private static String numbers(double[] values) {
+    /** A schedule as its text chunk holds it: comma-separated, integers without a fraction ("999,500,1"). */
+    public static String numbers(double[] values) {
         StringBuilder b = new StringBuilder();
         for (double v : values) {
             b.append(b.length() == 0 ? "" : ",")

@@ -1,11 +1,12 @@
 // The run report as one self-contained HTML page: figures, settings, a contact sheet and the error rows.
 package io.diffusers4j.job.report;
 
+import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.job.JobSummary;
 import io.diffusers4j.job.progress.JobMetrics;
+import io.diffusers4j.job.rows.CustomSchedule;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -186,23 +187,14 @@ public final class RunReportHtml {
         p.put("guidance", String.valueOf(t.guidanceScale()));
         p.put("scheduler", String.valueOf(t.scheduler()));
         if (t.timesteps() != null) {
-            p.put("timesteps", numbers(t.timesteps()));
+            p.put("timesteps", GenerationMetadata.numbers(CustomSchedule.toArray(t.timesteps())));
         }
         if (t.sigmas() != null) {
-            p.put("sigmas", numbers(t.sigmas()));
+            p.put("sigmas", GenerationMetadata.numbers(CustomSchedule.toArray(t.sigmas())));
         }
         p.put("size", t.width() + "x" + t.height());
         p.put("executor", t.executorId() + (t.durationMs() == null ? "" : ", " + t.durationMs() + " ms"));
         return p;
-    }
-
-    private static String numbers(List<Double> values) {
-        StringBuilder b = new StringBuilder();
-        for (double v : values) {
-            b.append(b.length() == 0 ? "" : ", ")
-                    .append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v));
-        }
-        return b.toString();
     }
 
     private static void errors(StringBuilder b, ReportData d, JobSummary s) {

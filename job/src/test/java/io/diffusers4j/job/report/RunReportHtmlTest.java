@@ -8,6 +8,8 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static io.diffusers4j.testing.TestImages.solid;
@@ -64,6 +66,25 @@ class RunReportHtmlTest {
         assertTrue(Math.abs(((rgb >> 16) & 0xff) - 0xCC) <= 6 && Math.abs(((rgb >> 8) & 0xff) - 0x44) <= 6
                 && Math.abs((rgb & 0xff) - 0x11) <= 6, Integer.toHexString(rgb));
         assertTrue(bigPng.length > 0 && big.length() < 20_000, "a flat 160x120 JPEG is small: " + big.length());
+    }
+
+    @Test
+    void captionsListEveryParameterOfTheImage() {
+        ReportData.Thumbnail t = new ReportData.Thumbnail("x", 1, "", null, 8L, 3, 5.0, 64, 48, "DDIMScheduler",
+                "second", "neg 2", List.of(999.0, 500.0, 1.0), null, "m", "driver", 120L, "data:", new byte[0]);
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("prompt", "");
+        expected.put("negative", "none");
+        expected.put("prompt_2", "second");
+        expected.put("negative_2", "neg 2");
+        expected.put("seed", "8");
+        expected.put("steps", "3");
+        expected.put("guidance", "5.0");
+        expected.put("scheduler", "DDIMScheduler");
+        expected.put("timesteps", "999,500,1");
+        expected.put("size", "64x48");
+        expected.put("executor", "driver, 120 ms");
+        assertEquals(expected, RunReportHtml.parameters(t));
     }
 
     @Test
