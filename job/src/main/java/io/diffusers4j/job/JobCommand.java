@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -211,7 +212,7 @@ public final class JobCommand implements Callable<Integer> {
         PipelineRenderer.checkModelOnDriver(cfg.pipelineSpec(0));
         SparkSession spark = JobMain.session(cfg);
         try {
-            JobSummary summary = DiffusionJob.run(spark, cfg);
+            JobSummary summary = DiffusionJob.run(spark, cfg, ManagementFactory.getRuntimeMXBean().getStartTime());
             out.println(summary.render());
             return 0;
         } catch (IllegalArgumentException e) {

@@ -83,6 +83,9 @@ public final class JobMain {
         if (master.startsWith("local")) {
             conf.putIfAbsent("spark.driver.host", "127.0.0.1");
             conf.putIfAbsent("spark.driver.bindAddress", "127.0.0.1");
+            // running tasks report their image counts in heartbeats: every 2 s instead of 10 s keeps the progress
+            // line moving (in local mode a heartbeat is an in-process call)
+            conf.putIfAbsent("spark.executor.heartbeatInterval", "2s");
         }
         return conf;
     }
