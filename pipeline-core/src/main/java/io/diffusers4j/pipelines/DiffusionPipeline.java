@@ -287,6 +287,19 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * The shape of ONE image of a resolved call's output: {@code [height, width, 3]} for {@code np} and {@code pil},
+     * and for {@code latent} the final latents' {@code [channels, height / f, width / f]} (null when the pipeline
+     * does not say); front ends size their output with it before rendering.
+     */
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        if (outputType.equals("latent")) {
+            return null;
+        }
+        int[] size = outputSize(resolved);
+        return new long[] {size[0], size[1], 3};
+    }
+
+    /**
      * diffusers' {@code check_inputs} for {@code call} on this pipeline and checkpoint: the checkpoint-independent
      * checks ({@link PipelineCall#validate()}), the argument groups ({@link #acceptedArguments()},
      * {@link #requiredArguments()}), then this pipeline's own ({@link #checkPipelineInputs}). Throws
