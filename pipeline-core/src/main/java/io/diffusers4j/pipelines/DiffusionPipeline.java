@@ -79,6 +79,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * {@link #resolve} without downloading weights, for checking a model where it is not run (a Spark driver): a
+     * local folder as is; a Hub id as the snapshot folder, named by the commit the revision points to, holding
+     * {@code model_index.json}, the component configs and the tokenizer files ({@link #checkPretrained} reads
+     * these). The weights the options need must be in the repo's listing, but are not fetched.
+     */
+    public static Path resolveConfigs(String pathOrRepoId, PipelineOptions options) {
+        return ModelSources.resolveConfigs(pathOrRepoId, options == null ? new PipelineOptions() : options);
+    }
+
+    /**
      * Loads the pipeline class named by {@code model_index.json} ({@code _class_name}, or the custom pipeline
      * class of the options) from a local folder or a Hub id, loading every component it lists.
      */
