@@ -6,7 +6,6 @@ import ai.djl.engine.Engine;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.PipelineOutput;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Schedulers;
@@ -205,24 +204,29 @@ public final class GenerateCommand implements Callable<Integer> {
             GenerateMetadata metadata = new GenerateMetadata(resolved, size, usedSeeds, schedulerName,
                     model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
                     pipe.className());
-            Path written;
-            try (OutputWriter writer = OutputWriter.open(target, (int) total, metadata)) {
-                for (int k = 0; k < batches.count(); k++) {
-                    if (batches.count() > 1) {
-                        System.err.println("diffusers4j generate: images " + (batches.first(k) + 1) + "-"
-                                + (batches.first(k) + batches.size(k)) + " of " + total);
-                    }
-                    PipelineCall part = batches.call(k).outputType(pipelineOutput);
-                    if (!noProgress) {
-                        part.progress(new ConsoleProgressBar(System.err));
-                    }
-                    writer.append(pipe.call(part));
-                }
-                written = writer.finish();
-            }
+            Path written = render(pipe, batches, pipelineOutput, OutputWriter.open(target, (int) total, metadata));
             System.err.println("diffusers4j generate: wrote " + total + " "
                     + (outputType.equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
             return 0;
+        }
+    }
+
+    /** One pipeline call per micro-batch, each written as it comes; the output moved into place at the end. */
+    private Path render(DiffusionPipeline pipe, MicroBatches batches, String pipelineOutput, OutputWriter output)
+            throws IOException {
+        try (OutputWriter writer = output) {
+            for (int k = 0; k < batches.count(); k++) {
+                if (batches.count() > 1) {
+                    System.err.println("diffusers4j generate: images " + (batches.first(k) + 1) + "-"
+                            + (batches.first(k) + batches.size(k)) + " of " + batches.total());
+                }
+                PipelineCall part = batches.call(k).outputType(pipelineOutput);
+                if (!noProgress) {
+                    part.progress(new ConsoleProgressBar(System.err));
+                }
+                writer.append(pipe.call(part));
+            }
+            return writer.finish();
         }
     }
 

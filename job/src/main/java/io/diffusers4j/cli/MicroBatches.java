@@ -49,6 +49,11 @@ final class MicroBatches {
         }
     }
 
+    /** The request's images. */
+    int total() {
+        return total;
+    }
+
     /** The number of calls. */
     int count() {
         return (total + batchSize - 1) / batchSize;
