@@ -12,7 +12,6 @@ import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.report.RunSettings;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
-import io.diffusers4j.job.render.PipelineRenderer;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.DuplicateIds;
 import io.diffusers4j.job.rows.OutputSchema;
@@ -64,16 +63,22 @@ public final class DiffusionJob {
     private DiffusionJob() {
     }
 
-    /** Runs the job on {@code spark}; the summary's total time counts from this call. */
+    /**
+     * Runs the job, checking and resolving its model on the driver first ({@link DriverModel#prepare}); the
+     * summary's total time counts from this call.
+     */
     public static JobSummary run(SparkSession spark, JobConfig cfg) {
-        return run(spark, cfg, System.currentTimeMillis());
+        long started = System.currentTimeMillis();
+        return run(spark, cfg, DriverModel.prepare(cfg.pipelineSpec(0), spark.sparkContext().isLocal(), null),
+                started);
     }
 
     /**
-     * Runs the job on {@code spark}; the summary's total time counts from {@code startedAtMillis} (the command's
-     * start, so that it includes Spark's start-up).
+     * Runs the job with {@code model}: {@code cfg}'s pipeline spec as {@link DriverModel#prepare} returned it
+     * (checked; a Hub model pinned to the commit the driver resolved). The summary's total time counts from
+     * {@code startedAtMillis} (the command's start, so that it includes Spark's start-up).
      */
-    public static JobSummary run(SparkSession spark, JobConfig cfg, long startedAtMillis) {
+    public static JobSummary run(SparkSession spark, JobConfig cfg, PipelineSpec model, long startedAtMillis) {
         String runId = UUID.randomUUID().toString();
         SparkContext sc = spark.sparkContext();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
@@ -81,12 +86,10 @@ public final class DiffusionJob {
         String output = cfg.output();
         PromptFormat format = cfg.format() != null ? cfg.format()
                 : PromptFormat.detect(sc.hadoopConfiguration(), prompts);
-        checkModel(cfg.model(), sc.isLocal());
-        PipelineSpec spec = cfg.pipelineSpec(resolveTorchThreads(cfg.torchThreads(), sc));
+        PipelineSpec spec = model.withTorchThreads(resolveTorchThreads(cfg.torchThreads(), sc));
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
         LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
-        PipelineRenderer.checkModelOnDriver(spec);
 
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);
@@ -166,41 +169,6 @@ public final class DiffusionJob {
 
     private static SparkContext sc(SparkSession spark) {
         return spark.sparkContext();
-    }
-
-    /**
-     * A user error in {@code --model} is reported on the driver before Spark starts work, as one line: a folder
-     * without {@code model_index.json}, or (in local mode, where the driver's files are the executors') a string
-     * that is neither a folder nor a Hub id. On a cluster a non-folder non-Hub-id may still be a folder that only
-     * the executors have, so it is only warned about.
-     */
-    static void checkModel(String model, boolean local) {
-        if (model == null) {
-            return;
-        }
-        java.nio.file.Path dir;
-        try {
-            dir = java.nio.file.Path.of(model);
-        } catch (java.nio.file.InvalidPathException e) {
-            dir = null;
-        }
-        if (dir != null && java.nio.file.Files.isDirectory(dir)) {
-            if (!java.nio.file.Files.isRegularFile(dir.resolve("model_index.json"))) {
-                throw new IllegalArgumentException("--model " + model + ": the folder has no model_index.json (a "
-                        + "diffusers pipeline folder, as save_pretrained writes it, has one)");
-            }
-            return;
-        }
-        try {
-            io.diffusers4j.hub.HubCache.validateRepoId(model);
-        } catch (IllegalArgumentException e) {
-            if (local) {
-                throw new IllegalArgumentException("--model " + model + ": no such folder, and not a Hub id ("
-                        + e.getMessage() + ")");
-            }
-            LOG.warn("--model {} is not a folder on the driver and not a Hub id: every executor must have it as a "
-                    + "local folder", model);
-        }
     }
 
     /**

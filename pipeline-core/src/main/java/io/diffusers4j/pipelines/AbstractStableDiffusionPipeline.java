@@ -128,6 +128,16 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return super.outputSize(resolved);
     }
 
+    @Override
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        if (!outputType.equals("latent")) {
+            return super.outputShape(resolved, outputType);
+        }
+        int[] size = outputSize(resolved);
+        int f = vaeScaleFactor();
+        return new long[] {vae.config().latentChannels, size[0] / f, size[1] / f};
+    }
+
     /** The UNet fits the pipeline, and sizes are multiples of the VAE factor (diffusers' check_inputs message). */
     @Override
     protected void checkPipelineInputs(PipelineCall call) {
