@@ -90,7 +90,14 @@ public final class JobConfig {
     }
 
     private void validate() {
-        require("prompts", prompts());
+        if (plan() == null) {
+            require("prompts", prompts());
+        } else if (prompts() != null) {
+            throw new IllegalArgumentException("give --prompts or --plan, not both");
+        }
+        if (limit() > 0 && plan() == null) {
+            throw new IllegalArgumentException("--limit previews the first prompts of a --plan; give --plan");
+        }
         require("output", output());
         format();
         mode();
@@ -107,6 +114,8 @@ public final class JobConfig {
         progressInterval();
         progressConsole();
         reportLimits();
+        datasetCard();
+        limit();
         commitEvery();
         defaults();
         pipelineSpec(0);
@@ -171,6 +180,26 @@ public final class JobConfig {
 
     public String prompts() {
         return str(JOB + "prompts");
+    }
+
+    /** The dataset plan to render instead of a prompt dataset, or null. */
+    public String plan() {
+        String p = str(JOB + "plan");
+        return p == null || p.isBlank() ? null : p;
+    }
+
+    /** Plan runs: render only the first this many prompts (0 = all). */
+    public long limit() {
+        try {
+            long n = config.getLong(JOB + "limit");
+            if (n < 0) {
+                throw new IllegalArgumentException("limit must be >= 0 (0 = all), got " + n);
+            }
+            return n;
+        } catch (ConfigException.WrongType e) {
+            throw new IllegalArgumentException("limit must be an integer, got "
+                    + config.getValue(JOB + "limit").render());
+        }
     }
 
     public String output() {
@@ -242,6 +271,11 @@ public final class JobConfig {
             default -> throw new IllegalArgumentException("progress-console must be auto, true or false, got "
                     + config.getValue(JOB + "progress-console").render());
         };
+    }
+
+    /** Whether the dataset card (<output>/README.md) is written. */
+    public boolean datasetCard() {
+        return bool(JOB + "dataset-card");
     }
 
     /** Whether the run report (<output>/_report) is written. */

@@ -99,6 +99,24 @@ public final class DatasetPlan implements Serializable {
         return m;
     }
 
+    /** Each template's prompt as written, by template id, in plan order. */
+    public Map<String, String> templatePrompts() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (PlanTemplate t : templates) {
+            m.put(t.id, t.prompt.source);
+        }
+        return m;
+    }
+
+    /** The sweep's keys and values as written in canonical form ({@code guidance_scale: [5.0, 7.5]}). */
+    public Map<String, List<String>> sweepValues() {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (Sweep.Axis a : sweep.axes) {
+            m.put(a.key(), a.canonical());
+        }
+        return m;
+    }
+
     /** The template id of a key. */
     public String templateOf(long key) {
         return templates.get(templateIndex(key % combinations())).id;

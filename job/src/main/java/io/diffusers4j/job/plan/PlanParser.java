@@ -359,7 +359,8 @@ public final class PlanParser {
         };
     }
 
-    static String baseName(String path) {
+    /** The last segment of a path or URI. */
+    public static String baseName(String path) {
         String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
         return p.substring(p.lastIndexOf('/') + 1);
     }
