@@ -113,6 +113,36 @@ class JobPlanTest {
     }
 
     @Test
+    void aPlanValueTheJobsLimitsRefuseIsThatPromptsErrorRow() throws Exception {
+        Path out = dir.resolve("out");
+        JobSummary s = runPlan(plan("p.json", "{\"templates\": [{\"id\": \"t\", \"prompt\": \"{x}\"}], "
+                + "\"slots\": {\"x\": [\"a\", \"b\"]}, \"sweep\": {\"num_inference_steps\": [2, 2000]}}"), out);
+        assertEquals(2, s.okImages());
+        assertEquals(2, s.errorRows());
+        for (Row r : JobHarness.rows(out)) {
+            if ("error".equals(r.getAs("status"))) {
+                assertTrue(r.<String>getAs("error").contains("num_inference_steps"), r.<String>getAs("error"));
+                assertTrue(r.<String>getAs("raw").contains("\"num_inference_steps\":2000"), r.<String>getAs("raw"));
+                assertEquals("t", r.getAs("template_id"));
+            }
+        }
+    }
+
+    @Test
+    void theExamplePlanRendersOnTheEmbeddedDefaultModel() {
+        Path out = dir.resolve("example");
+        JobSummary s = JobHarness.run("--plan", Path.of("..", "conf", "plans", "example.json").toString(),
+                "--output", out.toString(), "--limit", "3", "--set", "diffusers4j.job.report.enabled=false");
+        assertEquals(3, s.okImages());
+        assertEquals(0, s.errorRows());
+        for (Row r : JobHarness.rows(out)) {
+            assertEquals(64, JobHarness.png(r).getWidth());
+            assertEquals("EulerDiscreteScheduler", r.getAs("scheduler"));
+            assertEquals("animals", r.getAs("template_id"));
+        }
+    }
+
+    @Test
     void aBadPlanIsOneLineNamingTheFileAndKeyWithExit2BeforeSpark() throws Exception {
         Path p = plan("bad.json", "{\"templates\": [{\"id\": \"t\", \"prompt\": \"{nope}\"}]}");
         ByteArrayOutputStream err = new ByteArrayOutputStream();

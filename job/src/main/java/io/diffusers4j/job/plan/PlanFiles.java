@@ -36,10 +36,14 @@ public final class PlanFiles {
         return planFile;
     }
 
-    /** A path relative to the plan's folder (an absolute path or URI is kept). */
-    String resolve(String relative) {
-        Path p = new Path(relative);
-        return p.isAbsolute() || p.toUri().getScheme() != null ? relative : new Path(planDir, p).toString();
+    /** A path relative to the plan's folder (an absolute path or URI is kept); {@code key} names its plan key. */
+    String resolve(String relative, String key) {
+        try {
+            Path p = new Path(relative);
+            return p.isAbsolute() || p.toUri().getScheme() != null ? relative : new Path(planDir, p).toString();
+        } catch (IllegalArgumentException e) {
+            throw new PlanException(planFile, key, "\"" + relative + "\" is not a path: " + e.getMessage());
+        }
     }
 
     /** The whole text of {@code path} (at most {@code maxBytes} bytes); {@code key} names what pointed at it. */

@@ -148,7 +148,7 @@ public final class PlanParser {
                 if (!spec.containsKey("file")) {
                     throw values.error(key, "a slot is a list of values or {\"file\": \"values.txt\"}");
                 }
-                String path = files.resolve(values.nonBlank(key + ".file", spec.get("file")));
+                String path = files.resolve(values.nonBlank(key + ".file", spec.get("file")), key + ".file");
                 options = lines(key, path);
             } else {
                 ConfigList list = values.nonEmptyList(key, v, PlanLimits.MAX_VALUES);
@@ -296,7 +296,7 @@ public final class PlanParser {
                 throw values.error(key, "more than " + PlanLimits.MAX_SLOTS + " wildcard files");
             }
             String name = ref.substring(2, ref.length() - 2);
-            String path = files.resolve(name + ".txt");
+            String path = files.resolve(name + ".txt", key);
             c = new Choice(ref, ref + " (" + name + ".txt)", lines(key + ": wildcard " + ref, path));
             wildcards.put(ref, c);
         }

@@ -2,7 +2,6 @@
 package io.diffusers4j.job.plan;
 
 import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -53,17 +52,5 @@ final class Sweep implements Serializable {
             path.append(a.key()).append('=').append(a.canonical().get(d[i])).append(';');
         }
         return p;
-    }
-
-    /** The sweep values of point {@code index} by key, for the preview. */
-    List<String> describe(long index) {
-        List<String> out = new ArrayList<>();
-        long rest = index;
-        for (int i = axes.size() - 1; i >= 0; i--) {
-            int radix = axes.get(i).values().size();
-            out.add(0, axes.get(i).key() + "=" + axes.get(i).canonical().get((int) (rest % radix)));
-            rest /= radix;
-        }
-        return out;
     }
 }
