@@ -17,6 +17,12 @@ public class HfWriteSupport extends ParquetWriteSupport {
     /** The footer key datasets reads ({@code datasets.Features.from_arrow_schema}). */
     public static final String FOOTER_KEY = "huggingface";
 
+    /** Logs as Spark's write support (its schema dump at INFO stays under Spark's log level, as before). */
+    @Override
+    public String logName() {
+        return ParquetWriteSupport.class.getName();
+    }
+
     @Override
     public WriteContext init(Configuration configuration) {
         WriteContext context = super.init(configuration);
