@@ -5,6 +5,7 @@ import io.diffusers4j.job.input.PlanInput;
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
 import io.diffusers4j.job.output.DatasetCard;
+import io.diffusers4j.job.output.ImageFolderExport;
 import io.diffusers4j.job.output.OutputFolder;
 import io.diffusers4j.job.plan.DatasetPlan;
 import io.diffusers4j.job.plan.PlanFiles;
@@ -169,6 +170,12 @@ public final class DiffusionJob {
                 metrics.builds());
         if (cfg.reportEnabled()) {
             summary = writeReport(spark, cfg, summary, spec.modelName(), format, partitions);
+        }
+        if (cfg.exportDir() != null) {
+            sc.setJobDescription("diffusers4j: export imagefolder " + cfg.exportDir());
+            long exported = ImageFolderExport.write(spark, output, runId, cfg.exportDir());
+            sc.setJobDescription(null);
+            LOG.info("exported {} images to {} (imagefolder)", exported, cfg.exportDir());
         }
         if (cfg.datasetCard()) {
             DatasetCard.write(sc.hadoopConfiguration(), output, cfg.partitionBy(), plan, summary, spec.modelName());

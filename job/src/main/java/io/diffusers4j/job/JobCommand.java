@@ -57,6 +57,10 @@ public final class JobCommand implements Callable<Integer> {
             + "preview)")
     String limit;
 
+    @Option(names = "--export", arity = "2", paramLabel = "FORMAT DIR", description = "also write the ok images as "
+            + "PNG files with metadata.jsonl: --export imagefolder DIR (datasets' imagefolder layout)")
+    List<String> export;
+
     @Option(names = "--output", paramLabel = "DIR", description = "output folder (Parquet)")
     String output;
 
@@ -153,6 +157,10 @@ public final class JobCommand implements Callable<Integer> {
         put(o, JOB + "plan", plan);
         put(o, JOB + "limit", limit);
         put(o, JOB + "output", output);
+        if (export != null && export.size() == 2) {
+            o.put(JOB + "export.format", export.get(0));
+            o.put(JOB + "export.dir", export.get(1));
+        }
         put(o, PIPE + "model", model);
         put(o, PIPE + "revision", revision);
         put(o, PIPE + "variant", variant);

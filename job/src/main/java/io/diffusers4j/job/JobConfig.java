@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.diffusers4j.job.input.PromptFormat;
+import io.diffusers4j.job.output.ImageFolderExport;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.JobDefaults;
 import io.diffusers4j.job.rows.OutputSchema;
@@ -116,6 +117,7 @@ public final class JobConfig {
         reportLimits();
         datasetCard();
         limit();
+        exportDir();
         commitEvery();
         defaults();
         pipelineSpec(0);
@@ -271,6 +273,20 @@ public final class JobConfig {
             default -> throw new IllegalArgumentException("progress-console must be auto, true or false, got "
                     + config.getValue(JOB + "progress-console").render());
         };
+    }
+
+    /** The {@code --export} folder, or null; the format is {@link ImageFolderExport#FORMAT}. */
+    public String exportDir() {
+        String format = str(JOB + "export.format");
+        String dir = str(JOB + "export.dir");
+        if (format == null && dir == null) {
+            return null;
+        }
+        if (!ImageFolderExport.FORMAT.equals(format) || dir == null || dir.isBlank()) {
+            throw new IllegalArgumentException("--export takes a format and a folder: --export imagefolder DIR (got "
+                    + format + " " + dir + ")");
+        }
+        return dir;
     }
 
     /** Whether the dataset card (<output>/README.md) is written. */

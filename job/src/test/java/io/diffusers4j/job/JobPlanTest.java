@@ -129,6 +129,34 @@ class JobPlanTest {
     }
 
     @Test
+    void exportImagefolderWritesTheOkImagesWithMetadataJsonl() throws Exception {
+        Path out = dir.resolve("out");
+        Path folder = dir.resolve("folder");
+        JobSummary s = runPlan(plan("p.json", animals("[\"cat\", \"[poison] dog\"]")), out, "--export",
+                "imagefolder", folder.toString());
+        assertEquals(4, s.okImages());
+        assertEquals(4, s.errorRows());
+        List<Path> pngs;
+        List<String> lines = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+            List<Path> all = files.filter(Files::isRegularFile).toList();
+            pngs = all.stream().filter(p -> p.toString().endsWith(".png")).toList();
+            for (Path m : all.stream().filter(p -> p.getFileName().toString().equals("metadata.jsonl")).toList()) {
+                for (String line : Files.readAllLines(m)) {
+                    JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                    Path png = m.resolveSibling(o.get("file_name").getAsString());
+                    assertTrue(Files.isRegularFile(png), png.toString());
+                    assertTrue(o.get("caption").getAsString().startsWith("a cat, "), line);
+                    assertEquals("cat", o.getAsJsonObject("slots").get("animal").getAsString());
+                    lines.add(line);
+                }
+            }
+        }
+        assertEquals(4, pngs.size(), "the ok images only");
+        assertEquals(4, lines.size());
+    }
+
+    @Test
     void theExamplePlanRendersOnTheEmbeddedDefaultModel() {
         Path out = dir.resolve("example");
         JobSummary s = JobHarness.run("--plan", Path.of("..", "conf", "plans", "example.json").toString(),
