@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.diffusers4j.schedulers.Schedulers;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -336,7 +337,7 @@ public final class PlanParser {
             case "guidance_scale" -> new PlanParams(null, values.finite(key, v), null, null, null);
             case "num_inference_steps" -> new PlanParams((int) values.integer(key, v, 1, 100_000), null, null, null,
                     null);
-            case "scheduler" -> new PlanParams(null, null, null, null, values.nonBlank(key, v));
+            case "scheduler" -> new PlanParams(null, null, null, null, scheduler(key, v));
             case "width" -> new PlanParams(null, null, (int) values.integer(key, v, 1, 100_000), null, null);
             case "height" -> new PlanParams(null, null, null, (int) values.integer(key, v, 1, 100_000), null);
             case "size" -> {
@@ -345,6 +346,17 @@ public final class PlanParser {
             }
             default -> throw values.error(key, "unknown parameter");
         };
+    }
+
+    /** A scheduler name the job knows (a diffusers class or a web UI's name), refused here rather than per row. */
+    private String scheduler(String key, ConfigValue v) {
+        String name = values.nonBlank(key, v);
+        try {
+            Schedulers.resolve(name);
+        } catch (IllegalArgumentException e) {
+            throw values.error(key, e.getMessage());
+        }
+        return name;
     }
 
     /** A sweep value's identity in ids: {@code 7.5}, {@code 20}, {@code 512x768}, the scheduler's name. */

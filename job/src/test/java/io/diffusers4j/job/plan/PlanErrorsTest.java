@@ -85,6 +85,8 @@ class PlanErrorsTest {
                 + "width)", error(template("p", "\"sweep\": {\"steps\": [1]}")));
         assertEquals("sweep.num_inference_steps: the list is empty",
                 error(template("p", "\"sweep\": {\"num_inference_steps\": []}")));
+        assertTrue(error(template("p", "\"sweep\": {\"scheduler\": [\"EulerDiscreteScheduler\", \"NoSuch\"]}"))
+                .startsWith("sweep.scheduler[1]: "));
         assertEquals("defaults.size: give size or width/height, not both",
                 error(template("p", "\"defaults\": {\"size\": \"8x8\", \"width\": 8}")));
     }
