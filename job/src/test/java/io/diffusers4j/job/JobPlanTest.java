@@ -11,12 +11,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,7 +33,7 @@ class JobPlanTest {
     }
 
     private static JobSummary runPlan(Path plan, Path output, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("--plan", plan.toString(), "--output",
+        List<String> args = new ArrayList<>(List.of("--plan", plan.toString(), "--output",
                 output.toString(), "--set", "diffusers4j.job.renderer=" + FakeRenderer.FACTORY,
                 "--set", "diffusers4j.job.report.enabled=false"));
         args.addAll(List.of(extra));
@@ -137,8 +140,8 @@ class JobPlanTest {
         assertEquals(4, s.okImages());
         assertEquals(4, s.errorRows());
         List<Path> pngs;
-        List<String> lines = new java.util.ArrayList<>();
-        try (java.util.stream.Stream<Path> files = Files.walk(folder)) {
+        List<String> lines = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(folder)) {
             List<Path> all = files.filter(Files::isRegularFile).toList();
             pngs = all.stream().filter(p -> p.toString().endsWith(".png")).toList();
             for (Path m : all.stream().filter(p -> p.getFileName().toString().equals("metadata.jsonl")).toList()) {
@@ -178,7 +181,7 @@ class JobPlanTest {
         int rc;
         try {
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            rc = Main.commandLine().setErr(new java.io.PrintWriter(err, true))
+            rc = Main.commandLine().setErr(new PrintWriter(err, true))
                     .execute("job", "--plan", p.toString(), "--output", dir.resolve("out").toString());
         } finally {
             System.setErr(old);
