@@ -4,7 +4,11 @@ package io.diffusers4j.job;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.diffusers4j.cli.Main;
+import io.diffusers4j.job.plan.PlanFiles;
+import io.diffusers4j.job.plan.PlanParser;
+import io.diffusers4j.job.plan.PlanPreview;
 import io.diffusers4j.job.rows.OutputSchema;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +117,21 @@ class JobPlanTest {
                 "v0 v0 v7"), JobHarness.rows(dir.resolve("out")).stream().map(r -> (String) r.getAs("caption"))
                 .sorted().toList());
         assertTrue(seconds < 60, "a 10^9 plan previewed in " + seconds + " s");
+    }
+
+    @Test
+    void sampleModeRendersTheDrawsThePlanCommandShows() throws Exception {
+        Path p = plan("s.json", "{\"seed\": 9, \"mode\": \"sample\", \"count\": 5, \"templates\": [{\"id\": \"t\", "
+                + "\"prompt\": \"{x} {y}\"}], \"slots\": {\"x\": [\"a\", \"b\", \"c\"], \"y\": [\"1\", \"2\", \"3\", \"4\"]}}");
+        Path out = dir.resolve("out");
+        assertEquals(5, runPlan(p, out).okImages());
+        Set<String> expected = new HashSet<>();
+        new PlanPreview(PlanParser.parse(new PlanFiles(new Configuration(), p.toString())), 5).rows()
+                .forEach(r -> expected.add(r.id() + " " + r.prompt() + " " + r.seed()));
+        Set<String> rendered = new HashSet<>();
+        JobHarness.rows(out).forEach(r -> rendered.add(r.getAs("id") + " " + r.getAs("caption") + " "
+                + r.getAs("seed")));
+        assertEquals(expected, rendered);
     }
 
     @Test
