@@ -50,7 +50,8 @@ class PlanCommandTest {
     @Test
     void jsonHasTheTotalsAndResolvedRows() throws IOException {
         Path p = plan("""
-            {"templates": [{"id": "t", "prompt": "{x}", "negative_prompt": "bad"}], "slots": {"x": ["1", "2", "3"]}}""");
+            {"templates": [{"id": "t", "prompt": "{x}", "negative_prompt": "bad"}],
+             "slots": {"x": ["1", "2", "3"]}}""");
         assertEquals(0, run("plan", p.toString(), "--json", "--limit", "1"), err.toString());
         JsonObject o = JsonParser.parseString(out.toString()).getAsJsonObject();
         assertEquals(3, o.get("prompts").getAsLong());

@@ -122,7 +122,8 @@ class JobPlanTest {
     @Test
     void sampleModeRendersTheDrawsThePlanCommandShows() throws Exception {
         Path p = plan("s.json", "{\"seed\": 9, \"mode\": \"sample\", \"count\": 5, \"templates\": [{\"id\": \"t\", "
-                + "\"prompt\": \"{x} {y}\"}], \"slots\": {\"x\": [\"a\", \"b\", \"c\"], \"y\": [\"1\", \"2\", \"3\", \"4\"]}}");
+                + "\"prompt\": \"{x} {y}\"}], \"slots\": {\"x\": [\"a\", \"b\", \"c\"], "
+                + "\"y\": [\"1\", \"2\", \"3\", \"4\"]}}");
         Path out = dir.resolve("out");
         assertEquals(5, runPlan(p, out).okImages());
         Set<String> expected = new HashSet<>();

@@ -65,7 +65,8 @@ class PlanSampleTest {
     @Test
     void moreDrawsThanCombinationsUseEveryCombinationOncePerRoundWithIdsOfTheirOwn() {
         DatasetPlan p = plan(dir, """
-            {"mode": "sample", "count": 7, "templates": [{"id": "t", "prompt": "{x}"}], "slots": {"x": ["a", "b", "c"]}}""");
+            {"mode": "sample", "count": 7, "templates": [{"id": "t", "prompt": "{x}"}],
+             "slots": {"x": ["a", "b", "c"]}}""");
         List<PlanRow> rows = all(p);
         assertEquals(Set.of("a", "b", "c"), new HashSet<>(rows.subList(0, 3).stream().map(PlanRow::prompt).toList()));
         assertEquals(Set.of("a", "b", "c"), new HashSet<>(rows.subList(3, 6).stream().map(PlanRow::prompt).toList()));
