@@ -248,23 +248,27 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /**
      * A copy of {@code call} with this pipeline's defaults where it sets none: steps (a custom schedule's length
-     * when it gives one, as diffusers sets {@code num_inference_steps = len(timesteps)}), guidance scale, strength
-     * (pipelines with an input image) and size (pipelines that take {@code height}/{@code width}). The result is
-     * what the call will actually use; front ends record it.
+     * when it gives one, as diffusers sets {@code num_inference_steps = len(timesteps)}), guidance scale (pipelines
+     * that take a prompt), strength (pipelines with an input image), size (pipelines that take
+     * {@code height}/{@code width}) and {@code batch_size} 1 (unconditional pipelines). The result is what the call
+     * will actually use; front ends record it.
      */
     public PipelineCall withDefaults(PipelineCall call) {
         PipelineCall resolved = call.copy();
         PipelineDefaults d = defaults();
+        Set<CallArgument> accepted = acceptedArguments();
         int customSteps = Schedulers.customScheduleSteps(call.timesteps(), call.sigmas());
         if (customSteps >= 0) {
             resolved.numInferenceSteps(customSteps);
         } else if (call.numInferenceSteps() == null) {
             resolved.numInferenceSteps(d.numInferenceSteps());
         }
-        if (call.guidanceScale() == null) {
+        if (call.guidanceScale() == null && accepted.contains(CallArgument.GUIDANCE_SCALE)) {
             resolved.guidanceScale(d.guidanceScale());
         }
-        Set<CallArgument> accepted = acceptedArguments();
+        if (call.batchSizeArgument() == null && accepted.contains(CallArgument.BATCH_SIZE)) {
+            resolved.batchSize(1);
+        }
         if (call.strength() == null && d.strength() != null && accepted.contains(CallArgument.STRENGTH)) {
             resolved.strength(d.strength());
         }

@@ -1,4 +1,4 @@
-// diffusers' DiffusionPipeline.save_pretrained for the Stable Diffusion pipelines.
+// diffusers' DiffusionPipeline.save_pretrained for the pipelines of this library.
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
@@ -7,7 +7,9 @@ import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
+import io.diffusers4j.models.unet.UNet1DModel;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
@@ -31,7 +33,7 @@ final class PipelineSaver {
     private PipelineSaver() {
     }
 
-    static void save(AbstractStableDiffusionPipeline p, String className, Path dir, String variant) throws IOException {
+    static void save(DiffusionPipeline p, String className, Path dir, String variant) throws IOException {
         Files.createDirectories(dir);
         // diffusers writes model_index.json with sorted keys
         Map<String, JsonElement> index = new TreeMap<>(p.modelIndexKeys());
@@ -54,6 +56,14 @@ final class PipelineSaver {
             unet.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
             return ModelIndex.pair("diffusers", "UNet2DConditionModel");
+        } else if (c instanceof UNet2DModel unet) {
+            unet.config().save(dir.resolve("config.json"));
+            weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
+            return ModelIndex.pair("diffusers", "UNet2DModel");
+        } else if (c instanceof UNet1DModel unet) {
+            unet.config().save(dir.resolve("config.json"));
+            weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
+            return ModelIndex.pair("diffusers", "UNet1DModel");
         } else if (c instanceof AutoencoderKL vae) {
             vae.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, vae.stateDict());
