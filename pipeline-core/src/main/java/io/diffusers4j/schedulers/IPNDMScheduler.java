@@ -68,11 +68,15 @@ public class IPNDMScheduler extends BaseScheduler<IPNDMScheduler.Config> {
         super(config, false);
     }
 
+    /**
+     * diffusers' {@code set_timesteps(n)}. Its schedule does not depend on {@code num_train_timesteps}, and diffusers
+     * takes any {@code n}; like every other scheduler here it is bounded by {@code num_train_timesteps} (1000 by
+     * default, where the schedule is already finer than any sampler uses), so that a call cannot ask for tables of
+     * any size.
+     */
     @Override
     public void setTimesteps(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("num_inference_steps must be >= 1, got " + n);
-        }
+        checkSteps(n);
         float[] b;
         if (config.trainedBetas != null) {
             b = new float[config.trainedBetas.length];
