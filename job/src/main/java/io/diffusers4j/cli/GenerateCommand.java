@@ -3,6 +3,8 @@ package io.diffusers4j.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.diffusers4j.audio.WavWriter;
+import io.diffusers4j.pipelines.AudioPipelineOutput;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
@@ -33,7 +35,8 @@ import java.util.concurrent.Callable;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Generate images with a diffusers checkpoint: text-to-image, img2img (--image) and inpainting "
                 + "(--image --mask-image) on the pipeline model_index.json names; its defaults and checks are "
-                + "diffusers'."})
+                + "diffusers'. Unconditional checkpoints (DDPM, DDIM) render without a prompt; audio checkpoints "
+                + "(Dance Diffusion) write WAV files."})
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
             description = "diffusers folder or Hub id (default: the embedded tiny pipeline)")
@@ -114,10 +117,25 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--mask-image", paramLabel = "PNG", description = "inpainting mask (white = repaint), with --image")
     Path maskImage;
 
-    @Option(names = "--output-type", paramLabel = "np|png|latent", description = {"png: a folder of 000.png, 001.png,"
-            + " ... with their parameters in PNG text (default)", "np: ONE float32 .npy [N,H,W,3] in [0,1] "
-            + "(diffusers' output_type=\"np\"); latent: .npy [N,C,h,w]"})
-    String outputType = "png";
+    @Option(names = "--output-type", paramLabel = "png|wav|np|latent", description = {"png: a folder of 000.png, "
+            + "001.png, ... with their parameters in PNG text (default for images)", "wav: a folder of 000.wav, ... "
+            + "with their parameters in LIST/INFO (default for audio)", "np: ONE float32 .npy [N,H,W,3] in [0,1] "
+            + "(diffusers' output_type=\"np\"; audio: [N,channels,samples] in [-1,1]); latent: .npy [N,C,h,w]"})
+    String outputType;
+
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "unconditional and audio checkpoints: how many to draw (diffusers' batch_size; default 1)")
+    Integer batchSize;
+
+    @Option(names = "--audio-length-in-s", paramLabel = "SECONDS",
+            description = "audio checkpoints: the length (default: the UNet's sample_size / sample_rate)")
+    Double audioLengthInS;
+
+    @Option(names = "--use-clipped-model-output", description = "DDIM: recompute the noise from the clipped sample")
+    boolean useClippedModelOutput;
+
+    @Option(names = "--wav-format", paramLabel = "pcm16|float32", description = "WAV samples (default pcm16)")
+    String wavFormat = "pcm16";
 
     @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write")
     Path output;
@@ -153,13 +171,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
 
-    private static final List<String> OUTPUT_TYPES = List.of("png", "np", "latent");
+    private static final List<String> OUTPUT_TYPES = List.of("png", "wav", "np", "latent");
 
     @Override
     public Integer call() throws Exception {
-        if (!OUTPUT_TYPES.contains(outputType)) {
-            throw new UsageException("--output-type must be png, np or latent, got '" + outputType + "'");
+        if (outputType != null && !OUTPUT_TYPES.contains(outputType)) {
+            throw new UsageException("--output-type must be png, wav, np or latent, got '" + outputType + "'");
         }
+        WavWriter.Format wav = WavWriter.Format.parse(wavFormat);
         PipelineOptions options = pipelineOptions();
         if (scheduler != null) {
             Schedulers.resolve(scheduler);
@@ -176,6 +195,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         loaded.scheduler().config(), schedulerOptions));
             }
             DiffusionPipeline pipe = loaded.pipelineFor(call);
+            String outputType = AudioOutputWriter.outputType(this.outputType, pipe.task());
             PipelineCall resolved = pipe.withDefaults(call);
             pipe.checkInputs(resolved);
             if (seeds.isEmpty()) {
@@ -192,9 +212,12 @@ public final class GenerateCommand implements Callable<Integer> {
             GenerateMetadata metadata = new GenerateMetadata(resolved, pipe.outputSize(resolved), usedSeeds,
                     schedulerName, model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
                     pipe.className());
-            Path written = OutputWriter.write(out, outputType, output, metadata);
+            Path written = out instanceof AudioPipelineOutput audio
+                    ? AudioOutputWriter.write(audio, outputType, output, metadata, wav)
+                    : OutputWriter.write(out, outputType, output, metadata);
             System.err.println("diffusers4j generate: wrote " + out.count() + " "
-                    + (outputType.equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
+                    + (outputType.equals("latent") ? "latent(s)" : out instanceof AudioPipelineOutput ? "audio clip(s)"
+                    : "image(s)") + " to " + written);
             return 0;
         }
     }
@@ -215,7 +238,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .originalInferenceSteps(originalInferenceSteps).height(height).width(width).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
                 .strength(strength).image(single(readImage(image, "--image")))
-                .maskImage(single(readImage(maskImage, "--mask-image")));
+                .maskImage(single(readImage(maskImage, "--mask-image"))).batchSize(batchSize)
+                .audioLengthInS(audioLengthInS).useClippedModelOutput(useClippedModelOutput ? Boolean.TRUE : null);
         long[] seedArray = usedSeeds.stream().mapToLong(Long::longValue).toArray();
         if (seedArray.length == 1) {
             call.seed(seedArray[0]);
