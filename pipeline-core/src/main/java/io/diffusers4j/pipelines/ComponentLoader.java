@@ -61,15 +61,13 @@ final class ComponentLoader {
         switch (className) {
             case "UNet2DConditionModel": {
                 UNet2DConditionConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
-                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
-                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
+                try (TensorSource w = weights(dir, ctx)) {
                     return UNet2DConditionModel.load(cfg, w, root(ctx.device()), ctx.dtype());
                 }
             }
             case "AutoencoderKL": {
                 AutoencoderKLConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
-                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
-                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
+                try (TensorSource w = weights(dir, ctx)) {
                     return AutoencoderKL.load(cfg, w, root(ctx.device()), ctx.vaeDtype(cfg));
                 }
             }
