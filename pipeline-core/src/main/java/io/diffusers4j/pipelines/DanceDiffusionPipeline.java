@@ -1,7 +1,6 @@
 // diffusers.pipelines.dance_diffusion.pipeline_dance_diffusion.DanceDiffusionPipeline (unconditional audio).
 package io.diffusers4j.pipelines;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -35,21 +34,12 @@ public class DanceDiffusionPipeline extends UnconditionalPipeline<UNet1DModel> {
     private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
 
     public DanceDiffusionPipeline(Map<String, Object> components, boolean ownsComponents) {
-        super(components, UNet1DModel.class, deviceOf(components), ownsComponents);
+        super(components, UNet1DModel.class, ownsComponents);
     }
 
     /** A pipeline over shared components (diffusers' {@code DanceDiffusionPipeline(**pipe.components)}). */
     public DanceDiffusionPipeline(Map<String, Object> components) {
         this(components, false);
-    }
-
-    private static Device deviceOf(Map<String, Object> components) {
-        Object unet = components.get("unet");
-        if (!(unet instanceof UNet1DModel model)) {
-            throw new IllegalArgumentException("component 'unet' must be a UNet1DModel, got "
-                    + (unet == null ? "none" : unet.getClass().getName()));
-        }
-        return model.stateDict().values().iterator().next().getDevice();
     }
 
     /** The UNet config's {@code sample_rate}; an error when it has none. */

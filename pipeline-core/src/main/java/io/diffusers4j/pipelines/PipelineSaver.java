@@ -6,10 +6,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
-import io.diffusers4j.models.unet.UNet1DModel;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
-import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
@@ -56,14 +55,10 @@ final class PipelineSaver {
             unet.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
             return ModelIndex.pair("diffusers", "UNet2DConditionModel");
-        } else if (c instanceof UNet2DModel unet) {
-            unet.config().save(dir.resolve("config.json"));
-            weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
-            return ModelIndex.pair("diffusers", "UNet2DModel");
-        } else if (c instanceof UNet1DModel unet) {
-            unet.config().save(dir.resolve("config.json"));
-            weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
-            return ModelIndex.pair("diffusers", "UNet1DModel");
+        } else if (c instanceof OwnedModel<?> model) {
+            model.config().save(dir.resolve("config.json"));
+            weights(dir, "diffusion_pytorch_model", variant, model.stateDict());
+            return ModelIndex.pair("diffusers", model.config().defaultClassName());
         } else if (c instanceof AutoencoderKL vae) {
             vae.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, vae.stateDict());

@@ -1,7 +1,6 @@
 // What diffusers' DDPMPipeline and DDIMPipeline share: noise of the UNet's sample size, the loop, (x / 2 + 0.5).clamp.
 package io.diffusers4j.pipelines;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -21,16 +20,7 @@ import java.util.Map;
  */
 public abstract class UnconditionalImagePipeline extends UnconditionalPipeline<UNet2DModel> {
     protected UnconditionalImagePipeline(Map<String, Object> components, boolean ownsComponents) {
-        super(components, UNet2DModel.class, deviceOf(components), ownsComponents);
-    }
-
-    private static Device deviceOf(Map<String, Object> components) {
-        Object unet = components.get("unet");
-        if (!(unet instanceof UNet2DModel model)) {
-            throw new IllegalArgumentException("component 'unet' must be a UNet2DModel, got "
-                    + (unet == null ? "none" : unet.getClass().getName()));
-        }
-        return model.stateDict().values().iterator().next().getDevice();
+        super(components, UNet2DModel.class, ownsComponents);
     }
 
     /** diffusers' default {@code num_inference_steps} of this class. */

@@ -4,6 +4,7 @@ package io.diffusers4j.pipelines;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.SchedulerOutput;
 
@@ -25,7 +26,7 @@ import java.util.Set;
  *
  * @param <M> the UNet class
  */
-public abstract class UnconditionalPipeline<M extends AutoCloseable> extends DiffusionPipeline {
+public abstract class UnconditionalPipeline<M extends OwnedModel<?>> extends DiffusionPipeline {
     /** The output types these pipelines produce: pictures or float arrays (there are no latents). */
     private static final List<String> OUTPUT_TYPES = List.of("pil", "np");
 
@@ -35,8 +36,7 @@ public abstract class UnconditionalPipeline<M extends AutoCloseable> extends Dif
     protected final NDManager manager;
     private final boolean ownsComponents;
 
-    protected UnconditionalPipeline(Map<String, Object> components, Class<M> unetType, Device device,
-                                    boolean ownsComponents) {
+    protected UnconditionalPipeline(Map<String, Object> components, Class<M> unetType, boolean ownsComponents) {
         for (String name : components.keySet()) {
             if (!name.equals("unet") && !name.equals("scheduler") && components.get(name) != null
                     && components.get(name) != PipelineOptions.NONE) {
@@ -47,7 +47,7 @@ public abstract class UnconditionalPipeline<M extends AutoCloseable> extends Dif
         this.unet = require(components, "unet", unetType);
         this.scheduler = adopt(require(components, "scheduler", Scheduler.class));
         this.ownsComponents = ownsComponents;
-        this.manager = NDManager.newBaseManager(device);
+        this.manager = NDManager.newBaseManager(unet.device());
     }
 
     private <T> T require(Map<String, Object> components, String name, Class<T> type) {

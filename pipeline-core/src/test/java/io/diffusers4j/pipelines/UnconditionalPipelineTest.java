@@ -3,8 +3,8 @@ package io.diffusers4j.pipelines;
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.unet.UNet1DModel;
-import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.schedulers.DDIMScheduler;
 import io.diffusers4j.schedulers.DDPMScheduler;
 import io.diffusers4j.schedulers.Scheduler;
@@ -176,8 +176,7 @@ class UnconditionalPipelineTest {
     }
 
     private static Map<String, NDArray> stateDict(DiffusionPipeline pipe) {
-        Object unet = pipe.components().get("unet");
-        return unet instanceof UNet2DModel u ? u.stateDict() : ((UNet1DModel) unet).stateDict();
+        return ((OwnedModel<?>) pipe.components().get("unet")).stateDict();
     }
 
     private static float[] data(PipelineOutput out) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.blocks.GaussianFourierProjection;
 import io.diffusers4j.models.blocks.Timesteps;
 import io.diffusers4j.models.nn.ForwardScope;
@@ -14,7 +15,6 @@ import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The 1-D UNet of Dance Diffusion, built from a {@link UNet1DConfig} and a weight scope with diffusers' keys
@@ -26,11 +26,7 @@ import java.util.Map;
  * <p>Memory: as the other models: the weights live in a sub-manager the model owns; every forward runs in a
  * sub-manager of the sample's manager and only the result is attached to it.
  */
-public final class UNet1DModel implements AutoCloseable {
-    private final UNet1DConfig config;
-    private final WeightScope weights;
-    private final NDManager ownedManager;
-    private final DataType dtype;
+public final class UNet1DModel extends OwnedModel<UNet1DConfig> {
     private final GaussianFourierProjection fourier;
     private final Timesteps positional;
     private final List<UNet1DBlocks.Block> downBlocks = new ArrayList<>();
@@ -38,11 +34,8 @@ public final class UNet1DModel implements AutoCloseable {
     private final List<UNet1DBlocks.Block> upBlocks = new ArrayList<>();
 
     private UNet1DModel(UNet1DConfig cfg, WeightScope root, NDManager owned) {
+        super(cfg, root, owned);
         cfg.validate();
-        this.config = cfg;
-        this.weights = root;
-        this.ownedManager = owned;
-        this.dtype = root.dtype();
         int n = cfg.numBlocks();
         int[] boc = cfg.blockOutChannels;
         if (cfg.timeEmbeddingType.equals("fourier")) {
@@ -86,19 +79,6 @@ public final class UNet1DModel implements AutoCloseable {
                 owned));
     }
 
-    public UNet1DConfig config() {
-        return config;
-    }
-
-    public DataType dtype() {
-        return dtype;
-    }
-
-    /** The state dict (full key to tensor, in build order), for {@code save_pretrained}. */
-    public Map<String, NDArray> stateDict() {
-        return weights.tensors();
-    }
-
     /** The number of up blocks (Dance Diffusion's {@code down_scale_factor} is {@code 2 ** this}). */
     public int numUpBlocks() {
         return upBlocks.size();
@@ -117,14 +97,11 @@ public final class UNet1DModel implements AutoCloseable {
      */
     public NDArray forward(NDArray sample, NDArray timestep) {
         Shape shape = sample.getShape();
-        if (shape.dimension() != 3 || shape.get(1) != config.inChannels) {
-            throw new IllegalArgumentException("sample must be [batch, " + config.inChannels + ", length], got "
+        if (shape.dimension() != 3 || shape.get(1) != config().inChannels) {
+            throw new IllegalArgumentException("sample must be [batch, " + config().inChannels + ", length], got "
                     + shape);
         }
-        if (sample.getDataType() != dtype) {
-            throw new IllegalArgumentException("the UNet runs in " + dtype + " but sample is "
-                    + sample.getDataType() + "; cast the input to the model's dtype");
-        }
+        requireDtype(sample, "sample");
         long count = timestep.getShape().size();
         if (timestep.getShape().dimension() > 1 || count != 1 && count != shape.get(0)) {
             throw new IllegalArgumentException("timestep must be 0-d, [1] or [batch=" + shape.get(0) + "], got shape "
@@ -141,7 +118,7 @@ public final class UNet1DModel implements AutoCloseable {
         NDArray projected = fourier != null ? fourier.forward(timesteps) : positional.forward(timesteps);
         long channels = projected.getShape().get(1);
         NDArray temb = projected.reshape(-1, channels, 1).broadcast(projected.getShape().get(0), channels, length)
-                .toType(dtype, false).broadcast(batch, channels, length);
+                .toType(dtype(), false).broadcast(batch, channels, length);
 
         // 2. down
         List<NDArray> res = new ArrayList<>();
@@ -157,12 +134,5 @@ public final class UNet1DModel implements AutoCloseable {
             h = block.forward(h, res.remove(res.size() - 1), temb);
         }
         return h;
-    }
-
-    @Override
-    public void close() {
-        if (ownedManager != null) {
-            ownedManager.close();
-        }
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
+import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.blocks.CrossAttentionInputs;
 import io.diffusers4j.models.blocks.GaussianFourierProjection;
 import io.diffusers4j.models.blocks.ResnetArgs;
@@ -26,7 +27,6 @@ import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The unconditional 2-D UNet, built from a {@link UNet2DConfig} and a weight scope whose keys are diffusers'
@@ -43,11 +43,7 @@ import java.util.Map;
  * {@link #load(UNet2DConfig, TensorSource, NDManager, DataType)} or {@link #randomInit}); every forward runs in a
  * sub-manager of the sample's manager and only the result is attached to it.
  */
-public final class UNet2DModel implements AutoCloseable {
-    private final UNet2DConfig config;
-    private final WeightScope weights;
-    private final NDManager ownedManager;
-    private final DataType dtype;
+public final class UNet2DModel extends OwnedModel<UNet2DConfig> {
     private final AttentionOptions attentionOptions = new AttentionOptions();
     private final Conv2d convIn;
     private final Timesteps positional;
@@ -65,11 +61,8 @@ public final class UNet2DModel implements AutoCloseable {
     private final Conv2d convOut;
 
     private UNet2DModel(UNet2DConfig cfg, WeightScope root, NDManager owned) {
+        super(cfg, root, owned);
         cfg.validate();
-        this.config = cfg;
-        this.weights = root;
-        this.ownedManager = owned;
-        this.dtype = root.dtype();
         int n = cfg.numBlocks();
         int[] boc = cfg.blockOutChannels;
         this.convIn = Conv2d.load(root.pp("conv_in"), cfg.inChannels, boc[0], 3, 1, 1);
@@ -132,7 +125,7 @@ public final class UNet2DModel implements AutoCloseable {
 
     /** {@code attention_head_dim}, or the block's channels (one head) when it is null. */
     private int headDim(int channels) {
-        return config.attentionHeadDim != null ? config.attentionHeadDim : channels;
+        return config().attentionHeadDim != null ? config().attentionHeadDim : channels;
     }
 
     /** Builds the model on {@code root} without finishing it (call {@code root.finish()} for strict loading). */
@@ -151,19 +144,6 @@ public final class UNet2DModel implements AutoCloseable {
                 owned));
     }
 
-    public UNet2DConfig config() {
-        return config;
-    }
-
-    public DataType dtype() {
-        return dtype;
-    }
-
-    /** The state dict (full key to tensor, in build order), for {@code save_pretrained}. */
-    public Map<String, NDArray> stateDict() {
-        return weights.tensors();
-    }
-
     /** The options every attention module of this model computes with (slicing, memory-efficient chunking). */
     public AttentionOptions attentionOptions() {
         return attentionOptions;
@@ -172,7 +152,7 @@ public final class UNet2DModel implements AutoCloseable {
     /** {@code unet(sample, timestep).sample} for a timestep given as a number. */
     public NDArray forward(NDArray sample, double timestep) {
         try (NDManager tmp = sample.getManager().newSubManager()) {
-            NDArray t = timestep == Math.rint(timestep) && config.timeEmbeddingType.equals("learned")
+            NDArray t = timestep == Math.rint(timestep) && config().timeEmbeddingType.equals("learned")
                     ? tmp.create(new long[] {(long) timestep}) : tmp.create(new float[] {(float) timestep});
             return forward(sample, t, null);
         }
@@ -192,19 +172,16 @@ public final class UNet2DModel implements AutoCloseable {
 
     private void checkInputs(NDArray sample, NDArray timestep) {
         Shape shape = sample.getShape();
-        if (shape.dimension() != 4 || shape.get(1) != config.inChannels) {
-            throw new IllegalArgumentException("sample must be [batch, " + config.inChannels + ", height, width], got "
+        if (shape.dimension() != 4 || shape.get(1) != config().inChannels) {
+            throw new IllegalArgumentException("sample must be [batch, " + config().inChannels + ", height, width], got "
                     + shape);
         }
-        int multiple = config.sizeMultiple();
+        int multiple = config().sizeMultiple();
         if (shape.get(2) % multiple != 0 || shape.get(3) % multiple != 0) {
             throw new IllegalArgumentException("UNet2DModel: the sample's height and width must be multiples of "
                     + multiple + " (2 ** (len(block_out_channels) - 1)), got " + shape);
         }
-        if (sample.getDataType() != dtype) {
-            throw new IllegalArgumentException("the UNet runs in " + dtype + " but sample is "
-                    + sample.getDataType() + "; cast the input to the model's dtype");
-        }
+        requireDtype(sample, "sample");
         long count = timestep.getShape().size();
         if (timestep.getShape().dimension() > 1 || count != 1 && count != shape.get(0)) {
             throw new IllegalArgumentException("timestep must be 0-d, [1] or [batch=" + shape.get(0) + "], got shape "
@@ -213,7 +190,7 @@ public final class UNet2DModel implements AutoCloseable {
     }
 
     private NDArray compute(NDArray input, NDArray timestep, NDArray classLabels) {
-        NDArray sample = config.centerInputSample ? input.mul(2f).subi(1f) : input;
+        NDArray sample = config().centerInputSample ? input.mul(2f).subi(1f) : input;
         long batch = sample.getShape().get(0);
         // 1. time: timesteps * ones(batch)
         NDArray timesteps = timestep.reshape(-1);
@@ -221,7 +198,7 @@ public final class UNet2DModel implements AutoCloseable {
             timesteps = timesteps.broadcast(batch);
         }
         NDArray emb = timeEmbedding.forward(toDtype(timeProjection(timesteps)), null);
-        if (classTable != null || classTimestepEmbedding != null || "identity".equals(config.classEmbedType)) {
+        if (classTable != null || classTimestepEmbedding != null || "identity".equals(config().classEmbedType)) {
             if (classLabels == null) {
                 throw new IllegalArgumentException("class_labels should be provided when doing class conditioning");
             }
@@ -290,9 +267,9 @@ public final class UNet2DModel implements AutoCloseable {
         }
         // "identity": the labels are the embedding
         Shape shape = classLabels.getShape();
-        if (shape.dimension() != 2 || shape.get(1) != config.timeEmbedDim()) {
+        if (shape.dimension() != 2 || shape.get(1) != config().timeEmbedDim()) {
             throw new IllegalArgumentException("class_embed_type 'identity' takes class_labels of shape [batch, "
-                    + config.timeEmbedDim() + "], got " + shape);
+                    + config().timeEmbedDim() + "], got " + shape);
         }
         return classLabels;
     }
@@ -310,13 +287,6 @@ public final class UNet2DModel implements AutoCloseable {
     }
 
     private NDArray toDtype(NDArray x) {
-        return x.getDataType() == dtype ? x : x.toType(dtype, false);
-    }
-
-    @Override
-    public void close() {
-        if (ownedManager != null) {
-            ownedManager.close();
-        }
+        return x.getDataType() == dtype() ? x : x.toType(dtype(), false);
     }
 }
