@@ -4,11 +4,11 @@ package io.diffusers4j.cli;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.audio.WavWriter;
-import io.diffusers4j.pipelines.AudioPipelineOutput;
+import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.PipelineOutput;
+import io.diffusers4j.pipelines.PipelineRegistry;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Schedulers;
@@ -92,6 +92,16 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--num-images-per-prompt", paramLabel = "N", description = "(default 1)")
     int numImagesPerPrompt = 1;
 
+    @Option(names = "--max-images", paramLabel = "N", description = "images one run writes at most (default: what "
+            + "the free space where --output goes holds at the largest size of one image; at most 1000000)")
+    Integer maxImages;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = {"images per pipeline call: a larger request "
+            + "is rendered in several calls and written as it goes, each image as the single call renders it",
+        "default 8, fewer when half the available memory holds fewer (see README)", "unconditional and audio "
+            + "checkpoints: how many to draw (diffusers' batch_size, default 1), in as many calls as memory needs"})
+    Integer batchSize;
+
     @Option(names = "--clip-skip", paramLabel = "N", description = "skip the last N CLIP layers")
     Integer clipSkip;
 
@@ -123,10 +133,6 @@ public final class GenerateCommand implements Callable<Integer> {
             + "(diffusers' output_type=\"np\"; audio: [N,channels,samples] in [-1,1]); latent: .npy [N,C,h,w]"})
     String outputType;
 
-    @Option(names = "--batch-size", paramLabel = "N",
-            description = "unconditional and audio checkpoints: how many to draw (diffusers' batch_size; default 1)")
-    Integer batchSize;
-
     @Option(names = "--audio-length-in-s", paramLabel = "SECONDS",
             description = "audio checkpoints: the length (default: the UNet's sample_size / sample_rate)")
     Double audioLengthInS;
@@ -137,8 +143,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--wav-format", paramLabel = "pcm16|float32", description = "WAV samples (default pcm16)")
     String wavFormat = "pcm16";
 
-    @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write")
+    @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write: a folder "
+            + "(png, wav) or a .npy file; refused if it holds what this run writes, unless --overwrite")
     Path output;
+
+    @Option(names = "--overwrite", description = "replace the files this run writes when --output holds them")
+    boolean overwrite;
 
     @Option(names = "--device", paramLabel = "cpu|gpu[:N]", description = "(default cpu)")
     String device = "cpu";
@@ -179,12 +189,24 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--output-type must be png, wav, np or latent, got '" + outputType + "'");
         }
         WavWriter.Format wav = WavWriter.Format.parse(wavFormat);
+        checkFlagCounts();
         PipelineOptions options = pipelineOptions();
         if (scheduler != null) {
             Schedulers.resolve(scheduler);
         }
         List<Long> usedSeeds = seeds.isEmpty() ? List.of(randomSeed()) : seeds;
         PipelineCall call = toCall(usedSeeds);
+        // what the checkpoint's pipeline counts and writes, from its model_index.json (no weights yet)
+        PipelineRegistry.Entry runs = DiffusionPipeline.registeredFor(
+                DiffusionPipeline.resolveConfigs(modelPath(), options), call);
+        boolean drawsBatch = runs != null && runs.accepted().contains(CallArgument.BATCH_SIZE);
+        if (drawsBatch) {
+            call.batchSize(batchSize);
+        }
+        String outputType = OutputWriter.outputType(this.outputType, runs != null && runs.task().producesAudio());
+        long total = checkTotal(drawsBatch);
+        OutputTarget target = OutputTarget.check(output, outputType.equals("png") || outputType.equals("wav")
+                ? outputType : null, (int) total, overwrite);
         Path dir = DiffusionPipeline.resolve(modelPath(), options);
         DiffusionPipeline.checkPretrained(dir, options);
         DiffusionPipeline.checkCall(dir, call);
@@ -195,31 +217,97 @@ public final class GenerateCommand implements Callable<Integer> {
                         loaded.scheduler().config(), schedulerOptions));
             }
             DiffusionPipeline pipe = loaded.pipelineFor(call);
-            String outputType = AudioOutputWriter.outputType(this.outputType, pipe.task());
+            boolean audio = pipe.task().producesAudio();
             PipelineCall resolved = pipe.withDefaults(call);
             pipe.checkInputs(resolved);
+            int[] size = pipe.outputSize(resolved);
+            String pipelineOutput = outputType.equals("latent") ? "latent" : "np";
+            ImageBudget budget = new ImageBudget(ImageBudget.Machine.current(target.existingFolder()), size[0],
+                    size[1], pipe.outputShape(resolved, pipelineOutput), outputType.equals("png"),
+                    !options.device().isGpu());
+            budget.checkRun(total, requestedImages(drawsBatch), maxImages);
+            // a pipeline that draws batch_size samples: --batch-size is that count, the calls are sized to memory
+            MicroBatches batches = new MicroBatches(resolved, usedSeeds,
+                    budget.batchSize(drawsBatch ? null : batchSize, (int) total));
             if (seeds.isEmpty()) {
                 System.err.println("diffusers4j generate: seed " + usedSeeds.get(0) + " (random; --seed "
                         + usedSeeds.get(0) + " renders the same images again)");
             }
-            if (!noProgress) {
-                resolved.progress(new ConsoleProgressBar(System.err));
-            }
-            PipelineOutput out = pipe.call(resolved.outputType(outputType.equals("latent") ? "latent" : "np"));
             // the name asked for (a web UI name keeps its sampler name in the PNG's parameters)
             String schedulerName = scheduler != null ? Schedulers.resolve(scheduler).name()
                     : resolved.scheduler() != null ? resolved.scheduler().className() : pipe.scheduler().className();
-            GenerateMetadata metadata = new GenerateMetadata(resolved, pipe.outputSize(resolved), usedSeeds,
-                    schedulerName, model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
+            GenerateMetadata metadata = new GenerateMetadata(resolved, size, usedSeeds, schedulerName,
+                    model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
                     pipe.className());
-            Path written = out instanceof AudioPipelineOutput audio
-                    ? AudioOutputWriter.write(audio, outputType, output, metadata, wav)
-                    : OutputWriter.write(out, outputType, output, metadata);
-            System.err.println("diffusers4j generate: wrote " + out.count() + " "
-                    + (outputType.equals("latent") ? "latent(s)" : out instanceof AudioPipelineOutput ? "audio clip(s)"
-                    : "image(s)") + " to " + written);
+            Path written = render(pipe, batches, pipelineOutput, OutputWriter.open(target, (int) total, metadata,
+                    wav));
+            System.err.println("diffusers4j generate: wrote " + total + " "
+                    + (outputType.equals("latent") ? "latent(s)" : audio ? "audio clip(s)" : "image(s)") + " to "
+                    + written);
             return 0;
         }
+    }
+
+    /** One pipeline call per micro-batch, each written as it comes; the output moved into place at the end. */
+    private Path render(DiffusionPipeline pipe, MicroBatches batches, String pipelineOutput, OutputWriter output)
+            throws IOException {
+        try (OutputWriter writer = output) {
+            for (int k = 0; k < batches.count(); k++) {
+                if (batches.count() > 1) {
+                    System.err.println("diffusers4j generate: images " + (batches.first(k) + 1) + "-"
+                            + (batches.first(k) + batches.size(k)) + " of " + batches.total());
+                }
+                PipelineCall part = batches.call(k).outputType(pipelineOutput);
+                if (!noProgress) {
+                    part.progress(new ConsoleProgressBar(System.err));
+                }
+                writer.append(pipe.call(part));
+            }
+            return writer.finish();
+        }
+    }
+
+    /** Bounds the counts flags set before anything is loaded or allocated: images per prompt, images, batch size. */
+    private void checkFlagCounts() {
+        if (numImagesPerPrompt < 1) {
+            throw new UsageException("--num-images-per-prompt must be >= 1, got " + numImagesPerPrompt);
+        }
+        if (maxImages != null && (maxImages < 1 || maxImages > ImageBudget.MAX_IMAGES_LIMIT)) {
+            throw new UsageException("--max-images must be in [1, " + ImageBudget.MAX_IMAGES_LIMIT + "], got "
+                    + maxImages);
+        }
+        if (batchSize != null && (batchSize < 1 || batchSize > ImageBudget.MAX_IMAGES_LIMIT)) {
+            throw new UsageException("--batch-size must be in [1, " + ImageBudget.MAX_IMAGES_LIMIT + "], got "
+                    + batchSize);
+        }
+    }
+
+    /**
+     * The run's images: prompts x images per prompt, or for a pipeline that draws {@code batch_size} samples
+     * without a prompt ({@code drawsBatch}) --batch-size (default 1); at most --max-images or
+     * {@link ImageBudget#MAX_IMAGES_LIMIT}, and one seed or one per image.
+     */
+    private long checkTotal(boolean drawsBatch) {
+        long total = drawsBatch ? (batchSize == null ? 1 : batchSize)
+                : (long) Math.max(1, prompts.size()) * numImagesPerPrompt;
+        int limit = maxImages != null ? maxImages : ImageBudget.MAX_IMAGES_LIMIT;
+        if (total > limit) {
+            throw new UsageException(requestedImages(drawsBatch) + " = " + total + " images, more than "
+                    + (maxImages != null ? "--max-images " + maxImages : "the " + limit + " one run writes at most"));
+        }
+        if (!seeds.isEmpty()) {
+            MicroBatches.checkSeeds(seeds.size(), total);
+        }
+        return total;
+    }
+
+    /** "--num-images-per-prompt 4 x 2 prompts" (or "--batch-size 4"): the flags that set a run's number of images. */
+    private String requestedImages(boolean drawsBatch) {
+        if (drawsBatch) {
+            return "--batch-size " + (batchSize == null ? 1 : batchSize);
+        }
+        int n = Math.max(1, prompts.size());
+        return "--num-images-per-prompt " + numImagesPerPrompt + " x " + n + (n == 1 ? " prompt" : " prompts");
     }
 
     /** A seed like the UIs pick one: a non-negative 32-bit number. */
@@ -238,7 +326,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 .originalInferenceSteps(originalInferenceSteps).height(height).width(width).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
                 .strength(strength).image(single(readImage(image, "--image")))
-                .maskImage(single(readImage(maskImage, "--mask-image"))).batchSize(batchSize)
+                .maskImage(single(readImage(maskImage, "--mask-image")))
                 .audioLengthInS(audioLengthInS).useClippedModelOutput(useClippedModelOutput ? Boolean.TRUE : null);
         long[] seedArray = usedSeeds.stream().mapToLong(Long::longValue).toArray();
         if (seedArray.length == 1) {

@@ -75,6 +75,16 @@ public class DanceDiffusionPipeline extends UnconditionalPipeline<UNet1DModel> {
         return new int[] {unet.config().outChannels, (int) Math.min(Integer.MAX_VALUE, lengths(resolved)[0])};
     }
 
+    /** One item's array: {@code [channels, samples]} (there are no latents). */
+    @Override
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        if (outputType.equals("latent")) {
+            return null;
+        }
+        int[] size = outputSize(resolved);
+        return new long[] {size[0], size[1]};
+    }
+
     /**
      * {@code (original_sample_size, sample_size)}: {@code int(audio_length_in_s * sample_rate)}, and the length the
      * model runs (rounded up to the down-scale factor as diffusers does it, in Python float arithmetic).

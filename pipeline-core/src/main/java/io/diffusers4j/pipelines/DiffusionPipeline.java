@@ -79,6 +79,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * {@link #resolve} without downloading weights, for checking a model where it is not run (a Spark driver): a
+     * local folder as is; a Hub id as the snapshot folder, named by the commit the revision points to, holding
+     * {@code model_index.json}, the component configs and the tokenizer files ({@link #checkPretrained} reads
+     * these). The weights the options need must be in the repo's listing, but are not fetched.
+     */
+    public static Path resolveConfigs(String pathOrRepoId, PipelineOptions options) {
+        return ModelSources.resolveConfigs(pathOrRepoId, options == null ? new PipelineOptions() : options);
+    }
+
+    /**
      * Loads the pipeline class named by {@code model_index.json} ({@code _class_name}, or the custom pipeline
      * class of the options) from a local folder or a Hub id, loading every component it lists.
      */
@@ -291,6 +301,19 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * The shape of ONE image of a resolved call's output: {@code [height, width, 3]} for {@code np} and {@code pil},
+     * and for {@code latent} the final latents' {@code [channels, height / f, width / f]} (null when the pipeline
+     * does not say); front ends size their output with it before rendering.
+     */
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        if (outputType.equals("latent")) {
+            return null;
+        }
+        int[] size = outputSize(resolved);
+        return new long[] {size[0], size[1], 3};
+    }
+
+    /**
      * diffusers' {@code check_inputs} for {@code call} on this pipeline and checkpoint: the checkpoint-independent
      * checks ({@link PipelineCall#validate()}), the argument groups ({@link #acceptedArguments()},
      * {@link #requiredArguments()}), then this pipeline's own ({@link #checkPipelineInputs}). Throws
@@ -331,16 +354,25 @@ public abstract class DiffusionPipeline implements AutoCloseable {
      */
     public static void checkCall(Path dir, PipelineCall call) {
         call.validate();
+        PipelineRegistry.Entry runs = registeredFor(dir, call);
+        if (runs != null) {
+            checkArgumentGroups(runs.className(), runs.accepted(), runs.required(), call);
+        }
+    }
+
+    /**
+     * The registered pipeline class a checkpoint folder (its {@code model_index.json} is all that is read) would
+     * run {@code call} with, as {@link #pipelineFor} picks it: its task, argument groups and output kind, for front
+     * ends that size or name their output before loading any weight. Null for a class the registry does not know
+     * (a custom pipeline).
+     */
+    public static PipelineRegistry.Entry registeredFor(Path dir, PipelineCall call) {
         PipelineRegistry.Entry loaded = PipelineRegistry.get(ModelIndex.load(dir).className());
-        if (loaded == null) {
-            return;
+        if (loaded == null || loaded.task() != PipelineTask.TEXT_TO_IMAGE || call.task() == loaded.task()) {
+            return loaded;
         }
-        PipelineRegistry.Entry runs = loaded;
-        if (loaded.task() == PipelineTask.TEXT_TO_IMAGE && call.task() != loaded.task()) {
-            PipelineRegistry.Entry sibling = PipelineRegistry.find(loaded.family(), call.task());
-            runs = sibling == null ? loaded : sibling;
-        }
-        checkArgumentGroups(runs.className(), runs.accepted(), runs.required(), call);
+        PipelineRegistry.Entry sibling = PipelineRegistry.find(loaded.family(), call.task());
+        return sibling == null ? loaded : sibling;
     }
 
     /** Why a group is refused, and which family members take it. */

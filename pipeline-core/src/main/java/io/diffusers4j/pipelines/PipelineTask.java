@@ -9,5 +9,10 @@ public enum PipelineTask {
     /** Images from noise alone, without a prompt (DDPMPipeline, DDIMPipeline). */
     UNCONDITIONAL_IMAGE,
     /** Audio from noise alone (DanceDiffusionPipeline): an {@link AudioPipelineOutput}. */
-    AUDIO
+    AUDIO;
+
+    /** True when the pipelines of this task return an {@link AudioPipelineOutput} (else images). */
+    public boolean producesAudio() {
+        return this == AUDIO;
+    }
 }
