@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.unet.UNet1DModel;
+import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.schedulers.DDIMScheduler;
 import io.diffusers4j.schedulers.DDPMScheduler;
 import io.diffusers4j.schedulers.Scheduler;
@@ -135,6 +136,8 @@ class UnconditionalPipelineTest {
             }
             try (DiffusionPipeline reloaded = DiffusionPipeline.fromPretrained(out.toString(), new PipelineOptions())) {
                 assertEquals(pipe.getClass(), reloaded.getClass());
+                assertEquals(pipe == dance ? UNet1DModel.class : UNet2DModel.class,
+                        reloaded.components().get("unet").getClass(), "the UNet class model_index.json names");
                 Map<String, NDArray> before = stateDict(pipe);
                 Map<String, NDArray> after = stateDict(reloaded);
                 assertEquals(before.keySet(), after.keySet());
