@@ -23,8 +23,8 @@ public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, In
         this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null);
     }
 
-    /** These settings with steps, guidance and size replaced. */
-    public RenderSettings with(int steps, double guidance, int resolvedWidth, int resolvedHeight) {
+    /** These settings with steps, guidance and size replaced (guidance and size null where the pipeline has none). */
+    public RenderSettings with(int steps, Double guidance, Integer resolvedWidth, Integer resolvedHeight) {
         return new RenderSettings(steps, guidance, resolvedWidth, resolvedHeight, scheduler, timesteps, sigmas);
     }
 }

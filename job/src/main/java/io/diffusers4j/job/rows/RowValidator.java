@@ -24,9 +24,21 @@ public final class RowValidator implements Serializable {
     private static final Pattern NON_FINITE = Pattern.compile("[+-]?(nan|inf|infinity)", Pattern.CASE_INSENSITIVE);
 
     private final JobDefaults defaults;
+    private final boolean promptRequired;
 
+    /** A validator for a pipeline that needs a prompt (text-to-image and its family). */
     public RowValidator(JobDefaults defaults) {
+        this(defaults, true);
+    }
+
+    /**
+     * @param promptRequired the model's pipeline requires a prompt (its {@code requiredArguments}); false for the
+     *                       pipelines that draw without one (DDPM, DDIM, Dance Diffusion), whose rows need only
+     *                       an id and a seed (a prompt there is refused by the pipeline, as that row's error)
+     */
+    public RowValidator(JobDefaults defaults, boolean promptRequired) {
         this.defaults = defaults;
+        this.promptRequired = promptRequired;
     }
 
     public JobDefaults defaults() {
@@ -51,7 +63,9 @@ public final class RowValidator implements Serializable {
         String prompt = null;
         Object p = f.get(PromptFields.PROMPT);
         if (p == null) {
-            errors.add("missing required field \"prompt\"");
+            if (promptRequired) {
+                errors.add("missing required field \"prompt\"");
+            }
         } else { // "" is a prompt, as in diffusers: the unconditional embedding
             prompt = text(PromptFields.PROMPT, p, errors);
         }

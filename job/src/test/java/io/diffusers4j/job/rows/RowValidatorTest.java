@@ -106,6 +106,18 @@ class RowValidatorTest {
     }
 
     @Test
+    void aPipelineWithoutAPromptTakesRowsWithoutOne() {
+        RowValidator unconditional = new RowValidator(JobDefaults.diffusers().withJobSeed(5), false);
+        PromptRow row = unconditional.validate(RawRecord.parsed("f.jsonl", 3, "{\"id\": \"a\"}",
+                Map.of("id", "a")));
+        assertNull(row.error());
+        assertNull(row.prompt());
+        assertEquals(SeedDeriver.deriveSeed(5, "a"), (long) row.seed(), "the seed is still derived from the id");
+        assertEquals("prompt 5 is not text", unconditional.validate(RawRecord.parsed("f.jsonl", 4, "raw",
+                Map.of("prompt", 5L))).error(), "a prompt that is given is still checked");
+    }
+
+    @Test
     void eachProblemIsReportedQuotingTheValue() {
         assertEquals("missing required field \"prompt\"", validate("seed", 1L).error());
         assertEquals("prompt 5 is not text", validate("prompt", 5L).error());
