@@ -4,6 +4,11 @@ package io.diffusers4j.cli;
 import io.diffusers4j.audio.WavReader;
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.image.Png;
+import io.diffusers4j.pipelines.AudioPipelineOutput;
+import io.diffusers4j.pipelines.DiffusionPipeline;
+import io.diffusers4j.pipelines.ImagePipelineOutput;
+import io.diffusers4j.pipelines.PipelineCall;
+import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,6 +75,36 @@ class GenerateUnconditionalTest {
         assertEquals("0.5", d.extra().get("eta"));
         assertEquals("true", d.extra().get("use_clipped_model_output"));
         assertEquals("DDIMScheduler", d.scheduler(), "DDIMPipeline runs its scheduler as DDIM");
+    }
+
+    /**
+     * --batch-size is diffusers' batch_size there, the run's count: more samples than one call takes by default (8)
+     * are rendered in several calls, each sample as the single batch_size call with one generator draws it (the
+     * initial noise and DDPM's noise at every step).
+     */
+    @Test
+    void aLargeBatchIsRenderedInMicroBatchesAsTheSingleCallDrawsIt(@TempDir Path out) throws Exception {
+        Path npy = out.resolve("ddpm.npy");
+        Object[] r = run("generate", "--model", ddpm.toString(), "--steps", "2", "--batch-size", "10", "--seed", "5",
+                "--output-type", "np", "--output", npy.toString(), "--no-progress");
+        assertEquals(0, r[0], (String) r[1]);
+        assertTrue(((String) r[1]).contains("images 9-10 of 10"), "two calls: " + r[1]);
+        Npy.Array array = Npy.read(npy);
+        assertArrayEquals(new long[] {10, 16, 16, 3}, array.shape());
+        try (DiffusionPipeline pipe = DiffusionPipeline.fromPretrained(ddpm.toString(), new PipelineOptions())) {
+            float[] single = ((ImagePipelineOutput) pipe.call(new PipelineCall().numInferenceSteps(2).batchSize(10)
+                    .seed(5).outputType("np"))).data();
+            assertArrayEquals(single, array.floats(), 1e-5f, "the micro-batches draw the single call's samples");
+        }
+        Path clips = out.resolve("clips.npy");
+        Object[] a = run("generate", "--model", audio.toString(), "--steps", "2", "--batch-size", "9", "--seed", "2",
+                "--output-type", "np", "--output", clips.toString(), "--no-progress");
+        assertEquals(0, a[0], (String) a[1]);
+        try (DiffusionPipeline pipe = DiffusionPipeline.fromPretrained(audio.toString(), new PipelineOptions())) {
+            float[] single = ((AudioPipelineOutput) pipe.call(new PipelineCall().numInferenceSteps(2).batchSize(9)
+                    .seed(2))).data();
+            assertArrayEquals(single, Npy.read(clips).floats(), 1e-5f, "audio too");
+        }
     }
 
     @Test
