@@ -211,7 +211,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     r.isNullAt(WorkSchema.WIDTH) ? null : r.getInt(WorkSchema.WIDTH),
                     r.isNullAt(WorkSchema.HEIGHT) ? null : r.getInt(WorkSchema.HEIGHT),
                     r.getString(WorkSchema.SCHEDULER), WorkSchema.numbers(r, WorkSchema.TIMESTEPS),
-                    WorkSchema.numbers(r, WorkSchema.SIGMAS));
+                    WorkSchema.numbers(r, WorkSchema.SIGMAS),
+                    r.isNullAt(WorkSchema.AUDIO_LENGTH_IN_S) ? null : r.getDouble(WorkSchema.AUDIO_LENGTH_IN_S));
         }
 
         private void renderNext() {

@@ -43,12 +43,15 @@ class JobUnconditionalTest {
                 "{\"id\": \"a\", \"seed\": 5, \"num_inference_steps\": 2}",
                 "{\"id\": \"b\", \"seed\": 6, \"num_inference_steps\": 2, \"num_images_per_prompt\": 2}",
                 "{\"id\": \"p\", \"prompt\": \"a cat\", \"seed\": 1, \"num_inference_steps\": 2}",
-                "{\"id\": \"s\", \"num_inference_steps\": 2}");
+                "{\"id\": \"s\", \"num_inference_steps\": 2}",
+                "{\"id\": \"l\", \"seed\": 2, \"num_inference_steps\": 2, \"audio_length_in_s\": 1.5}");
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.run("--prompts", in.toString(), "--output", out.toString(), "--model",
                 model.toString(), "--batch-size", "2", "--partitions", "1");
         Map<String, Row> rows = byKey(JobHarness.rows(out));
-        assertEquals(5, rows.size());
+        assertEquals(6, rows.size());
+        assertTrue(((String) rows.get("l#0").getAs("error")).startsWith("DDPMPipeline does not take "
+                + "audio_length_in_s"), (String) rows.get("l#0").getAs("error"));
         assertEquals(4, s.okImages(), rows.values().stream().map(r -> r.getAs("id") + ": " + r.getAs("error"))
                 .toList().toString());
         Row refused = rows.get("p#0");
@@ -81,18 +84,20 @@ class JobUnconditionalTest {
         Path in = JobHarness.write(dir, "rows.jsonl",
                 "{\"id\": \"x\", \"seed\": 3, \"num_inference_steps\": 2}",
                 "{\"id\": \"y\", \"seed\": 4, \"num_inference_steps\": 2}",
-                "{\"id\": \"z\", \"prompt\": \"drums\", \"seed\": 4, \"num_inference_steps\": 2}");
+                "{\"id\": \"z\", \"prompt\": \"drums\", \"seed\": 4, \"num_inference_steps\": 2}",
+                "{\"id\": \"w\", \"seed\": 5, \"num_inference_steps\": 2, \"audio_length_in_s\": 0.05}");
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.run("--prompts", in.toString(), "--output", out.toString(), "--model",
                 model.toString(), "--batch-size", "2", "--partitions", "1");
         Map<String, Row> rows = byKey(JobHarness.rows(out));
-        assertEquals(2, s.okImages(), rows.values().stream().map(r -> r.getAs("id") + ": " + r.getAs("error"))
+        assertEquals(3, s.okImages(), rows.values().stream().map(r -> r.getAs("id") + ": " + r.getAs("error"))
                 .toList().toString());
         assertTrue(((String) rows.get("z#0").getAs("error")).startsWith("DanceDiffusionPipeline does not take "
                 + "prompt"), (String) rows.get("z#0").getAs("error"));
         try (DiffusionPipeline pipe = DiffusionPipeline.fromPretrained(model.toString(), new PipelineOptions())) {
-            for (String key : List.of("x#0", "y#0")) {
+            for (String key : List.of("x#0", "y#0", "w#0")) {
                 Row r = rows.get(key);
+                Double length = key.equals("w#0") ? 0.05 : null;
                 assertNull(r.getAs("image"));
                 assertNull(r.getAs("width"), "audio has no picture size");
                 Row audio = r.getAs("audio");
@@ -104,7 +109,8 @@ class JobUnconditionalTest {
                 String comment = wav.info().get("ICMT");
                 assertTrue(comment.contains("Seed: " + r.getAs("seed")) && comment.contains("Steps: 2"), comment);
                 AudioPipelineOutput expected = (AudioPipelineOutput) pipe.call(new PipelineCall()
-                        .seed(r.getAs("seed")).numInferenceSteps(2));
+                        .seed(r.getAs("seed")).numInferenceSteps(2).audioLengthInS(length));
+                assertEquals(length == null ? 512 : 800, wav.frames(), "the default length, or int(0.05 * 16000)");
                 float[] want = expected.audio(0);
                 assertEquals(want.length, wav.planar().length);
                 double worst = 0;

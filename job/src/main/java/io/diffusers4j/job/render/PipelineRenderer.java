@@ -176,7 +176,7 @@ public final class PipelineRenderer implements Renderer {
                 .numInferenceSteps(settings.numInferenceSteps()).guidanceScale(settings.guidanceScale())
                 .numImagesPerPrompt(1).seeds(seeds)
                 .timesteps(CustomSchedule.toArray(settings.timesteps()))
-                .sigmas(CustomSchedule.toArray(settings.sigmas()))
+                .sigmas(CustomSchedule.toArray(settings.sigmas())).audioLengthInS(settings.audioLengthInS())
                 .outputType(pipeline.task().producesAudio() ? "np" : "pil").progress(ProgressListener.NONE);
         if (pipeline.acceptedArguments().contains(CallArgument.SIZE)) {
             // resolved settings record the output size of every image pipeline, but not all of them take one
