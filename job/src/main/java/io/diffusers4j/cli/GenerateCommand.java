@@ -225,6 +225,9 @@ public final class GenerateCommand implements Callable<Integer> {
             ImageBudget budget = new ImageBudget(ImageBudget.Machine.current(target.existingFolder()), size[0],
                     size[1], pipe.outputShape(resolved, pipelineOutput), outputType.equals("png"),
                     !options.device().isGpu());
+            if (audio) { // size is (channels, samples)
+                budget.forAudio("--audio-length-in-s " + resolved.audioLengthInS());
+            }
             budget.checkRun(total, requestedImages(drawsBatch), maxImages);
             // a pipeline that draws batch_size samples: --batch-size is that count, the calls are sized to memory
             MicroBatches batches = new MicroBatches(resolved, usedSeeds,
