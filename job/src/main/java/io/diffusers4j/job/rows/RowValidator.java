@@ -2,6 +2,7 @@
 package io.diffusers4j.job.rows;
 
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.schedulers.Schedulers;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -84,6 +85,12 @@ public final class RowValidator implements Serializable {
         if (scheduler != null && scheduler.isBlank()) {
             errors.add("scheduler is empty");
             scheduler = null;
+        } else if (scheduler != null) {
+            try { // diffusers' class names and the web UIs' names, refused here rather than in the render
+                Schedulers.resolve(scheduler);
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+            }
         }
         Integer images = intIn(PromptFields.NUM_IMAGES_PER_PROMPT, f.get(PromptFields.NUM_IMAGES_PER_PROMPT), 1,
                 defaults.maxImagesPerPrompt(), "max-images-per-prompt", errors);

@@ -147,6 +147,10 @@ class RowValidatorTest {
         assertEquals("negative_prompt boolean true is not text",
                 validate("prompt", "p", "negative_prompt", true).error());
         assertEquals("scheduler is empty", validate("prompt", "p", "scheduler", " ").error());
+        String unknown = validate("prompt", "p", "scheduler", "Euler b").error();
+        assertTrue(unknown != null && unknown.contains("Euler b"), unknown);
+        assertNull(validate("prompt", "p", "scheduler", "DPM++ 2M Karras").error());
+        assertNull(validate("prompt", "p", "scheduler", "EulerDiscreteScheduler").error());
         assertEquals("id is blank", validate("prompt", "p", "id", "").error());
         assertEquals("seed 9223372036854775807 + num_images_per_prompt 2 overflows a 64-bit seed",
                 validate("prompt", "p", "seed", Long.MAX_VALUE, "num_images_per_prompt", 2L).error());
