@@ -23,6 +23,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -76,6 +77,20 @@ class UnconditionalPipelineTest {
         PipelineCall call = new PipelineCall();
         assertSame(ddpm, ddpm.pipelineFor(call));
         assertSame(dance, dance.pipelineFor(call));
+        assertArrayEquals(new long[] {2, 340}, dance.outputShape(resolved, "np"), "one clip's array");
+    }
+
+    /** What front ends learn from model_index.json alone, before any weight loads. */
+    @Test
+    void theRegistryAnswersForACheckpointFolderBeforeLoading() {
+        PipelineRegistry.Entry image = DiffusionPipeline.registeredFor(dir("tiny-ddim"), new PipelineCall());
+        assertEquals("DDIMPipeline", image.className());
+        assertTrue(image.accepted().contains(CallArgument.BATCH_SIZE) && image.required().isEmpty());
+        assertFalse(image.task().producesAudio());
+        PipelineRegistry.Entry audio = DiffusionPipeline.registeredFor(dir("tiny-dance"), new PipelineCall());
+        assertEquals(PipelineTask.AUDIO, audio.task());
+        assertTrue(audio.task().producesAudio());
+        assertFalse(audio.accepted().contains(CallArgument.PROMPT));
     }
 
     @Test
