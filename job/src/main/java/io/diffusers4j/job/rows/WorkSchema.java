@@ -37,13 +37,15 @@ public final class WorkSchema {
     public static final int ERROR_MESSAGE = 15;
     public static final int RAW = 16;
     public static final int SOURCE = 17;
+    public static final int AUDIO_LENGTH_IN_S = 18;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
         DataTypes.createStructField("status", DataTypes.StringType, false),
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
-        DataTypes.createStructField("source", DataTypes.StringType, true));
+        DataTypes.createStructField("source", DataTypes.StringType, true),
+        DataTypes.createStructField("audio_length_in_s", DataTypes.DoubleType, true));
 
     private WorkSchema() {
     }
@@ -66,7 +68,7 @@ public final class WorkSchema {
                 r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
                 s == null ? null : CustomSchedule.toArray(s.timesteps()),
                 s == null ? null : CustomSchedule.toArray(s.sigmas()), imageIndex, status, r.error(), r.raw(),
-                r.location());
+                r.location(), r.audioLengthInS());
     }
 
     /** A {@code timesteps} / {@code sigmas} value of a work or output row, as a list (null when not set). */
