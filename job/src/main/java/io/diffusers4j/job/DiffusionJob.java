@@ -110,7 +110,7 @@ public final class DiffusionJob {
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);
         }
-        RowValidator validator = new RowValidator(cfg.defaults());
+        RowValidator validator = new RowValidator(cfg.defaults(), DriverModel.promptRequired(spec));
         JobMetrics metrics = JobMetrics.register(sc);
         Dataset<Row> work;
         if (plan != null) {

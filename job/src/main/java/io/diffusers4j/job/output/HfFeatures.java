@@ -10,11 +10,12 @@ import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Maps Spark column types onto Hugging Face {@code datasets} features ({@code Features.to_dict()} form):
  * strings, int32/int64, float64, bool, {@code timestamp[us, tz=UTC]}, a list as {@code Sequence}, and the
- * {@code struct<bytes, path>} column {@code image} as {@code Image}.
+ * {@code struct<bytes, path>} columns {@code image} as {@code Image} and {@code audio} as {@code Audio}.
  */
 public final class HfFeatures {
     private static final String TIMESTAMP = "timestamp[us, tz=UTC]";
@@ -39,8 +40,9 @@ public final class HfFeatures {
 
     private static JsonObject feature(StructField f) {
         JsonObject o = new JsonObject();
-        if (isImage(f)) {
-            o.addProperty("_type", "Image");
+        String media = media(f);
+        if (media != null) {
+            o.addProperty("_type", media);
             return o;
         }
         if (f.dataType() instanceof ArrayType a) {
@@ -64,8 +66,9 @@ public final class HfFeatures {
                 continue;
             }
             lines.add("  - name: " + f.name());
-            if (isImage(f)) {
-                lines.add("    dtype: image");
+            String media = media(f);
+            if (media != null) {
+                lines.add("    dtype: " + media.toLowerCase(Locale.ROOT));
             } else if (f.dataType() instanceof ArrayType a) {
                 lines.add("    sequence: " + dtype(f.name(), a.elementType()));
             } else {
@@ -75,9 +78,19 @@ public final class HfFeatures {
         return lines;
     }
 
-    private static boolean isImage(StructField f) {
-        return f.dataType() instanceof StructType s && s.fieldNames().length == 2 && s.fieldNames()[0].equals("bytes")
-                && s.fieldNames()[1].equals("path");
+    /** {@code Image} for the {@code image} column, {@code Audio} for {@code audio} (both struct<bytes, path>). */
+    private static String media(StructField f) {
+        boolean storage = f.dataType() instanceof StructType s && s.fieldNames().length == 2
+                && s.fieldNames()[0].equals("bytes") && s.fieldNames()[1].equals("path");
+        if (!storage) {
+            return null;
+        }
+        return switch (f.name()) {
+            case "image" -> "Image";
+            case "audio" -> "Audio";
+            default -> throw new IllegalStateException("column " + f.name() + ": a bytes/path struct that is neither "
+                    + "image nor audio");
+        };
     }
 
     private static String dtype(String column, DataType t) {

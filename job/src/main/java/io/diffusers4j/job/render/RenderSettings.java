@@ -13,9 +13,17 @@ import java.util.List;
  * @param scheduler diffusers scheduler class name, or null for the pipeline's own
  * @param timesteps custom timesteps (diffusers' {@code timesteps=}), or null
  * @param sigmas    custom sigmas (diffusers' {@code sigmas=}), or null
+ * @param audioLengthInS an audio pipeline's {@code audio_length_in_s}, or null (its default length)
  */
 public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
-                             String scheduler, List<Double> timesteps, List<Double> sigmas) implements Serializable {
+                             String scheduler, List<Double> timesteps, List<Double> sigmas, Double audioLengthInS)
+        implements Serializable {
+
+    /** Settings without an audio length. */
+    public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
+                          String scheduler, List<Double> timesteps, List<Double> sigmas) {
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, null);
+    }
 
     /** Settings without a custom schedule. */
     public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
@@ -23,8 +31,9 @@ public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, In
         this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null);
     }
 
-    /** These settings with steps, guidance and size replaced. */
-    public RenderSettings with(int steps, double guidance, int resolvedWidth, int resolvedHeight) {
-        return new RenderSettings(steps, guidance, resolvedWidth, resolvedHeight, scheduler, timesteps, sigmas);
+    /** These settings with steps, guidance and size replaced (guidance and size null where the pipeline has none). */
+    public RenderSettings with(int steps, Double guidance, Integer resolvedWidth, Integer resolvedHeight) {
+        return new RenderSettings(steps, guidance, resolvedWidth, resolvedHeight, scheduler, timesteps, sigmas,
+                audioLengthInS);
     }
 }

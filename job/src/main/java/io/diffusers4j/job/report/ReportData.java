@@ -37,7 +37,33 @@ public record ReportData(JobSummary summary, Map<String, String> settings, List<
     public record Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed,
                             Integer steps, Double guidanceScale, Integer width, Integer height, String scheduler,
                             String prompt2, String negativePrompt2, List<Double> timesteps, List<Double> sigmas,
-                            String model, String executorId, Long durationMs, String dataUri, byte[] png) {
+                            String model, String executorId, Long durationMs, String dataUri, byte[] png,
+                            Audio audio) {
+        /** An image. */
+        public Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed, Integer steps,
+                         Double guidanceScale, Integer width, Integer height, String scheduler, String prompt2,
+                         String negativePrompt2, List<Double> timesteps, List<Double> sigmas, String model,
+                         String executorId, Long durationMs, String dataUri, byte[] png) {
+            this(id, imageIndex, prompt, negativePrompt, seed, steps, guidanceScale, width, height, scheduler,
+                    prompt2, negativePrompt2, timesteps, sigmas, model, executorId, durationMs, dataUri, png, null);
+        }
+
+        /** The sample file's bytes: the PNG, or the WAV of an audio row. */
+        public byte[] file() {
+            return audio != null ? audio.wav() : png;
+        }
+
+        /** The sample file's extension. */
+        public String extension() {
+            return audio != null ? "wav" : "png";
+        }
+    }
+
+    /**
+     * The clip of an audio row: its WAV bytes (as in the {@code audio} column), sample rate and length; the page
+     * plays it with an {@code <audio>} element ({@code dataUri} null when it is too large to embed).
+     */
+    public record Audio(byte[] wav, Integer sampleRate, Double lengthSeconds, String dataUri) {
     }
 
     /** One error row: where it came from, why it failed, and its input text (clipped). */

@@ -37,8 +37,9 @@ public final class WorkSchema {
     public static final int ERROR_MESSAGE = 15;
     public static final int RAW = 16;
     public static final int SOURCE = 17;
-    public static final int TEMPLATE_ID = 18;
-    public static final int SLOTS = 19;
+    public static final int AUDIO_LENGTH_IN_S = 18;
+    public static final int TEMPLATE_ID = 19;
+    public static final int SLOTS = 20;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
@@ -46,6 +47,7 @@ public final class WorkSchema {
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
         DataTypes.createStructField("source", DataTypes.StringType, true),
+        DataTypes.createStructField("audio_length_in_s", DataTypes.DoubleType, true),
         DataTypes.createStructField("template_id", DataTypes.StringType, true),
         DataTypes.createStructField("slots", DataTypes.StringType, true));
 
@@ -79,7 +81,7 @@ public final class WorkSchema {
                 r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
                 s == null ? null : CustomSchedule.toArray(s.timesteps()),
                 s == null ? null : CustomSchedule.toArray(s.sigmas()), imageIndex, status, r.error(), r.raw(),
-                r.location(), templateId, slots);
+                r.location(), r.audioLengthInS(), templateId, slots);
     }
 
     /** A {@code timesteps} / {@code sigmas} value of a work or output row, as a list (null when not set). */

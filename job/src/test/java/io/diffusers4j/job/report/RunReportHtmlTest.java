@@ -88,6 +88,21 @@ class RunReportHtmlTest {
     }
 
     @Test
+    void anAudioCaptionHasNoPromptGuidanceOrSizeButItsLengthAndRate() {
+        ReportData.Thumbnail t = new ReportData.Thumbnail("clip", 0, null, null, 3L, 2, null, null, null,
+                "IPNDMScheduler", null, null, null, null, "m", "driver", 40L, null, null,
+                new ReportData.Audio(new byte[44], 16000, 0.032, "data:audio/wav;base64,"));
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("seed", "3");
+        expected.put("steps", "2");
+        expected.put("scheduler", "IPNDMScheduler");
+        expected.put("audio", "0.032 s at 16000 Hz");
+        expected.put("executor", "driver, 40 ms");
+        assertEquals(expected, RunReportHtml.parameters(t));
+        assertEquals("wav", t.extension());
+    }
+
+    @Test
     void limitsMustNotBeNegative() {
         assertThrows(IllegalArgumentException.class, () -> new RunReport.Limits(-1, 0, 0));
     }
