@@ -50,7 +50,9 @@ public enum CallArgument {
     /** SDXL image pipelines' {@code denoising_start}. */
     DENOISING_START("denoising_start"),
     /** SDXL image pipelines' {@code aesthetic_score} and {@code negative_aesthetic_score}. */
-    AESTHETIC_SCORE("aesthetic_score");
+    AESTHETIC_SCORE("aesthetic_score"),
+    /** {@code cross_attention_kwargs={"scale": s}}: the LoRA scale of the call. */
+    CROSS_ATTENTION_KWARGS("cross_attention_kwargs");
 
     private final String diffusersName;
 

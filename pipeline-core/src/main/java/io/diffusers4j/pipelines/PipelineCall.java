@@ -34,6 +34,7 @@ public final class PipelineCall {
     private Double eta;
     private Double guidanceRescale;
     private Integer clipSkip;
+    private Double loraScale;
     private List<TorchGenerator> generators = new ArrayList<>();
     private NDArray latents;
     private NDArray promptEmbeds;
@@ -186,6 +187,20 @@ public final class PipelineCall {
 
     public Integer clipSkip() {
         return clipSkip;
+    }
+
+    /**
+     * The LoRA scale of this call: diffusers' {@code cross_attention_kwargs={"scale": s}} (the UNet's adapters) and
+     * the {@code lora_scale} it passes to {@code encode_prompt} (the text encoders'); every unfused active adapter's
+     * scaling is multiplied by it. Null = 1.0.
+     */
+    public PipelineCall loraScale(Double value) {
+        this.loraScale = value;
+        return this;
+    }
+
+    public Double loraScale() {
+        return loraScale;
     }
 
     /** One seed = one generator for the whole batch (diffusers' {@code generator=torch.Generator().manual_seed(s)}). */
@@ -354,6 +369,7 @@ public final class PipelineCall {
         mark(out, CallArgument.ORIGINAL_INFERENCE_STEPS, originalInferenceSteps != null
                 ? "original_inference_steps" : null);
         sdxl.markSet(out);
+        mark(out, CallArgument.CROSS_ATTENTION_KWARGS, loraScale != null ? "cross_attention_kwargs" : null);
         return out;
     }
 
@@ -383,6 +399,7 @@ public final class PipelineCall {
         requireFloat32("guidance_scale", guidanceScale);
         requireFloat32("guidance_rescale", guidanceRescale);
         requireFloat32("eta", eta);
+        requireFloat32("cross_attention_kwargs['scale']", loraScale);
         if (height != null && height < 1 || width != null && width < 1) {
             throw new IllegalArgumentException("height and width must be positive, got " + height + " and " + width);
         }
@@ -435,6 +452,7 @@ public final class PipelineCall {
         c.eta = eta;
         c.guidanceRescale = guidanceRescale;
         c.clipSkip = clipSkip;
+        c.loraScale = loraScale;
         c.generators = new ArrayList<>(generators);
         c.latents = latents;
         c.promptEmbeds = promptEmbeds;

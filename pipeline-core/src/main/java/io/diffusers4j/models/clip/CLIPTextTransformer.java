@@ -24,7 +24,8 @@ import java.util.List;
  */
 final class CLIPTextTransformer {
     private final CLIPTextConfig config;
-    private final NDArray tokenEmbedding;
+    /** Replaced (never modified) when textual-inversion rows are appended. */
+    private volatile NDArray tokenEmbedding;
     private final NDArray positionEmbedding;
     private final List<CLIPEncoderLayer> layers = new ArrayList<>();
     private final LayerNorm finalLayerNorm;
@@ -60,6 +61,30 @@ final class CLIPTextTransformer {
         return tokenEmbedding.getDataType();
     }
 
+    /** The rows of the token embedding matrix (the vocabulary size the ids are checked against). */
+    long tokenEmbeddingRows() {
+        return tokenEmbedding.getShape().get(0);
+    }
+
+    /**
+     * {@code resize_token_embeddings(rows + n)} with the new rows set to {@code rows} ({@code [n, hidden_size]}):
+     * the matrix is replaced by the concatenation, in the old matrix's manager (the old one, possibly a view of the
+     * memory-mapped checkpoint, is left as it is). Returns the first new id. Not safe while the model runs.
+     */
+    synchronized long appendTokenEmbeddings(NDArray rows) {
+        NDArray old = tokenEmbedding;
+        Shape shape = rows.getShape();
+        if (shape.dimension() != 2 || shape.get(1) != config.hiddenSize) {
+            throw new IllegalArgumentException("token embedding rows must be [n, " + config.hiddenSize + "], got "
+                    + shape);
+        }
+        try (NDArray onDevice = rows.toDevice(old.getDevice(), true);
+             NDArray converted = onDevice.toType(old.getDataType(), true)) {
+            tokenEmbedding = old.concat(converted, 0);
+        }
+        return old.getShape().get(0);
+    }
+
     /** {@code final_layer_norm(x)}; the result belongs to the manager of {@code x}. */
     NDArray finalLayerNorm(NDArray x) {
         return finalLayerNorm.forward(x);
@@ -92,10 +117,12 @@ final class CLIPTextTransformer {
             throw new IllegalArgumentException("input_ids must be int64 or int32, got " + idType);
         }
         long[] ids = idType == DataType.INT64 ? inputIds.toLongArray() : widen(inputIds.toIntArray());
+        NDArray embeddingMatrix = tokenEmbedding;
+        long vocab = embeddingMatrix.getShape().get(0);
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= config.vocabSize) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new IllegalArgumentException("input_ids[" + i / len + ", " + i % len + "] = " + ids[i]
-                        + " is outside the vocabulary [0, " + config.vocabSize + ")");
+                        + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
         float[] maskValues = attentionMask == null ? null : paddingMask(attentionMask, batch, len);
@@ -110,7 +137,7 @@ final class CLIPTextTransformer {
                 positionIds[j] = j;
             }
             NDArray positions = sub.create(positionIds, new Shape(1, len));
-            NDArray tokens = ai.djl.nn.core.Embedding.embedding(idArray, tokenEmbedding, SparseFormat.DENSE)
+            NDArray tokens = ai.djl.nn.core.Embedding.embedding(idArray, embeddingMatrix, SparseFormat.DENSE)
                     .singletonOrThrow();
             NDArray pos = ai.djl.nn.core.Embedding.embedding(positions, positionEmbedding, SparseFormat.DENSE)
                     .singletonOrThrow();
