@@ -57,7 +57,8 @@ class PipelineContractTest {
             Map.entry(CallArgument.PROMPT_2, "prompt_2"), Map.entry(CallArgument.MICRO_CONDITIONING, "original_size"),
             Map.entry(CallArgument.DENOISING_END, "denoising_end"),
             Map.entry(CallArgument.DENOISING_START, "denoising_start"),
-            Map.entry(CallArgument.AESTHETIC_SCORE, "aesthetic_score"));
+            Map.entry(CallArgument.AESTHETIC_SCORE, "aesthetic_score"),
+            Map.entry(CallArgument.CROSS_ATTENTION_KWARGS, "cross_attention_kwargs"));
 
     @Test
     void everyPipelineTakesExactlyTheArgumentsOfItsDiffusersCall() {
