@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -194,8 +196,25 @@ public final class LoraLoader {
 
     /** The SHA-256 of a file, hex (what front ends record with the adapter). */
     public static String sha256(Path file) {
+        return sha256(file, false);
+    }
+
+    /**
+     * The AUTOMATIC1111 web UI's "addnet" hash of a safetensors file: the SHA-256 of its data after the header
+     * (what its {@code Lora hashes} show the first 12 hex digits of).
+     */
+    public static String addnetHash(Path safetensorsFile) {
+        return sha256(safetensorsFile, true);
+    }
+
+    private static String sha256(Path file, boolean skipSafetensorsHeader) {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            if (skipSafetensorsHeader) {
+                byte[] length = in.readNBytes(8);
+                long n = length.length < 8 ? 0 : ByteBuffer.wrap(length).order(ByteOrder.LITTLE_ENDIAN).getLong();
+                in.skipNBytes(n);
+            }
             byte[] buffer = new byte[1 << 16];
             for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
                 digest.update(buffer, 0, n);
