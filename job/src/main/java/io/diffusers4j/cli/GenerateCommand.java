@@ -8,7 +8,6 @@ import io.diffusers4j.image.AdapterMetadata;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
-import io.diffusers4j.pipelines.PipelineOutput;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Schedulers;
@@ -92,6 +91,15 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--num-images-per-prompt", paramLabel = "N", description = "(default 1)")
     int numImagesPerPrompt = 1;
 
+    @Option(names = "--max-images", paramLabel = "N", description = "images one run writes at most (default: what "
+            + "the free space where --output goes holds at the largest size of one image; at most 1000000)")
+    Integer maxImages;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = {"images per pipeline call: a larger request "
+            + "is rendered in several calls and written as it goes, each image as the single call renders it",
+        "default 8, fewer when half the available memory holds fewer (see README)"})
+    Integer batchSize;
+
     @Option(names = "--clip-skip", paramLabel = "N", description = "skip the last N CLIP layers")
     Integer clipSkip;
 
@@ -122,8 +130,12 @@ public final class GenerateCommand implements Callable<Integer> {
             + "(diffusers' output_type=\"np\"); latent: .npy [N,C,h,w]"})
     String outputType = "png";
 
-    @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write")
+    @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write: a folder "
+            + "(png) or a .npy file; refused if it holds what this run writes, unless --overwrite")
     Path output;
+
+    @Option(names = "--overwrite", description = "replace the files this run writes when --output holds them")
+    boolean overwrite;
 
     @Option(names = "--device", paramLabel = "cpu|gpu[:N]", description = "(default cpu)")
     String device = "cpu";
@@ -166,6 +178,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!OUTPUT_TYPES.contains(outputType)) {
             throw new UsageException("--output-type must be png, np or latent, got '" + outputType + "'");
         }
+        long total = checkCounts();
+        OutputTarget target = OutputTarget.check(output, outputType.equals("png"), (int) total, overwrite);
         PipelineOptions options = pipelineOptions();
         if (scheduler != null) {
             Schedulers.resolve(scheduler);
@@ -186,25 +200,82 @@ public final class GenerateCommand implements Callable<Integer> {
             DiffusionPipeline pipe = loaded.pipelineFor(call);
             PipelineCall resolved = pipe.withDefaults(call);
             pipe.checkInputs(resolved);
+            int[] size = pipe.outputSize(resolved);
+            String pipelineOutput = outputType.equals("latent") ? "latent" : "np";
+            ImageBudget budget = new ImageBudget(ImageBudget.Machine.current(target.existingFolder()), size[0],
+                    size[1], pipe.outputShape(resolved, pipelineOutput), outputType.equals("png"),
+                    !options.device().isGpu());
+            budget.checkRun(total, requestedImages(), maxImages);
+            MicroBatches batches = new MicroBatches(resolved, usedSeeds, budget.batchSize(batchSize, (int) total));
             if (seeds.isEmpty()) {
                 System.err.println("diffusers4j generate: seed " + usedSeeds.get(0) + " (random; --seed "
                         + usedSeeds.get(0) + " renders the same images again)");
             }
-            if (!noProgress) {
-                resolved.progress(new ConsoleProgressBar(System.err));
-            }
-            PipelineOutput out = pipe.call(resolved.outputType(outputType.equals("latent") ? "latent" : "np"));
             // the name asked for (a web UI name keeps its sampler name in the PNG's parameters)
             String schedulerName = scheduler != null ? Schedulers.resolve(scheduler).name()
                     : resolved.scheduler() != null ? resolved.scheduler().className() : pipe.scheduler().className();
-            GenerateMetadata metadata = new GenerateMetadata(resolved, pipe.outputSize(resolved), usedSeeds,
-                    schedulerName, model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
+            GenerateMetadata metadata = new GenerateMetadata(resolved, size, usedSeeds, schedulerName,
+                    model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
                     pipe.className()).withAdapters(adapters);
-            Path written = OutputWriter.write(out, outputType, output, metadata);
-            System.err.println("diffusers4j generate: wrote " + out.count() + " "
+            Path written = render(pipe, batches, pipelineOutput, OutputWriter.open(target, (int) total, metadata));
+            System.err.println("diffusers4j generate: wrote " + total + " "
                     + (outputType.equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
             return 0;
         }
+    }
+
+    /** One pipeline call per micro-batch, each written as it comes; the output moved into place at the end. */
+    private Path render(DiffusionPipeline pipe, MicroBatches batches, String pipelineOutput, OutputWriter output)
+            throws IOException {
+        try (OutputWriter writer = output) {
+            for (int k = 0; k < batches.count(); k++) {
+                if (batches.count() > 1) {
+                    System.err.println("diffusers4j generate: images " + (batches.first(k) + 1) + "-"
+                            + (batches.first(k) + batches.size(k)) + " of " + batches.total());
+                }
+                PipelineCall part = batches.call(k).outputType(pipelineOutput);
+                if (!noProgress) {
+                    part.progress(new ConsoleProgressBar(System.err));
+                }
+                writer.append(pipe.call(part));
+            }
+            return writer.finish();
+        }
+    }
+
+    /**
+     * Bounds every count a flag sets before anything is loaded or allocated: images per prompt, the run's images
+     * (prompts x images per prompt, at most --max-images or {@link ImageBudget#MAX_IMAGES_LIMIT}), --batch-size,
+     * and one seed or one per image. Returns the run's images.
+     */
+    private long checkCounts() {
+        if (numImagesPerPrompt < 1) {
+            throw new UsageException("--num-images-per-prompt must be >= 1, got " + numImagesPerPrompt);
+        }
+        if (maxImages != null && (maxImages < 1 || maxImages > ImageBudget.MAX_IMAGES_LIMIT)) {
+            throw new UsageException("--max-images must be in [1, " + ImageBudget.MAX_IMAGES_LIMIT + "], got "
+                    + maxImages);
+        }
+        if (batchSize != null && (batchSize < 1 || batchSize > ImageBudget.MAX_IMAGES_LIMIT)) {
+            throw new UsageException("--batch-size must be in [1, " + ImageBudget.MAX_IMAGES_LIMIT + "], got "
+                    + batchSize);
+        }
+        long total = (long) Math.max(1, prompts.size()) * numImagesPerPrompt;
+        int limit = maxImages != null ? maxImages : ImageBudget.MAX_IMAGES_LIMIT;
+        if (total > limit) {
+            throw new UsageException(requestedImages() + " = " + total + " images, more than "
+                    + (maxImages != null ? "--max-images " + maxImages : "the " + limit + " one run writes at most"));
+        }
+        if (!seeds.isEmpty()) {
+            MicroBatches.checkSeeds(seeds.size(), total);
+        }
+        return total;
+    }
+
+    /** "--num-images-per-prompt 4 x 2 prompts": the flags that set a run's number of images. */
+    private String requestedImages() {
+        int n = Math.max(1, prompts.size());
+        return "--num-images-per-prompt " + numImagesPerPrompt + " x " + n + (n == 1 ? " prompt" : " prompts");
     }
 
     /** A seed like the UIs pick one: a non-negative 32-bit number. */

@@ -1,4 +1,4 @@
-// Writes a pipeline's output as the CLI promises: one .npy, a folder of PNGs (with generation text chunks), or latents.
+// Writes a `generate` run's images as they come: one .npy (images or latents) or a folder of PNGs with text chunks.
 package io.diffusers4j.cli;
 
 import io.diffusers4j.image.GenerationMetadata;
@@ -9,42 +9,125 @@ import io.diffusers4j.utils.Npy;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
  * np: ONE float32 .npy [N,H,W,3] in [0,1]; png: DIR/000.png ..., each carrying how it was made in its text chunks
  * ({@link GenerationMetadata}: prompt, negative prompt, seed, steps, guidance scale, scheduler, model, revision,
- * size, plus an AUTOMATIC1111-style {@code parameters} text); latent: ONE float32 .npy [N,C,h,w].
+ * size, plus an AUTOMATIC1111-style {@code parameters} text); latent: ONE float32 .npy [N,C,h,w]. The parts of a
+ * run (its micro-batches) are appended in order into the {@link OutputTarget}'s staging place, so a run holds one
+ * micro-batch of images in memory whatever its size; {@link #finish} moves the complete output into place, and
+ * {@link #close} without it removes what was written.
  */
-final class OutputWriter {
+final class OutputWriter implements AutoCloseable {
     /** The model name recorded for the embedded default pipeline (as the job records it). */
     static final String EMBEDDED_MODEL = "embedded:tiny-random";
+    private static final int CHUNK_FLOATS = 1 << 16;
 
-    private OutputWriter() {
+    private final OutputTarget target;
+    private final int total;
+    private final GenerateMetadata metadata;
+    private final Path staging;
+    private OutputStream npy;
+    private long[] imageShape;
+    private int written;
+    private boolean finished;
+
+    private OutputWriter(OutputTarget target, int total, GenerateMetadata metadata) throws IOException {
+        this.target = target;
+        this.total = total;
+        this.metadata = metadata;
+        this.staging = target.openStaging();
     }
 
-    /** Writes {@code out} as {@code outputType} (png, np or latent) to {@code target}; returns the path. */
-    static Path write(PipelineOutput out, String outputType, Path target, GenerateMetadata metadata)
-            throws IOException {
-        if (!(out instanceof ImagePipelineOutput images)) {
+    /** Starts writing a run of {@code total} images (or latents) into {@code target}. */
+    static OutputWriter open(OutputTarget target, int total, GenerateMetadata metadata) throws IOException {
+        return new OutputWriter(target, total, metadata);
+    }
+
+    /** Writes the next part of the run: its images are images {@code written() ...} of the whole run. */
+    void append(PipelineOutput part) throws IOException {
+        if (!(part instanceof ImagePipelineOutput images)) {
             throw new IllegalStateException(metadata.pipelineClass() + " returned no images");
         }
-        switch (outputType) {
-            case "np", "latent" -> Npy.writeFloat32(target, images.data(), images.shape());
-            case "png" -> {
-                Files.createDirectories(target);
-                List<BufferedImage> pictures = images.images();
-                for (int i = 0; i < pictures.size(); i++) {
-                    Map<String, String> text = metadata.forImage(i, pictures.size()).toPngText();
-                    Png.write(target.resolve(String.format(Locale.ROOT, "%03d.png", i)), pictures.get(i), text);
-                }
-            }
-            default -> throw new IllegalStateException(outputType);
+        if (written + images.count() > total) {
+            throw new IllegalStateException("the run's parts hold more than its " + total + " images");
         }
-        return target;
+        if (target.folder()) {
+            List<BufferedImage> pictures = images.images();
+            for (int i = 0; i < pictures.size(); i++) {
+                Map<String, String> text = metadata.forImage(written + i, total).toPngText();
+                Files.write(staging.resolve(OutputTarget.pngName(written + i)), Png.write(pictures.get(i), text),
+                        StandardOpenOption.CREATE_NEW);
+            }
+        } else {
+            appendArray(images);
+        }
+        written += images.count();
+    }
+
+    private void appendArray(ImagePipelineOutput images) throws IOException {
+        long[] shape = images.shape();
+        long[] perImage = Arrays.copyOfRange(shape, 1, shape.length);
+        if (npy == null) {
+            imageShape = perImage;
+            long[] whole = shape.clone();
+            whole[0] = total;
+            npy = Files.newOutputStream(staging, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            npy.write(Npy.header("<f4", whole));
+        } else if (!Arrays.equals(imageShape, perImage)) {
+            throw new IllegalStateException("a part of the run has images of shape " + Arrays.toString(perImage)
+                    + ", the first had " + Arrays.toString(imageShape));
+        }
+        float[] data = images.data();
+        ByteBuffer bytes = ByteBuffer.allocate(4 * Math.min(CHUNK_FLOATS, data.length)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int from = 0; from < data.length; from += CHUNK_FLOATS) {
+            int n = Math.min(CHUNK_FLOATS, data.length - from);
+            bytes.clear();
+            bytes.asFloatBuffer().put(data, from, n);
+            npy.write(bytes.array(), 0, 4 * n);
+        }
+    }
+
+    /** Images written so far. */
+    int written() {
+        return written;
+    }
+
+    /** Moves the complete output into place; returns its path. */
+    Path finish() throws IOException {
+        if (written != total) {
+            throw new IllegalStateException("wrote " + written + " of the run's " + total + " images");
+        }
+        if (npy != null) {
+            npy.close();
+            npy = null;
+        }
+        Path out = target.commit();
+        finished = true;
+        return out;
+    }
+
+    /** Without {@link #finish}: removes what was written (the run failed). */
+    @Override
+    public void close() throws IOException {
+        if (finished) {
+            return;
+        }
+        try {
+            if (npy != null) {
+                npy.close();
+            }
+        } finally {
+            target.abort();
+        }
     }
 }

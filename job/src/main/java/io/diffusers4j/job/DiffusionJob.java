@@ -3,14 +3,17 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.progress.ConsoleLine;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.progress.JobProgress;
+import io.diffusers4j.job.progress.Terminal;
 import io.diffusers4j.job.report.ReportData;
 import io.diffusers4j.job.report.RunReport;
+import io.diffusers4j.job.report.RunSettings;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
-import io.diffusers4j.job.render.PipelineRenderer;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.rows.DuplicateIds;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.RowValidator;
 import io.diffusers4j.job.rows.WorkSchema;
@@ -27,12 +30,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.collection.JavaConverters;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -61,7 +63,22 @@ public final class DiffusionJob {
     private DiffusionJob() {
     }
 
+    /**
+     * Runs the job, checking and resolving its model on the driver first ({@link DriverModel#prepare}); the
+     * summary's total time counts from this call.
+     */
     public static JobSummary run(SparkSession spark, JobConfig cfg) {
+        long started = System.currentTimeMillis();
+        return run(spark, cfg, DriverModel.prepare(cfg.pipelineSpec(0), spark.sparkContext().isLocal(), null),
+                started);
+    }
+
+    /**
+     * Runs the job with {@code model}: {@code cfg}'s pipeline spec as {@link DriverModel#prepare} returned it
+     * (checked; a Hub model pinned to the commit the driver resolved). The summary's total time counts from
+     * {@code startedAtMillis} (the command's start, so that it includes Spark's start-up).
+     */
+    public static JobSummary run(SparkSession spark, JobConfig cfg, PipelineSpec model, long startedAtMillis) {
         String runId = UUID.randomUUID().toString();
         SparkContext sc = spark.sparkContext();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
@@ -69,12 +86,10 @@ public final class DiffusionJob {
         String output = cfg.output();
         PromptFormat format = cfg.format() != null ? cfg.format()
                 : PromptFormat.detect(sc.hadoopConfiguration(), prompts);
-        checkModel(cfg.model(), sc.isLocal());
-        PipelineSpec spec = cfg.pipelineSpec(resolveTorchThreads(cfg.torchThreads(), sc));
+        PipelineSpec spec = model.withTorchThreads(resolveTorchThreads(cfg.torchThreads(), sc));
         LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
                 prompts, output, spec.modelName(), cfg.batchSize());
         LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
-        PipelineRenderer.checkModelOnDriver(spec);
 
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);
@@ -82,40 +97,27 @@ public final class DiffusionJob {
         RowValidator validator = new RowValidator(cfg.defaults());
         JobMetrics metrics = JobMetrics.register(sc);
         JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
-        JavaRDD<Row> workRows = records.flatMap(r -> {
-            List<Row> rows = WorkSchema.expand(validator.validate(r));
-            metrics.planned(rows.size());
-            return rows.iterator();
-        });
-        Dataset<Row> work = spark.createDataFrame(workRows, WorkSchema.SCHEMA);
+        JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
+        Dataset<Row> work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA),
+                workRows.getNumPartitions());
 
-        long skipped = 0;
         long before = -1;
         if (cfg.resume() && hasOutput(spark, output)) {
-            Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
-                    .where(col("status").equalTo(lit(OutputSchema.OK)))
-                    .select("id", "image_index").distinct();
             before = work.count();
-            // a using-columns join puts the keys first: restore the work schema's column order
-            work = work.join(done, scala.collection.JavaConverters.asScalaBuffer(List.of("id", "image_index"))
-                    .toSeq(), "left_anti").select(workColumns());
+            work = withoutDone(spark, work, output);
         }
-
+        // the work (prompts and parameters, no images) is kept so that the count and the waves read it once; the
+        // count is exact, whatever Spark re-executes later (a lost executor's partitions, re-read waves)
+        work = work.persist(StorageLevel.MEMORY_AND_DISK());
+        long planned = work.count();
+        long skipped = before >= 0 ? before - planned : 0;
+        if (before >= 0) {
+            LOG.info("resume: {} of {} images already written with status ok", skipped, before);
+        }
         int partitions = cfg.partitions() > 0 ? cfg.partitions() : sc.defaultParallelism();
-        long perWave = WaveWriter.waveSize(cfg.commitEvery(), partitions, cfg.batchSize());
-        int waves = 1;
-        if (perWave > 0 || before >= 0) {
-            // the work (prompts and parameters, no images) is kept so that the waves and the count read it once
-            work = work.persist(StorageLevel.MEMORY_AND_DISK());
-            metrics.resetPlanned(); // the counts above ran validation too: count this pass only
-            long images = work.count();
-            if (before >= 0) {
-                skipped = before - images;
-                LOG.info("resume: {} of {} images already written with status ok", skipped, before);
-            }
-            waves = WaveWriter.waveCount(images, perWave);
-            LOG.info("{} images to render in {} committed wave(s)", images, waves);
-        }
+        int waves = WaveWriter.waveCount(planned, WaveWriter.waveSize(cfg.commitEvery(), partitions,
+                cfg.batchSize()));
+        LOG.info("{} images to render in {} committed wave(s)", planned, waves);
         WaveWriter.clearUncommitted(spark, output);
         Broadcast<PipelineSpec> specBroadcast = jsc.broadcast(spec);
         String description = "diffusers4j: render " + prompts + " -> " + output + " (run " + runId + ")";
@@ -125,7 +127,9 @@ public final class DiffusionJob {
                     JobMetrics.DONE, JobMetrics.ERRORS);
         }
         long t0 = System.nanoTime();
-        try (JobProgress ignored = JobProgress.start(sc, metrics, skipped, cfg.progressInterval())) {
+        ConsoleLine console = cfg.progressConsole().orElseGet(Terminal::stderrIsTerminal)
+                ? new ConsoleLine(System.err) : null;
+        try (JobProgress ignored = JobProgress.start(sc, metrics, planned, cfg.progressInterval(), console)) {
             WaveWriter.write(spark, work, waves, partitions, new PartitionGenerator(specBroadcast, cfg.batchSize(),
                     runId, metrics), output, cfg.mode(), cfg.partitionBy());
         } finally {
@@ -134,7 +138,9 @@ public final class DiffusionJob {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         specBroadcast.destroy();
-        JobSummary summary = JobSummary.read(spark, output, runId, skipped, seconds, metrics.builds());
+        double total = (System.currentTimeMillis() - startedAtMillis) / 1e3;
+        JobSummary summary = JobSummary.read(spark, output, runId, skipped, planned, seconds, total,
+                metrics.builds());
         if (cfg.reportEnabled()) {
             summary = writeReport(spark, cfg, summary, spec.modelName(), format, partitions);
         }
@@ -149,17 +155,7 @@ public final class DiffusionJob {
                                           PromptFormat format, int partitions) {
         try {
             sc(spark).setJobDescription("diffusers4j: run report");
-            Map<String, String> settings = new LinkedHashMap<>();
-            settings.put("run id", summary.runId());
-            settings.put("prompts", cfg.prompts() + " (" + format.name().toLowerCase(Locale.ROOT) + ")");
-            settings.put("output", RunReport.display(sc(spark).hadoopConfiguration(), cfg.output()));
-            settings.put("model", model);
-            settings.put("dtype", cfg.pipelineSpec(0).dtype());
-            settings.put("batch size", Integer.toString(cfg.batchSize()));
-            settings.put("partitions", Integer.toString(partitions));
-            settings.put("mode", cfg.mode() + (cfg.resume() ? " (resume)" : ""));
-            settings.put("Spark master", sc(spark).master());
-            settings.put("Spark application", sc(spark).applicationId());
+            Map<String, String> settings = RunSettings.of(cfg, summary.runId(), model, format, partitions, sc(spark));
             ReportData data = RunReport.collect(spark, cfg.output(), summary, settings, cfg.reportLimits());
             return summary.withReport(RunReport.write(sc(spark).hadoopConfiguration(), cfg.output(), data));
         } catch (RuntimeException e) {
@@ -173,41 +169,6 @@ public final class DiffusionJob {
 
     private static SparkContext sc(SparkSession spark) {
         return spark.sparkContext();
-    }
-
-    /**
-     * A user error in {@code --model} is reported on the driver before Spark starts work, as one line: a folder
-     * without {@code model_index.json}, or (in local mode, where the driver's files are the executors') a string
-     * that is neither a folder nor a Hub id. On a cluster a non-folder non-Hub-id may still be a folder that only
-     * the executors have, so it is only warned about.
-     */
-    static void checkModel(String model, boolean local) {
-        if (model == null) {
-            return;
-        }
-        java.nio.file.Path dir;
-        try {
-            dir = java.nio.file.Path.of(model);
-        } catch (java.nio.file.InvalidPathException e) {
-            dir = null;
-        }
-        if (dir != null && java.nio.file.Files.isDirectory(dir)) {
-            if (!java.nio.file.Files.isRegularFile(dir.resolve("model_index.json"))) {
-                throw new IllegalArgumentException("--model " + model + ": the folder has no model_index.json (a "
-                        + "diffusers pipeline folder, as save_pretrained writes it, has one)");
-            }
-            return;
-        }
-        try {
-            io.diffusers4j.hub.HubCache.validateRepoId(model);
-        } catch (IllegalArgumentException e) {
-            if (local) {
-                throw new IllegalArgumentException("--model " + model + ": no such folder, and not a Hub id ("
-                        + e.getMessage() + ")");
-            }
-            LOG.warn("--model {} is not a folder on the driver and not a Hub id: every executor must have it as a "
-                    + "local folder", model);
-        }
     }
 
     /**
@@ -243,6 +204,20 @@ public final class DiffusionJob {
             return Math.max(1, cores / Math.max(1, slots / Math.max(1, taskCpus)));
         }
         return Math.max(1, taskCpus);
+    }
+
+    /**
+     * Resume: the work without the images already written with status ok ({@code (id, image_index)} pairs); error
+     * rows are kept (an input row that is bad now is reported again, never counted as done).
+     */
+    private static Dataset<Row> withoutDone(SparkSession spark, Dataset<Row> work, String output) {
+        Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
+                .where(col("status").equalTo(lit(OutputSchema.OK)))
+                .select("id", "image_index").distinct().withColumn("_done", lit(true));
+        // a using-columns join puts the keys first: restore the work schema's column order
+        return work.join(done, JavaConverters.asScalaBuffer(List.of("id", "image_index")).toSeq(), "left")
+                .where(col("_done").isNull().or(col("status").equalTo(lit(WorkSchema.ERROR))))
+                .select(workColumns());
     }
 
     private static Column[] workColumns() {

@@ -4,7 +4,7 @@ package io.diffusers4j.job;
 import com.typesafe.config.ConfigUtil;
 import io.diffusers4j.cli.VersionInfo;
 import io.diffusers4j.job.render.JvmSettings;
-import io.diffusers4j.job.render.PipelineRenderer;
+import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.render.Redaction;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -208,10 +209,11 @@ public final class JobCommand implements Callable<Integer> {
         JvmSettings.djlOffline();
         JobConfig cfg = toConfig();
         // a broken local model folder, an unknown scheduler or an unreachable Hub is refused before Spark starts
-        PipelineRenderer.checkModelOnDriver(cfg.pipelineSpec(0));
+        PipelineSpec model = DriverModel.prepare(cfg.pipelineSpec(0), JobMain.isLocal(JobMain.master(cfg)), null);
         SparkSession spark = JobMain.session(cfg);
         try {
-            JobSummary summary = DiffusionJob.run(spark, cfg);
+            JobSummary summary = DiffusionJob.run(spark, cfg, model,
+                    ManagementFactory.getRuntimeMXBean().getStartTime());
             out.println(summary.render());
             return 0;
         } catch (IllegalArgumentException e) {

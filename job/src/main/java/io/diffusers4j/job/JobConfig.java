@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -104,6 +105,7 @@ public final class JobConfig {
         }
         torchThreads();
         progressInterval();
+        progressConsole();
         reportLimits();
         commitEvery();
         defaults();
@@ -225,6 +227,21 @@ public final class JobConfig {
             throw new IllegalArgumentException("progress-interval must be a duration such as 30s or 2m, got "
                     + config.getValue(JOB + "progress-interval").render());
         }
+    }
+
+    /**
+     * Whether progress is a line redrawn in place on stderr (true) or a log line every progress-interval (false);
+     * empty = auto: in place when stderr is an interactive terminal.
+     */
+    public Optional<Boolean> progressConsole() {
+        String v = String.valueOf(str(JOB + "progress-console")).trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "auto" -> Optional.empty();
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> throw new IllegalArgumentException("progress-console must be auto, true or false, got "
+                    + config.getValue(JOB + "progress-console").render());
+        };
     }
 
     /** Whether the run report (<output>/_report) is written. */

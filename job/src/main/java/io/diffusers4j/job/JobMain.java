@@ -43,9 +43,8 @@ public final class JobMain {
     public static SparkSession session(JobConfig cfg) {
         SparkConf submitted = new SparkConf();
         SparkSession.Builder b = SparkSession.builder();
-        boolean useConfigMaster = cfg.masterExplicit() || !submitted.contains("spark.master");
-        String master = useConfigMaster ? cfg.master() : submitted.get("spark.master");
-        if (useConfigMaster) {
+        String master = master(cfg);
+        if (useConfigMaster(cfg, submitted)) {
             b.master(master);
         }
         if (!submitted.contains("spark.app.name")) {
@@ -55,6 +54,21 @@ public final class JobMain {
             b.config(e.getKey(), e.getValue());
         }
         return b.getOrCreate();
+    }
+
+    /** The run's Spark master: --master, else spark-submit's, else the config's (local[*]). */
+    static String master(JobConfig cfg) {
+        SparkConf submitted = new SparkConf();
+        return useConfigMaster(cfg, submitted) ? cfg.master() : submitted.get("spark.master");
+    }
+
+    private static boolean useConfigMaster(JobConfig cfg, SparkConf submitted) {
+        return cfg.masterExplicit() || !submitted.contains("spark.master");
+    }
+
+    /** Executors in the driver's JVM (Spark's SparkContext.isLocal): they share its disk and HF cache. */
+    static boolean isLocal(String master) {
+        return master.equals("local") || master.startsWith("local[");
     }
 
     /** Spark properties the job always sets on top of the config's. */
@@ -83,6 +97,9 @@ public final class JobMain {
         if (master.startsWith("local")) {
             conf.putIfAbsent("spark.driver.host", "127.0.0.1");
             conf.putIfAbsent("spark.driver.bindAddress", "127.0.0.1");
+            // running tasks report their image counts in heartbeats: every 2 s instead of 10 s keeps the progress
+            // line moving (in local mode a heartbeat is an in-process call)
+            conf.putIfAbsent("spark.executor.heartbeatInterval", "2s");
         }
         return conf;
     }

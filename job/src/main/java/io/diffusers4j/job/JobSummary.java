@@ -2,11 +2,13 @@
 package io.diffusers4j.job;
 
 import io.diffusers4j.job.progress.JobMetrics;
+import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.rows.OutputSchema;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,14 +29,20 @@ import static org.apache.spark.sql.functions.when;
  * @param okImages          rows with status ok
  * @param errorRows         rows with status error
  * @param skipped           images skipped because already written with status ok (resume), else 0
+ * @param planned           output rows this run set out to write (images to render and error rows), counted on
+ *                          the driver before rendering: the progress line's total
  * @param seconds           wall time of the generate-and-write stage
+ * @param totalSeconds      wall time of the whole run, from the start of the command (JVM start for
+ *                          {@code diffusers4j job} and spark-submit: Spark's start-up, reading and validating the
+ *                          prompts included) to the end of the write
  * @param renderMillis      summed per-image render time of ok images (pipeline time, all executors)
  * @param buildsPerExecutor executor id → distinct pipeline builds that rendered this run's images there
  * @param executors         per-executor figures, by executor id
  * @param builds            the pipeline builds that rendered this run's images, with their build times
  * @param report            where the run report and sample images were written; null when none was
  */
-public record JobSummary(String runId, String output, long okImages, long errorRows, long skipped, double seconds,
+public record JobSummary(String runId, String output, long okImages, long errorRows, long skipped, long planned,
+                         double seconds, double totalSeconds,
                          long renderMillis, Map<String, Long> buildsPerExecutor, List<ExecutorFigures> executors,
                          List<JobMetrics.Build> builds, ReportFiles report) {
 
@@ -58,12 +66,12 @@ public record JobSummary(String runId, String output, long okImages, long errorR
 
     /** This summary with the report's files. */
     public JobSummary withReport(ReportFiles files) {
-        return new JobSummary(runId, output, okImages, errorRows, skipped, seconds, renderMillis, buildsPerExecutor,
-                executors, builds, files);
+        return new JobSummary(runId, output, okImages, errorRows, skipped, planned, seconds, totalSeconds,
+                renderMillis, buildsPerExecutor, executors, builds, files);
     }
 
-    static JobSummary read(SparkSession spark, String output, String runId, long skipped, double seconds,
-                           List<JobMetrics.Build> builds) {
+    static JobSummary read(SparkSession spark, String output, String runId, long skipped, long planned,
+                           double seconds, double totalSeconds, List<JobMetrics.Build> builds) {
         List<Row> perExecutor = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
                 .where(col("run_id").equalTo(lit(runId)))
                 .groupBy(col("executor_id"))
@@ -90,10 +98,10 @@ public record JobSummary(String runId, String output, long okImages, long errorR
                 buildsPerExecutor.put(executor, f.pipelineBuilds());
             }
         }
-        executors.sort(java.util.Comparator.comparing(ExecutorFigures::executorId));
-        String shown = io.diffusers4j.job.report.RunReport.display(spark.sparkContext().hadoopConfiguration(), output);
-        return new JobSummary(runId, shown, ok, errors, skipped, seconds, render, buildsPerExecutor,
-                List.copyOf(executors), List.copyOf(builds), null);
+        executors.sort(Comparator.comparing(ExecutorFigures::executorId));
+        String shown = RunReport.display(spark.sparkContext().hadoopConfiguration(), output);
+        return new JobSummary(runId, shown, ok, errors, skipped, planned, seconds, totalSeconds, render,
+                buildsPerExecutor, List.copyOf(executors), List.copyOf(builds), null);
     }
 
     private static long longOrZero(Row r, int i) {
@@ -109,8 +117,9 @@ public record JobSummary(String runId, String output, long okImages, long errorR
             sb.append(", skipped (already ok): ").append(skipped);
         }
         sb.append('\n');
-        sb.append(String.format(Locale.ROOT, "  %.2f images/s (%.1f s generate+write; %.1f s of pipeline time)%n",
-                imagesPerSecond(), seconds, renderMillis / 1000.0));
+        sb.append(String.format(Locale.ROOT,
+                "  %.2f images/s (%.1f s generate+write; %.1f s of pipeline time; %.1f s in all)%n",
+                imagesPerSecond(), seconds, renderMillis / 1000.0, totalSeconds));
         sb.append("  pipeline builds per executor:");
         if (buildsPerExecutor.isEmpty()) {
             sb.append(" none");

@@ -4,6 +4,7 @@ package io.diffusers4j.job;
 import io.diffusers4j.job.render.BatchRunner;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
+import io.diffusers4j.job.render.Failures;
 import io.diffusers4j.job.render.ImageRequest;
 import io.diffusers4j.job.render.MicroBatcher;
 import io.diffusers4j.job.render.PipelineSpec;
@@ -45,6 +46,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
  *       encoded, in the background while the next batch renders ({@link PngEncoderPool}).</li>
  * </ol>
+ * Every failure that belongs to one row after validation (the pipeline refusing or failing its check, its
+ * rendering, NaN pixels, its PNG metadata or encoding) makes that row an error row; only kills, interrupts and a
+ * broken deployment fail the task.
  * Retried or speculative attempts recompute the same rows (the input partition is deterministic); the Parquet
  * commit protocol keeps exactly one attempt's file per partition.
  */
@@ -179,8 +183,12 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                 RenderSettings resolved;
                 try {
                     resolved = renderer.resolve(requested, request);
-                } catch (IllegalArgumentException e) {
+                } catch (IllegalArgumentException e) { // the pipeline refuses the call: its message
                     queue.add(CompletableFuture.completedFuture(errorRow(r, e.getMessage(), requested)));
+                    continue;
+                } catch (RuntimeException e) { // any other failure of this row's check is this row's too
+                    Failures.rethrowIfFatal(e);
+                    queue.add(CompletableFuture.completedFuture(errorRow(r, Failures.describe(e), requested)));
                     continue;
                 }
                 planned.add(new Planned(r, resolved, request));
@@ -214,26 +222,52 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             for (int i = 0; i < outcomes.size(); i++) {
                 Planned p = batch.items().get(i);
                 BatchRunner.Outcome o = outcomes.get(i);
-                Row w = p.work();
-                Timestamp createdAt = new Timestamp(System.currentTimeMillis());
-                Map<String, String> text = new GenerationMetadata().prompt(p.request().prompt())
-                        .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
-                        .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
-                        .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
-                        .size(p.settings().width(), p.settings().height())
-                        .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
-                        .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS)).toPngText();
-                queue.add(PngEncoderPool.encode(o.ok() ? o.image() : null, text, png -> RowFactory.create(
-                        w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
-                        w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
-                        p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
-                        p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
-                        w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
-                        numbers(w, WorkSchema.SIGMAS), model, o.ok() ? OutputSchema.OK : OutputSchema.ERROR,
-                        o.error(), w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
-                        handle.instanceId(), o.durationMs(), createdAt, o.batchSize(), w.getString(WorkSchema.SOURCE),
-                        runId)));
+                if (!o.ok()) {
+                    queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null, o.error())));
+                    continue;
+                }
+                Map<String, String> text;
+                try {
+                    text = pngText(p, scheduler);
+                } catch (RuntimeException e) {
+                    queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null,
+                            "cannot record the generation parameters in the PNG: " + Failures.describe(e))));
+                    continue;
+                }
+                queue.add(PngEncoderPool.encode(o.image(), text, png -> renderedRow(p, o, scheduler, png, null),
+                        failure -> renderedRow(p, o, scheduler, null,
+                                "PNG encoding failed: " + Failures.describe(failure))));
             }
+        }
+
+        /** The PNG text chunks of a rendered image: its generation parameters as used. */
+        private Map<String, String> pngText(Planned p, String scheduler) {
+            Row w = p.work();
+            return new GenerationMetadata().prompt(p.request().prompt())
+                    .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
+                    .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
+                    .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
+                    .size(p.settings().width(), p.settings().height())
+                    .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
+                    .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS)).toPngText();
+        }
+
+        /**
+         * The output row of a rendered image: ok with its PNG, or an error row ({@code error} not null) with the
+         * settings it was rendered with and no image.
+         */
+        private Row renderedRow(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, String error) {
+            Row w = p.work();
+            return RowFactory.create(
+                    w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
+                    w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
+                    p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
+                    p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
+                    w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
+                    numbers(w, WorkSchema.SIGMAS), model, error == null ? OutputSchema.OK : OutputSchema.ERROR,
+                    error, w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
+                    handle.instanceId(), o.durationMs(), new Timestamp(System.currentTimeMillis()), o.batchSize(),
+                    w.getString(WorkSchema.SOURCE), runId);
         }
 
         /** An error output row with the settings the row asked for ({@code s}), or none (validation errors). */

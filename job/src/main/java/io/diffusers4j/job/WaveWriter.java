@@ -91,9 +91,8 @@ final class WaveWriter {
     }
 
     /**
-     * Renders and writes {@code work} ({@link WorkSchema} rows, {@code images} of them, persisted by the caller
-     * when there is more than one wave) in {@code waves} committed writes; the first honours {@code mode}, the
-     * rest append.
+     * Renders and writes {@code work} ({@link WorkSchema} rows, persisted by the caller) in {@code waves}
+     * committed writes; the first honours {@code mode}, the rest append.
      */
     static void write(SparkSession spark, Dataset<Row> work, int waves, int partitions, PartitionGenerator generator,
                       String output, String mode, String partitionBy) {

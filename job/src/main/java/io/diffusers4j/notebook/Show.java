@@ -1,6 +1,7 @@
-// Notebook display helpers: images inline in IJava/JJava kernels, PNG files elsewhere; grids and bar charts.
+// Notebook display helpers: images inline in notebooks (Java kernels), PNG files elsewhere; grids and bar charts.
 package io.diffusers4j.notebook;
 
+import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -10,7 +11,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,11 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * What the notebooks in {@code notebooks/} use to show pictures.
  *
- * <p>{@link #image} shows an image inline when the code runs in a Jupyter Java kernel: IJava
- * ({@code io.github.spencerpark.ijava.runtime.Display.display}) or JJava
- * ({@code org.dflib.jjava.runtime.Display.display}), found by reflection, so this class needs neither. Anywhere
- * else (plain JShell, the tests that execute the notebooks, a terminal) it writes a PNG file and prints its path:
- * into the folder named by the system property {@code diffusers4j.notebook.out}, else the environment variable
+ * <p>{@link #image} shows an image inline: as a {@code display_data} output ({@link Display}: PNG plus a text
+ * fallback) in a Jupyter Java kernel (JJava, IJava) or in the tool that executes the notebooks and stores their
+ * outputs. Anywhere else (plain JShell, a terminal) it writes a PNG file and prints its path: into the folder named
+ * by the system property {@code diffusers4j.notebook.out}, else the environment variable
  * {@code DIFFUSERS4J_NOTEBOOK_OUT}, else {@code <tmpdir>/diffusers4j-notebook}.
  *
  * <p>{@link #grid} lays images out with captions; {@link #barChart} draws a horizontal bar chart. Both return a
@@ -35,30 +34,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Show {
     private static final AtomicInteger COUNTER = new AtomicInteger();
-    private static final String[] DISPLAY_CLASSES = {"io.github.spencerpark.ijava.runtime.Display",
-        "org.dflib.jjava.runtime.Display"};
 
     private Show() {
     }
 
-    /** Shows {@code image}: inline in a Java kernel, else as a numbered PNG file whose path is printed. */
+    /** Shows {@code image}: inline in a notebook, else as a numbered PNG file whose path is printed. */
     public static void image(BufferedImage image) {
         image(image, "image");
     }
 
-    /** Like {@link #image(BufferedImage)}; {@code name} becomes part of the file name outside a kernel. */
+    /**
+     * Like {@link #image(BufferedImage)}; {@code name} goes into the text fallback inline and into the file name
+     * outside a notebook.
+     */
     public static void image(BufferedImage image, String name) {
         if (image == null) {
             throw new IllegalArgumentException("Show.image: image is null");
         }
-        if (displayInKernel(image)) {
+        if (Display.show(Display.imageBundle(image, name))) {
             return;
         }
         Path file = outputDir().resolve(String.format(Locale.ROOT, "%03d-%s.png", COUNTER.incrementAndGet(),
                 name.replaceAll("[^A-Za-z0-9._-]", "_")));
         try {
             Files.createDirectories(file.getParent());
-            if (!javax.imageio.ImageIO.write(image, "png", file.toFile())) {
+            if (!ImageIO.write(image, "png", file.toFile())) {
                 throw new IllegalStateException("no PNG writer for image type " + image.getType());
             }
         } catch (IOException e) {
@@ -77,24 +77,6 @@ public final class Show {
             return Path.of(System.getProperty("java.io.tmpdir"), "diffusers4j-notebook");
         }
         return Path.of(dir);
-    }
-
-    /** Whether a Jupyter Java kernel is running this code and displayed the image. */
-    static boolean displayInKernel(Object o) {
-        for (String name : DISPLAY_CLASSES) {
-            try {
-                ClassLoader cl = Thread.currentThread().getContextClassLoader();
-                Class<?> display = Class.forName(name, true, cl != null ? cl : Show.class.getClassLoader());
-                Method m = display.getMethod("display", Object.class);
-                m.invoke(null, o);
-                return true;
-            } catch (ClassNotFoundException | LinkageError e) {
-                // not this kernel
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                // the kernel's classes are there but no kernel instance is running (e.g. plain JShell)
-            }
-        }
-        return false;
     }
 
     /**

@@ -9,15 +9,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -61,10 +65,10 @@ class CliHostileModelTest {
     }
 
     @SuppressWarnings("unchecked")
-    private void generateRefuses(Path model, String... fragments) {
+    private String generateRefuses(Path model, String... fragments) {
         Path out = tmp.resolve("out" + copies);
-        Object[] r = cli("generate", "--model", model.toString(), "--prompt", "a cat", "--steps", "1",
-                "--no-progress", "--output", out.toString());
+        Object[] r = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> cli("generate", "--model",
+                model.toString(), "--prompt", "a cat", "--steps", "1", "--no-progress", "--output", out.toString()));
         List<String> lines = (List<String>) r[1];
         assertEquals(2, r[0], lines.toString());
         assertEquals(1, lines.size(), "one line: " + lines);
@@ -74,6 +78,7 @@ class CliHostileModelTest {
             assertTrue(line.contains(f), "expected '" + f + "' in: " + line);
         }
         assertFalse(Files.exists(out), "nothing written");
+        return line;
     }
 
     @Test
@@ -95,8 +100,8 @@ class CliHostileModelTest {
             try {
                 Files.delete(m.resolve("unet/diffusion_pytorch_model.safetensors"));
                 Files.write(m.resolve("unet/diffusion_pytorch_model.bin"), new byte[] {(byte) 0x80, 2, '.'});
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
         generateRefuses(pickle, "diffusion_pytorch_model.bin", "never unpickled", "safetensors");
@@ -112,20 +117,68 @@ class CliHostileModelTest {
     void theJobRefusesABrokenModelBeforeSparkStarts() throws Exception {
         Path model = broken("unet", m -> ModelCopies.editJson(m.resolve("unet/config.json"),
                 o -> o.addProperty("cross_attention_dim", 12.5)));
+        jobRefuses(model, "unet/config.json", "key 'cross_attention_dim'", "12.5");
+    }
+
+    /**
+     * Issue 19, items 5 to 7, through the command line. Before: generate ran the heap out ({@code
+     * num_train_timesteps} 1e9), said "Illegal Capacity: -2" without file or key ({@code layers_per_block} -2),
+     * blocked forever on a FIFO, and quoted /etc/passwd ("root") when config.json linked to it.
+     */
+    @Test
+    void hostileSizesSignsAndFilesGiveOneLineAndExitCode2() throws Exception {
+        Path sizes = broken("scheduler", m -> ModelCopies.editJson(m.resolve("scheduler/scheduler_config.json"),
+                o -> o.addProperty("num_train_timesteps", 1_000_000_000)));
+        generateRefuses(sizes, sizes.resolve("scheduler/scheduler_config.json") + ": key 'num_train_timesteps' is "
+                + "1000000000, more than the 100000 allowed");
+
+        Path layers = broken("unet", m -> ModelCopies.editJson(m.resolve("unet/config.json"),
+                o -> o.addProperty("layers_per_block", -2)));
+        generateRefuses(layers, layers.resolve("unet/config.json") + ": key 'layers_per_block' is -2");
+
+        Path fifo = broken("unet", m -> ModelCopies.replaceWithFifo(m.resolve("unet/config.json")));
+        generateRefuses(fifo, fifo.resolve("unet/config.json") + ": config file is not a regular file");
+
+        Path passwd = broken("text_encoder", m -> ModelCopies.replaceWithLink(m.resolve("text_encoder/config.json"),
+                Path.of("/etc/passwd")));
+        String first = Files.readString(Path.of("/etc/passwd")).split(":")[0];
+        String line = generateRefuses(passwd, passwd.resolve("text_encoder/config.json").toString(),
+                "outside its folder");
+        assertFalse(line.contains("\"" + first + "\"") || line.contains(first + ":"), line);
+    }
+
+    /** Item 7: negative sizes passed the driver check and failed every task with 56 lines of Spark traces. */
+    @Test
+    void theJobRefusesNegativeSizesAndFifosBeforeSparkStarts() throws Exception {
+        Path layers = broken("unet", m -> ModelCopies.editJson(m.resolve("unet/config.json"),
+                o -> o.addProperty("layers_per_block", -2)));
+        jobRefuses(layers, "unet/config.json", "key 'layers_per_block'", "-2");
+        Path groups = broken("vae", m -> ModelCopies.editJson(m.resolve("vae/config.json"),
+                o -> o.addProperty("norm_num_groups", 0)));
+        jobRefuses(groups, "vae/config.json", "key 'norm_num_groups'", "0");
+        Path fifo = broken("unet", m -> ModelCopies.replaceWithFifo(m.resolve("unet/config.json")));
+        jobRefuses(fifo, "unet/config.json", "not a regular file");
+    }
+
+    /** {@code diffusers4j job} refuses {@code model} on the driver: exit 2, the error first, before Spark starts. */
+    private void jobRefuses(Path model, String file, String... fragments) throws Exception {
         Path prompts = tmp.resolve("p.txt");
         Files.writeString(prompts, "a cat\n");
-        Path out = tmp.resolve("job-out");
+        Path out = tmp.resolve("job-out" + copies);
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
         ByteArrayOutputStream stderr = new ByteArrayOutputStream();
         long t0 = System.nanoTime();
-        int code = JobMain.run(new String[] {"--prompts", prompts.toString(), "--output", out.toString(), "--model",
-            model.toString()}, new PrintStream(stdout, true, StandardCharsets.UTF_8),
-                new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        int code = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> JobMain.run(new String[] {"--prompts",
+            prompts.toString(), "--output", out.toString(), "--model", model.toString()},
+                new PrintStream(stdout, true, StandardCharsets.UTF_8),
+                new PrintStream(stderr, true, StandardCharsets.UTF_8)));
         String err = stderr.toString(StandardCharsets.UTF_8);
         assertEquals(2, code, err);
         String first = err.lines().findFirst().orElse("");
-        assertTrue(first.startsWith("diffusers4j job: error: " + model.resolve("unet/config.json")) && first.contains(
-                "key 'cross_attention_dim'") && first.contains("12.5"), first);
+        assertTrue(first.startsWith("diffusers4j job: error: " + model.resolve(file)), first);
+        for (String f : fragments) {
+            assertTrue(first.contains(f), "expected '" + f + "' in: " + first);
+        }
         assertFalse(Files.exists(out));
         assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "refused before starting Spark");
         assertEquals(1, err.lines().count(), err); // one line
@@ -134,8 +187,8 @@ class CliHostileModelTest {
     private static void write(Path p, String text) {
         try {
             Files.writeString(p, text);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -9,7 +9,11 @@ import io.diffusers4j.job.render.RendererFactory;
 import io.diffusers4j.job.render.StubRenderer;
 import io.diffusers4j.testing.TestImages;
 
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -27,7 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code [heap-oom]}: the same with a real {@link OutOfMemoryError} from a failed Java heap allocation;</li>
  *   <li>{@code [oom-always]}: out of memory at any batch size, alone too: only that image must fail;</li>
  *   <li>{@code [leak]}: throws a message quoting the {@code HF_TOKEN} of this JVM's environment (as a library
- *       error quoting a URL with credentials might): the job must scrub it.</li>
+ *       error quoting a URL with credentials might): the job must scrub it;</li>
+ *   <li>{@code [unencodable]}: the picture has float samples, which no PNG writer takes: encoding that image
+ *       fails (only it must become an error row);</li>
+ *   <li>{@code [resolve-bug]}: resolving the row's settings throws a NullPointerException, as a bug in a
+ *       pipeline's checks would (only that row must become an error row).</li>
  * </ul>
  * System properties: {@code d4j.fake.sleepMs}, milliseconds per image (the cluster test makes tasks take time);
  * {@code d4j.fake.slowPartitionMs}, extra milliseconds per batch in tasks of partition 1 (so partition 0 of a
@@ -57,6 +65,14 @@ public final class FakeRenderer extends StubRenderer {
         IMAGES.set(0);
         BATCH_SIZES.clear();
         BATCH_SETTINGS.clear();
+    }
+
+    @Override
+    public RenderSettings resolve(RenderSettings requested, ImageRequest image) {
+        if (image.prompt().contains("[resolve-bug]")) {
+            throw new NullPointerException("Cannot invoke \"Object.toString()\" because \"config\" is null (fake)");
+        }
+        return super.resolve(requested, image);
     }
 
     @Override
@@ -94,7 +110,7 @@ public final class FakeRenderer extends StubRenderer {
         }
         List<BufferedImage> out = new ArrayList<>(images.size());
         for (ImageRequest r : images) {
-            out.add(picture(s, r));
+            out.add(r.prompt().contains("[unencodable]") ? floatPicture(s.width(), s.height()) : picture(s, r));
         }
         IMAGES.addAndGet(images.size());
         return out;
@@ -118,6 +134,13 @@ public final class FakeRenderer extends StubRenderer {
         img.setRGB(2, 0, s.numInferenceSteps());
         img.setRGB(3, 0, hash(String.valueOf(r.negativePrompt())) & 0xFFFFFF);
         return img;
+    }
+
+    /** A picture with float samples: a valid image that javax.imageio's PNG writer refuses. */
+    static BufferedImage floatPicture(int width, int height) {
+        ComponentColorModel model = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false,
+                Transparency.OPAQUE, DataBuffer.TYPE_FLOAT);
+        return new BufferedImage(model, model.createCompatibleWritableRaster(width, height), false, null);
     }
 
     static int hash(String s) {

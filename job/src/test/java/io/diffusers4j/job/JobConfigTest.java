@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -108,6 +109,18 @@ class JobConfigTest {
                 "--dtype", "bfloat16")).getMessage().contains("bfloat16"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--steps", "0")).getMessage().contains("num-inference-steps"));
+    }
+
+    @Test
+    void progressConsoleIsAutoOrABoolean() {
+        assertEquals(Optional.empty(), parse("--prompts", "p", "--output", "o").progressConsole(), "auto");
+        assertEquals(Optional.of(true), parse("--prompts", "p", "--output", "o", "--set",
+                "diffusers4j.job.progress-console=true").progressConsole());
+        assertEquals(Optional.of(false), parse("--prompts", "p", "--output", "o", "--set",
+                "diffusers4j.job.progress-console=false").progressConsole());
+        assertEquals("progress-console must be auto, true or false, got \"sometimes\"",
+                assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o", "--set",
+                        "diffusers4j.job.progress-console=sometimes")).getMessage());
     }
 
     @Test

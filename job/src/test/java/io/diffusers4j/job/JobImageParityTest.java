@@ -35,6 +35,10 @@ class JobImageParityTest {
                 + " \"height\": 32}",
         "{\"id\": \"nocfg\", \"prompt\": \"a lighthouse\", \"seed\": 5, \"num_inference_steps\": 3,"
                 + " \"guidance_scale\": 1.0}",
+        // diffusers' prompt-free baseline: the unconditional embedding
+        "{\"id\": \"empty\", \"prompt\": \"\", \"seed\": 11, \"num_inference_steps\": 3}",
+        // CLIP's tokenizer drops NUL (transformers' BasicTokenizer drops control characters)
+        "{\"id\": \"nul\", \"prompt\": \"a\\u0000 cat\", \"seed\": 12, \"num_inference_steps\": 3}",
     };
 
     @TempDir
@@ -69,8 +73,8 @@ class JobImageParityTest {
         JobSummary s = JobHarness.run("--prompts", in.toString(), "--output", out.toString(), "--model",
                 model.toString(), "--batch-size", Integer.toString(batchSize), "--partitions", "2");
         List<Row> rows = JobHarness.rows(out);
-        assertEquals(7, rows.size());
-        assertEquals(7, s.okImages(), () -> rows.stream().map(r -> r.getAs("id") + ": " + r.getAs("error")).toList()
+        assertEquals(9, rows.size());
+        assertEquals(9, s.okImages(), () -> rows.stream().map(r -> r.getAs("id") + ": " + r.getAs("error")).toList()
                 .toString());
         try (DiffusionPipeline p = DiffusionPipeline.fromPretrained(model.toString(), new PipelineOptions())) {
             AbstractStableDiffusionPipeline sd = (AbstractStableDiffusionPipeline) p;

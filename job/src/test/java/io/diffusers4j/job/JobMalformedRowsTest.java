@@ -45,7 +45,8 @@ class JobMalformedRowsTest {
         lines.put("{\"id\": \"dup\", \"prompt\": \"a\", \"prompt\": \"b\"}", "Duplicate field");
         lines.put("{\"id\": \"imgs\", \"prompt\": \"p\", \"num_images_per_prompt\": 0}",
                 "num_images_per_prompt 0 is below 1");
-        lines.put("{\"id\": \"blank\", \"prompt\": \"   \"}", "prompt is empty");
+        lines.put("{\"id\": \"blank\", \"prompt\": \"   \"}", null); // a prompt, as in diffusers
+        lines.put("{\"id\": \"nullprompt\", \"prompt\": null}", "missing required field \"prompt\"");
         lines.put("{\"id\": \"frac\", \"prompt\": \"p\", \"num_inference_steps\": 2.5}",
                 "num_inference_steps 2.5 is not an integer");
         lines.put("{\"id\": \"obj\", \"prompt\": {\"text\": \"p\"}}", "prompt a JSON object is not text");
@@ -65,8 +66,8 @@ class JobMalformedRowsTest {
         Path in = JobHarness.write(dir, "bad.jsonl", file);
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(in, out, "--batch-size", "3");
-        assertEquals(1, s.okImages());
-        assertEquals(lines.size() - 1, s.errorRows());
+        assertEquals(2, s.okImages());
+        assertEquals(lines.size() - 2, s.errorRows());
 
         List<Row> rows = JobHarness.rows(out);
         assertEquals(lines.size(), rows.size(), "one output row per non-blank line");

@@ -19,19 +19,19 @@ class JobUserErrorsTest {
     @Test
     void modelThatIsNeitherAFolderNorAHubIdFailsOnTheDriverInLocalMode(@TempDir Path dir) throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DiffusionJob.checkModel("/no/such/model", true));
+                () -> DriverModel.checkModel("/no/such/model", true));
         assertEquals("--model /no/such/model: no such folder, and not a Hub id (invalid Hub repo id "
                 + "'/no/such/model': use 'name' or 'namespace/name')", e.getMessage());
         // on a cluster the executors may have a folder the driver lacks: a warning, not an error
-        assertDoesNotThrow(() -> DiffusionJob.checkModel("/no/such/model", false));
-        assertDoesNotThrow(() -> DiffusionJob.checkModel("runwayml/stable-diffusion-v1-5", true));
+        assertDoesNotThrow(() -> DriverModel.checkModel("/no/such/model", false));
+        assertDoesNotThrow(() -> DriverModel.checkModel("runwayml/stable-diffusion-v1-5", true));
 
         Path empty = Files.createDirectory(dir.resolve("empty"));
         IllegalArgumentException noIndex = assertThrows(IllegalArgumentException.class,
-                () -> DiffusionJob.checkModel(empty.toString(), false));
+                () -> DriverModel.checkModel(empty.toString(), false));
         assertTrue(noIndex.getMessage().contains("has no model_index.json"), noIndex.getMessage());
         Files.writeString(empty.resolve("model_index.json"), "{}");
-        assertDoesNotThrow(() -> DiffusionJob.checkModel(empty.toString(), true));
+        assertDoesNotThrow(() -> DriverModel.checkModel(empty.toString(), true));
     }
 
     @Test

@@ -7,12 +7,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -29,11 +32,16 @@ class ReportBrowserTest {
         assumeTrue(browser != null, "no chromium / google-chrome binary installed (CHROME_BIN): test skipped");
 
         Path out = dir.resolve("out");
-        JobSummary s = JobHarness.runFake(RunReportTest.prompts(dir), out);
+        List<String> lines = new ArrayList<>(Files.readAllLines(RunReportTest.prompts(dir)));
+        // 96x96: smaller than the 160-pixel thumbnail box, so magnified to it like the 32x24 ones
+        lines.add("{\"id\": \"f\", \"prompt\": \"a field\", \"width\": 96, \"height\": 96, \"seed\": 5}");
+        JobSummary s = JobHarness.runFake(JobHarness.write(dir, "browser.jsonl", lines), out);
         Path page = Path.of(s.report().index());
 
         String dom = HeadlessBrowser.dumpDom(browser, page, dir);
-        assertEquals(4, RunReportTest.count(dom, "<figure class=\"thumb\""), "thumbnails in the browser's DOM");
+        assertEquals(5, RunReportTest.count(dom, "<figure class=\"thumb\""), "thumbnails in the browser's DOM");
+        assertEquals(5, RunReportTest.count(dom, "<td>FakeScheduler</td>"), "every image's parameters are page text");
+        assertFalse(dom.contains("title="), "nothing only in a tooltip");
         assertTrue(dom.contains("poisoned prompt: [poison] a bad one"), "error messages in the DOM");
         assertEquals(3, RunReportTest.count(dom, "<td class=\"msg\">"), "one table row per error row");
 
@@ -56,14 +64,17 @@ class ReportBrowserTest {
             }
         }
         List<Row> ok = JobHarness.rows(out).stream().filter(r -> "ok".equals(r.getAs("status"))).toList();
-        assertEquals(4, ok.size());
+        assertEquals(5, ok.size());
         for (Row r : ok) {
             BufferedImage pic = JobHarness.png(r);
             int fill = pic.getRGB(pic.getWidth() - 1, pic.getHeight() - 1) & 0xFFFFFF;
-            // 32x24 pictures are shown 5x (160x120 CSS pixels, pixelated): the fill covers nearly all of it
+            // every picture fits the 160-pixel box: 32x24 ones at 160x120, the 96x96 one at 160x160 CSS pixels
+            // (before, it stayed 96x96); the fill covers nearly all of it
+            int area = (int) (160 * 160 * pic.getHeight() / pic.getWidth());
             int shown = histogram.getOrDefault(fill, 0);
-            assertTrue(shown >= 160 * 120 * 0.8, "thumbnail of " + r.getAs("id") + "#" + r.getAs("image_index")
-                    + " (colour " + Integer.toHexString(fill) + ") covers " + shown + " screenshot pixels");
+            assertTrue(shown >= area * 0.8, "thumbnail of " + r.getAs("id") + "#" + r.getAs("image_index")
+                    + " (colour " + Integer.toHexString(fill) + ") covers " + shown + " screenshot pixels of "
+                    + area);
         }
         assertTrue(red > 200, "the error messages are drawn (dark red text), red pixels: " + red);
     }

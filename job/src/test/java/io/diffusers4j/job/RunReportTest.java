@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -53,15 +54,28 @@ class RunReportTest {
         assertFalse(html.contains("src=\"http") || html.contains("href=\"http") || html.contains("<script"),
                 "self-contained: no external resource, no script");
 
-        // contact sheet: every ok image (4 <= 48), each with its id, seed and full parameters on hover
-        assertEquals(4, count(html, "<figure class=\"thumb\""));
+        // contact sheet: every ok image (4 <= 48), each captioned with all its parameters (no hover needed)
+        assertEquals(4, count(html, "<figure class=\"thumb\">"));
         assertEquals(4, count(html, "src=\"data:image/png;base64,"));
-        assertTrue(html.contains("<b>a #0</b> seed 1"), html);
-        assertTrue(html.contains("<b>b #1</b> seed 11"), "image 1 of row b records seed 10+1");
+        assertFalse(html.contains("title="), "nothing is only in a tooltip");
+        assertTrue(html.contains("<div class=\"id\">a #0</div>"), html);
+        assertTrue(caption(html, "b #1").contains("<tr><th>seed</th><td>11</td></tr>"),
+                "image 1 of row b records seed 10+1");
         assertTrue(html.contains("a &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; cat"), "prompts are escaped");
         assertFalse(html.contains("<b>bold</b>"));
-        assertTrue(html.contains("negative prompt: blurry&#10;seed: 10&#10;steps: "), "hover lists parameters");
-        assertTrue(html.contains("scheduler: FakeScheduler"));
+        String b0 = caption(html, "b #0");
+        for (String row : List.of("<tr><th>negative</th><td>blurry</td></tr>", "<tr><th>seed</th><td>10</td></tr>",
+                "<tr><th>steps</th><td>50</td></tr>", "<tr><th>guidance</th><td>7.5</td></tr>",
+                "<tr><th>scheduler</th><td>FakeScheduler</td></tr>", "<tr><th>size</th><td>32x24</td></tr>")) {
+            assertTrue(b0.contains(row), row + " in " + b0);
+        }
+        assertTrue(caption(html, "a #0").contains("<tr><th>negative</th><td>none</td></tr>"));
+        assertTrue(html.contains("ok images, model <code>embedded:tiny-random</code>"), "the run's one model");
+
+        // settings: the job-level defaults a row that leaves a field out gets
+        assertTrue(html.contains("<tr><th>default num_inference_steps</th><td>the pipeline&#39;s own</td></tr>"),
+                html);
+        assertTrue(html.contains("<tr><th>default num_images_per_prompt</th><td>1</td></tr>"));
 
         // errors: each with its message
         assertTrue(html.contains("3 of 3 error rows"));
@@ -72,6 +86,9 @@ class RunReportTest {
         // figures: totals, per-executor counts, pipeline build times
         assertTrue(html.contains("<div class=\"v\">4</div><div class=\"k\">ok images</div>"));
         assertTrue(html.contains("<div class=\"k\">images/s</div>"));
+        assertTrue(html.contains("<div class=\"k\">s in all (with Spark start-up)</div>"));
+        assertTrue(s.totalSeconds() >= s.seconds(), s.totalSeconds() + " >= " + s.seconds());
+        assertTrue(html.contains("<th>ok images</th><th>ok images vs. the busiest executor</th>"), "bar header");
         Matcher exec = Pattern.compile("<tr><td>driver</td><td class=\"n\">(\\d+)</td>").matcher(html);
         assertTrue(exec.find(), "per-executor row");
         assertEquals("4", exec.group(1));
@@ -107,6 +124,21 @@ class RunReportTest {
     }
 
     @Test
+    void idsThatMakeTheSameFileNameGetDistinctSampleFiles(@TempDir Path dir) throws Exception {
+        Path in = JobHarness.write(dir, "p.jsonl", "{\"id\": \"a/b\", \"prompt\": \"one\", \"seed\": 1}",
+                "{\"id\": \"a_b\", \"prompt\": \"two\", \"seed\": 2}", "{\"id\": \"a?b\", \"prompt\": \"three\"}");
+        Path out = dir.resolve("out");
+        JobSummary s = JobHarness.runFake(in, out);
+        List<String> names = s.report().samples().stream().map(p -> Path.of(p).getFileName().toString()).toList();
+        assertEquals(List.of("a_b-0.png", "a_b-0-2.png", "a_b-0-3.png"), names, "before: a_b-0.png three times");
+        List<String> prompts = new ArrayList<>();
+        for (String sample : s.report().samples()) {
+            prompts.add(GenerationMetadata.fromPngText(Png.read(Path.of(sample)).text()).prompt());
+        }
+        assertEquals(List.of("one", "three", "two"), prompts, "each file holds its own image (ids sorted: / ? _)");
+    }
+
+    @Test
     void limitsBoundWhatIsReadBackAndTheReportCanBeTurnedOff(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
         JobSummary s = JobHarness.runFake(prompts(dir), out, "--set", "diffusers4j.job.report.thumbnails=2",
@@ -138,10 +170,17 @@ class RunReportTest {
         String html = Files.readString(out.resolve("_report/index.html"));
         assertTrue(html.contains(s.runId()));
         assertEquals(1, count(html, "<figure class=\"thumb\""), "only this run's image");
-        assertTrue(html.contains("<b>z #0</b>"));
+        assertTrue(html.contains("<div class=\"id\">z #0</div>"));
         assertTrue(html.contains("no error rows"));
         assertEquals(List.of("z-0.png"), Arrays.stream(out.resolve("_report/samples").toFile().list())
                 .sorted().toList(), "the previous run's samples are replaced");
+    }
+
+    /** The caption of the contact-sheet figure of {@code idAndIndex} ("b #1"). */
+    static String caption(String html, String idAndIndex) {
+        int at = html.indexOf("<div class=\"id\">" + idAndIndex + "</div>");
+        assertTrue(at >= 0, idAndIndex + " has a caption");
+        return html.substring(at, html.indexOf("</figcaption>", at));
     }
 
     static int count(String s, String needle) {

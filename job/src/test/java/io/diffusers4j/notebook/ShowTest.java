@@ -26,7 +26,7 @@ class ShowTest {
 
     @Test
     void outsideAKernelImagesBecomePngFilesWhosePathIsPrinted(@TempDir Path dir) throws Exception {
-        assertFalse(Show.displayInKernel(new Object()), "no IJava/JJava kernel here");
+        assertFalse(Display.show(Map.of("text/plain", "x")), "no redirect and no Java kernel here");
         String saved = System.getProperty("diffusers4j.notebook.out");
         PrintStream out = System.out;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();

@@ -1,8 +1,9 @@
-// CI executes every code cell of every notebook in notebooks/ (in order, one JShell each) and fails on any error.
+// CI executes every code cell of every notebook in notebooks/ and fails on an error or on stale stored outputs.
 package io.diffusers4j.notebooks;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.diffusers4j.utils.AtomicFiles;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -25,13 +26,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Notebooks never rot: each {@code notebooks/*.ipynb} runs in a fresh JVM (the test JVM's options and classpath,
- * working directory {@code notebooks/} as in Jupyter, DJL offline) through {@link NotebookRunner}; a cell that
- * does not compile or throws fails the test with the notebook name, the cell index and the exception. The
- * notebooks' {@code Show.image} calls write PNGs under {@code target/notebook-output/<notebook>/}, checked too.
+ * Notebooks never rot, and neither do their stored outputs: each {@code notebooks/*.ipynb} runs in a fresh JVM (the
+ * test JVM's options and classpath, working directory {@code notebooks/} as in Jupyter, DJL offline, the embedded
+ * tiny model) through {@link NotebookRunner}. A cell that does not compile or throws fails the test with the
+ * notebook name, the cell index and the exception; so do stored outputs that differ from the fresh ones
+ * ({@link StoredOutputs}), with the command that regenerates them:
+ * {@code -Dnotebooks.update=true} writes the fresh outputs into the notebooks instead of comparing.
  */
 class NotebooksTest {
     static final Path NOTEBOOKS = Path.of("..", "notebooks").toAbsolutePath().normalize();
+    static final String UPDATE = "notebooks.update";
+    static final String REGENERATE = "mvn -B -o -pl job -am test -Dtest=NotebooksTest "
+            + "-Dsurefire.failIfNoSpecifiedTests=false -D" + UPDATE + "=true";
 
     static List<Path> notebooks() throws IOException {
         try (Stream<Path> s = Files.list(NOTEBOOKS)) {
@@ -41,13 +47,13 @@ class NotebooksTest {
     }
 
     @Test
-    void theRequiredNotebooksExistForAJavaKernel() throws IOException {
+    void theRequiredNotebooksAreValidNbformat4ForAJavaKernel() throws IOException {
         List<String> names = notebooks().stream().map(p -> p.getFileName().toString()).toList();
         assertTrue(names.contains("01-quickstart.ipynb"), names.toString());
         assertTrue(names.contains("02-explore-job-output.ipynb"), names.toString());
         for (Path nb : notebooks()) {
-            JsonObject json = JsonParser.parseString(Files.readString(nb)).getAsJsonObject();
-            assertEquals(4, json.get("nbformat").getAsInt(), nb.toString());
+            JsonObject json = NotebookJson.read(nb);
+            assertEquals(List.of(), Nbformat4.problems(json), nb + " is nbformat 4.5");
             JsonObject kernel = json.getAsJsonObject("metadata").getAsJsonObject("kernelspec");
             assertEquals("java", kernel.get("language").getAsString(), nb + ": a Java kernel notebook");
             assertFalse(NotebookRunner.codeCells(nb).isEmpty(), nb + " has code cells");
@@ -55,7 +61,7 @@ class NotebooksTest {
     }
 
     @TestFactory
-    Stream<DynamicTest> everyCodeCellOfEveryNotebookRunsInOrder() throws IOException {
+    Stream<DynamicTest> everyCodeCellRunsInOrderAndTheStoredOutputsAreCurrent() throws IOException {
         return notebooks().stream().map(nb -> DynamicTest.dynamicTest(nb.getFileName().toString(), () -> run(nb)));
     }
 
@@ -64,8 +70,8 @@ class NotebooksTest {
         Path work = Path.of("target", "notebook-output", name).toAbsolutePath();
         AtomicFiles.deleteTree(work);
         Files.createDirectories(work);
-        Path images = work.resolve("images");
         Path results = work.resolve("results.tsv");
+        Path executed = work.resolve(notebook.getFileName());
         Path log = work.resolve("output.log");
 
         List<String> cmd = new ArrayList<>();
@@ -75,16 +81,17 @@ class NotebooksTest {
                 cmd.add(a);
             }
         }
-        cmd.add("-Ddiffusers4j.notebook.out=" + images);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(NotebookRunner.class.getName());
         cmd.add(notebook.toString());
         cmd.add(results.toString());
+        cmd.add(executed.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(NOTEBOOKS.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         pb.environment().put("OPT_OUT_TRACKING", "true");
         pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().remove("DIFFUSERS4J_MODEL"); // the stored outputs are those of the embedded tiny model
         // the explore notebook renders the example prompts itself when this output does not exist yet
         pb.environment().put("DIFFUSERS4J_JOB_OUTPUT", work.resolve("example-run").toString());
         Process p = pb.start();
@@ -104,10 +111,41 @@ class NotebooksTest {
         }
         assertEquals(0, p.exitValue(), notebook.getFileName() + " runner exit code\n" + tail(log));
         assertEquals(codeCells, lines.size(), "every code cell of " + notebook.getFileName() + " ran\n" + tail(log));
-        try (Stream<Path> shown = Files.exists(images) ? Files.list(images) : Stream.empty()) {
-            assertTrue(shown.anyMatch(f -> f.toString().endsWith(".png")),
-                    notebook.getFileName() + " shows at least one image (Show.image)");
+        JsonObject fresh = NotebookJson.read(executed);
+        assertTrue(showsAnImage(fresh), notebook.getFileName() + " shows at least one image (Show.image)");
+        checkOrUpdate(notebook, fresh);
+    }
+
+    /** Fails when the stored outputs are not the fresh ones; with -Dnotebooks.update=true stores them instead. */
+    private static void checkOrUpdate(Path notebook, JsonObject fresh) throws IOException {
+        JsonObject stored = NotebookJson.read(notebook);
+        List<String> differences = StoredOutputs.differences(stored, fresh);
+        if (Boolean.getBoolean(UPDATE)) {
+            String updated = NotebookJson.format(StoredOutputs.merge(stored, fresh));
+            if (!updated.equals(Files.readString(notebook, StandardCharsets.UTF_8))) {
+                Files.writeString(notebook, updated, StandardCharsets.UTF_8);
+                System.out.println("updated the outputs of " + notebook + ": " + differences);
+            }
+            return;
         }
+        if (!differences.isEmpty()) {
+            fail("notebooks/" + notebook.getFileName() + ": the stored outputs are not those of a fresh run:\n  "
+                    + String.join("\n  ", differences) + "\nRegenerate them (then review the diff and commit the "
+                    + "notebook):\n  " + REGENERATE);
+        }
+    }
+
+    private static boolean showsAnImage(JsonObject nb) {
+        for (JsonElement cell : nb.getAsJsonArray("cells")) {
+            JsonArray outputs = cell.getAsJsonObject().getAsJsonArray("outputs");
+            for (JsonElement o : outputs == null ? new JsonArray() : outputs) {
+                JsonObject data = o.getAsJsonObject().getAsJsonObject("data");
+                if (data != null && data.has("image/png")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static String tail(Path log) throws IOException {

@@ -10,6 +10,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.stream.JsonReader;
 import io.diffusers4j.utils.JsonLimits;
+import io.diffusers4j.utils.ModelFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +99,11 @@ public abstract class ConfigBase {
         for (Map.Entry<String, JsonElement> e : json.entrySet()) {
             String key = e.getKey();
             Field field = fields.get(key);
+            if (key.equals("_class_name") && !e.getValue().isJsonNull() && !(e.getValue().isJsonPrimitive()
+                    && e.getValue().getAsJsonPrimitive().isString())) {
+                throw new IllegalArgumentException(source + ": key '_class_name' must be a class name, got "
+                        + e.getValue());
+            }
             if (key.startsWith("_")) {
                 base.metadata.put(key, e.getValue());
             } else if (field == null) {
@@ -189,13 +195,12 @@ public abstract class ConfigBase {
         return out;
     }
 
-    /** Reads a JSON object from a file with size and nesting limits; errors name the file. */
+    /**
+     * Reads a JSON object from a file with size and nesting limits (a regular file inside its folder:
+     * {@link ModelFiles}); errors name the file.
+     */
     public static JsonObject readJsonObject(Path file) {
-        try {
-            return parseJsonObject(JsonLimits.readString(file, MAX_CONFIG_BYTES, "config file"), file.toString());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read config: " + e, e);
-        }
+        return parseJsonObject(ModelFiles.readString(file, MAX_CONFIG_BYTES, "config file"), file.toString());
     }
 
     /** Parses a JSON object from text; nesting deeper than 64 levels and non-objects are refused. */

@@ -16,7 +16,8 @@ import java.util.Set;
  * Gson converts leniently: {@code 2.5} becomes the int 2, {@code "4"} the int 4, {@code "yes"} the boolean false.
  * A config read that way is silently not the config in the file. This check refuses, before conversion, a value
  * whose JSON kind does not fit the field: integers must be integral numbers (4 or 4.0, not 2.5 or "4"), floats
- * numbers, booleans true/false, strings strings, lists arrays of such. Types it does not know are left to Gson.
+ * numbers, booleans true/false, strings strings, lists arrays of such. Integers must also fit their Java type: Gson
+ * turns {@code 1e300} into the int 0 and {@code 10^18} into -1486618624. Types it does not know are left to Gson.
  */
 final class JsonTypeCheck {
     private static final Set<Class<?>> INTEGRAL = Set.of(int.class, Integer.class, long.class, Long.class,
@@ -36,7 +37,7 @@ final class JsonTypeCheck {
             return null;
         }
         if (INTEGRAL.contains(raw)) {
-            return isIntegral(value) ? null : "an integer";
+            return !isIntegral(value) ? "an integer" : fits(value, raw) ? null : "an integer in " + range(raw);
         }
         if (FLOATING.contains(raw)) {
             return isNumber(value) ? null : "a number";
@@ -48,11 +49,11 @@ final class JsonTypeCheck {
             return value.isJsonPrimitive() && value.getAsJsonPrimitive().isString() ? null : "a string";
         }
         if (raw == IntOrList.class) {
-            if (isIntegral(value)) {
+            if (isIntegral(value) && fits(value, int.class)) {
                 return null;
             }
             return value.isJsonArray() && elementsFit(value.getAsJsonArray(), int.class) ? null
-                    : "an integer or a list of integers";
+                    : "an integer or a list of integers in " + range(int.class);
         }
         Type element = elementType(type, raw);
         if (element != null) {
@@ -75,6 +76,9 @@ final class JsonTypeCheck {
     }
 
     private static String plural(String kind) {
+        if (kind.startsWith("an integer in ")) {
+            return "integers in " + kind.substring("an integer in ".length());
+        }
         return switch (kind) {
             case "an integer" -> "integers";
             case "a number" -> "numbers";
@@ -91,6 +95,31 @@ final class JsonTypeCheck {
             }
         }
         return true;
+    }
+
+    /** An integral {@code v} within the range of the integer type {@code raw} (Gson would wrap it silently). */
+    private static boolean fits(JsonElement v, Class<?> raw) {
+        BigDecimal d = v.getAsJsonPrimitive().getAsBigDecimal();
+        long[] r = bounds(raw);
+        return d.compareTo(BigDecimal.valueOf(r[0])) >= 0 && d.compareTo(BigDecimal.valueOf(r[1])) <= 0;
+    }
+
+    private static long[] bounds(Class<?> raw) {
+        if (raw == long.class || raw == Long.class) {
+            return new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
+        }
+        if (raw == short.class || raw == Short.class) {
+            return new long[] {Short.MIN_VALUE, Short.MAX_VALUE};
+        }
+        if (raw == byte.class || raw == Byte.class) {
+            return new long[] {Byte.MIN_VALUE, Byte.MAX_VALUE};
+        }
+        return new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
+    }
+
+    private static String range(Class<?> raw) {
+        long[] r = bounds(raw);
+        return "[" + r[0] + ", " + r[1] + "]";
     }
 
     private static boolean isNumber(JsonElement v) {

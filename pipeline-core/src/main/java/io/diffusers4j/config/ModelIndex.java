@@ -19,6 +19,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -33,6 +34,10 @@ public final class ModelIndex {
     /** Keys diffusers drops when saving ({@code ConfigMixin.to_json_string}). */
     private static final List<String> NOT_SAVED = List.of("_ignore_files", "_use_default_values");
     private static final Pattern COMPONENT_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]*");
+    /** Keys that are components in every diffusers pipeline that has them: never plain values. */
+    private static final Set<String> COMPONENT_KEYS = Set.of("unet", "transformer", "vae", "text_encoder",
+            "text_encoder_2", "tokenizer", "tokenizer_2", "scheduler", "safety_checker", "feature_extractor",
+            "image_encoder");
 
     /** One component entry: {@code library} and {@code className} are both null for an absent component. */
     public record Component(String name, String library, String className) {
@@ -96,6 +101,8 @@ public final class ModelIndex {
         for (Map.Entry<String, JsonElement> e : entries.entrySet()) {
             if (!e.getKey().startsWith("_") && e.getValue().isJsonArray()) {
                 parseComponent(e.getKey(), e.getValue().getAsJsonArray());
+            } else if (COMPONENT_KEYS.contains(e.getKey())) {
+                throw error(e.getKey(), "must be [library, class] or [null, null], got " + e.getValue());
             }
         }
     }

@@ -198,9 +198,19 @@ public final class HubDownloader {
                 + " and offline mode is on (" + why + "); download it once online");
     }
 
+    /** What a snapshot download fetches. */
+    private enum Selection {
+        /** the options' allow/ignore patterns (every file when none): {@code snapshot_download} */
+        PATTERNS,
+        /** what the pipeline needs for the options: diffusers' {@code DiffusionPipeline.download} */
+        PIPELINE,
+        /** the pipeline's files without its weights */
+        PIPELINE_CONFIGS
+    }
+
     /** {@code snapshot_download} with the options' allow/ignore patterns (all files when none). */
     public Path snapshot(String repoId) {
-        return snapshotWith(repoId, false);
+        return snapshotWith(repoId, Selection.PATTERNS);
     }
 
     /**
@@ -208,12 +218,25 @@ public final class HubDownloader {
      * options' variant and safetensors preference (or the options' allow patterns when given).
      */
     public Path pipelineSnapshot(String repoId) {
-        return snapshotWith(repoId, true);
+        return snapshotWith(repoId, Selection.PIPELINE);
     }
 
-    private Path snapshotWith(String repoId, boolean pipeline) {
+    /**
+     * {@link #pipelineSnapshot} without the weights: {@code model_index.json}, the components' configs and the
+     * tokenizer files (what {@code DiffusionPipeline.checkPretrained} reads) in the snapshot folder of the commit the
+     * revision points to, whose name is that commit. The weights the options need are chosen from the repo's listing
+     * (a pickle-only component or a missing variant fails here) but not downloaded: a driver checks and pins a
+     * model this way while machines with their own disks download it. Offline or unreachable: the cached snapshot of
+     * the revision, whatever it holds.
+     */
+    public Path pipelineConfigSnapshot(String repoId) {
+        return snapshotWith(repoId, Selection.PIPELINE_CONFIGS);
+    }
+
+    private Path snapshotWith(String repoId, Selection selection) {
         HubCache.validateRepoId(repoId);
         String revision = opts.revision();
+        boolean pipeline = selection == Selection.PIPELINE;
         if (opts.offline()) {
             return cachedSnapshot(repoId, revision, pipeline, offlineError("repo '" + repoId + "' at revision '"
                     + revision + "'"));
@@ -231,7 +254,10 @@ public final class HubDownloader {
         }
         String commit = info.sha();
         cache.writeRef(repoId, revision, commit);
-        List<String> wanted = selectFiles(repoId, commit, info.files(), pipeline);
+        List<String> wanted = selectFiles(repoId, commit, info.files(), selection != Selection.PATTERNS);
+        if (selection == Selection.PIPELINE_CONFIGS) {
+            wanted = wanted.stream().filter(f -> !PipelineFiles.isWeights(f)).toList();
+        }
         for (String f : wanted) {
             download(repoId, f, commit);
         }

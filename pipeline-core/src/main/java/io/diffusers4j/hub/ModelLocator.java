@@ -27,6 +27,18 @@ public final class ModelLocator {
      * @throws HubException             when the repo cannot be resolved (not found, no access, offline and not cached)
      */
     public static Path resolve(String pathOrRepoId, HubOptions opts) {
+        return resolve(pathOrRepoId, opts, false);
+    }
+
+    /**
+     * {@link #resolve} without downloading weights: a folder as is; a repo id as the snapshot folder of the commit
+     * its revision points to, holding the pipeline's configuration files ({@link HubDownloader#pipelineConfigSnapshot}).
+     */
+    public static Path resolveConfigs(String pathOrRepoId, HubOptions opts) {
+        return resolve(pathOrRepoId, opts, true);
+    }
+
+    private static Path resolve(String pathOrRepoId, HubOptions opts, boolean configsOnly) {
         if (pathOrRepoId == null || pathOrRepoId.isBlank()) {
             throw new IllegalArgumentException("empty model path or repo id");
         }
@@ -48,6 +60,7 @@ public final class ModelLocator {
             throw new IllegalArgumentException("'" + pathOrRepoId + "' is not a local folder and not a valid Hub repo "
                     + "id (" + e.getMessage() + ")", e);
         }
-        return new HubDownloader(opts).pipelineSnapshot(pathOrRepoId);
+        HubDownloader downloader = new HubDownloader(opts);
+        return configsOnly ? downloader.pipelineConfigSnapshot(pathOrRepoId) : downloader.pipelineSnapshot(pathOrRepoId);
     }
 }

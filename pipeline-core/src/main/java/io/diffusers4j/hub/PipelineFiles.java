@@ -106,6 +106,12 @@ public final class PipelineFiles {
         return out;
     }
 
+    /** True for weights: a checkpoint file of any format, or a sharded checkpoint's index. */
+    public static boolean isWeights(String fileName) {
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        return isShardIndex(fileName) || WEIGHT_EXTENSIONS.stream().anyMatch(lower::endsWith);
+    }
+
     /** True when {@code fileName} is a sharded-checkpoint index ({@code *.safetensors.index*.json}, any variant). */
     public static boolean isShardIndex(String fileName) {
         String name = fileName.substring(fileName.lastIndexOf('/') + 1);

@@ -24,7 +24,9 @@ import java.util.Map;
  * Steps: 20, Sampler: DDIM, CFG scale: 7.5, Seed: 42, Size: 512x512, Model: runwayml/stable-diffusion-v1-5
  * </pre>
  *
- * <p>Unset (null) settings are left out. Setters return {@code this}.
+ * <p>Unset (null) settings are left out. Setters return {@code this}. A value PNG text cannot hold (a NUL
+ * character, an unpaired surrogate) is written as its display form plus a lossless {@code <key>.json} chunk
+ * ({@link PngTextEscaping}); {@link #fromPngText} reads the exact value back.
  */
 public final class GenerationMetadata {
     /** Text chunk keys written by {@link #toPngText()}. */
@@ -129,7 +131,8 @@ public final class GenerationMetadata {
         return this;
     }
 
-    private static String numbers(double[] values) {
+    /** A schedule as its text chunk holds it: comma-separated, integers without a fraction ("999,500,1"). */
+    public static String numbers(double[] values) {
         StringBuilder b = new StringBuilder();
         for (double v : values) {
             b.append(b.length() == 0 ? "" : ",")
@@ -199,7 +202,10 @@ public final class GenerationMetadata {
         return Collections.unmodifiableMap(extra);
     }
 
-    /** The text chunks: one per set field, the extras, then {@code parameters}. */
+    /**
+     * The text chunks: one per set field, the extras, then {@code parameters}; a value PNG text cannot hold is
+     * followed by its {@code .json} chunk ({@link PngTextEscaping}).
+     */
     public Map<String, String> toPngText() {
         Map<String, String> out = new LinkedHashMap<>();
         putIf(out, PROMPT, prompt);
@@ -219,7 +225,7 @@ public final class GenerationMetadata {
             }
         }
         out.put(PARAMETERS, a1111Parameters());
-        return out;
+        return PngTextEscaping.escape(out);
     }
 
     private static void putIf(Map<String, String> out, String key, Object value) {
@@ -266,10 +272,13 @@ public final class GenerationMetadata {
         return text.toString().strip();
     }
 
-    /** Reads the snake_case chunks written by {@link #toPngText()} (unknown chunks become extras). */
+    /**
+     * Reads the snake_case chunks written by {@link #toPngText()}, escaped values restored exactly (unknown chunks
+     * become extras).
+     */
     public static GenerationMetadata fromPngText(Map<String, String> text) {
         GenerationMetadata m = new GenerationMetadata();
-        for (Map.Entry<String, String> e : text.entrySet()) {
+        for (Map.Entry<String, String> e : PngTextEscaping.unescape(text).entrySet()) {
             String v = e.getValue();
             try {
                 switch (e.getKey()) {

@@ -136,6 +136,16 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return super.outputSize(resolved);
     }
 
+    @Override
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        if (!outputType.equals("latent")) {
+            return super.outputShape(resolved, outputType);
+        }
+        int[] size = outputSize(resolved);
+        int f = vaeScaleFactor();
+        return new long[] {vae.config().latentChannels, size[0] / f, size[1] / f};
+    }
+
     /** The UNet fits the pipeline, and sizes are multiples of the VAE factor (diffusers' check_inputs message). */
     @Override
     protected void checkPipelineInputs(PipelineCall call) {
@@ -149,10 +159,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     /**
-     * The UNet takes the VAE's latent channels (an inpainting UNet, with mask and masked-image channels, only runs
-     * in the inpainting pipelines, which override this).
+     * The UNet takes the VAE's latent channels; an inpainting pipeline's takes them or, besides, the mask and the
+     * masked image's latents.
      */
     protected void checkUnet() {
+        if (task() == PipelineTask.INPAINTING) {
+            new Inpainting(this).checkUnet();
+            return;
+        }
         int unetChannels = unet.config().inChannels;
         int latentChannels = vae.config().latentChannels;
         if (unetChannels != latentChannels) {

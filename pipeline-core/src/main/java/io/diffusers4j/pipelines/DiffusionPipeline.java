@@ -82,6 +82,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * {@link #resolve} without downloading weights, for checking a model where it is not run (a Spark driver): a
+     * local folder as is; a Hub id as the snapshot folder, named by the commit the revision points to, holding
+     * {@code model_index.json}, the component configs and the tokenizer files ({@link #checkPretrained} reads
+     * these). The weights the options need must be in the repo's listing, but are not fetched.
+     */
+    public static Path resolveConfigs(String pathOrRepoId, PipelineOptions options) {
+        return ModelSources.resolveConfigs(pathOrRepoId, options == null ? new PipelineOptions() : options);
+    }
+
+    /**
      * Loads the pipeline class named by {@code model_index.json} ({@code _class_name}, or the custom pipeline
      * class of the options) from a local folder or a Hub id, loading every component it lists.
      */
@@ -287,6 +297,19 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             throw new IllegalArgumentException(className() + " needs height and width");
         }
         return new int[] {resolved.height(), resolved.width()};
+    }
+
+    /**
+     * The shape of ONE image of a resolved call's output: {@code [height, width, 3]} for {@code np} and {@code pil},
+     * and for {@code latent} the final latents' {@code [channels, height / f, width / f]} (null when the pipeline
+     * does not say); front ends size their output with it before rendering.
+     */
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        if (outputType.equals("latent")) {
+            return null;
+        }
+        int[] size = outputSize(resolved);
+        return new long[] {size[0], size[1], 3};
     }
 
     /**

@@ -13,6 +13,15 @@ final class ModelSources {
     }
 
     static Path resolve(String pathOrRepoId, PipelineOptions o) {
+        return pipelineFolder(ModelLocator.resolve(pathOrRepoId, hubOptions(o)));
+    }
+
+    /** {@link #resolve} without the weights of a Hub model ({@link ModelLocator#resolveConfigs}). */
+    static Path resolveConfigs(String pathOrRepoId, PipelineOptions o) {
+        return pipelineFolder(ModelLocator.resolveConfigs(pathOrRepoId, hubOptions(o)));
+    }
+
+    private static HubOptions hubOptions(PipelineOptions o) {
         HubOptions.Builder hub = (o.hubOptions() == null ? HubOptions.builder() : o.hubOptions().toBuilder())
                 .forceDownload(o.forceDownload()).variant(o.variant()).useSafetensors(o.useSafetensors());
         if (o.revision() != null) {
@@ -22,7 +31,10 @@ final class ModelSources {
             hub.localFilesOnly(true);
         }
         o.token().ifPresent(hub::token);
-        Path dir = ModelLocator.resolve(pathOrRepoId, hub.build());
+        return hub.build();
+    }
+
+    private static Path pipelineFolder(Path dir) {
         if (!Files.isRegularFile(dir.resolve("model_index.json"))) {
             throw new IllegalArgumentException(dir + " is not a diffusers pipeline folder (no model_index.json)");
         }

@@ -48,10 +48,6 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
         return DEFAULT_STRENGTH;
     }
 
-    @Override
-    protected void checkUnet() {
-        new Inpainting(this).checkUnet();
-    }
 
     /** {@code __call__}. */
     @Override

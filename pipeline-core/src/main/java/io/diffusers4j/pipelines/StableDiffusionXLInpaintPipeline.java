@@ -67,10 +67,6 @@ public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLP
         return DEFAULT_STRENGTH;
     }
 
-    @Override
-    protected void checkUnet() {
-        new Inpainting(this).checkUnet();
-    }
 
     public StableDiffusionXLInpaintPipeline(StableDiffusionXLComponents c, boolean forceZerosForEmptyPrompt,
                                             boolean requiresAestheticsScore, boolean ownsComponents) {

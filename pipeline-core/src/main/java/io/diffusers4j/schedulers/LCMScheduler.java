@@ -38,6 +38,15 @@ public class LCMScheduler extends BaseScheduler<LCMScheduler.Config> {
         }
 
         @Override
+        public void validate() {
+            super.validate();
+            if (originalInferenceSteps < 1 || originalInferenceSteps > MAX_TRAIN_TIMESTEPS) {
+                throw invalid("key 'original_inference_steps' is %d, outside [1, %d]", originalInferenceSteps,
+                        MAX_TRAIN_TIMESTEPS);
+            }
+        }
+
+        @Override
         public String defaultClassName() {
             return "LCMScheduler";
         }

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static io.diffusers4j.config.ConfigLimits.inRange;
+
 /**
  * Keys every diffusers scheduler has. Each scheduler's {@code Config} subclass declares its other keys and sets
  * the defaults of its own {@code __init__} in its constructor (they differ: e.g. {@code timestep_spacing} is
@@ -29,6 +31,12 @@ import java.util.Set;
  * uses its own defaults; keys the target does not know are kept (and restored when converting back).
  */
 public abstract class SchedulerConfig extends ConfigBase {
+    /**
+     * Most training timesteps (every released checkpoint: 1000; improved DDPM: 4000): the schedule tables (betas,
+     * alphas, sigmas) are arrays of that many doubles.
+     */
+    public static final int MAX_TRAIN_TIMESTEPS = 100_000;
+
     public int numTrainTimesteps = 1000;
     public double betaStart = 0.0001;
     public double betaEnd = 0.02;
@@ -53,13 +61,12 @@ public abstract class SchedulerConfig extends ConfigBase {
 
     @Override
     public void validate() {
-        if (numTrainTimesteps < 1) {
-            throw invalid("num_train_timesteps must be >= 1, got %d", numTrainTimesteps);
-        }
+        inRange("num_train_timesteps", numTrainTimesteps, 1, MAX_TRAIN_TIMESTEPS);
+        inRange("steps_offset", stepsOffset, 0, numTrainTimesteps - 1L);
         if (trainedBetas == null) {
             oneOf("beta_schedule", betaSchedule, betaSchedules());
         } else if (trainedBetas.length != numTrainTimesteps) {
-            throw invalid("trained_betas has %d values but num_train_timesteps is %d", trainedBetas.length,
+            throw invalid("key 'trained_betas' has %d values but num_train_timesteps is %d", trainedBetas.length,
                     numTrainTimesteps);
         }
         oneOf("prediction_type", predictionType, predictionTypes());
@@ -69,7 +76,7 @@ public abstract class SchedulerConfig extends ConfigBase {
     /** Throws quoting {@code value} unless it is one of {@code allowed}. */
     protected static void oneOf(String key, String value, List<String> allowed) {
         if (value == null || !allowed.contains(value)) {
-            throw invalid("%s '%s' is not supported; choose one of %s", key, value, allowed);
+            throw invalid("key '%s' is '%s', which is not supported; choose one of %s", key, value, allowed);
         }
     }
 

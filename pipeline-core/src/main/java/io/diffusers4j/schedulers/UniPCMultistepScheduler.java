@@ -16,6 +16,8 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
 
     /** UniPCMultistepScheduler's {@code __init__} keys and defaults. */
     public static class Config extends SchedulerConfig {
+        /** Highest {@code solver_order} (diffusers recommends 2 or 3): the scheduler keeps that many past outputs. */
+        public static final int MAX_SOLVER_ORDER = 16;
         public int solverOrder = 2;
         public boolean thresholding = false;
         public double dynamicThresholdingRatio = 0.995;
@@ -36,8 +38,8 @@ public class UniPCMultistepScheduler extends MultistepScheduler<UniPCMultistepSc
         @Override
         public void validate() {
             super.validate();
-            if (solverOrder < 1) {
-                throw invalid("solver_order must be >= 1, got %d", solverOrder);
+            if (solverOrder < 1 || solverOrder > MAX_SOLVER_ORDER) {
+                throw invalid("key 'solver_order' is %d, outside [1, %d]", solverOrder, MAX_SOLVER_ORDER);
             }
             oneOf("solver_type", solverType, List.of("bh1", "bh2", "midpoint", "heun", "logrho"));
             oneOf("final_sigmas_type", finalSigmasType, List.of("zero", "sigma_min"));

@@ -9,9 +9,10 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.utils.ModelFiles;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,6 +40,16 @@ final class CLIPTokenizerFiles {
     static final String ADDITIONAL = "additional_special_tokens";
     /** bpe_merges = merges_handle.read().strip().split("\n")[1 : 49152 - 256 - 2 + 1]. */
     static final int MAX_MERGES = 49152 - 256 - 2;
+    /** Tokenizer files are read whole: larger ones are refused (CLIP's tokenizer.json is about 2 MB). */
+    static final long MAX_FILE_BYTES = 64L << 20;
+    /**
+     * {@code model_max_length} bounds: prompts are padded to it, and a text encoder takes at most its
+     * {@code max_position_embeddings} (77 for CLIP, 248 for Long-CLIP, 512 for T5).
+     */
+    static final int MIN_MODEL_MAX_LENGTH = 3;
+    static final int MAX_MODEL_MAX_LENGTH = 1_000_000;
+    /** Highest added-token id accepted (vocabularies of real tokenizers stay below 300,000). */
+    static final int MAX_TOKEN_ID = (1 << 24) - 1;
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -142,8 +153,7 @@ final class CLIPTokenizerFiles {
         JsonElement err = kwargs.get("errors");
         errors = err == null || err.isJsonNull() ? "replace" : kind(err, "errors", "a string").getAsString();
         if (!errors.equals("replace") && !errors.equals("strict") && !errors.equals("ignore")) {
-            throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": errors='" + errors
-                    + "' is not supported (replace, strict, ignore)");
+            throw configError(dir, "errors", "is '" + errors + "', which is not supported (replace, strict, ignore)");
         }
     }
 
@@ -179,12 +189,12 @@ final class CLIPTokenizerFiles {
         }
         if (value.isJsonObject()) {
             // {"__type": "AddedToken", ...} in tokenizer_config.json, or a plain AddedToken dict
-            AddedToken token = AddedToken.fromJson(value.getAsJsonObject(), false, dir + " " + key);
+            AddedToken token = AddedToken.fromJson(value.getAsJsonObject(), false,
+                    dir.resolve("tokenizer_config.json") + ": key '" + key + "'");
             AddedToken mapped = addedMap.get(token.content());
             return new Special(token.content(), mapped != null ? mapped : token);
         }
-        throw new IllegalArgumentException("tokenizer config in " + dir + ": " + key
-                + " must be a string or an AddedToken object, got " + value);
+        throw configError(dir, key, "must be a string or an AddedToken object, got " + value);
     }
 
     /** {@code e} when it is of {@code expected} kind ("a string", "a number", "true or false"), else an error. */
@@ -195,21 +205,24 @@ final class CLIPTokenizerFiles {
             default -> e.getAsJsonPrimitive().isBoolean();
         };
         if (!ok) {
-            throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": " + key + " must be " + expected
-                    + ", got " + e);
+            throw configError(dir, key, "must be " + expected + ", got " + e);
         }
         return e;
     }
 
     private int modelMaxLength(JsonElement e) {
         if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("tokenizer_config.json in " + dir + " has no model_max_length (CLIP"
-                    + " checkpoints set 77); cannot pad or truncate without it");
+            throw configError(dir, "model_max_length", "is missing (CLIP checkpoints set 77); cannot pad or truncate "
+                    + "without it");
         }
         BigDecimal v = kind(e, "model_max_length", "a number").getAsBigDecimal();
-        if (v.compareTo(BigDecimal.valueOf(3)) < 0 || v.compareTo(BigDecimal.valueOf(1_000_000)) > 0) {
-            throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": model_max_length " + e
-                    + " is outside [3, 1000000]");
+        if (v.signum() != 0 && v.stripTrailingZeros().scale() > 0) {
+            throw configError(dir, "model_max_length", "is " + e + ", not an integer");
+        }
+        if (v.compareTo(BigDecimal.valueOf(MIN_MODEL_MAX_LENGTH)) < 0
+                || v.compareTo(BigDecimal.valueOf(MAX_MODEL_MAX_LENGTH)) > 0) {
+            throw configError(dir, "model_max_length", "is " + e + ", outside [" + MIN_MODEL_MAX_LENGTH + ", "
+                    + MAX_MODEL_MAX_LENGTH + "]");
         }
         return v.intValue();
     }
@@ -218,8 +231,7 @@ final class CLIPTokenizerFiles {
         JsonElement e = kwargs.get(key);
         String side = e == null || e.isJsonNull() ? "right" : kind(e, key, "a string").getAsString();
         if (!side.equals("right") && !side.equals("left")) {
-            throw new IllegalArgumentException("tokenizer_config.json in " + dir + ": " + key + " must be 'right' or"
-                    + " 'left', got '" + side + "'");
+            throw configError(dir, key, "must be 'right' or 'left', got '" + side + "'");
         }
         return side;
     }
@@ -232,11 +244,11 @@ final class CLIPTokenizerFiles {
         Path vocabFile = dir.resolve("vocab.json");
         Path mergesFile = dir.resolve("merges.txt");
         Path tokenizerFile = dir.resolve("tokenizer.json");
-        JsonObject tokenizerJson = Files.isRegularFile(tokenizerFile) ? readObject(tokenizerFile) : null;
+        JsonObject tokenizerJson = Files.exists(tokenizerFile) ? readObject(tokenizerFile) : null;
         JsonObject bpeModel = tokenizerJson == null ? null : bpeModel(tokenizerJson, tokenizerFile);
 
         Map<String, Integer> vocab;
-        if (Files.isRegularFile(vocabFile)) {
+        if (Files.exists(vocabFile)) {
             vocab = readVocab(readObject(vocabFile), vocabFile);
         } else if (bpeModel != null && bpeModel.has("vocab")) {
             vocab = readVocab(bpeModel.getAsJsonObject("vocab"), tokenizerFile);
@@ -245,7 +257,7 @@ final class CLIPTokenizerFiles {
                     + " with a BPE model)");
         }
         List<String[]> merges;
-        if (Files.isRegularFile(mergesFile)) {
+        if (Files.exists(mergesFile)) {
             merges = readMerges(readString(mergesFile));
         } else if (bpeModel != null && bpeModel.has("merges")) {
             merges = mergesFromJson(bpeModel.getAsJsonArray("merges"), tokenizerFile);
@@ -255,17 +267,23 @@ final class CLIPTokenizerFiles {
         }
 
         Path configFile = dir.resolve("tokenizer_config.json");
-        JsonObject initKwargs = Files.isRegularFile(configFile) ? readObject(configFile) : new JsonObject();
+        JsonObject initKwargs = Files.exists(configFile) ? readObject(configFile) : new JsonObject();
         JsonObject kwargs = initKwargs.deepCopy();
         Map<Integer, AddedToken> savedAdded = new LinkedHashMap<>();
-        if (kwargs.has("added_tokens_decoder") && !kwargs.get("added_tokens_decoder").isJsonNull()) {
-            for (Map.Entry<String, JsonElement> e : kwargs.getAsJsonObject("added_tokens_decoder").entrySet()) {
+        JsonElement decoder = kwargs.get("added_tokens_decoder");
+        if (decoder != null && !decoder.isJsonNull()) {
+            if (!decoder.isJsonObject()) {
+                throw configError(dir, "added_tokens_decoder", "must be an object of id -> AddedToken, got "
+                        + decoder);
+            }
+            for (Map.Entry<String, JsonElement> e : decoder.getAsJsonObject().entrySet()) {
                 if (!e.getValue().isJsonObject()) {
-                    throw new IllegalArgumentException(configFile + ": added_tokens_decoder[" + e.getKey()
-                            + "] is not an AddedToken object: " + e.getValue());
+                    throw configError(dir, "added_tokens_decoder", "entry '" + e.getKey()
+                            + "' is not an AddedToken object: " + e.getValue());
                 }
-                savedAdded.put(parseIndex(e.getKey(), configFile),
-                        AddedToken.fromJson(e.getValue().getAsJsonObject(), false, configFile.toString()));
+                savedAdded.put(parseId(e.getKey(), "added_tokens_decoder", configFile),
+                        AddedToken.fromJson(e.getValue().getAsJsonObject(), false,
+                                configFile + ": key 'added_tokens_decoder'"));
             }
         } else {
             legacyAddedTokens(dir, kwargs, savedAdded, tokenizerJson, tokenizerFile);
@@ -277,7 +295,7 @@ final class CLIPTokenizerFiles {
     private static void legacyAddedTokens(Path dir, JsonObject kwargs, Map<Integer, AddedToken> savedAdded,
                                           JsonObject tokenizerJson, Path tokenizerFile) {
         Path mapFile = dir.resolve("special_tokens_map.json");
-        if (Files.isRegularFile(mapFile)) {
+        if (Files.exists(mapFile)) {
             for (Map.Entry<String, JsonElement> e : readObject(mapFile).entrySet()) {
                 JsonElement value = e.getValue();
                 if (value.isJsonObject()) {
@@ -304,7 +322,7 @@ final class CLIPTokenizerFiles {
             }
         }
         Path addedFile = dir.resolve("added_tokens.json");
-        if (Files.isRegularFile(addedFile)) {
+        if (Files.exists(addedFile)) {
             java.util.Set<String> specialTexts = new java.util.HashSet<>();
             for (String key : SPECIAL_KEYS) {
                 JsonElement v = kwargs.get(key);
@@ -321,7 +339,12 @@ final class CLIPTokenizerFiles {
             }
             for (Map.Entry<String, JsonElement> e : readObject(addedFile).entrySet()) {
                 boolean special = specialTexts.contains(e.getKey());
-                savedAdded.put(e.getValue().getAsInt(), AddedToken.of(e.getKey(), special));
+                JsonElement id = e.getValue();
+                if (!id.isJsonPrimitive() || !id.getAsJsonPrimitive().isNumber()) {
+                    throw new IllegalArgumentException(addedFile + ": key '" + e.getKey() + "' has id " + id
+                            + ", not an integer");
+                }
+                savedAdded.put(parseId(id.getAsString(), e.getKey(), addedFile), AddedToken.of(e.getKey(), special));
             }
         }
         if (tokenizerJson != null && tokenizerJson.has("added_tokens")) {
@@ -332,12 +355,20 @@ final class CLIPTokenizerFiles {
         }
     }
 
-    private static int parseIndex(String key, Path file) {
+    /** A token id written as {@code text} for {@code key} of {@code file}: an integer in [0, MAX_TOKEN_ID]. */
+    private static int parseId(String text, String key, Path file) {
+        int id;
         try {
-            return Integer.parseInt(key);
+            id = Integer.parseInt(text);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(file + ": added_tokens_decoder key '" + key + "' is not an id");
+            throw new IllegalArgumentException(file + ": key '" + key + "' has id '" + text + "', which is not an "
+                    + "integer id");
         }
+        if (id < 0 || id > MAX_TOKEN_ID) {
+            throw new IllegalArgumentException(file + ": key '" + key + "' has id " + id + ", outside [0, "
+                    + MAX_TOKEN_ID + "]");
+        }
+        return id;
     }
 
     private static JsonObject bpeModel(JsonObject tokenizerJson, Path file) {
@@ -472,22 +503,16 @@ final class CLIPTokenizerFiles {
 
     /** A JSON object file: size, nesting depth and kind checked (ConfigBase's reader), errors name the file. */
     private static JsonObject readObject(Path file) {
-        return io.diffusers4j.config.ConfigBase.parseJsonObject(readString(file), file.toString());
+        return ConfigBase.parseJsonObject(readString(file), file.toString());
     }
 
-    /** Tokenizer files are read whole: larger ones are refused (CLIP's tokenizer.json is about 2 MB). */
-    static final long MAX_FILE_BYTES = 64L << 20;
-
+    /** A regular file inside the folder, read whole; larger ones are refused (CLIP's tokenizer.json is about 2 MB). */
     private static String readString(Path file) {
-        try {
-            long size = Files.size(file);
-            if (size > MAX_FILE_BYTES) {
-                throw new IllegalArgumentException(file + ": " + size + " bytes, more than the " + MAX_FILE_BYTES
-                        + " bytes a tokenizer file may have");
-            }
-            return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
+        return ModelFiles.readString(file, MAX_FILE_BYTES, "tokenizer file");
+    }
+
+    /** "{@code <dir>/tokenizer_config.json: key 'KEY' WHAT}". */
+    private static IllegalArgumentException configError(Path dir, String key, String what) {
+        return new IllegalArgumentException(dir.resolve("tokenizer_config.json") + ": key '" + key + "' " + what);
     }
 }

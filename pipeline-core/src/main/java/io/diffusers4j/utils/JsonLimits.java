@@ -1,11 +1,6 @@
 // Bounds checked before JSON text reaches a parser: file size and nesting depth (hostile configs, headers, indexes).
 package io.diffusers4j.utils;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 /**
  * A recursive parser's stack grows with the nesting of its input and a file is read whole, so every JSON reader of
  * untrusted files (configs, safetensors headers, shard indexes) bounds both first. Callers turn a violation into
@@ -41,18 +36,5 @@ public final class JsonLimits {
             }
         }
         return false;
-    }
-
-    /**
-     * Reads {@code file} as UTF-8, refusing it before reading when it is larger than {@code maxBytes}: throws
-     * {@link IllegalArgumentException} "{@code FILE: WHAT is N bytes, more than the MAX allowed}".
-     */
-    public static String readString(Path file, long maxBytes, String what) throws IOException {
-        long size = Files.size(file);
-        if (size > maxBytes) {
-            throw new IllegalArgumentException(file + ": " + what + " is " + size + " bytes, more than the "
-                    + maxBytes + " allowed");
-        }
-        return Files.readString(file, StandardCharsets.UTF_8);
     }
 }

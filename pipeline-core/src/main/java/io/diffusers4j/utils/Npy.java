@@ -132,6 +132,22 @@ public final class Npy {
 
     /** Writes raw little-endian data with a version 1.0 header padded to 64 bytes, as numpy does. */
     public static void write(Path file, String descr, long[] shape, byte[] data) throws IOException {
+        byte[] header = header(descr, shape);
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try (OutputStream out = Files.newOutputStream(file)) {
+            out.write(header);
+            out.write(data);
+        }
+    }
+
+    /**
+     * The bytes before the data of a C-order array of {@code shape}: magic, version 1.0 and the header dict padded
+     * to 64 bytes, as numpy writes them (for writing the data in parts after it).
+     */
+    public static byte[] header(String descr, long[] shape) {
         StringBuilder shapeText = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             shapeText.append(shape[i]).append(shape.length == 1 ? "," : (i + 1 < shape.length ? ", " : ""));
@@ -140,18 +156,11 @@ public final class Npy {
         String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
         int unpadded = 10 + dict.length() + 1;
         int padding = (64 - unpadded % 64) % 64;
-        String header = dict + " ".repeat(padding) + "\n";
-        Path parent = file.toAbsolutePath().getParent();
-        if (parent != null) {
-            Files.createDirectories(parent);
-        }
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(MAGIC);
-            out.write(new byte[] {1, 0});
-            int len = header.length();
-            out.write(new byte[] {(byte) (len & 0xff), (byte) (len >> 8)});
-            out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-            out.write(data);
-        }
+        String text = dict + " ".repeat(padding) + "\n";
+        int len = text.length();
+        ByteBuffer out = ByteBuffer.allocate(10 + len);
+        out.put(MAGIC).put(new byte[] {1, 0, (byte) (len & 0xff), (byte) (len >> 8)});
+        out.put(text.getBytes(StandardCharsets.ISO_8859_1));
+        return out.array();
     }
 }

@@ -18,8 +18,16 @@ public final class PythonJson {
 
     /** {@code json.dumps(e, indent=2, sort_keys=True)} (ensure_ascii): numbers keep their JSON text. */
     public static String dumpsSorted(JsonElement e) {
+        return dumpsSorted(e, 2, true);
+    }
+
+    /**
+     * {@code json.dumps(e, indent=indent, sort_keys=True, ensure_ascii=ensureAscii)}: numbers keep their JSON text
+     * (nbformat writes notebooks with indent 1 and ensure_ascii False).
+     */
+    public static String dumpsSorted(JsonElement e, int indent, boolean ensureAscii) {
         StringBuilder b = new StringBuilder();
-        writeSorted(e, b, 0);
+        writeSorted(e, b, 0, " ".repeat(indent), ensureAscii);
         return b.toString();
     }
 
@@ -33,7 +41,7 @@ public final class PythonJson {
         return b.toString();
     }
 
-    private static void writeSorted(JsonElement e, StringBuilder b, int indent) {
+    private static void writeSorted(JsonElement e, StringBuilder b, int depth, String indent, boolean ensureAscii) {
         if (e.isJsonObject()) {
             // sort_keys orders by code point (UTF-16 order differs above the Basic Multilingual Plane)
             Map<String, JsonElement> sorted = new TreeMap<>(PythonJson::compareCodePoints);
@@ -45,13 +53,13 @@ public final class PythonJson {
             b.append("{\n");
             int i = 0;
             for (Map.Entry<String, JsonElement> x : sorted.entrySet()) {
-                b.append("  ".repeat(indent + 1));
-                writeString(x.getKey(), true, b);
+                b.append(indent.repeat(depth + 1));
+                writeString(x.getKey(), ensureAscii, b);
                 b.append(": ");
-                writeSorted(x.getValue(), b, indent + 1);
+                writeSorted(x.getValue(), b, depth + 1, indent, ensureAscii);
                 b.append(++i < sorted.size() ? ",\n" : "\n");
             }
-            b.append("  ".repeat(indent)).append('}');
+            b.append(indent.repeat(depth)).append('}');
         } else if (e.isJsonArray()) {
             JsonArray a = e.getAsJsonArray();
             if (a.isEmpty()) {
@@ -60,15 +68,15 @@ public final class PythonJson {
             }
             b.append("[\n");
             for (int i = 0; i < a.size(); i++) {
-                b.append("  ".repeat(indent + 1));
-                writeSorted(a.get(i), b, indent + 1);
+                b.append(indent.repeat(depth + 1));
+                writeSorted(a.get(i), b, depth + 1, indent, ensureAscii);
                 b.append(i + 1 < a.size() ? ",\n" : "\n");
             }
-            b.append("  ".repeat(indent)).append(']');
+            b.append(indent.repeat(depth)).append(']');
         } else if (e.isJsonNull()) {
             b.append("null");
         } else if (e.getAsJsonPrimitive().isString()) {
-            writeString(e.getAsString(), true, b);
+            writeString(e.getAsString(), ensureAscii, b);
         } else {
             b.append(e.getAsJsonPrimitive().toString()); // numbers keep their text; booleans true/false
         }

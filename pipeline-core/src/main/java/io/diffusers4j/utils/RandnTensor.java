@@ -18,6 +18,9 @@ import java.util.List;
  *   <li>one generator (or a list of one): a single draw covering the whole shape;</li>
  *   <li>a list of {@code shape[0]} generators: generator i draws the {@code (1, ...)} slice of row i.</li>
  * </ul>
+ * A generator that stands for a part of a batch ({@link TorchGenerator#forBatchRows}) draws its rows of the whole
+ * batch's draw in {@link #randn} (draws over the call's images: initial latents, noise, scheduler noise), and whole
+ * draws in {@link #randnInputs} (draws over the call's input images: the VAE posterior sample).
  */
 public final class RandnTensor {
     private static final SecureRandom SEEDS = new SecureRandom();
@@ -25,8 +28,16 @@ public final class RandnTensor {
     private RandnTensor() {
     }
 
-    /** Draws host-side float32 values in C order, following diffusers' generator-list rules. */
+    /** Draws host-side float32 values in C order over the call's images, following diffusers' generator rules. */
     public static float[] randn(Shape shape, List<TorchGenerator> generators) {
+        if (generators != null && generators.size() == 1 && generators.get(0).batchRows() != null) {
+            return generators.get(0).batchRows().draw(generators.get(0), shape.getShape());
+        }
+        return randnInputs(shape, generators);
+    }
+
+    /** {@link #randn} for a draw over a call's input images: a generator for a part of a batch draws whole. */
+    public static float[] randnInputs(Shape shape, List<TorchGenerator> generators) {
         long[] dims = shape.getShape();
         if (generators == null || generators.isEmpty()) {
             return new TorchGenerator(SEEDS.nextLong()).randn(dims);
@@ -51,7 +62,17 @@ public final class RandnTensor {
 
     /** {@code randn_tensor} into an NDArray owned by {@code manager} (its device), cast to {@code dtype}. */
     public static NDArray randnTensor(NDManager manager, Shape shape, List<TorchGenerator> generators, DataType dtype) {
-        NDArray noise = manager.create(randn(shape, generators), shape);
+        return onDevice(manager, randn(shape, generators), shape, dtype);
+    }
+
+    /** {@link #randnTensor} over a call's input images ({@link #randnInputs}). */
+    public static NDArray randnInputsTensor(NDManager manager, Shape shape, List<TorchGenerator> generators,
+                                            DataType dtype) {
+        return onDevice(manager, randnInputs(shape, generators), shape, dtype);
+    }
+
+    private static NDArray onDevice(NDManager manager, float[] values, Shape shape, DataType dtype) {
+        NDArray noise = manager.create(values, shape);
         return dtype == DataType.FLOAT32 ? noise : noise.toType(dtype, false);
     }
 }

@@ -28,9 +28,27 @@ public final class TorchGenerator {
     private long initialSeed;
     private boolean hasCachedNormal;
     private double cachedNormal;
+    private BatchRows batchRows;
 
     public TorchGenerator(long seed) {
         manualSeed(seed);
+    }
+
+    /**
+     * A fresh generator seeded {@code seed} that stands for images {@code [first, first + count)} of a batch of
+     * {@code total} drawn by ONE generator: each of its draws over the call's images is the slice of what
+     * {@code TorchGenerator(seed)} would draw for all {@code total} images ({@link BatchRows}). A call over a part
+     * of a batch (a micro-batch) then renders exactly the images the single call over the whole batch renders.
+     */
+    public static TorchGenerator forBatchRows(long seed, int first, int count, int total) {
+        TorchGenerator g = new TorchGenerator(seed);
+        g.batchRows = new BatchRows(first, count, total);
+        return g;
+    }
+
+    /** The part of a batch this generator draws for ({@link #forBatchRows}), or null: every draw is whole. */
+    public BatchRows batchRows() {
+        return batchRows;
     }
 
     /** {@code torch.Generator.manual_seed(seed)}: only the low 32 bits seed mt19937; the normal cache resets. */
@@ -62,6 +80,19 @@ public final class TorchGenerator {
         y ^= (y << 15) & 0xefc60000;
         y ^= y >>> 18;
         return y & 0xffffffffL;
+    }
+
+    /** Advances past {@code count} raw outputs, as drawing and discarding them would (without tempering them). */
+    void skip(long count) {
+        long left = count;
+        while (left > 0) {
+            if (index >= N) {
+                twist();
+            }
+            int step = (int) Math.min(left, N - index);
+            index += step;
+            left -= step;
+        }
     }
 
     private void twist() {
@@ -134,7 +165,7 @@ public final class TorchGenerator {
         }
     }
 
-    private static void boxMuller16(float[] d, int base) {
+    static void boxMuller16(float[] d, int base) {
         for (int j = 0; j < 8; j++) {
             float u1 = 1f - d[base + j];
             float u2 = d[base + j + 8];

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
-import io.diffusers4j.utils.JsonLimits;
+import io.diffusers4j.utils.ModelFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -119,12 +119,8 @@ public final class ShardedTensorSource implements TensorSource {
     }
 
     private static JsonObject readIndex(Path indexFile) {
-        try {
-            return ConfigBase.parseJsonObject(JsonLimits.readString(indexFile, MAX_INDEX_BYTES, "index file"),
-                    indexFile.toString());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(indexFile + ": cannot read index file: " + e, e);
-        }
+        return ConfigBase.parseJsonObject(ModelFiles.readString(indexFile, MAX_INDEX_BYTES, "index file"),
+                indexFile.toString());
     }
 
     static boolean isPlainFileName(String name) {

@@ -22,13 +22,22 @@ import java.util.regex.Pattern;
  * {@code scope.get("proj_in.weight", 64, 64, 1, 1)} and gets exactly the checkpoint key
  * {@code down_blocks.1.attentions.0.proj_in.weight}.
  *
- * <p>Loading is strict: a missing key or a wrong shape does not stop the build (a zero tensor stands in) so that
- * {@link #finish()} can report every missing key, every unused key and every shape mismatch at once, then fail.
+ * <p>Loading is strict: a missing key or a wrong shape does not stop the build (a zero tensor stands in, up to
+ * {@link #MAX_STAND_IN_BYTES} in all) so that {@link #finish()} can report every missing key, every unused key and
+ * every shape mismatch at once, then fail.
  *
  * <p>A scope made by {@link #randomInit} creates seeded random weights instead of reading them (the tiny pipeline
  * writer and the benchmark presets use it); {@link #tensors()} holds the state dict to save either way.
  */
 public final class WeightScope {
+    /**
+     * Most bytes of zero stand-ins for missing or mis-shaped tensors in one load. They let the build go on so that
+     * {@link #finish()} reports every problem at once; past this budget the load stops with what it found, so a
+     * config whose sizes the checkpoint does not have cannot allocate more than this for nothing (the model configs
+     * also check their main sizes against the checkpoint before the build: {@link ShapeCheck}).
+     */
+    static final long MAX_STAND_IN_BYTES = 256L << 20;
+
     private final State state;
     private final String prefix;
 
@@ -146,6 +155,8 @@ public final class WeightScope {
         final List<Pattern> allowedUnused = new ArrayList<>();
         final Map<String, NDArray> tensors = new LinkedHashMap<>();
         final Map<String, Object> modules = new LinkedHashMap<>();
+        /** Bytes of zero stand-ins handed out so far. */
+        long standInBytes;
 
         State(TensorSource source, NDManager manager, DataType dtype, Long seed) {
             if (dtype == DataType.BFLOAT16) {
@@ -174,14 +185,46 @@ public final class WeightScope {
             }
             if (!sourceKeys.contains(key)) {
                 missing.add(key + " " + Arrays.toString(shape));
-                return manager.zeros(new Shape(shape), dtype);
+                return standIn(missing, shape);
             }
             TensorInfo info = source.info(key);
             if (!Arrays.equals(info.shape(), shape)) {
                 mismatched.add(key + ": checkpoint " + info.shapeString() + " vs model " + Arrays.toString(shape));
-                return manager.zeros(new Shape(shape), dtype);
+                return standIn(mismatched, shape);
             }
             return source.load(key, manager, dtype);
+        }
+
+        /**
+         * Zeros of the model's {@code shape} for the tensor just added to {@code problems}, within the stand-in
+         * budget; past it the load stops now, reporting what it found so far.
+         */
+        private NDArray standIn(List<String> problems, long[] shape) {
+            long bytes = byteSize(shape, dtype.getNumOfBytes());
+            if (bytes < 0 || standInBytes + bytes > MAX_STAND_IN_BYTES) {
+                int last = problems.size() - 1;
+                problems.set(last, problems.get(last) + " (loading stopped here: zero stand-ins for missing or "
+                        + "mis-shaped tensors would exceed " + (MAX_STAND_IN_BYTES >> 20) + " MiB)");
+                throw new WeightLoadException(source.describe(), missing, List.of(), mismatched);
+            }
+            standInBytes += bytes;
+            return manager.zeros(new Shape(shape), dtype);
+        }
+
+        /** Bytes of a tensor of {@code shape}; -1 when a dimension is negative or the size overflows. */
+        private static long byteSize(long[] shape, int elementBytes) {
+            long n = elementBytes;
+            for (long d : shape) {
+                if (d < 0) {
+                    return -1;
+                }
+                try {
+                    n = Math.multiplyExact(n, d);
+                } catch (ArithmeticException e) {
+                    return -1;
+                }
+            }
+            return n;
         }
 
         /**

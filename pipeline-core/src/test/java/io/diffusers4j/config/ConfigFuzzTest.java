@@ -24,15 +24,18 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * A few thousand seeded cases built from the tiny-sd fixture's real configs (UNet, VAE, CLIP text, PNDM scheduler,
  * model_index): byte flips, truncations, token substitutions/insertions/deletions, value swaps between keys
- * (numbers, strings, booleans, null, lists, objects, huge and negative numbers), deep nesting. Each parse must
- * succeed or throw {@link IllegalArgumentException} whose message starts with the source name: never another
- * exception type (NullPointerException, ClassCastException, NumberFormatException, ArithmeticException...), an
- * Error (StackOverflowError, OutOfMemoryError), or a hang. The run is bounded (8 s of cases, 60 s hard limit).
+ * (numbers, strings, booleans, null, lists, objects, huge and negative numbers, sizes such as 10^9 timesteps or
+ * 2,000,000 channels), deep nesting. Each parse must succeed or throw {@link IllegalArgumentException} whose
+ * message starts with the source name: never another exception type (NullPointerException, ClassCastException,
+ * NumberFormatException, ArithmeticException...), an Error (StackOverflowError, OutOfMemoryError), or a hang. The
+ * run is bounded (8 s of cases, 60 s hard limit).
  */
 class ConfigFuzzTest {
     private static final String[] VALUES = {"null", "true", "false", "0", "-1", "1", "2.5", "-0.0", "1e309",
         "-1e309", "9223372036854775808", "2147483648", "\"\"", "\"x\"", "\"4\"", "\"silu\"", "[]", "[1]", "[-1,2]",
-        "[1.5]", "[\"a\"]", "[null]", "[[1]]", "{}", "{\"a\":1}", "\"\\u0000\"", "\"\\ud800\"", "NaN"};
+        "[1.5]", "[\"a\"]", "[null]", "[[1]]", "{}", "{\"a\":1}", "\"\\u0000\"", "\"\\ud800\"", "NaN",
+        // sizes and signs (issue 19): 1e9 timesteps ran the heap out; every size must be bounded before allocating
+        "1000000000", "2000000", "-2", "-64", "1e18", "1e300", "[32,2000000]", "[32,-64]", "[-1]"};
     private static final String[] FRAGMENTS = {",", ":", "{", "}", "[", "]", "\"", "\\", " ", "\n", "e", "-", "."};
 
     private record Target(String name, String text, Consumer<String> parse) {

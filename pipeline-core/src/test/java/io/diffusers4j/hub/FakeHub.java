@@ -25,21 +25,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Serves repos held in memory the way huggingface.co serves them, and records every request. */
-final class FakeHub implements AutoCloseable {
+/**
+ * Serves repos held in memory the way huggingface.co serves them, and records every request. Public for the job's
+ * tests (the test-jar): point {@code HubOptions.endpoint} or {@code HF_ENDPOINT} at {@link #url()}.
+ */
+public final class FakeHub implements AutoCloseable {
     /** One recorded request. */
-    record Request(String server, String method, String path, String authorization, String range, long nanos) {
+    public record Request(String server, String method, String path, String authorization, String range, long nanos) {
     }
 
     /** A repo: refs (branch/tag -> commit) and file contents per commit. */
-    static final class Repo {
+    public static final class Repo {
         final Map<String, String> refs = new ConcurrentHashMap<>();
         final Map<String, Map<String, byte[]>> commits = new ConcurrentHashMap<>();
         String requiredToken;
         boolean gated;
         List<String> extraListing = new ArrayList<>();
 
-        Repo commit(String commit, Map<String, byte[]> files, String... refNames) {
+        public Repo commit(String commit, Map<String, byte[]> files, String... refNames) {
             commits.put(commit, new TreeMap<>(files));
             for (String r : refNames) {
                 refs.put(r, commit);
@@ -76,7 +79,7 @@ final class FakeHub implements AutoCloseable {
     private final HttpServer main;
     private final HttpServer cdn;
 
-    FakeHub() throws IOException {
+    public FakeHub() throws IOException {
         main = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         cdn = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         main.createContext("/", ex -> handle("main", ex));
@@ -87,7 +90,7 @@ final class FakeHub implements AutoCloseable {
         cdn.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + main.getAddress().getPort();
     }
 
@@ -95,7 +98,7 @@ final class FakeHub implements AutoCloseable {
         return "http://127.0.0.1:" + cdn.getAddress().getPort();
     }
 
-    Repo repo(String id) {
+    public Repo repo(String id) {
         return repos.computeIfAbsent(id, k -> new Repo());
     }
 
@@ -104,7 +107,7 @@ final class FakeHub implements AutoCloseable {
         failures.put(pathSuffix, new int[] {times});
     }
 
-    List<Request> requests(String method, String pathPart) {
+    public List<Request> requests(String method, String pathPart) {
         synchronized (requests) {
             return requests.stream().filter(r -> (method == null || r.method().equals(method))
                     && r.path().contains(pathPart)).toList();

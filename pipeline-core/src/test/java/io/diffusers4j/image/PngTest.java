@@ -260,4 +260,32 @@ class PngTest {
         assertThrows(IllegalArgumentException.class,
                 () -> GenerationMetadata.fromPngText(Map.of("seed", "forty-two")));
     }
+
+    @Test
+    void valuesPngTextCannotHoldRoundTripThroughAJsonChunk() {
+        // JSON input can carry NUL ("\u0000") and unpaired surrogates ("\ud800"); PNG text can hold neither
+        String prompt = "a\0b";
+        String negative = "x\uD800y\uD83D\uDE00";
+        GenerationMetadata m = new GenerationMetadata().prompt(prompt).negativePrompt(negative).seed(1L)
+                .secondPrompts("\0", null);
+        Map<String, String> text = m.toPngText();
+        assertEquals("a\uFFFDb", text.get("prompt"), "display form: NUL shown as U+FFFD");
+        assertEquals("\"a\\u0000b\"", text.get("prompt.json"), "lossless form: a JSON string");
+        assertEquals("x\uFFFDy\uD83D\uDE00", text.get("negative_prompt"), "a surrogate pair is kept");
+        assertTrue(!text.containsKey("seed.json"), "values PNG text holds get no second chunk");
+        byte[] png = Png.write(noise(2, 2, BufferedImage.TYPE_INT_RGB, 7), text);
+        GenerationMetadata back = GenerationMetadata.fromPngText(Png.read(png).text());
+        assertEquals(prompt, back.prompt());
+        assertEquals(negative, back.negativePrompt());
+        assertEquals("\0", back.extra().get("prompt_2"));
+        assertEquals(Map.of("prompt_2", "\0"), back.extra(), "the .json chunks are not extras");
+        assertTrue(back.a1111Parameters().startsWith("a\0b\nNegative prompt: "), back.a1111Parameters());
+
+        // a chunk that merely ends in ".json" stays an ordinary entry
+        Map<String, String> foreign = new LinkedHashMap<>();
+        foreign.put("workflow", "w");
+        foreign.put("workflow.json", "{\"nodes\": []}");
+        foreign.put("notes.json", "\"no base key\"");
+        assertEquals(foreign, PngTextEscaping.unescape(foreign));
+    }
 }

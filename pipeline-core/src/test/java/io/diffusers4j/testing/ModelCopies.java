@@ -65,6 +65,32 @@ public final class ModelCopies {
         }
     }
 
+    /** Replaces {@code file} with a FIFO that nobody writes to: opening it for reading would block forever. */
+    public static void replaceWithFifo(Path file) {
+        try {
+            Files.delete(file);
+            Process p = new ProcessBuilder("mkfifo", file.toString()).inheritIO().start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("mkfifo " + file + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Replaces {@code file} with a symbolic link to {@code target}. */
+    public static void replaceWithLink(Path file, Path target) {
+        try {
+            Files.deleteIfExists(file);
+            Files.createSymbolicLink(file, target);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Overwrites every element of the float32 tensor {@code key} of a safetensors file, in place. */
     public static void fillTensor(Path file, String key, float value) {
         long offset;

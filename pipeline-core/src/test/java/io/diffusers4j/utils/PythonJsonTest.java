@@ -1,5 +1,6 @@
 package io.diffusers4j.utils;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -22,5 +23,16 @@ class PythonJsonTest {
         o.addProperty("\uFFFF", 2);
         o.addProperty("a", 3);
         assertEquals("{\n  \"a\": 3,\n  \"\\uffff\": 2,\n  \"\\ud83d\\ude00\": 1\n}", PythonJson.dumpsSorted(o));
+    }
+
+    @Test
+    void indentAndEnsureAsciiAsGiven() {
+        // json.dumps({"b": ["é"], "a": {}}, indent=1, sort_keys=True, ensure_ascii=False)
+        JsonObject o = new JsonObject();
+        JsonArray b = new JsonArray();
+        b.add("\u00e9");
+        o.add("b", b);
+        o.add("a", new JsonObject());
+        assertEquals("{\n \"a\": {},\n \"b\": [\n  \"\u00e9\"\n ]\n}", PythonJson.dumpsSorted(o, 1, false));
     }
 }

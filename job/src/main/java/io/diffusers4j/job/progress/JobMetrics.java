@@ -1,4 +1,4 @@
-// The job's named Spark accumulators: images planned / done, error rows, pipeline builds (shown in Spark's UI).
+// The job's named Spark accumulators: images done, error rows, pipeline builds (shown in Spark's UI).
 package io.diffusers4j.job.progress;
 
 import org.apache.spark.SparkContext;
@@ -17,30 +17,28 @@ import java.util.Map;
  * them on the stage page (per task and in total) while the job runs, and the driver's {@link JobProgress} sees
  * running tasks' values through executor heartbeats:
  * <ul>
- *   <li>{@value #PLANNED}: work rows (one per image, or one per unusable input row) produced by validation, in the
- *       stage before the shuffle, so the total is known before the first image renders;</li>
  *   <li>{@value #DONE}: output rows emitted by the render tasks (ok images and error rows);</li>
  *   <li>{@value #ERRORS}: error rows among them;</li>
  *   <li>{@value #BUILDS}: {@code executorId \t pipelineInstanceId \t buildMillis} of the pipeline build each
  *       render task used (one entry per task; the driver keeps one per build).</li>
  * </ul>
  * As for any accumulator updated in a transformation, a re-executed stage may count twice; these numbers are for
- * progress and the report, the committed Parquet rows are the truth ({@code JobSummary} reads those).
+ * progress and the report, the committed Parquet rows are the truth ({@code JobSummary} reads those). The number
+ * of images to write is not one of them: an accumulator in the validation stage counted the prompts again
+ * whenever Spark re-read them (a lost executor's partitions, each wave of a resumed run), so the driver counts
+ * the persisted work instead.
  */
 public final class JobMetrics implements Serializable {
     private static final long serialVersionUID = 1L;
-    public static final String PLANNED = "diffusers4j images planned";
     public static final String DONE = "diffusers4j images done";
     public static final String ERRORS = "diffusers4j error rows";
     public static final String BUILDS = "diffusers4j pipeline builds";
 
-    private final LongAccumulator planned;
     private final LongAccumulator done;
     private final LongAccumulator errors;
     private final CollectionAccumulator<String> builds;
 
     private JobMetrics(SparkContext sc) {
-        planned = sc.longAccumulator(PLANNED);
         done = sc.longAccumulator(DONE);
         errors = sc.longAccumulator(ERRORS);
         builds = sc.collectionAccumulator(BUILDS);
@@ -49,11 +47,6 @@ public final class JobMetrics implements Serializable {
     /** Registers a fresh set of accumulators for one run (driver). */
     public static JobMetrics register(SparkContext sc) {
         return new JobMetrics(sc);
-    }
-
-    /** Task side: {@code n} work rows were planned. */
-    public void planned(long n) {
-        planned.add(n);
     }
 
     /** Task side: one output row was emitted. */
@@ -67,16 +60,6 @@ public final class JobMetrics implements Serializable {
     /** Task side: this task renders with pipeline build {@code instanceId} (built in {@code buildMillis}). */
     public void usedBuild(String executorId, String instanceId, long buildMillis) {
         builds.add(executorId + "\t" + instanceId + "\t" + buildMillis);
-    }
-
-    /** Driver: forget planned counts of earlier actions (resume counts the work before the write). */
-    public void resetPlanned() {
-        planned.reset();
-    }
-
-    /** Driver: work rows planned by completed tasks. */
-    public long plannedValue() {
-        return planned.value();
     }
 
     public long doneId() {

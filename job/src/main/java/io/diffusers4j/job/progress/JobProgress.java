@@ -1,4 +1,4 @@
-// Driver-side progress of a run: a SparkListener that counts images done and logs periodic progress lines.
+// Driver-side progress of a run: a SparkListener that counts images done and shows it (console line or log lines).
 package io.diffusers4j.job.progress;
 
 import org.apache.spark.SparkContext;
@@ -22,36 +22,49 @@ import java.util.concurrent.TimeUnit;
 /**
  * Follows a run from the driver: finished tasks report their final {@link JobMetrics#DONE} count at task end,
  * running tasks their latest one through executor heartbeats ({@code spark.executor.heartbeatInterval}, 10 s by
- * default), so progress moves while long partitions render. Every {@code interval} it logs one line:
+ * default), so progress moves while long partitions render. The line
  * <pre>
  * progress: 120/1000 images (12%), 3 error rows, 2.35 images/s, ETA 0:06:14
  * </pre>
- * The total is the {@link JobMetrics#PLANNED} count (known once validation, the stage before the shuffle, is
- * done) minus images skipped by {@code --resume}. The same counters are visible in Spark's UI on the stage page.
+ * is redrawn in place every second on an interactive console ({@link ConsoleLine}), else logged every
+ * {@code interval}.
+ * The total is the number of output rows the run writes (images to render and error rows), counted by the driver
+ * before rendering starts. The same counters are visible in Spark's UI on the stage page.
  */
 public final class JobProgress extends SparkListener implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(JobProgress.class);
+    /** How often the console line is redrawn. */
+    static final Duration CONSOLE_REFRESH = Duration.ofSeconds(1);
+    private static final Duration FINAL_COUNT_WAIT = Duration.ofSeconds(2);
 
     private final SparkContext sc;
     private final JobMetrics metrics;
-    private final long skipped;
+    private final long total;
     private final ProgressCounter done = new ProgressCounter();
     private final ProgressCounter errors = new ProgressCounter();
     private final long startNanos = System.nanoTime();
     private ScheduledExecutorService timer;
+    private ConsoleLine console;
 
-    private JobProgress(SparkContext sc, JobMetrics metrics, long skipped) {
+    private JobProgress(SparkContext sc, JobMetrics metrics, long total) {
         this.sc = sc;
         this.metrics = metrics;
-        this.skipped = skipped;
+        this.total = total;
     }
 
     /**
-     * Registers the listener and, when {@code interval} is positive, starts logging a progress line every
-     * {@code interval}.
+     * Registers the listener for a run that writes {@code total} rows and, when {@code interval} is positive,
+     * shows the progress line: redrawn every second on {@code console} when it is not null (an interactive
+     * terminal), else logged every {@code interval}.
      */
-    public static JobProgress start(SparkContext sc, JobMetrics metrics, long skipped, Duration interval) {
-        JobProgress p = new JobProgress(sc, metrics, skipped);
+    public static JobProgress start(SparkContext sc, JobMetrics metrics, long total, Duration interval,
+                                    ConsoleLine console) {
+        return start(sc, metrics, total, interval, console, CONSOLE_REFRESH);
+    }
+
+    static JobProgress start(SparkContext sc, JobMetrics metrics, long total, Duration interval, ConsoleLine console,
+                             Duration consoleRefresh) {
+        JobProgress p = new JobProgress(sc, metrics, total);
         sc.addSparkListener(p);
         if (!interval.isZero() && !interval.isNegative()) {
             p.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -59,8 +72,14 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
-            long ms = interval.toMillis();
-            p.timer.scheduleAtFixedRate(() -> LOG.info("{}", p.line()), ms, ms, TimeUnit.MILLISECONDS);
+            if (console != null) {
+                p.console = console;
+                long ms = consoleRefresh.toMillis();
+                p.timer.scheduleAtFixedRate(() -> console.draw(p.line()), 0, ms, TimeUnit.MILLISECONDS);
+            } else {
+                long ms = interval.toMillis();
+                p.timer.scheduleAtFixedRate(() -> LOG.info("{}", p.line()), ms, ms, TimeUnit.MILLISECONDS);
+            }
         }
         return p;
     }
@@ -110,9 +129,9 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
         return errors.total();
     }
 
-    /** Images this run renders (planned minus skipped); 0 until validation finished. */
+    /** Output rows this run writes. */
     public long total() {
-        return Math.max(0, metrics.plannedValue() - skipped);
+        return total;
     }
 
     /** The progress line. */
@@ -123,19 +142,10 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
 
     static String line(long done, long total, long errors, double seconds) {
         double rate = seconds > 0 ? done / seconds : 0;
-        StringBuilder b = new StringBuilder("progress: ");
-        if (total <= 0 && done == 0) {
-            b.append("0 images (reading and validating the prompts)");
-            return b.toString();
-        }
-        if (total <= 0) { // the planned count is not known (e.g. a reused shuffle): no total, no ETA
-            return b.append(done).append(" images").append(errors > 0 ? ", " + errors + " error rows" : "")
-                    .append(String.format(Locale.ROOT, ", %.2f images/s", rate)).toString();
-        }
-        b.append(done).append('/').append(total).append(" images (")
-                .append(Math.min(100, Math.round(100.0 * done / total))).append("%)");
+        StringBuilder b = new StringBuilder("progress: ").append(done).append('/').append(total).append(" images (")
+                .append(total <= 0 ? 100 : Math.min(100, Math.round(100.0 * done / total))).append("%)");
         if (errors > 0) {
-            b.append(", ").append(errors).append(" error rows");
+            b.append(", ").append(errors).append(errors == 1 ? " error row" : " error rows");
         }
         b.append(String.format(Locale.ROOT, ", %.2f images/s", rate));
         if (rate > 0 && done < total) {
@@ -150,11 +160,34 @@ public final class JobProgress extends SparkListener implements AutoCloseable {
         return String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
     }
 
-    /** Stops logging and unregisters the listener. */
+    /** Task-end events reach listeners asynchronously: give the last ones a moment (at most 2 s) to arrive. */
+    private void awaitFinalCounts() {
+        long deadline = System.nanoTime() + FINAL_COUNT_WAIT.toNanos();
+        while (done() < total && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Stops showing progress (a console line gets its final state and a newline) and unregisters the listener. */
     @Override
     public void close() {
         if (timer != null) {
             timer.shutdownNow();
+            try {
+                timer.awaitTermination(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (console != null) {
+            awaitFinalCounts();
+            console.draw(line());
+            console.finish();
         }
         sc.removeSparkListener(this);
     }

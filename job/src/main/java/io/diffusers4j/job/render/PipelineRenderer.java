@@ -17,8 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.awt.image.BufferedImage;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,34 +70,6 @@ public final class PipelineRenderer implements Renderer {
                 pipeline.close();
                 throw e;
             }
-        }
-    }
-
-    /**
-     * On the driver, before any task runs: the job's scheduler name, and a local model folder's model_index.json,
-     * component classes and configs (JSON only, no weights) and that its pipeline renders a text prompt (a
-     * refiner or inpainting checkpoint needs an input image), so a broken checkpoint or a mistyped scheduler fails
-     * the run at once with the file and key (exit code 2) instead of failing every task attempt on the executors.
-     * Hub ids and test renderers are left to the executors.
-     */
-    public static void checkModelOnDriver(PipelineSpec spec) {
-        if (spec.scheduler() != null) {
-            Schedulers.resolve(spec.scheduler());
-        }
-        if (spec.model() == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)
-                || !Files.isDirectory(Path.of(spec.model()))) {
-            return;
-        }
-        PipelineOptions options = new PipelineOptions().variant(spec.variant());
-        if (spec.options().containsKey("custom-pipeline")) {
-            options.customPipeline(spec.options().get("custom-pipeline"));
-        }
-        DiffusionPipeline.checkPretrained(Path.of(spec.model()), options);
-        try {
-            DiffusionPipeline.checkCall(Path.of(spec.model()), new PipelineCall().prompt("a prompt row"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("model " + spec.model() + " cannot render the job's text prompts: "
-                    + e.getMessage(), e);
         }
     }
 

@@ -82,6 +82,22 @@ public record PipelineSpec(String model, String revision, String variant, String
         return new PipelineSpec(model, revision, variant, dtype, device, scheduler, options, value, torchThreads);
     }
 
+    /** This spec at Hub revision {@code value} (a commit the driver resolved: every executor loads the same files). */
+    public PipelineSpec withRevision(String value) {
+        return new PipelineSpec(model, value, variant, dtype, device, scheduler, options, renderer, torchThreads);
+    }
+
+    /** This spec with loading option {@code key} set to {@code value} ({@link #OPTION_KEYS}). */
+    public PipelineSpec withOption(String key, String value) {
+        Map<String, String> changed = new TreeMap<>(options);
+        changed.put(key, value);
+        return new PipelineSpec(model, revision, variant, dtype, device, scheduler, changed, renderer, torchThreads);
+    }
+
+    public PipelineSpec withTorchThreads(int value) {
+        return new PipelineSpec(model, revision, variant, dtype, device, scheduler, options, renderer, value);
+    }
+
     /** The value of the output's {@code model} column. */
     public String modelName() {
         return model == null ? EMBEDDED_MODEL : model;

@@ -4,8 +4,10 @@ package io.diffusers4j.job.render;
 import java.awt.image.BufferedImage;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -16,7 +18,7 @@ import java.util.function.Function;
  */
 public final class PngEncoderPool {
     private static final ExecutorService POOL = Executors.newFixedThreadPool(
-            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), new java.util.concurrent.ThreadFactory() {
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2), new ThreadFactory() {
                 private final AtomicInteger n = new AtomicInteger();
 
                 @Override
@@ -31,12 +33,17 @@ public final class PngEncoderPool {
     }
 
     /**
-     * Encodes {@code image} (null: no image) with PNG text chunks {@code text} in the background, then applies
-     * {@code then} to the bytes.
+     * Encodes {@code image} with PNG text chunks {@code text} in the background, then applies {@code then} to the
+     * bytes, or {@code failed} to the encoding failure (an image no PNG writer takes, a value the text chunks
+     * refuse): one image's failure is that image's, never the task's.
      */
     public static <T> CompletableFuture<T> encode(BufferedImage image, Map<String, String> text,
-                                                  Function<byte[], T> then) {
-        return CompletableFuture.supplyAsync(() -> then.apply(image == null ? null : PngEncoding.encode(image, text)),
-                POOL);
+                                                  Function<byte[], T> then, Function<Throwable, T> failed) {
+        return CompletableFuture.supplyAsync(() -> PngEncoding.encode(image, text), POOL)
+                .handle((png, failure) -> failure == null ? then.apply(png) : failed.apply(unwrap(failure)));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 }

@@ -30,9 +30,13 @@ public record ReportData(JobSummary summary, Map<String, String> settings, List<
                 List.copyOf(images.subList(0, Math.min(n, images.size()))));
     }
 
-    /** One image of the contact sheet: its parameters and an embeddable picture. */
+    /**
+     * One image of the contact sheet: its generation parameters (SDXL's second prompts and a custom schedule null
+     * when not set), where it ran, and an embeddable picture.
+     */
     public record Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed,
                             Integer steps, Double guidanceScale, Integer width, Integer height, String scheduler,
+                            String prompt2, String negativePrompt2, List<Double> timesteps, List<Double> sigmas,
                             String model, String executorId, Long durationMs, String dataUri, byte[] png) {
     }
 

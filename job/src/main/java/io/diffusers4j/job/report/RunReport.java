@@ -23,8 +23,10 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -68,12 +70,14 @@ public final class RunReport {
         if (wanted > 0 && summary.okImages() > 0) {
             for (Row r : mine.where(col("status").equalTo(OutputSchema.OK)).select("id", "image_index", "prompt",
                     "negative_prompt", "seed", "num_inference_steps", "guidance_scale", "width", "height",
-                    "scheduler", "model", "executor_id", "duration_ms", "image").limit(wanted).collectAsList()) {
+                    "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "model", "executor_id",
+                    "duration_ms", "image").limit(wanted).collectAsList()) {
                 byte[] png = r.getAs("image");
                 thumbs.add(new ReportData.Thumbnail(r.getAs("id"), r.<Integer>getAs("image_index"),
                         r.getAs("prompt"), r.getAs("negative_prompt"), r.getAs("seed"),
                         r.getAs("num_inference_steps"), r.getAs("guidance_scale"), r.getAs("width"),
-                        r.getAs("height"), r.getAs("scheduler"), r.getAs("model"), r.getAs("executor_id"),
+                        r.getAs("height"), r.getAs("scheduler"), r.getAs("prompt_2"), r.getAs("negative_prompt_2"),
+                        numbers(r, "timesteps"), numbers(r, "sigmas"), r.getAs("model"), r.getAs("executor_id"),
                         r.getAs("duration_ms"), Thumbnails.dataUri(png, THUMB_SIZE), png));
             }
             thumbs.sort(Comparator.comparing(ReportData.Thumbnail::id)
@@ -109,8 +113,9 @@ public final class RunReport {
                 fs.delete(dir, true);
             }
             List<String> samples = new ArrayList<>();
+            Set<String> names = new HashSet<>();
             for (ReportData.Thumbnail t : data.samples()) {
-                Path p = new Path(new Path(dir, "samples"), fileName(t.id(), t.imageIndex()));
+                Path p = new Path(new Path(dir, "samples"), unique(fileName(t.id(), t.imageIndex()), names));
                 writeBytes(fs, p, t.png());
                 samples.add(display(fs, p));
             }
@@ -128,6 +133,11 @@ public final class RunReport {
         }
     }
 
+    private static List<Double> numbers(Row r, String column) {
+        int i = r.fieldIndex(column);
+        return r.isNullAt(i) ? null : List.copyOf(r.<Double>getList(i));
+    }
+
     private static String clip(String s, int max) {
         return s == null || s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
@@ -142,6 +152,19 @@ public final class RunReport {
             safe = safe.substring(0, 80);
         }
         return safe + "-" + imageIndex + ".png";
+    }
+
+    /**
+     * {@code name}, or {@code name} with "-2", "-3"... before ".png" when an earlier sample took it (ids that differ
+     * only in characters a file name cannot hold, "a/b" and "a_b"); adds the result to {@code taken}.
+     */
+    static String unique(String name, Set<String> taken) {
+        String stem = name.substring(0, name.length() - ".png".length());
+        String candidate = name;
+        for (int n = 2; !taken.add(candidate); n++) {
+            candidate = stem + "-" + n + ".png";
+        }
+        return candidate;
     }
 
     /** A local path for file: URIs (what a user can open), else the full URI. */

@@ -1,18 +1,23 @@
 // The run report as one self-contained HTML page: figures, settings, a contact sheet and the error rows.
 package io.diffusers4j.job.report;
 
+import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.job.JobSummary;
 import io.diffusers4j.job.progress.JobMetrics;
+import io.diffusers4j.job.rows.CustomSchedule;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Renders {@link ReportData} as one HTML page with no external resource (styles inline, pictures as
  * {@code data:} URIs), so it can be mailed, archived or opened from object storage as is. Sections:
- * figures (counts, images/s, per-executor counts with bars, pipeline build times), settings, the contact sheet
- * (each thumbnail's caption shows id, seed and prompt; hovering shows every generation parameter), and the
- * error rows with their messages. Every text from the data is HTML-escaped.
+ * figures (counts, images/s, the run's wall times, per-executor counts with bars, pipeline build times),
+ * settings (the job-level defaults among them), the contact sheet (every thumbnail shown at the same size, its
+ * caption listing every generation parameter of the image: nothing is behind a hover, which print, screenshots
+ * and touch screens do not have), and the error rows with their messages. Every text from the data is
+ * HTML-escaped.
  */
 public final class RunReportHtml {
     private static final String STYLE = String.join("\n",
@@ -29,10 +34,14 @@ public final class RunReportHtml {
             "th{background:#f2f2f2}td.n{text-align:right;font-variant-numeric:tabular-nums}",
             ".barcell{min-width:180px}.bar{background:#4a7bd0;height:10px;border-radius:2px}",
             ".sheet{display:flex;flex-wrap:wrap;gap:12px}",
-            ".thumb{margin:0;width:168px;background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:6px}",
+            ".thumb{margin:0;width:200px;background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:6px;"
+                    + "break-inside:avoid}",
             ".thumb img{display:block;margin:0 auto}.thumb img.up{image-rendering:pixelated}",
-            ".thumb figcaption{font-size:11px;color:#333;margin-top:4px;overflow:hidden;display:-webkit-box;"
-                    + "-webkit-line-clamp:3;-webkit-box-orient:vertical}",
+            ".thumb figcaption{font-size:11px;color:#333;margin-top:4px}.thumb figcaption .id{font-weight:600}",
+            "table.params{border:0;background:none;font-size:11px;width:100%}",
+            "table.params th,table.params td{border:0;padding:1px 4px 1px 0;background:none;overflow-wrap:anywhere}",
+            "table.params th{color:#666;font-weight:400;white-space:nowrap}",
+            ".empty{color:#666;font-style:italic}",
             ".err td.msg{color:#a40000;font-family:ui-monospace,monospace;white-space:pre-wrap;max-width:700px}",
             ".err td.raw{font-family:ui-monospace,monospace;font-size:11px;color:#555;max-width:360px;"
                     + "word-break:break-all}",
@@ -66,12 +75,14 @@ public final class RunReportHtml {
             card(b, "skipped (already ok)", Long.toString(s.skipped()));
         }
         card(b, "images/s", fmt("%.2f", s.imagesPerSecond()));
+        card(b, "s in all (with Spark start-up)", fmt("%.1f", s.totalSeconds()));
         card(b, "s generate+write", fmt("%.1f", s.seconds()));
         card(b, "s of pipeline time", fmt("%.1f", s.renderMillis() / 1000.0));
         card(b, "ms per image (pipeline)", s.okImages() == 0 ? "-" : fmt("%.0f", (double) s.renderMillis()
                 / s.okImages()));
         b.append("</div>\n<h3>Per executor</h3>\n<table id=\"executors\">\n<tr><th>executor</th><th>ok images</th>"
-                + "<th></th><th>error rows</th><th>pipeline builds</th><th>pipeline s</th><th>ms/image</th></tr>\n");
+                + "<th>ok images vs. the busiest executor</th><th>error rows</th><th>pipeline builds</th>"
+                + "<th>pipeline s</th><th>ms/image</th></tr>\n");
         long max = 1;
         for (JobSummary.ExecutorFigures f : s.executors()) {
             max = Math.max(max, f.okImages());
@@ -119,18 +130,28 @@ public final class RunReportHtml {
 
     private static void contactSheet(StringBuilder b, ReportData d, JobSummary s) {
         b.append("<section id=\"contact-sheet\">\n<h2>Contact sheet</h2>\n<p class=\"sub\">")
-                .append(d.thumbnails().size()).append(" of ").append(s.okImages())
-                .append(" ok images; hover an image for all its parameters (they are also in each PNG's text "
-                        + "chunks)</p>\n<div class=\"sheet\">\n");
+                .append(d.thumbnails().size()).append(" of ").append(s.okImages()).append(" ok images");
+        if (!d.thumbnails().isEmpty()) {
+            b.append(", model <code>").append(esc(d.thumbnails().get(0).model())).append("</code>");
+        }
+        b.append("; every image's parameters are also in its PNG text chunks</p>\n<div class=\"sheet\">\n");
         for (ReportData.Thumbnail t : d.thumbnails()) {
             int[] size = displaySize(t.width(), t.height());
-            b.append("<figure class=\"thumb\" title=\"").append(esc(hover(t))).append("\"><img")
-                    .append(size[2] > 1 ? " class=\"up\"" : "").append(" width=\"").append(size[0])
-                    .append("\" height=\"").append(size[1]).append("\" src=\"").append(t.dataUri())
-                    .append("\" alt=\"").append(esc(t.prompt())).append("\">")
-                    .append("<figcaption><b>").append(esc(t.id())).append(" #").append(t.imageIndex())
-                    .append("</b> seed ").append(t.seed()).append("<br>").append(esc(t.prompt()))
-                    .append("</figcaption></figure>\n");
+            b.append("<figure class=\"thumb\"><img").append(size[2] > 1 ? " class=\"up\"" : "")
+                    .append(" width=\"").append(size[0]).append("\" height=\"").append(size[1]).append("\" src=\"")
+                    .append(t.dataUri()).append("\" alt=\"").append(esc(t.prompt())).append("\">")
+                    .append("<figcaption><div class=\"id\">").append(esc(t.id())).append(" #").append(t.imageIndex())
+                    .append("</div><table class=\"params\">\n");
+            for (Map.Entry<String, String> p : parameters(t).entrySet()) {
+                b.append("<tr><th>").append(esc(p.getKey())).append("</th><td>");
+                if (p.getValue().isEmpty()) {
+                    b.append("<span class=\"empty\">(empty)</span>");
+                } else {
+                    b.append(esc(p.getValue()));
+                }
+                b.append("</td></tr>\n");
+            }
+            b.append("</table></figcaption></figure>\n");
         }
         if (d.thumbnails().isEmpty()) {
             b.append("<p class=\"none\">no ok images in this run</p>\n");
@@ -139,39 +160,41 @@ public final class RunReportHtml {
     }
 
     /**
-     * {width, height, integer upscale} on the sheet: larger images fit in 160 px (their thumbnail was scaled to
-     * that), small ones are magnified by a whole factor (pixelated) up to 128-160 px so they can be seen.
+     * {width, height, upscale} on the sheet: every image fits the same {@value RunReport#THUMB_SIZE}-pixel box
+     * (larger ones were scaled down to it, smaller ones are magnified, pixelated so their pixels stay sharp);
+     * upscale 2 marks a magnified one, 1 the others.
      */
     static int[] displaySize(Integer width, Integer height) {
-        int w = width == null ? RunReport.THUMB_SIZE : width;
-        int h = height == null ? RunReport.THUMB_SIZE : height;
-        int side = Math.max(1, Math.max(w, h));
-        if (side > RunReport.THUMB_SIZE) {
-            double f = (double) RunReport.THUMB_SIZE / side;
-            return new int[] {Math.max(1, (int) Math.round(w * f)), Math.max(1, (int) Math.round(h * f)), 1};
-        }
-        int k = Math.max(1, RunReport.THUMB_SIZE / side);
-        return new int[] {w * k, h * k, k};
+        int w = width == null ? RunReport.THUMB_SIZE : Math.max(1, width);
+        int h = height == null ? RunReport.THUMB_SIZE : Math.max(1, height);
+        double f = (double) RunReport.THUMB_SIZE / Math.max(w, h);
+        return new int[] {Math.max(1, (int) Math.round(w * f)), Math.max(1, (int) Math.round(h * f)), f > 1 ? 2 : 1};
     }
 
-    /** Every parameter of an image, one per line (the thumbnail's tooltip). */
-    static String hover(ReportData.Thumbnail t) {
-        StringBuilder h = new StringBuilder();
-        h.append("id: ").append(t.id()).append(" (image ").append(t.imageIndex()).append(")\n");
-        h.append("prompt: ").append(t.prompt()).append('\n');
-        if (t.negativePrompt() != null) {
-            h.append("negative prompt: ").append(t.negativePrompt()).append('\n');
+    /** Every generation parameter of an image, label to value, in caption order (unset optional ones left out). */
+    static Map<String, String> parameters(ReportData.Thumbnail t) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("prompt", String.valueOf(t.prompt()));
+        p.put("negative", t.negativePrompt() == null ? "none" : t.negativePrompt());
+        if (t.prompt2() != null) {
+            p.put("prompt_2", t.prompt2());
         }
-        h.append("seed: ").append(t.seed()).append('\n');
-        h.append("steps: ").append(t.steps()).append(", guidance scale: ").append(t.guidanceScale()).append('\n');
-        h.append("scheduler: ").append(t.scheduler()).append('\n');
-        h.append("size: ").append(t.width()).append('x').append(t.height()).append('\n');
-        h.append("model: ").append(t.model()).append('\n');
-        h.append("executor: ").append(t.executorId());
-        if (t.durationMs() != null) {
-            h.append(", ").append(t.durationMs()).append(" ms");
+        if (t.negativePrompt2() != null) {
+            p.put("negative_2", t.negativePrompt2());
         }
-        return h.toString();
+        p.put("seed", String.valueOf(t.seed()));
+        p.put("steps", String.valueOf(t.steps()));
+        p.put("guidance", String.valueOf(t.guidanceScale()));
+        p.put("scheduler", String.valueOf(t.scheduler()));
+        if (t.timesteps() != null) {
+            p.put("timesteps", GenerationMetadata.numbers(CustomSchedule.toArray(t.timesteps())));
+        }
+        if (t.sigmas() != null) {
+            p.put("sigmas", GenerationMetadata.numbers(CustomSchedule.toArray(t.sigmas())));
+        }
+        p.put("size", t.width() + "x" + t.height());
+        p.put("executor", t.executorId() + (t.durationMs() == null ? "" : ", " + t.durationMs() + " ms"));
+        return p;
     }
 
     private static void errors(StringBuilder b, ReportData d, JobSummary s) {
@@ -212,6 +235,7 @@ public final class RunReportHtml {
                 case '"' -> b.append("&quot;");
                 case '\'' -> b.append("&#39;");
                 case '\n' -> b.append("&#10;");
+                case '\0' -> b.append('\uFFFD'); // HTML cannot hold NUL; browsers show U+FFFD for it too
                 default -> b.append(c);
             }
         }

@@ -52,11 +52,8 @@ public final class RowValidator implements Serializable {
         Object p = f.get(PromptFields.PROMPT);
         if (p == null) {
             errors.add("missing required field \"prompt\"");
-        } else {
+        } else { // "" is a prompt, as in diffusers: the unconditional embedding
             prompt = text(PromptFields.PROMPT, p, errors);
-            if (prompt != null && prompt.isBlank()) {
-                errors.add("prompt is empty");
-            }
         }
         String negative = orDefault(text(PromptFields.NEGATIVE_PROMPT, f.get(PromptFields.NEGATIVE_PROMPT), errors),
                 defaults.negativePrompt());

@@ -8,6 +8,8 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static io.diffusers4j.testing.TestImages.solid;
@@ -23,6 +25,7 @@ class RunReportHtmlTest {
         assertEquals("&lt;img src=x onerror=&quot;a()&quot;&gt; &amp; &#39;q&#39;&#10;2",
                 RunReportHtml.esc("<img src=x onerror=\"a()\"> & 'q'\n2"));
         assertEquals("", RunReportHtml.esc(null));
+        assertEquals("a\uFFFDb", RunReportHtml.esc("a\0b"), "HTML cannot hold NUL");
     }
 
     @Test
@@ -34,9 +37,11 @@ class RunReportHtmlTest {
     }
 
     @Test
-    void smallImagesAreMagnifiedByAWholeFactorLargeOnesFitTheThumbnail() {
-        assertArrayEquals(new int[] {128, 128, 2}, RunReportHtml.displaySize(64, 64));
-        assertArrayEquals(new int[] {160, 120, 5}, RunReportHtml.displaySize(32, 24));
+    void everyImageIsShownAtTheThumbnailSize() {
+        assertArrayEquals(new int[] {160, 160, 2}, RunReportHtml.displaySize(64, 64), "before: 128x128");
+        assertArrayEquals(new int[] {160, 120, 2}, RunReportHtml.displaySize(32, 24));
+        assertArrayEquals(new int[] {160, 160, 2}, RunReportHtml.displaySize(96, 96), "before: 96x96, not magnified");
+        assertArrayEquals(new int[] {160, 96, 2}, RunReportHtml.displaySize(100, 60));
         assertArrayEquals(new int[] {160, 160, 1}, RunReportHtml.displaySize(160, 160));
         assertArrayEquals(new int[] {160, 90, 1}, RunReportHtml.displaySize(1024, 576));
     }
@@ -61,6 +66,25 @@ class RunReportHtmlTest {
         assertTrue(Math.abs(((rgb >> 16) & 0xff) - 0xCC) <= 6 && Math.abs(((rgb >> 8) & 0xff) - 0x44) <= 6
                 && Math.abs((rgb & 0xff) - 0x11) <= 6, Integer.toHexString(rgb));
         assertTrue(bigPng.length > 0 && big.length() < 20_000, "a flat 160x120 JPEG is small: " + big.length());
+    }
+
+    @Test
+    void captionsListEveryParameterOfTheImage() {
+        ReportData.Thumbnail t = new ReportData.Thumbnail("x", 1, "", null, 8L, 3, 5.0, 64, 48, "DDIMScheduler",
+                "second", "neg 2", List.of(999.0, 500.0, 1.0), null, "m", "driver", 120L, "data:", new byte[0]);
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("prompt", "");
+        expected.put("negative", "none");
+        expected.put("prompt_2", "second");
+        expected.put("negative_2", "neg 2");
+        expected.put("seed", "8");
+        expected.put("steps", "3");
+        expected.put("guidance", "5.0");
+        expected.put("scheduler", "DDIMScheduler");
+        expected.put("timesteps", "999,500,1");
+        expected.put("size", "64x48");
+        expected.put("executor", "driver, 120 ms");
+        assertEquals(expected, RunReportHtml.parameters(t));
     }
 
     @Test

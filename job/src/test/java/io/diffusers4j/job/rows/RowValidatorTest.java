@@ -95,6 +95,17 @@ class RowValidatorTest {
     }
 
     @Test
+    void anEmptyPromptIsAPromptAMissingOneIsNot() {
+        // diffusers renders prompt="" (the unconditional embedding: prompt-free baselines)
+        PromptRow empty = validate("prompt", "", "seed", 1L);
+        assertNull(empty.error(), "before: prompt is empty");
+        assertEquals("", empty.prompt());
+        assertNull(validate("prompt", "   ").error());
+        assertEquals("missing required field \"prompt\"", validate("negative_prompt", "").error());
+        assertEquals("prompt boolean false is not text", validate("prompt", false).error());
+    }
+
+    @Test
     void eachProblemIsReportedQuotingTheValue() {
         assertEquals("missing required field \"prompt\"", validate("seed", 1L).error());
         assertEquals("prompt 5 is not text", validate("prompt", 5L).error());

@@ -37,6 +37,7 @@ public final class CLIPTextModel extends AbstractCLIPTextModel {
      * {@code dtype}, strictly: a missing, unused or mis-shaped key fails with all of them listed.
      */
     public static CLIPTextModel load(CLIPTextConfig cfg, TensorSource source, NDManager manager, DataType dtype) {
+        cfg.checkWeights(source);
         return OwnedWeights.load(source, manager, dtype, false, (root, owned) -> new CLIPTextModel(cfg, root, owned));
     }
 

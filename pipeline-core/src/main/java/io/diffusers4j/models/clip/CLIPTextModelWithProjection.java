@@ -26,6 +26,7 @@ public final class CLIPTextModelWithProjection extends AbstractCLIPTextModel {
     /** Strict load into a sub-manager of {@code manager} (freed by {@link #close()}). */
     public static CLIPTextModelWithProjection load(CLIPTextConfig cfg, TensorSource source, NDManager manager,
                                                    DataType dtype) {
+        cfg.checkWeights(source);
         return OwnedWeights.load(source, manager, dtype, false, (root, owned) -> new CLIPTextModelWithProjection(cfg,
                 root, owned));
     }

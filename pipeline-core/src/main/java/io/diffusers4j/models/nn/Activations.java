@@ -43,6 +43,18 @@ public final class Activations {
         };
     }
 
+    /** {@link #check(String)} for config key {@code key}: "{@code key 'act_fn': unsupported activation 'x' (...)}". */
+    public static void check(String key, String name) {
+        if (name == null) {
+            throw new IllegalArgumentException("key '" + key + "' is null, not an activation name");
+        }
+        try {
+            check(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("key '" + key + "': " + e.getMessage(), e);
+        }
+    }
+
     /** Validates an activation name without running it. */
     public static void check(String name) {
         switch (name) {

@@ -3,9 +3,18 @@ package io.diffusers4j.models.unet;
 
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.IntOrList;
+import io.diffusers4j.models.nn.Activations;
+import io.diffusers4j.weights.ShapeCheck;
+import io.diffusers4j.weights.TensorSource;
 
 import java.util.Arrays;
 import java.util.List;
+
+import static io.diffusers4j.config.ConfigLimits.atMostEntries;
+import static io.diffusers4j.config.ConfigLimits.dividesEach;
+import static io.diffusers4j.config.ConfigLimits.eachInRange;
+import static io.diffusers4j.config.ConfigLimits.inRange;
+import static io.diffusers4j.config.ConfigLimits.inRangeIfSet;
 
 /**
  * The keys of a UNet2DConditionModel {@code config.json}; field names are the keys in camelCase, defaults are
@@ -15,6 +24,24 @@ import java.util.List;
  * Python truthiness ({@link #isTrue}).
  */
 public class UNet2DConditionConfig extends ConfigBase {
+    /**
+     * Largest width: channels, embedding and cross-attention dims (SD: 1280, SDXL: 2048 and 2816, FLUX's T5 4096).
+     * Sizes below the limits are still checked against the weights' shapes before loading ({@link #checkWeights}).
+     */
+    public static final int MAX_CHANNELS = 16_384;
+    /** Most down (and up) blocks: SD and SDXL have 3 or 4; the latents shrink by 2 per block. */
+    public static final int MAX_BLOCKS = 16;
+    /** Most resnets or transformer blocks per block: {@code layers_per_block} (2), SDXL's transformer depth 10. */
+    public static final int MAX_LAYERS = 256;
+    /** Most attention heads per block: SD 8, SDXL 20. */
+    public static final int MAX_HEADS = 1024;
+    /** Largest {@code sample_size} in latent pixels (SD 64, SDXL 128): the default image is 8x that. */
+    public static final int MAX_SAMPLE_SIZE = 1024;
+    /** Largest conv kernel ({@code conv_in_kernel}, {@code conv_out_kernel}: 3) and {@code downsample_padding}. */
+    public static final int MAX_KERNEL = 31;
+    /** Most class embeddings ({@code num_class_embeds}: a table of that many rows). */
+    public static final int MAX_CLASS_EMBEDS = 1 << 20;
+
     public IntOrList sampleSize = null;
     public int inChannels = 4;
     public int outChannels = 4;
@@ -115,7 +142,7 @@ public class UNet2DConditionConfig extends ConfigBase {
             throw invalid("down_block_types must not be empty");
         }
         if (onlyCrossAttention == null) {
-            throw invalid("only_cross_attention must be a bool or a list of bools, got null");
+            throw invalid("key 'only_cross_attention' must be a bool or a list of bools, got null");
         }
         if (onlyCrossAttention.isList() && onlyCrossAttention.size() != n) {
             throw invalid("Must provide the same number of `only_cross_attention` as `down_block_types`. "
@@ -128,7 +155,7 @@ public class UNet2DConditionConfig extends ConfigBase {
                     + "attention_head_dim, which diffusers reads as the number of heads", numAttentionHeads);
         }
         if (attentionHeadDim == null) {
-            throw invalid("attention_head_dim must be an int or a list of ints, got null");
+            throw invalid("key 'attention_head_dim' must be an int or a list of ints, got null");
         }
         if (attentionHeadDim.isList() && attentionHeadDim.size() != n) {
             throw invalid("Must provide the same number of `attention_head_dim` as `down_block_types`. "
@@ -139,14 +166,14 @@ public class UNet2DConditionConfig extends ConfigBase {
                     + "`cross_attention_dim`: %s. `down_block_types`: %s.", crossAttentionDim, downBlockTypes);
         }
         if (layersPerBlock == null) {
-            throw invalid("layers_per_block must be an int or a list of ints, got null");
+            throw invalid("key 'layers_per_block' must be an int or a list of ints, got null");
         }
         if (layersPerBlock.isList() && layersPerBlock.size() != n) {
             throw invalid("Must provide the same number of `layers_per_block` as `down_block_types`. "
                     + "`layers_per_block`: %s. `down_block_types`: %s.", layersPerBlock, downBlockTypes);
         }
         if (transformerLayersPerBlock == null) {
-            throw invalid("transformer_layers_per_block must be an int or a list of ints, got null");
+            throw invalid("key 'transformer_layers_per_block' must be an int or a list of ints, got null");
         }
         if (transformerLayersPerBlock.isList() && transformerLayersPerBlock.size() != n) {
             throw invalid("Must provide the same number of `transformer_layers_per_block` as `down_block_types`. "
@@ -175,10 +202,96 @@ public class UNet2DConditionConfig extends ConfigBase {
                     + "projection_class_embeddings_input_dim (got %s)", additionTimeEmbedDim,
                     projectionClassEmbeddingsInputDim);
         }
-        for (int c : blockOutChannels) {
-            if (c < 1) {
-                throw invalid("block_out_channels must be positive, got %s", Arrays.toString(blockOutChannels));
+        Activations.check("act_fn", actFn);
+        if (timeEmbeddingActFn != null) {
+            Activations.check("time_embedding_act_fn", timeEmbeddingActFn);
+        }
+        if (timestepPostAct != null) {
+            Activations.check("timestep_post_act", timestepPostAct);
+        }
+        checkSizes();
+    }
+
+    /**
+     * The main sizes against the checkpoint's tensor shapes (its header only: nothing is read or allocated), so that
+     * a config that does not fit its weights is refused naming the key before the model is built; what is not
+     * checked here is still compared by strict loading.
+     */
+    public void checkWeights(TensorSource weights) {
+        int n = numBlocks();
+        String boc = Arrays.toString(blockOutChannels);
+        int[] layers = layersPerBlock.expand(n, "layers_per_block");
+        int[] depth = transformerLayersPerBlock.expand(n, "transformer_layers_per_block");
+        int[] cross = crossAttentionDim == null ? null : crossAttentionDim.expand(n, "cross_attention_dim");
+        ShapeCheck w = new ShapeCheck(source(), weights)
+                .count("down_block_types", downBlockTypes, n, "down_blocks")
+                .count("up_block_types", upBlockTypes, n, "up_blocks")
+                .dim("in_channels", inChannels, inChannels, "conv_in.weight", 1)
+                .dim("conv_in_kernel", convInKernel, convInKernel, "conv_in.weight", 2)
+                .dim("block_out_channels", boc, blockOutChannels[0], "conv_in.weight", 0)
+                .dim("out_channels", outChannels, outChannels, "conv_out.weight", 0)
+                .dim("conv_out_kernel", convOutKernel, convOutKernel, "conv_out.weight", 2)
+                .dim(timeEmbeddingDim != null ? "time_embedding_dim" : "block_out_channels",
+                        timeEmbeddingDim != null ? timeEmbeddingDim : boc, timeEmbedDim(),
+                        "time_embedding.linear_1.weight", 0);
+        if (timeCondProjDim != null) {
+            w.dim("time_cond_proj_dim", timeCondProjDim, timeCondProjDim, "time_embedding.cond_proj.weight", 1);
+        }
+        if (projectionClassEmbeddingsInputDim != null) {
+            w.dim("projection_class_embeddings_input_dim", projectionClassEmbeddingsInputDim,
+                    projectionClassEmbeddingsInputDim, "add_embedding.linear_1.weight", 1);
+        }
+        for (int i = 0; i < n; i++) {
+            String block = "down_blocks." + i;
+            w.dim("block_out_channels", boc, blockOutChannels[i], block + ".resnets.0.conv1.weight", 0)
+                    .count("layers_per_block", layersPerBlock, layers[i], block + ".resnets")
+                    .count("transformer_layers_per_block", transformerLayersPerBlock, depth[i],
+                            block + ".attentions.0.transformer_blocks")
+                    .count("layers_per_block", layersPerBlock, layers[n - 1 - i] + 1L, "up_blocks." + i + ".resnets");
+            if (cross != null) {
+                w.dim("cross_attention_dim", crossAttentionDim, cross[i],
+                        block + ".attentions.0.transformer_blocks.0.attn2.to_k.weight", 1);
             }
         }
+        if (cross != null) {
+            w.dim("cross_attention_dim", crossAttentionDim, cross[n - 1],
+                    "mid_block.attentions.0.transformer_blocks.0.attn2.to_k.weight", 1);
+        }
+    }
+
+    /** Every size and count within its limits, before anything is built from them. */
+    private void checkSizes() {
+        atMostEntries("down_block_types", downBlockTypes.size(), MAX_BLOCKS);
+        eachInRange("block_out_channels", blockOutChannels, 1, MAX_CHANNELS);
+        inRange("in_channels", inChannels, 1, MAX_CHANNELS);
+        inRange("out_channels", outChannels, 1, MAX_CHANNELS);
+        eachInRange("layers_per_block", layersPerBlock, 1, MAX_LAYERS);
+        eachInRange("transformer_layers_per_block", transformerLayersPerBlock, 0, MAX_LAYERS);
+        if (reverseTransformerLayersPerBlock != null) {
+            for (List<Integer> layers : reverseTransformerLayersPerBlock) {
+                if (layers == null) {
+                    throw invalid("key 'reverse_transformer_layers_per_block' %s holds null, not a list",
+                            reverseTransformerLayersPerBlock);
+                }
+                eachInRange("reverse_transformer_layers_per_block", layers, 0, MAX_LAYERS);
+            }
+        }
+        eachInRange("attention_head_dim", attentionHeadDim, 1, MAX_HEADS);
+        eachInRange("cross_attention_dim", crossAttentionDim, 1, MAX_CHANNELS);
+        eachInRange("sample_size", sampleSize, 1, MAX_SAMPLE_SIZE);
+        if (normNumGroups != null) {
+            inRange("norm_num_groups", normNumGroups, 1, MAX_CHANNELS);
+            dividesEach("norm_num_groups", normNumGroups, "block_out_channels", blockOutChannels);
+        }
+        inRange("conv_in_kernel", convInKernel, 1, MAX_KERNEL);
+        inRange("conv_out_kernel", convOutKernel, 1, MAX_KERNEL);
+        inRange("downsample_padding", downsamplePadding, 0, MAX_KERNEL);
+        inRangeIfSet("time_embedding_dim", timeEmbeddingDim, 1, MAX_CHANNELS);
+        inRangeIfSet("time_cond_proj_dim", timeCondProjDim, 1, MAX_CHANNELS);
+        inRangeIfSet("addition_time_embed_dim", additionTimeEmbedDim, 1, MAX_CHANNELS);
+        inRangeIfSet("projection_class_embeddings_input_dim", projectionClassEmbeddingsInputDim, 1, MAX_CHANNELS);
+        inRangeIfSet("encoder_hid_dim", encoderHidDim, 1, MAX_CHANNELS);
+        inRangeIfSet("num_class_embeds", numClassEmbeds, 1, MAX_CLASS_EMBEDS);
+        inRange("addition_embed_type_num_heads", additionEmbedTypeNumHeads, 1, MAX_HEADS);
     }
 }

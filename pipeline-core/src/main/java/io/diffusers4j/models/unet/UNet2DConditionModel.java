@@ -241,6 +241,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
      */
     public static UNet2DConditionModel load(UNet2DConditionConfig cfg, TensorSource source, NDManager manager,
                                             DataType dtype) {
+        cfg.checkWeights(source);
         return OwnedWeights.load(source, manager, dtype, true, (root, owned) -> new UNet2DConditionModel(cfg, root,
                 owned));
     }

@@ -87,6 +87,7 @@ public final class AutoencoderKL implements AutoCloseable {
      */
     public static AutoencoderKL load(AutoencoderKLConfig cfg, TensorSource source, NDManager manager,
                                      DataType dtype) {
+        cfg.checkWeights(source);
         return OwnedWeights.load(source, manager, dtype, true, (root, owned) -> new AutoencoderKL(cfg, root, owned));
     }
 

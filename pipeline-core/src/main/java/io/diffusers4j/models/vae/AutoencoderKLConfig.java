@@ -5,9 +5,17 @@ import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.IntOrList;
 import io.diffusers4j.models.blocks.ResnetArgs;
 import io.diffusers4j.models.blocks.UNetMidBlock2DConfig;
+import io.diffusers4j.models.nn.Activations;
+import io.diffusers4j.weights.ShapeCheck;
+import io.diffusers4j.weights.TensorSource;
 
 import java.util.Arrays;
 import java.util.List;
+
+import static io.diffusers4j.config.ConfigLimits.atMostEntries;
+import static io.diffusers4j.config.ConfigLimits.dividesEach;
+import static io.diffusers4j.config.ConfigLimits.eachInRange;
+import static io.diffusers4j.config.ConfigLimits.inRange;
 
 /**
  * The keys of an AutoencoderKL {@code config.json}, defaults from diffusers' {@code __init__}. {@code scaling_factor},
@@ -15,6 +23,18 @@ import java.util.List;
  * them, as in diffusers.
  */
 public class AutoencoderKLConfig extends ConfigBase {
+    /**
+     * Largest channel count (SD and SDXL VAEs: 512, FLUX's latent_channels 16). Sizes below the limits are still
+     * checked against the weights' shapes before loading ({@link #checkWeights}).
+     */
+    public static final int MAX_CHANNELS = 16_384;
+    /** Most blocks (SD: 4): the image shrinks by 2 per block but the last. */
+    public static final int MAX_BLOCKS = 16;
+    /** Most resnets per block ({@code layers_per_block}: 2). */
+    public static final int MAX_LAYERS = 256;
+    /** Largest {@code sample_size} in pixels, the tile size of tiled decoding (SD 512, SDXL 1024). */
+    public static final int MAX_SAMPLE_SIZE = 16_384;
+
     public int inChannels = 3;
     public int outChannels = 3;
     public List<String> downBlockTypes = List.of("DownEncoderBlock2D");
@@ -64,6 +84,29 @@ public class AutoencoderKLConfig extends ConfigBase {
                 .withAttentionHeadDim(top);
     }
 
+    /**
+     * The sizes against the checkpoint's tensor shapes (its header only: nothing is read or allocated), so that a
+     * config that does not fit its weights is refused naming the key before the model is built.
+     */
+    public void checkWeights(TensorSource weights) {
+        int n = blockOutChannels.length;
+        String boc = Arrays.toString(blockOutChannels);
+        ShapeCheck w = new ShapeCheck(source(), weights)
+                .count("block_out_channels", boc, n, "encoder.down_blocks")
+                .count("block_out_channels", boc, n, "decoder.up_blocks")
+                .dim("in_channels", inChannels, inChannels, "encoder.conv_in.weight", 1)
+                .dim("latent_channels", latentChannels, 2L * latentChannels, "encoder.conv_out.weight", 0)
+                .dim("latent_channels", latentChannels, latentChannels, "decoder.conv_in.weight", 1)
+                .dim("out_channels", outChannels, outChannels, "decoder.conv_out.weight", 0);
+        for (int i = 0; i < n; i++) {
+            String down = "encoder.down_blocks." + i;
+            w.dim("block_out_channels", boc, blockOutChannels[i], down + ".resnets.0.conv1.weight", 0)
+                    .count("layers_per_block", layersPerBlock, layersPerBlock, down + ".resnets")
+                    .count("layers_per_block", layersPerBlock, layersPerBlock + 1L, "decoder.up_blocks." + i
+                            + ".resnets");
+        }
+    }
+
     @Override
     public void validate() {
         if (downBlockTypes == null || upBlockTypes == null || blockOutChannels == null) {
@@ -76,16 +119,19 @@ public class AutoencoderKLConfig extends ConfigBase {
             throw invalid("down_block_types %s, up_block_types %s and block_out_channels %s must have the same "
                     + "length", downBlockTypes, upBlockTypes, Arrays.toString(blockOutChannels));
         }
-        if (layersPerBlock < 1) {
-            throw invalid("layers_per_block must be >= 1, got %d", layersPerBlock);
-        }
         if (sampleSize == null) {
-            throw invalid("sample_size must be an int or a list of ints, got null");
+            throw invalid("key 'sample_size' must be an int or a list of ints, got null");
         }
-        if (latentChannels < 1 || inChannels < 1 || outChannels < 1) {
-            throw invalid("in_channels %d, out_channels %d and latent_channels %d must be positive", inChannels,
-                    outChannels, latentChannels);
-        }
+        atMostEntries("block_out_channels", blockOutChannels.length, MAX_BLOCKS);
+        eachInRange("block_out_channels", blockOutChannels, 1, MAX_CHANNELS);
+        inRange("in_channels", inChannels, 1, MAX_CHANNELS);
+        inRange("out_channels", outChannels, 1, MAX_CHANNELS);
+        inRange("latent_channels", latentChannels, 1, MAX_CHANNELS);
+        inRange("layers_per_block", layersPerBlock, 1, MAX_LAYERS);
+        eachInRange("sample_size", sampleSize, 1, MAX_SAMPLE_SIZE);
+        inRange("norm_num_groups", normNumGroups, 1, MAX_CHANNELS);
+        dividesEach("norm_num_groups", normNumGroups, "block_out_channels", blockOutChannels);
+        Activations.check("act_fn", actFn);
         if (!(scalingFactor > 0) || Double.isInfinite(scalingFactor)) {
             throw invalid("scaling_factor must be a positive number, got %s", scalingFactor);
         }

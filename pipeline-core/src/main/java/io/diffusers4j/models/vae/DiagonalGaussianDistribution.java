@@ -74,7 +74,7 @@ public final class DiagonalGaussianDistribution implements AutoCloseable {
      * mean's manager.
      */
     public NDArray sample(List<TorchGenerator> generators) {
-        try (NDArray noise = RandnTensor.randnTensor(mean.getManager(), mean.getShape(), generators,
+        try (NDArray noise = RandnTensor.randnInputsTensor(mean.getManager(), mean.getShape(), generators,
                 parameters.getDataType()); NDArray scaled = std.mul(noise)) {
             return mean.add(scaled);
         }

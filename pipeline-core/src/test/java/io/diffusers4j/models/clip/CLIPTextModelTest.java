@@ -286,8 +286,15 @@ class CLIPTextModelTest {
         wider.intermediateSize = 30;
         wider.numHiddenLayers = 4;
         try (SafetensorsFile st = SafetensorsFile.open(file); NDManager m = manager.newSubManager()) {
-            WeightLoadException e = assertThrows(WeightLoadException.class,
+            // loading checks the config's sizes against the checkpoint's header first, naming the key
+            IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
                     () -> CLIPTextModel.load(wider, st, m, DataType.FLOAT32));
+            assertEquals("<in memory>: key 'num_hidden_layers' is 4 but " + file + " has 3 of "
+                    + "text_model.encoder.layers.N (4 expected)", k.getMessage());
+            // strict loading itself still reports every missing, mis-shaped and unused key
+            WeightScope root = WeightScope.load(st, m, DataType.FLOAT32);
+            CLIPTextModel.load(wider, root);
+            WeightLoadException e = assertThrows(WeightLoadException.class, root::finish);
             assertTrue(e.missing().contains("text_model.encoder.layers.3.mlp.fc1.weight [30, 16]"), e.getMessage());
             assertTrue(e.mismatched().stream().anyMatch(s -> s.startsWith("text_model.encoder.layers.0.mlp.fc1.weight")
                     && s.contains("[24, 16]") && s.contains("[30, 16]")), e.getMessage());
@@ -296,8 +303,11 @@ class CLIPTextModelTest {
         CLIPTextConfig shallower = tinyConfig("quick_gelu");
         shallower.numHiddenLayers = 2;
         try (SafetensorsFile st = SafetensorsFile.open(file); NDManager m = manager.newSubManager()) {
-            WeightLoadException e = assertThrows(WeightLoadException.class,
-                    () -> CLIPTextModel.load(shallower, st, m, DataType.FLOAT32));
+            assertThrows(IllegalArgumentException.class, () -> CLIPTextModel.load(shallower, st, m,
+                    DataType.FLOAT32));
+            WeightScope root = WeightScope.load(st, m, DataType.FLOAT32);
+            CLIPTextModel.load(shallower, root);
+            WeightLoadException e = assertThrows(WeightLoadException.class, root::finish);
             assertEquals(16, e.unused().size(), e.getMessage());
             assertTrue(e.unused().stream().allMatch(k -> k.startsWith("text_model.encoder.layers.2.")));
         }

@@ -15,6 +15,7 @@ import io.diffusers4j.weights.SafetensorsWriter;
 import io.diffusers4j.weights.TensorInfo;
 import io.diffusers4j.weights.TensorSource;
 import io.diffusers4j.weights.WeightLoadException;
+import io.diffusers4j.weights.WeightScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -202,14 +203,23 @@ class UNetConfigurationsTest {
         cfg.crossAttentionDim = IntOrList.of(48);
         try (NDManager m = NDManager.newBaseManager();
              SafetensorsFile st = SafetensorsFile.open(fixtureUnet().resolve("diffusion_pytorch_model.safetensors"))) {
-            WeightLoadException e = assertThrows(WeightLoadException.class,
+            // loading checks the config's sizes against the checkpoint's header first, naming the key
+            IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
                     () -> UNet2DConditionModel.load(cfg, st, m, DataType.FLOAT32));
+            assertFalse(k instanceof WeightLoadException, k.getMessage());
+            assertTrue(k.getMessage().contains("key 'cross_attention_dim' is 48 but " + st.describe() + " has "
+                    + "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight of shape [64, 32] (48 "
+                    + "expected in dimension 1)"), k.getMessage());
+            assertEquals(0, m.getManagedArrays().size(), "refused before anything was read");
+            // strict loading itself still reports every mismatch with both shapes
+            WeightScope root = WeightScope.load(st, m, DataType.FLOAT32);
+            UNet2DConditionModel.load(cfg, root);
+            WeightLoadException e = assertThrows(WeightLoadException.class, root::finish);
             assertEquals(12, e.mismatched().size(), e.getMessage()); // to_k and to_v of 6 transformer blocks
             assertTrue(e.getMessage().contains(
                     "down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight: checkpoint [64, 32] vs model "
                             + "[64, 48]"), e.getMessage());
             assertTrue(e.missing().isEmpty() && e.unused().isEmpty());
-            assertEquals(0, m.getManagedArrays().size(), "a failed load frees what it read");
         }
     }
 

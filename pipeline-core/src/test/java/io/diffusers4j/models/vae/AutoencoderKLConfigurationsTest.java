@@ -13,6 +13,7 @@ import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.weights.SafetensorsFile;
 import io.diffusers4j.weights.SafetensorsWriter;
 import io.diffusers4j.weights.WeightLoadException;
+import io.diffusers4j.weights.WeightScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -133,8 +134,16 @@ class AutoencoderKLConfigurationsTest {
         cfg.latentChannels = 8;
         try (NDManager m = NDManager.newBaseManager();
              SafetensorsFile st = SafetensorsFile.open(fixtureVae().resolve("diffusion_pytorch_model.safetensors"))) {
-            WeightLoadException e = assertThrows(WeightLoadException.class,
+            // loading checks the config's sizes against the checkpoint's header first, naming the key
+            IllegalArgumentException k = assertThrows(IllegalArgumentException.class,
                     () -> AutoencoderKL.load(cfg, st, m, DataType.FLOAT32));
+            assertFalse(k instanceof WeightLoadException, k.getMessage());
+            assertTrue(k.getMessage().contains("key 'latent_channels' is 8 but " + st.describe() + " has "
+                    + "encoder.conv_out.weight of shape [8, 64, 3, 3] (16 expected in dimension 0)"), k.getMessage());
+            // strict loading itself still reports every mismatch with both shapes
+            WeightScope root = WeightScope.load(st, m, DataType.FLOAT32);
+            AutoencoderKL.load(cfg, root);
+            WeightLoadException e = assertThrows(WeightLoadException.class, root::finish);
             assertTrue(e.getMessage().contains("encoder.conv_out.weight: checkpoint [8, 64, 3, 3] vs model "
                     + "[16, 64, 3, 3]"), e.getMessage());
             assertTrue(e.getMessage().contains("post_quant_conv.weight: checkpoint [4, 4, 1, 1] vs model "

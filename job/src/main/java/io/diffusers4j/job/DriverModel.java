@@ -1,0 +1,150 @@
+// The job's model, resolved and checked once on the driver before Spark starts; executors pinned to its commit.
+package io.diffusers4j.job;
+
+import io.diffusers4j.hub.HubCache;
+import io.diffusers4j.hub.HubException;
+import io.diffusers4j.hub.HubOptions;
+import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.pipelines.DiffusionPipeline;
+import io.diffusers4j.pipelines.PipelineCall;
+import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.schedulers.Schedulers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * What the driver does with {@code --model} before any task runs, so that a model that cannot be used fails the
+ * run at once with one line (exit code 2) instead of every task attempt on every executor:
+ * <ul>
+ *   <li>the scheduler name, and a local folder's {@code model_index.json}, component classes and configs (JSON only,
+ *       no weights), and that its pipeline renders a text prompt;</li>
+ *   <li>a Hub id is resolved here, once, through the HF cache: the Hub's answer (or, when it cannot be reached, a
+ *       cached snapshot; else generate's message: the Hub cannot be reached and there is no cached snapshot), then
+ *       the same checks on its files. The executors are pinned to the commit the driver resolved
+ *       ({@code revision} = that commit), so every executor renders the same snapshot even if the branch moves
+ *       during the run, and the output's {@code revision} column records it.</li>
+ * </ul>
+ * Where the executors share the driver's disk (a local master), the driver downloads the snapshot and the
+ * executors load it from the cache without contacting the Hub ({@code local-files-only}). On a cluster the
+ * executors have their own disks and download the pinned commit into their own HF cache: the driver then fetches
+ * the repo's listing and its configuration files only, never the weights.
+ */
+public final class DriverModel {
+    private static final Logger LOG = LoggerFactory.getLogger(DriverModel.class);
+
+    private DriverModel() {
+    }
+
+    /**
+     * Checks {@code spec}'s model and returns the spec the executors get: pinned to the resolved commit for a Hub
+     * model, unchanged otherwise.
+     *
+     * @param sharedDisk the executors run on this machine (a local master)
+     * @param hub        Hub settings (endpoint, cache, retries); null = the environment's
+     * @throws IllegalArgumentException a model that cannot be used, with one line saying why
+     */
+    public static PipelineSpec prepare(PipelineSpec spec, boolean sharedDisk, HubOptions hub) {
+        if (spec.scheduler() != null) {
+            Schedulers.resolve(spec.scheduler());
+        }
+        String model = spec.model();
+        checkModel(model, sharedDisk);
+        if (model == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
+            return spec;
+        }
+        PipelineOptions options = new PipelineOptions().variant(spec.variant()).revision(spec.revision())
+                .localFilesOnly(spec.option("local-files-only", false)).hubOptions(hub);
+        if (spec.options().containsKey("use-safetensors")) {
+            options.useSafetensors(spec.option("use-safetensors", true));
+        }
+        if (spec.options().containsKey("custom-pipeline")) {
+            options.customPipeline(spec.options().get("custom-pipeline"));
+        }
+        if (isFolder(model)) {
+            checkFolder(model, Path.of(model), options);
+            return spec;
+        }
+        if (!isHubId(model)) {
+            return spec; // a folder only the executors have (checkModel warned)
+        }
+        Path snapshot;
+        try {
+            snapshot = sharedDisk ? DiffusionPipeline.resolve(model, options)
+                    : DiffusionPipeline.resolveConfigs(model, options);
+        } catch (HubException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        checkFolder(model, snapshot, options);
+        String commit = snapshot.getFileName().toString();
+        if (!HubCache.isCommitHash(commit)) {
+            LOG.warn("--model {}: the snapshot folder {} is not named by a commit; executors resolve the revision "
+                    + "themselves", model, snapshot);
+            return spec;
+        }
+        LOG.info("--model {}: revision {} is commit {}{}", model, spec.revision() == null ? "main" : spec.revision(),
+                commit, sharedDisk ? " (downloaded on the driver; executors load it from the cache)" : "");
+        PipelineSpec pinned = spec.withRevision(commit);
+        return sharedDisk ? pinned.withOption("local-files-only", "true") : pinned;
+    }
+
+    /** The checks of a pipeline folder without weights: configs, classes, and that it renders a text prompt. */
+    private static void checkFolder(String model, Path dir, PipelineOptions options) {
+        DiffusionPipeline.checkPretrained(dir, options);
+        try {
+            DiffusionPipeline.checkCall(dir, new PipelineCall().prompt("a prompt row"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("model " + model + " cannot render the job's text prompts: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A user error in {@code --model} is reported on the driver before Spark starts work, as one line: a folder
+     * without {@code model_index.json}, or (in local mode, where the driver's files are the executors') a string
+     * that is neither a folder nor a Hub id. On a cluster a non-folder non-Hub-id may still be a folder that only
+     * the executors have, so it is only warned about.
+     */
+    static void checkModel(String model, boolean local) {
+        if (model == null) {
+            return;
+        }
+        if (isFolder(model)) {
+            if (!Files.isRegularFile(Path.of(model).resolve("model_index.json"))) {
+                throw new IllegalArgumentException("--model " + model + ": the folder has no model_index.json (a "
+                        + "diffusers pipeline folder, as save_pretrained writes it, has one)");
+            }
+            return;
+        }
+        try {
+            HubCache.validateRepoId(model);
+        } catch (IllegalArgumentException e) {
+            if (local) {
+                throw new IllegalArgumentException("--model " + model + ": no such folder, and not a Hub id ("
+                        + e.getMessage() + ")");
+            }
+            LOG.warn("--model {} is not a folder on the driver and not a Hub id: every executor must have it as a "
+                    + "local folder", model);
+        }
+    }
+
+    private static boolean isFolder(String model) {
+        try {
+            return Files.isDirectory(Path.of(model));
+        } catch (InvalidPathException e) {
+            return false;
+        }
+    }
+
+    private static boolean isHubId(String model) {
+        try {
+            HubCache.validateRepoId(model);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
