@@ -102,6 +102,39 @@ public final class TextualInversionLoader {
         }
     }
 
+    /**
+     * diffusers' {@code unload_textual_inversion()}: every token a textual inversion added (the added tokens whose
+     * ids lie beyond the checkpoint's {@code vocab_size}) leaves each tokenizer, and its rows leave the text
+     * encoder's token embeddings, which are the checkpoint's again. Returns the tokens removed (of the first
+     * encoder). Must not run while the text encoders compute.
+     */
+    public static List<String> unload(List<Encoder> encoders) {
+        List<List<String>> perEncoder = new ArrayList<>();
+        for (Encoder e : encoders) { // all checked before anything changes
+            long base = e.textEncoder().config().vocabSize;
+            List<String> tokens = new ArrayList<>();
+            for (String t : e.tokenizer().nonSpecialAddedTokens()) {
+                if (e.tokenizer().convertTokenToId(t) >= base) {
+                    tokens.add(t);
+                }
+            }
+            if (e.textEncoder().tokenEmbeddingRows() != base + tokens.size()) {
+                throw new IllegalStateException("the text encoder has " + e.textEncoder().tokenEmbeddingRows()
+                        + " token embeddings, not vocab_size " + base + " + the " + tokens.size() + " added tokens");
+            }
+            perEncoder.add(tokens);
+        }
+        for (int i = 0; i < encoders.size(); i++) {
+            Encoder e = encoders.get(i);
+            e.tokenizer().removeAddedTokens(perEncoder.get(i));
+            e.textEncoder().truncateTokenEmbeddings(e.textEncoder().config().vocabSize);
+        }
+        if (!perEncoder.isEmpty() && !perEncoder.get(0).isEmpty()) {
+            LOG.info("unloaded the textual inversion tokens {}", perEncoder.get(0));
+        }
+        return perEncoder.isEmpty() ? List.of() : List.copyOf(perEncoder.get(0));
+    }
+
     /** The vectors of {@code embedding} ([dim] or [n, dim]) for {@code token}, after diffusers' checks. */
     private static float[][] check(String token, NDArray embedding, Encoder encoder, String where) {
         CLIPTokenizer tokenizer = encoder.tokenizer();

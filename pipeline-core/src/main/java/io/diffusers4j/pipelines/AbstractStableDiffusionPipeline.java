@@ -412,6 +412,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     @Override
+    public List<String> unloadTextualInversion() {
+        List<TextualInversionLoader.Encoder> encoders = textualInversionEncoders();
+        Lock lock = unet.loraLayers().lock().writeLock();
+        lock.lock();
+        try {
+            return TextualInversionLoader.unload(encoders);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
     public void savePretrained(Path dir, String variant) throws IOException {
         PipelineSaver.save(this, className(), dir, variant);
     }

@@ -536,6 +536,14 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         throw unsupportedOption("textual inversion support");
     }
 
+    /**
+     * diffusers' {@code unload_textual_inversion()}: every token {@link #loadTextualInversion} added leaves the
+     * tokenizer(s) and the text encoder(s) get the checkpoint's token embeddings back. Returns the tokens removed.
+     */
+    public List<String> unloadTextualInversion() {
+        throw unsupportedOption("textual inversion support");
+    }
+
     private UnsupportedOperationException unsupportedOption(String option) {
         return new UnsupportedOperationException(className() + " has no " + option);
     }

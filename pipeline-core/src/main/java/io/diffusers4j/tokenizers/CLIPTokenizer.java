@@ -309,6 +309,44 @@ public final class CLIPTokenizer implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes added tokens again (the inverse of {@link #addTokens}, as diffusers' {@code unload_textual_inversion}
+     * deletes them from {@code _added_tokens_decoder} / {@code _added_tokens_encoder}). Only the tokens with the
+     * highest ids can go, so that no remaining id moves: anything else is refused with nothing changed. Not safe
+     * while other threads tokenize.
+     */
+    public void removeAddedTokens(List<String> tokens) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            Set<Integer> ids = new HashSet<>();
+            for (String token : tokens) {
+                Integer id = files.addedTokensEncoder.get(token);
+                if (id == null || files.addedTokensDecoder.get(id).special() || files.vocab.containsKey(token)) {
+                    throw new IllegalArgumentException("'" + token + "' is not a non-special added token of this "
+                            + "tokenizer");
+                }
+                ids.add(id);
+            }
+            int length = length();
+            for (int id = length - ids.size(); id < length; id++) {
+                if (!ids.contains(id)) {
+                    throw new IllegalArgumentException("only the most recently added tokens can be removed: id " + id
+                            + " would stay above the removed ones");
+                }
+            }
+            Set<String> legacy = new HashSet<>(legacyAddedTokens);
+            for (String token : tokens) {
+                files.addedTokensDecoder.remove(files.addedTokensEncoder.remove(token));
+                legacy.remove(token);
+            }
+            trie = new AddedTokenTrie(files.addedTokensEncoder.keySet());
+            legacyAddedTokens = Set.copyOf(legacy);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** {@code len(tokenizer)}: vocab.json's tokens plus the added tokens it does not hold. */
     public int length() {
         lock.readLock().lock();

@@ -44,6 +44,28 @@ class TextualInversionTest {
         pipe.close();
     }
 
+    /** unload_textual_inversion(): the tokenizer and the embeddings as the checkpoint has them; loading again works. */
+    @Test
+    void unloadRestoresTheTokenizerAndTheEmbeddings() {
+        CLIPTokenizer tok = pipe.tokenizer();
+        int before = tok.length();
+        List<String> plain = tok.tokenize("a <tri> painting of <tiny-cat>");
+        pipe.loadTextualInversion(LoraAdaptersTest.adapter("ti_three_a1111.safetensors"), "<tri>");
+        pipe.loadTextualInversion(LoraAdaptersTest.adapter("ti_one.safetensors"), null);
+        assertEquals(List.of("a</w>", "<tri>", "painting</w>", "of</w>", "<tiny-cat>"),
+                tok.tokenize("a <tri> painting of <tiny-cat>"));
+        assertEquals(List.of("<tri>", "<tri>_1", "<tri>_2", "<tiny-cat>"), pipe.unloadTextualInversion());
+        assertEquals(before, tok.length());
+        assertEquals(before, pipe.textEncoder().tokenEmbeddingRows());
+        assertEquals(plain, tok.tokenize("a <tri> painting of <tiny-cat>"));
+        assertEquals(List.of(), pipe.unloadTextualInversion(), "nothing left to unload");
+        TextualInversionLoader.Loaded again = pipe.loadTextualInversion(
+                LoraAdaptersTest.adapter("ti_one.safetensors"), null);
+        assertEquals(before, tok.convertTokenToId(again.token()));
+        assertEquals(before + 1, pipe.textEncoder().tokenEmbeddingRows());
+        assertThrows(IllegalArgumentException.class, () -> tok.removeAddedTokens(List.of("<|endoftext|>")));
+    }
+
     @Test
     void multiVectorTokensGetConsecutiveIdsAndExpandInPrompts() {
         CLIPTokenizer tok = pipe.tokenizer();

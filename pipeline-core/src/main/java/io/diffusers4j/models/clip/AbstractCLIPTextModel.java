@@ -69,6 +69,11 @@ abstract class AbstractCLIPTextModel implements CLIPTextEncoder {
     }
 
     @Override
+    public void truncateTokenEmbeddings(long rows) {
+        textModel.truncateTokenEmbeddings(rows);
+    }
+
+    @Override
     public long tokenEmbeddingRows() {
         return textModel.tokenEmbeddingRows();
     }

@@ -44,6 +44,12 @@ public interface CLIPTextEncoder extends AutoCloseable {
      */
     long appendTokenEmbeddings(NDArray rows);
 
+    /**
+     * {@code resize_token_embeddings(rows)} to fewer rows: the rows appended by {@link #appendTokenEmbeddings}
+     * beyond {@code rows} are dropped (the checkpoint's own rows are never dropped).
+     */
+    void truncateTokenEmbeddings(long rows);
+
     /** The number of rows of the token embedding matrix ({@code config.vocab_size} after any resize). */
     long tokenEmbeddingRows();
 

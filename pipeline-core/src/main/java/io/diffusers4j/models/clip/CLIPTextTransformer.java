@@ -3,6 +3,7 @@ package io.diffusers4j.models.clip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -26,6 +27,8 @@ final class CLIPTextTransformer {
     private final CLIPTextConfig config;
     /** Replaced (never modified) when textual-inversion rows are appended. */
     private volatile NDArray tokenEmbedding;
+    /** The checkpoint's matrix: kept (it may be a view of the memory-mapped file); appended copies replace it. */
+    private final NDArray checkpointEmbedding;
     private final NDArray positionEmbedding;
     private final List<CLIPEncoderLayer> layers = new ArrayList<>();
     private final LayerNorm finalLayerNorm;
@@ -37,6 +40,7 @@ final class CLIPTextTransformer {
         this.config = config;
         WeightScope embeddings = scope.pp("embeddings");
         this.tokenEmbedding = embeddings.get("token_embedding.weight", config.vocabSize, config.hiddenSize);
+        this.checkpointEmbedding = tokenEmbedding;
         this.positionEmbedding = embeddings.get("position_embedding.weight", config.maxPositionEmbeddings,
                 config.hiddenSize);
         // CLIPTextEmbeddings.position_ids is a non-persistent buffer; checkpoints saved before transformers 4.31
@@ -82,7 +86,36 @@ final class CLIPTextTransformer {
              NDArray converted = onDevice.toType(old.getDataType(), true)) {
             tokenEmbedding = old.concat(converted, 0);
         }
+        if (old != checkpointEmbedding) { // an earlier appended copy: nothing else holds it
+            old.close();
+        }
         return old.getShape().get(0);
+    }
+
+    /**
+     * Drops the rows beyond {@code rows} that {@link #appendTokenEmbeddings} added: the checkpoint's matrix again
+     * when no appended row stays, else a copy of the first {@code rows}. Not safe while the model runs.
+     */
+    synchronized void truncateTokenEmbeddings(long rows) {
+        NDArray old = tokenEmbedding;
+        long base = checkpointEmbedding.getShape().get(0);
+        if (rows < base || rows > old.getShape().get(0)) {
+            throw new IllegalArgumentException("the token embeddings can be cut to " + base + ".."
+                    + old.getShape().get(0) + " rows (the checkpoint's and the appended ones), not " + rows);
+        }
+        if (rows == old.getShape().get(0)) {
+            return;
+        }
+        if (rows == base) {
+            tokenEmbedding = checkpointEmbedding;
+        } else {
+            try (NDArray view = old.get(new NDIndex("0:{}", rows))) {
+                NDArray copy = view.duplicate();
+                copy.attach(old.getManager());
+                tokenEmbedding = copy;
+            }
+        }
+        old.close();
     }
 
     /** {@code final_layer_norm(x)}; the result belongs to the manager of {@code x}. */
