@@ -132,13 +132,7 @@ public final class AdapterOptions {
 
     /** The adapter name of a source: its file name without extension, or the repo's name for a Hub id. */
     static String adapterName(String source) {
-        String name = source.replaceAll("[/\\\\]+$", "");
-        int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
-        name = name.substring(slash + 1);
-        if (name.endsWith(".safetensors")) {
-            name = name.substring(0, name.length() - ".safetensors".length());
-        }
-        return name.isEmpty() ? "lora" : name;
+        return AdapterMetadata.displayName(source);
     }
 
     /**

@@ -13,6 +13,9 @@ import io.diffusers4j.job.render.PngEncoderPool;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
+import io.diffusers4j.image.AdapterMetadata;
+import io.diffusers4j.job.render.AdapterSet;
+import io.diffusers4j.job.rows.AdapterColumns;
 import io.diffusers4j.job.rows.CustomSchedule;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.WorkSchema;
@@ -207,7 +210,7 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     r.isNullAt(WorkSchema.WIDTH) ? null : r.getInt(WorkSchema.WIDTH),
                     r.isNullAt(WorkSchema.HEIGHT) ? null : r.getInt(WorkSchema.HEIGHT),
                     r.getString(WorkSchema.SCHEDULER), WorkSchema.numbers(r, WorkSchema.TIMESTEPS),
-                    WorkSchema.numbers(r, WorkSchema.SIGMAS));
+                    WorkSchema.numbers(r, WorkSchema.SIGMAS), AdapterColumns.of(r));
         }
 
         private void renderNext() {
@@ -216,55 +219,83 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             for (Planned p : batch.items()) {
                 requests.add(p.request());
             }
-            List<BatchRunner.Outcome> outcomes = runner.run(batch.settings(), requests);
             String scheduler = batch.settings().scheduler() != null ? batch.settings().scheduler()
                     : handle.renderer().schedulerName();
+            Renderer.Prepared adapters;
+            try { // the batch's adapter files, loaded once per executor: a file that cannot be used fails its images
+                adapters = handle.renderer().prepare(batch.settings().adapters());
+            } catch (RuntimeException e) {
+                Failures.rethrowIfFatal(e);
+                String why = e instanceof IllegalArgumentException ? e.getMessage() : Failures.describe(e);
+                for (Planned p : batch.items()) {
+                    queue.add(CompletableFuture.completedFuture(errorRow(p.work(), why, p.settings())));
+                }
+                return;
+            }
+            List<BatchRunner.Outcome> outcomes = runner.run(batch.settings(), requests);
             for (int i = 0; i < outcomes.size(); i++) {
                 Planned p = batch.items().get(i);
                 BatchRunner.Outcome o = outcomes.get(i);
                 if (!o.ok()) {
-                    queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null, o.error())));
+                    queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null, o.error(),
+                            adapters)));
                     continue;
                 }
                 Map<String, String> text;
                 try {
-                    text = pngText(p, scheduler);
+                    text = pngText(p, scheduler, adapters);
                 } catch (RuntimeException e) {
                     queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null,
-                            "cannot record the generation parameters in the PNG: " + Failures.describe(e))));
+                            "cannot record the generation parameters in the PNG: " + Failures.describe(e), adapters)));
                     continue;
                 }
-                queue.add(PngEncoderPool.encode(o.image(), text, png -> renderedRow(p, o, scheduler, png, null),
+                queue.add(PngEncoderPool.encode(o.image(), text,
+                        png -> renderedRow(p, o, scheduler, png, null, adapters),
                         failure -> renderedRow(p, o, scheduler, null,
-                                "PNG encoding failed: " + Failures.describe(failure))));
+                                "PNG encoding failed: " + Failures.describe(failure), adapters)));
             }
         }
 
         /** The PNG text chunks of a rendered image: its generation parameters as used. */
-        private Map<String, String> pngText(Planned p, String scheduler) {
+        private Map<String, String> pngText(Planned p, String scheduler, Renderer.Prepared adapters) {
             Row w = p.work();
+            AdapterSet set = p.settings().adapters();
+            List<AdapterMetadata.Lora> loras = new ArrayList<>();
+            for (AdapterSet.Lora l : set.loras()) {
+                loras.add(new AdapterMetadata.Lora(AdapterMetadata.displayName(l.name()), l.scale(),
+                        adapters.sha256().get(l.name()), null));
+            }
+            List<AdapterMetadata.Embedding> embeddings = new ArrayList<>();
+            for (AdapterSet.Embedding e : set.embeddings()) {
+                embeddings.add(new AdapterMetadata.Embedding(adapters.tokens().get(e.name()),
+                        adapters.sha256().get(e.name())));
+            }
             return new GenerationMetadata().prompt(p.request().prompt())
                     .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
                     .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
                     .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
                     .size(p.settings().width(), p.settings().height())
                     .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
-                    .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS)).toPngText();
+                    .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS))
+                    .adapters(new AdapterMetadata(loras, embeddings)).toPngText();
         }
 
         /**
          * The output row of a rendered image: ok with its PNG, or an error row ({@code error} not null) with the
          * settings it was rendered with and no image.
          */
-        private Row renderedRow(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, String error) {
+        private Row renderedRow(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, String error,
+                                Renderer.Prepared adapters) {
             Row w = p.work();
+            AdapterSet set = p.settings().adapters();
             return RowFactory.create(
                     w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
                     w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
                     p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
                     p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
                     w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
-                    numbers(w, WorkSchema.SIGMAS), model, error == null ? OutputSchema.OK : OutputSchema.ERROR,
+                    numbers(w, WorkSchema.SIGMAS), AdapterColumns.loras(set, adapters.sha256()),
+                    AdapterColumns.embeddings(set, adapters.sha256()), model, error == null ? OutputSchema.OK : OutputSchema.ERROR,
                     error, w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
                     handle.instanceId(), o.durationMs(), new Timestamp(System.currentTimeMillis()), o.batchSize(),
                     w.getString(WorkSchema.SOURCE), runId);
@@ -278,8 +309,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     s != null ? s.guidanceScale() : w.get(WorkSchema.GUIDANCE_SCALE),
                     s != null ? s.width() : w.get(WorkSchema.WIDTH), s != null ? s.height() : w.get(WorkSchema.HEIGHT),
                     w.get(WorkSchema.SCHEDULER), w.get(WorkSchema.PROMPT_2), w.get(WorkSchema.NEGATIVE_PROMPT_2),
-                    numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS), model,
-                    OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, w.getInt(WorkSchema.IMAGE_INDEX),
+                    numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS),
+                    AdapterColumns.loras(AdapterColumns.of(w), null), AdapterColumns.embeddings(AdapterColumns.of(w), null),
+                    model, OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, w.getInt(WorkSchema.IMAGE_INDEX),
                     executorId, handle == null ? null : handle.instanceId(), null,
                     new Timestamp(System.currentTimeMillis()), null, w.get(WorkSchema.SOURCE), runId);
         }

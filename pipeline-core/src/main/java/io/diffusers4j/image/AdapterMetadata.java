@@ -41,6 +41,20 @@ public record AdapterMetadata(List<Lora> loras, List<Embedding> embeddings) {
         embeddings = List.copyOf(embeddings);
     }
 
+    /**
+     * The name the AUTOMATIC1111 web UI gives an adapter: its file name without {@code .safetensors}, or the repo's
+     * name for a Hub id ("lora" for an empty one).
+     */
+    public static String displayName(String source) {
+        String name = source.replaceAll("[/\\\\]+$", "");
+        int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+        name = name.substring(slash + 1);
+        if (name.endsWith(".safetensors")) {
+            name = name.substring(0, name.length() - ".safetensors".length());
+        }
+        return name.isEmpty() ? "lora" : name;
+    }
+
     public boolean isEmpty() {
         return loras.isEmpty() && embeddings.isEmpty();
     }

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * count). Pickle files ({@code .bin}, {@code .pt}, {@code .pth}, {@code .ckpt}) are refused with the reason: loading
  * one can run arbitrary code.
  */
-final class AdapterFiles {
+public final class AdapterFiles {
     static final String LORA_WEIGHT_NAME_SAFE = "pytorch_lora_weights.safetensors";
     static final String TEXT_INVERSION_NAME_SAFE = "learned_embeds.safetensors";
     private static final List<String> PICKLE = List.of(".bin", ".pt", ".pth", ".ckpt", ".pkl");
@@ -62,6 +62,39 @@ final class AdapterFiles {
         }
         checkSafetensors(Path.of(name), what);
         return new HubDownloader(options).download(pathOrHubId, name);
+    }
+
+    /**
+     * The early check of a front end (no pipeline, no network): the local safetensors file {@code pathOrHubId}
+     * names (a file, or the one a folder holds), or null when it names no local file or folder and is a valid Hub
+     * repo id (resolved when loading). Throws IllegalArgumentException saying why it is unusable: a pickle file,
+     * a path that does not exist, a folder without one safetensors file, neither a path nor a repo id.
+     */
+    public static Path checkLocal(String pathOrHubId, boolean lora) {
+        String what = lora ? "LoRA" : "textual inversion";
+        if (pathOrHubId == null || pathOrHubId.isBlank()) {
+            throw new IllegalArgumentException("empty " + what + " path or Hub repo id");
+        }
+        Path local = localPath(pathOrHubId);
+        if (local != null && (Files.isRegularFile(local) || Files.isDirectory(local))) {
+            return resolve(pathOrHubId, null, lora ? LORA_WEIGHT_NAME_SAFE : TEXT_INVERSION_NAME_SAFE, null, what);
+        }
+        if (isPickle(pathOrHubId)) {
+            throw pickleRefused(pathOrHubId, what);
+        }
+        boolean looksLocal = local == null || pathOrHubId.endsWith(".safetensors") || pathOrHubId.startsWith("/")
+                || pathOrHubId.startsWith(".") || pathOrHubId.contains("\\")
+                || pathOrHubId.chars().filter(c -> c == '/').count() != 1;
+        if (looksLocal) {
+            throw new IllegalArgumentException(what + " " + pathOrHubId + ": no such file or folder");
+        }
+        try {
+            HubCache.validateRepoId(pathOrHubId);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + " '" + pathOrHubId + "' is not a file, not a folder and not a "
+                    + "valid Hub repo id (" + e.getMessage() + ")", e);
+        }
+        return null;
     }
 
     private static Path localPath(String s) {

@@ -33,12 +33,17 @@ import java.util.List;
 public final class PipelineRenderer implements Renderer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
 
+    /** LoRAs kept loaded per pipeline when the spec does not say ({@code lora-cache-size}). */
+    public static final int DEFAULT_LORA_CACHE_SIZE = 8;
+
     private final DiffusionPipeline pipeline;
     private final String schedulerName;
+    private final AdapterState adapters;
 
-    PipelineRenderer(DiffusionPipeline pipeline) {
+    PipelineRenderer(DiffusionPipeline pipeline, int loraCacheSize) {
         this.pipeline = pipeline;
         this.schedulerName = pipeline.scheduler().className();
+        this.adapters = new AdapterState(pipeline, loraCacheSize);
     }
 
     /** Builds the pipeline of a spec (the default {@link RendererFactory}). */
@@ -65,7 +70,7 @@ public final class PipelineRenderer implements Renderer {
                 if (spec.scheduler() != null) {
                     pipeline.setScheduler(Schedulers.create(spec.scheduler(), pipeline.scheduler().config()));
                 }
-                return new PipelineRenderer(pipeline);
+                return new PipelineRenderer(pipeline, spec.loraCacheSize());
             } catch (RuntimeException e) {
                 pipeline.close();
                 throw e;
@@ -106,15 +111,44 @@ public final class PipelineRenderer implements Renderer {
     }
 
     @Override
+    public Prepared prepare(AdapterSet set) {
+        return adapters.prepare(set);
+    }
+
+    AdapterState adapters() {
+        return adapters;
+    }
+
+    /** Adapter set switches and adapter file loads of this renderer so far. */
+    long[] adapterCounts() {
+        return adapters.counts();
+    }
+
+    @Override
     public List<BufferedImage> render(RenderSettings settings, List<ImageRequest> images) {
         PipelineCall call = call(settings, images);
-        PipelineOutput out = pipeline.pipelineFor(call).call(call);
+        PipelineOutput out;
+        try (AdapterState.Lease ignored = adapters.use(settings.adapters(), prompts(images))) {
+            out = pipeline.pipelineFor(call).call(call);
+        }
         if (!(out instanceof ImagePipelineOutput imageOutput)) {
             throw new IllegalStateException(pipeline.className() + " returned " + out.getClass().getSimpleName()
                     + ", not images");
         }
         checkFinite(imageOutput, images);
         return imageOutput.images();
+    }
+
+    /** Every prompt text of {@code images} (prompts, negative prompts, SDXL's second ones). */
+    private static List<String> prompts(List<ImageRequest> images) {
+        List<String> out = new ArrayList<>(images.size() * 4);
+        for (ImageRequest r : images) {
+            out.add(r.prompt());
+            out.add(r.negativePrompt());
+            out.add(r.prompt2());
+            out.add(r.negativePrompt2());
+        }
+        return out;
     }
 
     /** One call for {@code images}: their prompts, negative prompts and seeds, the shared settings. */

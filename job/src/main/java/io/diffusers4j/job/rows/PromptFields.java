@@ -27,11 +27,15 @@ public final class PromptFields {
     public static final String TIMESTEPS = "timesteps";
     /** A custom schedule: the sigmas, the last one the final sigma (diffusers' {@code sigmas=}). */
     public static final String SIGMAS = "sigmas";
+    /** LoRAs: a list of {@code {"name": PATH_OR_HUB_ID, "scale": 0.8}} ({@link AdapterFields}). */
+    public static final String LORAS = "loras";
+    /** Textual inversions: a list of {@code {"name": PATH, "token": "<tok>"}} ({@link AdapterFields}). */
+    public static final String TEXTUAL_INVERSIONS = "textual_inversions";
 
     /** Every field the job reads, in the order used for CSV/JSON examples. */
     public static final List<String> ALL = List.of(ID, PROMPT, NEGATIVE_PROMPT, SEED, NUM_INFERENCE_STEPS,
             GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT, PROMPT_2, NEGATIVE_PROMPT_2, TIMESTEPS,
-            SIGMAS);
+            SIGMAS, LORAS, TEXTUAL_INVERSIONS);
 
     private PromptFields() {
     }

@@ -1,6 +1,8 @@
 // One validated prompt row: the arguments of one diffusers pipeline call, or why the input row is unusable.
 package io.diffusers4j.job.rows;
 
+import io.diffusers4j.job.render.AdapterSet;
+
 import java.io.Serializable;
 
 /**
@@ -13,13 +15,14 @@ import java.io.Serializable;
  * @param prompt2            SDXL's {@code prompt_2}, or null (diffusers: the prompt)
  * @param negativePrompt2    SDXL's {@code negative_prompt_2}, or null
  * @param schedule           custom timesteps or sigmas, or null
+ * @param adapters           the LoRAs and textual inversions ({@link AdapterSet#NONE} when none)
  * @param location           "file:line" of the input record
  * @param raw                the input text
  */
 public record PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
                         Double guidanceScale, Integer width, Integer height, String scheduler,
                         Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
-                        String location, String raw, String error)
+                        AdapterSet adapters, String location, String raw, String error)
         implements Serializable {
 
     public boolean ok() {

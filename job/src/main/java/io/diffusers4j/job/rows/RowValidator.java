@@ -2,6 +2,7 @@
 package io.diffusers4j.job.rows;
 
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.render.AdapterSet;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ public final class RowValidator implements Serializable {
         if (record.isMalformed()) {
             String id = SeedDeriver.deriveId(record.source(), record.position(), record.raw());
             return new PromptRow(id, null, null, null, null, null, null, null, null, null, null, null, null,
-                    location, record.raw(),
+                    AdapterSet.NONE, location, record.raw(),
                     "malformed " + record.malformedReason());
         }
         Map<String, Object> f = record.fields();
@@ -78,6 +79,7 @@ public final class RowValidator implements Serializable {
         if (schedule != null) { // as in diffusers, a custom schedule replaces num_inference_steps
             steps = schedule.steps();
         }
+        AdapterSet adapters = AdapterFields.of(f, errors);
 
         int n = images == null ? defaults.numImagesPerPrompt() : images;
         if (seed == null && f.get(PromptFields.SEED) == null) {
@@ -92,7 +94,7 @@ public final class RowValidator implements Serializable {
                 orDefault(width, defaults.width()),
                 orDefault(height, defaults.height()),
                 scheduler,
-                n, prompt2, negative2, schedule, location, record.raw(), error);
+                n, prompt2, negative2, schedule, adapters, location, record.raw(), error);
     }
 
     private static <T> T orDefault(T value, T fallback) {
