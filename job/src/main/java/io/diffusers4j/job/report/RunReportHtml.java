@@ -192,6 +192,12 @@ public final class RunReportHtml {
         if (t.sigmas() != null) {
             p.put("sigmas", GenerationMetadata.numbers(CustomSchedule.toArray(t.sigmas())));
         }
+        if (t.loras() != null) {
+            p.put("loras", t.loras());
+        }
+        if (t.textualInversions() != null) {
+            p.put("textual_inversions", t.textualInversions());
+        }
         p.put("size", t.width() + "x" + t.height());
         p.put("executor", t.executorId() + (t.durationMs() == null ? "" : ", " + t.durationMs() + " ms"));
         return p;
