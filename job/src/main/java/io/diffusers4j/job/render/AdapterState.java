@@ -1,6 +1,7 @@
 // The adapters of an executor's one pipeline: files loaded once and cached (LRU), sets switched per micro-batch.
 package io.diffusers4j.job.render;
 
+import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.loaders.LoraLoader;
 import io.diffusers4j.loaders.TextualInversionLoader;
 import io.diffusers4j.pipelines.DiffusionPipeline;
@@ -38,6 +39,8 @@ final class AdapterState {
 
     private final DiffusionPipeline pipeline;
     private final int capacity;
+    /** How a Hub repo id an adapter names is resolved (offline when the model is: {@code local-files-only}). */
+    private final HubOptions hub;
     /** LoRAs in the pipeline by the name rows give, least recently used first. */
     private final LinkedHashMap<String, LoadedLora> loras = new LinkedHashMap<>(16, 0.75f, true);
     /** Loaded embeddings by {@link #key(AdapterSet.Embedding)}. */
@@ -50,12 +53,13 @@ final class AdapterState {
     private long switches;
     private long loads;
 
-    AdapterState(DiffusionPipeline pipeline, int capacity) {
+    AdapterState(DiffusionPipeline pipeline, int capacity, HubOptions hub) {
         if (capacity < 1) {
             throw new IllegalArgumentException("lora-cache-size must be >= 1, got " + capacity);
         }
         this.pipeline = pipeline;
         this.capacity = capacity;
+        this.hub = hub;
     }
 
     /** A running call's hold on the configuration; closing it lets other configurations in. */
@@ -217,7 +221,7 @@ final class AdapterState {
         String adapterName = "job_lora_" + adapterNames++;
         LoraLoader.AdapterInfo info;
         try {
-            info = pipeline.loadLoraWeights(name, null, adapterName, null);
+            info = pipeline.loadLoraWeights(name, null, adapterName, hub);
         } catch (RuntimeException e) {
             throw failed("LoRA", name, e);
         }
@@ -233,7 +237,7 @@ final class AdapterState {
         }
         TextualInversionLoader.Loaded loaded;
         try {
-            loaded = pipeline.loadTextualInversion(e.name(), null, e.token(), null);
+            loaded = pipeline.loadTextualInversion(e.name(), null, e.token(), hub);
         } catch (IllegalArgumentException clash) {
             if (embeddings.isEmpty() || !String.valueOf(clash.getMessage()).contains("already in tokenizer")) {
                 throw failed("textual inversion", e.name(), clash);
@@ -246,7 +250,7 @@ final class AdapterState {
                 }
             }
             try {
-                loaded = pipeline.loadTextualInversion(e.name(), null, e.token(), null);
+                loaded = pipeline.loadTextualInversion(e.name(), null, e.token(), hub);
             } catch (RuntimeException again) {
                 throw failed("textual inversion", e.name(), again);
             }

@@ -3,6 +3,7 @@ package io.diffusers4j.job.render;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.job.rows.CustomSchedule;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
@@ -40,10 +41,10 @@ public final class PipelineRenderer implements Renderer {
     private final String schedulerName;
     private final AdapterState adapters;
 
-    PipelineRenderer(DiffusionPipeline pipeline, int loraCacheSize) {
+    PipelineRenderer(DiffusionPipeline pipeline, int loraCacheSize, HubOptions adapterHub) {
         this.pipeline = pipeline;
         this.schedulerName = pipeline.scheduler().className();
-        this.adapters = new AdapterState(pipeline, loraCacheSize);
+        this.adapters = new AdapterState(pipeline, loraCacheSize, adapterHub);
     }
 
     /** Builds the pipeline of a spec (the default {@link RendererFactory}). */
@@ -70,7 +71,10 @@ public final class PipelineRenderer implements Renderer {
                 if (spec.scheduler() != null) {
                     pipeline.setScheduler(Schedulers.create(spec.scheduler(), pipeline.scheduler().config()));
                 }
-                return new PipelineRenderer(pipeline, spec.loraCacheSize());
+                // adapters named by Hub id: the model's offline setting, not its revision; HF_TOKEN as for the model
+                HubOptions adapterHub = HubOptions.builder()
+                        .localFilesOnly(spec.option("local-files-only", false) ? Boolean.TRUE : null).build();
+                return new PipelineRenderer(pipeline, spec.loraCacheSize(), adapterHub);
             } catch (RuntimeException e) {
                 pipeline.close();
                 throw e;
