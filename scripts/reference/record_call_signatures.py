@@ -19,6 +19,9 @@ PIPELINES = {
     "StableDiffusionXLImg2ImgPipeline": "pipelines/stable_diffusion_xl/pipeline_stable_diffusion_xl_img2img.py",
     "StableDiffusionXLInpaintPipeline": "pipelines/stable_diffusion_xl/pipeline_stable_diffusion_xl_inpaint.py",
     "LatentConsistencyModelPipeline": "pipelines/latent_consistency_models/pipeline_latent_consistency_text2img.py",
+    "DDPMPipeline": "pipelines/ddpm/pipeline_ddpm.py",
+    "DDIMPipeline": "pipelines/ddim/pipeline_ddim.py",
+    "DanceDiffusionPipeline": "pipelines/dance_diffusion/pipeline_dance_diffusion.py",
 }
 
 

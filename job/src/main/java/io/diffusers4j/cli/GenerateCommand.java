@@ -5,9 +5,12 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.image.AdapterMetadata;
+import io.diffusers4j.audio.WavWriter;
+import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.PipelineRegistry;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Schedulers;
@@ -35,7 +38,8 @@ import java.util.concurrent.Callable;
         sortOptions = false, usageHelpAutoWidth = true,
         description = {"Generate images with a diffusers checkpoint: text-to-image, img2img (--image) and inpainting "
                 + "(--image --mask-image) on the pipeline model_index.json names; its defaults and checks are "
-                + "diffusers'."})
+                + "diffusers'. Unconditional checkpoints (DDPM, DDIM) render without a prompt; audio checkpoints "
+                + "(Dance Diffusion) write WAV files."})
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "DIR|ORG/NAME",
             description = "diffusers folder or Hub id (default: the embedded tiny pipeline)")
@@ -97,7 +101,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--batch-size", paramLabel = "N", description = {"images per pipeline call: a larger request "
             + "is rendered in several calls and written as it goes, each image as the single call renders it",
-        "default 8, fewer when half the available memory holds fewer (see README)"})
+        "default 8, fewer when half the available memory holds fewer (see README)", "unconditional and audio "
+            + "checkpoints: how many to draw (diffusers' batch_size, default 1), in as many calls as memory needs"})
     Integer batchSize;
 
     @Option(names = "--clip-skip", paramLabel = "N", description = "skip the last N CLIP layers")
@@ -125,13 +130,24 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--mask-image", paramLabel = "PNG", description = "inpainting mask (white = repaint), with --image")
     Path maskImage;
 
-    @Option(names = "--output-type", paramLabel = "np|png|latent", description = {"png: a folder of 000.png, 001.png,"
-            + " ... with their parameters in PNG text (default)", "np: ONE float32 .npy [N,H,W,3] in [0,1] "
-            + "(diffusers' output_type=\"np\"); latent: .npy [N,C,h,w]"})
-    String outputType = "png";
+    @Option(names = "--output-type", paramLabel = "png|wav|np|latent", description = {"png: a folder of 000.png, "
+            + "001.png, ... with their parameters in PNG text (default for images)", "wav: a folder of 000.wav, ... "
+            + "with their parameters in LIST/INFO (default for audio)", "np: ONE float32 .npy [N,H,W,3] in [0,1] "
+            + "(diffusers' output_type=\"np\"; audio: [N,channels,samples] in [-1,1]); latent: .npy [N,C,h,w]"})
+    String outputType;
+
+    @Option(names = "--audio-length-in-s", paramLabel = "SECONDS",
+            description = "audio checkpoints: the length (default: the UNet's sample_size / sample_rate)")
+    Double audioLengthInS;
+
+    @Option(names = "--use-clipped-model-output", description = "DDIM: recompute the noise from the clipped sample")
+    boolean useClippedModelOutput;
+
+    @Option(names = "--wav-format", paramLabel = "pcm16|float32", description = "WAV samples (default pcm16)")
+    String wavFormat = "pcm16";
 
     @Option(names = "--output", paramLabel = "PATH", required = true, description = "where to write: a folder "
-            + "(png) or a .npy file; refused if it holds what this run writes, unless --overwrite")
+            + "(png, wav) or a .npy file; refused if it holds what this run writes, unless --overwrite")
     Path output;
 
     @Option(names = "--overwrite", description = "replace the files this run writes when --output holds them")
@@ -171,21 +187,32 @@ public final class GenerateCommand implements Callable<Integer> {
     @Mixin
     AdapterOptions adapterOptions = new AdapterOptions();
 
-    private static final List<String> OUTPUT_TYPES = List.of("png", "np", "latent");
+    private static final List<String> OUTPUT_TYPES = List.of("png", "wav", "np", "latent");
 
     @Override
     public Integer call() throws Exception {
-        if (!OUTPUT_TYPES.contains(outputType)) {
-            throw new UsageException("--output-type must be png, np or latent, got '" + outputType + "'");
+        if (outputType != null && !OUTPUT_TYPES.contains(outputType)) {
+            throw new UsageException("--output-type must be png, wav, np or latent, got '" + outputType + "'");
         }
-        long total = checkCounts();
-        OutputTarget target = OutputTarget.check(output, outputType.equals("png"), (int) total, overwrite);
+        WavWriter.Format wav = WavWriter.Format.parse(wavFormat);
+        checkFlagCounts();
         PipelineOptions options = pipelineOptions();
         if (scheduler != null) {
             Schedulers.resolve(scheduler);
         }
         List<Long> usedSeeds = seeds.isEmpty() ? List.of(randomSeed()) : seeds;
         PipelineCall call = toCall(usedSeeds);
+        // what the checkpoint's pipeline counts and writes, from its model_index.json (no weights yet)
+        PipelineRegistry.Entry runs = DiffusionPipeline.registeredFor(
+                DiffusionPipeline.resolveConfigs(modelPath(), options), call);
+        boolean drawsBatch = runs != null && runs.accepted().contains(CallArgument.BATCH_SIZE);
+        if (drawsBatch) {
+            call.batchSize(batchSize);
+        }
+        String outputType = OutputWriter.outputType(this.outputType, runs != null && runs.task().producesAudio());
+        long total = checkTotal(drawsBatch);
+        OutputTarget target = OutputTarget.check(output, outputType.equals("png") || outputType.equals("wav")
+                ? outputType : null, (int) total, overwrite);
         Path dir = DiffusionPipeline.resolve(modelPath(), options);
         DiffusionPipeline.checkPretrained(dir, options);
         DiffusionPipeline.checkCall(dir, call);
@@ -198,6 +225,7 @@ public final class GenerateCommand implements Callable<Integer> {
                         loaded.scheduler().config(), schedulerOptions));
             }
             DiffusionPipeline pipe = loaded.pipelineFor(call);
+            boolean audio = pipe.task().producesAudio();
             PipelineCall resolved = pipe.withDefaults(call);
             pipe.checkInputs(resolved);
             int[] size = pipe.outputSize(resolved);
@@ -205,8 +233,13 @@ public final class GenerateCommand implements Callable<Integer> {
             ImageBudget budget = new ImageBudget(ImageBudget.Machine.current(target.existingFolder()), size[0],
                     size[1], pipe.outputShape(resolved, pipelineOutput), outputType.equals("png"),
                     !options.device().isGpu());
-            budget.checkRun(total, requestedImages(), maxImages);
-            MicroBatches batches = new MicroBatches(resolved, usedSeeds, budget.batchSize(batchSize, (int) total));
+            if (audio) { // size is (channels, samples)
+                budget.forAudio("--audio-length-in-s " + resolved.audioLengthInS());
+            }
+            budget.checkRun(total, requestedImages(drawsBatch), maxImages);
+            // a pipeline that draws batch_size samples: --batch-size is that count, the calls are sized to memory
+            MicroBatches batches = new MicroBatches(resolved, usedSeeds,
+                    budget.batchSize(drawsBatch ? null : batchSize, (int) total));
             if (seeds.isEmpty()) {
                 System.err.println("diffusers4j generate: seed " + usedSeeds.get(0) + " (random; --seed "
                         + usedSeeds.get(0) + " renders the same images again)");
@@ -217,9 +250,11 @@ public final class GenerateCommand implements Callable<Integer> {
             GenerateMetadata metadata = new GenerateMetadata(resolved, size, usedSeeds, schedulerName,
                     model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
                     pipe.className()).withAdapters(adapters);
-            Path written = render(pipe, batches, pipelineOutput, OutputWriter.open(target, (int) total, metadata));
+            Path written = render(pipe, batches, pipelineOutput, OutputWriter.open(target, (int) total, metadata,
+                    wav));
             System.err.println("diffusers4j generate: wrote " + total + " "
-                    + (outputType.equals("latent") ? "latent(s)" : "image(s)") + " to " + written);
+                    + (outputType.equals("latent") ? "latent(s)" : audio ? "audio clip(s)" : "image(s)") + " to "
+                    + written);
             return 0;
         }
     }
@@ -243,12 +278,8 @@ public final class GenerateCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Bounds every count a flag sets before anything is loaded or allocated: images per prompt, the run's images
-     * (prompts x images per prompt, at most --max-images or {@link ImageBudget#MAX_IMAGES_LIMIT}), --batch-size,
-     * and one seed or one per image. Returns the run's images.
-     */
-    private long checkCounts() {
+    /** Bounds the counts flags set before anything is loaded or allocated: images per prompt, images, batch size. */
+    private void checkFlagCounts() {
         if (numImagesPerPrompt < 1) {
             throw new UsageException("--num-images-per-prompt must be >= 1, got " + numImagesPerPrompt);
         }
@@ -260,10 +291,19 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--batch-size must be in [1, " + ImageBudget.MAX_IMAGES_LIMIT + "], got "
                     + batchSize);
         }
-        long total = (long) Math.max(1, prompts.size()) * numImagesPerPrompt;
+    }
+
+    /**
+     * The run's images: prompts x images per prompt, or for a pipeline that draws {@code batch_size} samples
+     * without a prompt ({@code drawsBatch}) --batch-size (default 1); at most --max-images or
+     * {@link ImageBudget#MAX_IMAGES_LIMIT}, and one seed or one per image.
+     */
+    private long checkTotal(boolean drawsBatch) {
+        long total = drawsBatch ? (batchSize == null ? 1 : batchSize)
+                : (long) Math.max(1, prompts.size()) * numImagesPerPrompt;
         int limit = maxImages != null ? maxImages : ImageBudget.MAX_IMAGES_LIMIT;
         if (total > limit) {
-            throw new UsageException(requestedImages() + " = " + total + " images, more than "
+            throw new UsageException(requestedImages(drawsBatch) + " = " + total + " images, more than "
                     + (maxImages != null ? "--max-images " + maxImages : "the " + limit + " one run writes at most"));
         }
         if (!seeds.isEmpty()) {
@@ -272,8 +312,11 @@ public final class GenerateCommand implements Callable<Integer> {
         return total;
     }
 
-    /** "--num-images-per-prompt 4 x 2 prompts": the flags that set a run's number of images. */
-    private String requestedImages() {
+    /** "--num-images-per-prompt 4 x 2 prompts" (or "--batch-size 4"): the flags that set a run's number of images. */
+    private String requestedImages(boolean drawsBatch) {
+        if (drawsBatch) {
+            return "--batch-size " + (batchSize == null ? 1 : batchSize);
+        }
         int n = Math.max(1, prompts.size());
         return "--num-images-per-prompt " + numImagesPerPrompt + " x " + n + (n == 1 ? " prompt" : " prompts");
     }
@@ -294,7 +337,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .originalInferenceSteps(originalInferenceSteps).height(height).width(width).eta(eta)
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
                 .strength(strength).image(single(readImage(image, "--image")))
-                .maskImage(single(readImage(maskImage, "--mask-image")));
+                .maskImage(single(readImage(maskImage, "--mask-image")))
+                .audioLengthInS(audioLengthInS).useClippedModelOutput(useClippedModelOutput ? Boolean.TRUE : null);
         long[] seedArray = usedSeeds.stream().mapToLong(Long::longValue).toArray();
         if (seedArray.length == 1) {
             call.seed(seedArray[0]);

@@ -3,6 +3,7 @@ package io.diffusers4j.cli;
 
 import io.diffusers4j.image.AdapterMetadata;
 import io.diffusers4j.image.GenerationMetadata;
+import io.diffusers4j.pipelines.AudioPipelineOutput;
 import io.diffusers4j.pipelines.PipelineCall;
 
 import java.util.List;
@@ -30,12 +31,27 @@ record GenerateMetadata(PipelineCall resolved, int[] size, List<Long> seeds, Str
     }
 
     GenerationMetadata forImage(int i, int n) {
+        return forItem(i, n).size(size[1], size[0]);
+    }
+
+    /** Item {@code i} of {@code n} of an audio run: its settings, length and sample rate. */
+    GenerationMetadata forAudio(int i, int n, AudioPipelineOutput audio) {
+        GenerationMetadata m = forItem(i, n);
+        if (resolved.audioLengthInS() != null) {
+            m.put("audio_length_in_s", Double.toString(resolved.audioLengthInS()));
+        }
+        return m.put("sample_rate", Integer.toString(audio.sampleRate()))
+                .put("channels", Integer.toString(audio.channels()));
+    }
+
+    /** What images and audio share: prompts, seeds, steps, guidance, scheduler, model and the call's options. */
+    private GenerationMetadata forItem(int i, int n) {
         int perPrompt = resolved.numImagesPerPrompt();
         List<String> prompts = resolved.prompt();
         int promptIndex = Math.min(i / perPrompt, Math.max(0, prompts.size() - 1));
         GenerationMetadata m = new GenerationMetadata().prompt(prompts.isEmpty() ? null : prompts.get(promptIndex))
                 .steps(resolved.numInferenceSteps()).guidanceScale(resolved.guidanceScale()).scheduler(scheduler)
-                .model(model).revision(revision).size(size[1], size[0]);
+                .model(model).revision(revision);
         m.negativePrompt(entry(resolved.negativePrompt(), promptIndex))
                 .secondPrompts(entry(resolved.sdxl().prompt2(), promptIndex),
                         entry(resolved.sdxl().negativePrompt2(), promptIndex));
@@ -60,6 +76,9 @@ record GenerateMetadata(PipelineCall resolved, int[] size, List<Long> seeds, Str
         }
         if (resolved.guidanceRescale() != 0) {
             m.put("guidance_rescale", Double.toString(resolved.guidanceRescale()));
+        }
+        if (resolved.useClippedModelOutput() != null) {
+            m.put("use_clipped_model_output", resolved.useClippedModelOutput().toString());
         }
         if (resolved.originalInferenceSteps() != null) {
             m.put("original_inference_steps", Integer.toString(resolved.originalInferenceSteps()));

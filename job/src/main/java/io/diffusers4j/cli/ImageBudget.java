@@ -77,8 +77,12 @@ final class ImageBudget {
     private final Machine machine;
     private final int height;
     private final int width;
+    /** The flags that set one item's size, for messages ("--height 64 --width 64", "--audio-length-in-s 4.0"). */
+    private String sizeFlags;
+    /** One item's size, for messages ("64x64", "2 x 64000 samples"). */
+    private String itemSize;
     private final long diskPerImage;
-    private final String outputKind;
+    private String outputKind;
     private final boolean tensorsInHostMemory;
 
     /**
@@ -90,6 +94,8 @@ final class ImageBudget {
         this.machine = machine;
         this.height = height;
         this.width = width;
+        this.sizeFlags = "--height " + height + " --width " + width;
+        this.itemSize = width + "x" + height;
         long pixels = (long) height * width;
         long array = times(4, imageShape == null ? times(3, pixels) : elements(imageShape));
         this.diskPerImage = png ? plus(times(3, pixels), height + 5 * (pixels / 21845 + 1) + PNG_OVERHEAD) : array;
@@ -117,6 +123,17 @@ final class ImageBudget {
         return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
+    /**
+     * This budget for audio clips of {@code channels x samples} (the constructor's height and width) that
+     * {@code lengthFlag} asked for: the messages name it and the clip's size instead of a picture's.
+     */
+    ImageBudget forAudio(String lengthFlag) {
+        this.sizeFlags = lengthFlag;
+        this.itemSize = height + " x " + width + " samples";
+        this.outputKind = "clip (WAV or .npy entry)";
+        return this;
+    }
+
     /** Memory one image takes during a pipeline call (estimate). */
     long memoryPerImage() {
         long pixels = (long) height * width;
@@ -130,7 +147,7 @@ final class ImageBudget {
      */
     void checkRun(long total, String what, Integer requestedMax) {
         if (tensorsInHostMemory && memoryPerImage() > machine.physicalMemory()) {
-            throw new UsageException("--height " + height + " --width " + width + ": one image needs about "
+            throw new UsageException(sizeFlags + ": one image needs about "
                     + bytes(memoryPerImage()) + " of memory (estimate), more than this machine's "
                     + bytes(machine.physicalMemory()));
         }
@@ -142,7 +159,7 @@ final class ImageBudget {
         }
         long fits = Math.min(MAX_IMAGES_LIMIT, machine.freeDisk() / diskPerImage);
         if (total > fits) {
-            throw new UsageException(what + " = " + total + " images of " + width + "x" + height + ", more than the "
+            throw new UsageException(what + " = " + total + " images of " + itemSize + ", more than the "
                     + fits + " that the free space where --output goes (" + bytes(machine.freeDisk()) + ") holds "
                     + "at up to " + bytes(diskPerImage) + " per " + outputKind + " (the default of --max-images)");
         }
@@ -159,8 +176,8 @@ final class ImageBudget {
             long need = times(perImage, requested);
             long room = tensorsInHostMemory ? machine.physicalMemory() : machine.freeHeap();
             if (need > room) {
-                throw new UsageException("--batch-size " + requested + ": " + requested + " images of " + width + "x"
-                        + height + " at once need about " + bytes(need) + " of memory (estimate), more than this "
+                throw new UsageException("--batch-size " + requested + ": " + requested + " images of " + itemSize
+                        + " at once need about " + bytes(need) + " of memory (estimate), more than this "
                         + "machine's " + bytes(room) + "; at most " + Math.max(1, room / perImage) + " fit");
             }
             return Math.min(requested, total);

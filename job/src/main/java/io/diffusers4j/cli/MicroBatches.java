@@ -10,9 +10,10 @@ import java.util.List;
 
 /**
  * Splits a resolved call of {@code total = prompts x num_images_per_prompt} images (diffusers' order: every image
- * of prompt 0, then prompt 1, ...) into calls of at most {@code batchSize} images. A call over images
+ * of prompt 0, then prompt 1, ...), or of {@code batch_size} samples for the pipelines that draw without a prompt
+ * (its resolved call has a {@code batch_size}), into calls of at most {@code batchSize} images. A call over images
  * {@code [first, first + n)} names one prompt per image ({@code num_images_per_prompt = 1}, the per-prompt
- * negative and second prompts repeated alongside) and draws exactly what the single call draws for them:
+ * negative and second prompts repeated alongside), or has {@code batch_size = n}, and draws exactly what the single call draws for them:
  * <ul>
  *   <li>one seed per image (a generator list): the seeds of its images;</li>
  *   <li>one seed for the whole request (diffusers' single generator, whose draws cover the whole batch): a generator
@@ -36,7 +37,8 @@ final class MicroBatches {
     MicroBatches(PipelineCall resolved, List<Long> seeds, int batchSize) {
         this.resolved = resolved;
         this.seeds = List.copyOf(seeds);
-        this.total = resolved.prompt().size() * resolved.numImagesPerPrompt();
+        this.total = resolved.batchSizeArgument() != null ? resolved.batchSize()
+                : resolved.prompt().size() * resolved.numImagesPerPrompt();
         this.batchSize = batchSize;
         checkSeeds(seeds.size(), total);
     }
@@ -76,12 +78,20 @@ final class MicroBatches {
         }
         int first = first(k);
         int n = size(k);
+        if (resolved.batchSizeArgument() != null) {
+            return generators(resolved.copy().batchSize(n), first, n);
+        }
         int perPrompt = resolved.numImagesPerPrompt();
         PipelineCall part = resolved.copy().numImagesPerPrompt(1).prompt(perImage(resolved.prompt(), first, n,
                 perPrompt)).negativePrompt(perImage(resolved.negativePrompt(), first, n, perPrompt));
         SdxlArguments sdxl = part.sdxl(); // the copy's own
         sdxl.prompt2(perImage(sdxl.prompt2(), first, n, perPrompt))
                 .negativePrompt2(perImage(sdxl.negativePrompt2(), first, n, perPrompt));
+        return generators(part, first, n);
+    }
+
+    /** The generators of images {@code [first, first + n)}: their seeds, or their rows of the single generator. */
+    private PipelineCall generators(PipelineCall part, int first, int n) {
         if (seeds.size() == 1) {
             return part.generators(List.of(TorchGenerator.forBatchRows(seeds.get(0), first, n, total)));
         }

@@ -19,7 +19,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The {@code --output} of a {@code generate} run: a folder of {@code 000.png, 001.png, ...} (png) or one .npy file
+ * The {@code --output} of a {@code generate} run: a folder of {@code 000.png, 001.png, ...} (png; audio: wav) or one
+ * .npy file
  * (np, latent). {@link #check} refuses, before any model is loaded, an output that cannot be written or that would
  * replace files (unless {@code --overwrite}): a file where the folder goes, a folder where the file goes, the files
  * this run would write already there, a path below a file, a folder that cannot be written. Nothing is created then.
@@ -31,19 +32,20 @@ import java.util.regex.Pattern;
  * in its staging folder, and the message says where).
  */
 final class OutputTarget {
-    private static final Pattern PNG_NAME = Pattern.compile("(\\d{3,})\\.png");
-
     private final Path target;
     private final boolean folder;
+    /** The files' extension in a folder output: png, or wav (audio). */
+    private final String extension;
     private final boolean overwrite;
     private final Path stagingParent;
     private final Path staging;
     private Thread cleanup;
     private boolean keepStaging;
 
-    private OutputTarget(Path target, boolean folder, boolean overwrite, Path stagingParent) {
+    private OutputTarget(Path target, boolean folder, String extension, boolean overwrite, Path stagingParent) {
         this.target = target;
         this.folder = folder;
+        this.extension = extension;
         this.overwrite = overwrite;
         this.stagingParent = stagingParent;
         this.staging = stagingParent.resolve("." + target.getFileName() + ".diffusers4j-" + UUID.randomUUID()
@@ -52,7 +54,17 @@ final class OutputTarget {
 
     /** The name of image {@code index} in a png output folder. */
     static String pngName(int index) {
-        return String.format(Locale.ROOT, "%03d.png", index);
+        return fileName(index, "png");
+    }
+
+    /** The name of item {@code index} in an output folder of {@code extension} files: 000.png, 001.wav, ... */
+    static String fileName(int index, String extension) {
+        return String.format(Locale.ROOT, "%03d.", index) + extension;
+    }
+
+    /** The name of item {@code index} in this (folder) output. */
+    String itemName(int index) {
+        return fileName(index, extension);
     }
 
     /**
@@ -60,6 +72,15 @@ final class OutputTarget {
      * .npy file; throws {@link UsageException} (exit code 2) naming {@code --output}. Creates nothing.
      */
     static OutputTarget check(Path output, boolean folder, int images, boolean overwrite) {
+        return check(output, folder ? "png" : null, images, overwrite);
+    }
+
+    /**
+     * As {@link #check(Path, boolean, int, boolean)} for a folder of {@code extension} files (png, wav), or one .npy
+     * file when {@code extension} is null.
+     */
+    static OutputTarget check(Path output, String extension, int images, boolean overwrite) {
+        boolean folder = extension != null;
         Path target = output.toAbsolutePath().normalize();
         if (target.getFileName() == null) {
             throw new UsageException("--output " + output + ": give a " + kind(folder) + " below a folder, not "
@@ -70,7 +91,7 @@ final class OutputTarget {
                     + kind(folder));
         }
         if (Files.exists(target)) {
-            checkExisting(output, target, folder, images, overwrite);
+            checkExisting(output, target, extension, images, overwrite);
         }
         Path ancestor = target.getParent();
         while (!Files.exists(ancestor)) {
@@ -82,13 +103,15 @@ final class OutputTarget {
         if (!Files.isWritable(ancestor)) {
             throw new UsageException("--output " + output + ": cannot write in " + ancestor);
         }
-        return new OutputTarget(target, folder, overwrite, ancestor);
+        return new OutputTarget(target, folder, extension, overwrite, ancestor);
     }
 
-    private static void checkExisting(Path output, Path target, boolean folder, int images, boolean overwrite) {
+    private static void checkExisting(Path output, Path target, String extension, int images, boolean overwrite) {
+        boolean folder = extension != null;
         if (folder && !Files.isDirectory(target)) {
-            throw new UsageException("--output " + output + " is a file; --output-type png writes a folder of PNGs "
-                    + "(000.png, 001.png, ...): choose a folder");
+            throw new UsageException("--output " + output + " is a file; --output-type " + extension + " writes a "
+                    + "folder of " + extension.toUpperCase(Locale.ROOT) + "s (" + fileName(0, extension) + ", "
+                    + fileName(1, extension) + ", ...): choose a folder");
         }
         if (!folder && Files.isDirectory(target)) {
             throw new UsageException("--output " + output + " is a folder; --output-type np and latent write one "
@@ -104,7 +127,7 @@ final class OutputTarget {
             throw new UsageException("--output " + output + " exists; pass --overwrite to replace it, or choose "
                     + "another file");
         }
-        List<String> taken = taken(target, images);
+        List<String> taken = taken(target, images, extension);
         if (!taken.isEmpty()) {
             throw new UsageException("--output " + output + " already holds " + taken.get(0)
                     + (taken.size() > 1 ? " and " + (taken.size() - 1) + " more files" : "") + " that this run "
@@ -112,15 +135,16 @@ final class OutputTarget {
         }
     }
 
-    /** The files of a run of {@code images} PNGs that exist in {@code dir} (read from its listing). */
-    private static List<String> taken(Path dir, int images) {
+    /** The files of a run of {@code images} {@code extension} files that exist in {@code dir} (its listing). */
+    private static List<String> taken(Path dir, int images, String extension) {
+        Pattern names = Pattern.compile("(\\d{3,})\\." + Pattern.quote(extension));
         List<String> taken = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                Matcher m = PNG_NAME.matcher(name);
+                Matcher m = names.matcher(name);
                 if (m.matches() && m.group(1).length() <= 9 && Integer.parseInt(m.group(1)) < images
-                        && name.equals(pngName(Integer.parseInt(m.group(1))))) {
+                        && name.equals(fileName(Integer.parseInt(m.group(1)), extension))) {
                     taken.add(name);
                 }
             }

@@ -94,7 +94,7 @@ public final class DiffusionJob {
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);
         }
-        RowValidator validator = new RowValidator(cfg.defaults());
+        RowValidator validator = new RowValidator(cfg.defaults(), DriverModel.promptRequired(spec));
         JobMetrics metrics = JobMetrics.register(sc);
         JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
         JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());

@@ -5,9 +5,11 @@ import io.diffusers4j.hub.HubCache;
 import io.diffusers4j.hub.HubException;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
+import io.diffusers4j.pipelines.PipelineRegistry;
 import io.diffusers4j.schedulers.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +23,8 @@ import java.nio.file.Path;
  * run at once with one line (exit code 2) instead of every task attempt on every executor:
  * <ul>
  *   <li>the scheduler name, and a local folder's {@code model_index.json}, component classes and configs (JSON only,
- *       no weights), and that its pipeline renders a text prompt;</li>
+ *       no weights), and that its pipeline renders a text prompt (or, for a pipeline that draws without a prompt,
+ *       a row without one: {@link #promptRequired});</li>
  *   <li>a Hub id is resolved here, once, through the HF cache: the Hub's answer (or, when it cannot be reached, a
  *       cached snapshot; else generate's message: the Hub cannot be reached and there is no cached snapshot), then
  *       the same checks on its files. The executors are pinned to the commit the driver resolved
@@ -56,14 +59,7 @@ public final class DriverModel {
         if (model == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
             return spec;
         }
-        PipelineOptions options = new PipelineOptions().variant(spec.variant()).revision(spec.revision())
-                .localFilesOnly(spec.option("local-files-only", false)).hubOptions(hub);
-        if (spec.options().containsKey("use-safetensors")) {
-            options.useSafetensors(spec.option("use-safetensors", true));
-        }
-        if (spec.options().containsKey("custom-pipeline")) {
-            options.customPipeline(spec.options().get("custom-pipeline"));
-        }
+        PipelineOptions options = options(spec, hub);
         if (isFolder(model)) {
             checkFolder(model, Path.of(model), options);
             return spec;
@@ -91,15 +87,64 @@ public final class DriverModel {
         return sharedDisk ? pinned.withOption("local-files-only", "true") : pinned;
     }
 
-    /** The checks of a pipeline folder without weights: configs, classes, and that it renders a text prompt. */
+    private static PipelineOptions options(PipelineSpec spec, HubOptions hub) {
+        PipelineOptions options = new PipelineOptions().variant(spec.variant()).revision(spec.revision())
+                .localFilesOnly(spec.option("local-files-only", false)).hubOptions(hub);
+        if (spec.options().containsKey("use-safetensors")) {
+            options.useSafetensors(spec.option("use-safetensors", true));
+        }
+        if (spec.options().containsKey("custom-pipeline")) {
+            options.customPipeline(spec.options().get("custom-pipeline"));
+        }
+        return options;
+    }
+
+    /**
+     * The checks of a pipeline folder without weights: configs, classes, and that it renders the job's rows: a
+     * text prompt, or for a pipeline that takes no prompt (DDPM, DDIM, Dance Diffusion) a row without one.
+     */
     private static void checkFolder(String model, Path dir, PipelineOptions options) {
         DiffusionPipeline.checkPretrained(dir, options);
+        boolean prompted = takesPrompt(DiffusionPipeline.registeredFor(dir, new PipelineCall()));
         try {
-            DiffusionPipeline.checkCall(dir, new PipelineCall().prompt("a prompt row"));
+            DiffusionPipeline.checkCall(dir, prompted ? new PipelineCall().prompt("a prompt row") : new PipelineCall());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("model " + model + " cannot render the job's text prompts: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException("model " + model + " cannot render the job's "
+                    + (prompted ? "text prompts: " : "rows: ") + e.getMessage(), e);
         }
+    }
+
+    private static boolean takesPrompt(PipelineRegistry.Entry runs) {
+        return runs == null || runs.accepted().contains(CallArgument.PROMPT);
+    }
+
+    /**
+     * Whether the rows of a job on {@code prepared} (a spec {@link #prepare} returned) must have a prompt: what the
+     * model's pipeline requires ({@code requiredArguments}, read from its {@code model_index.json} on the driver).
+     * True for the embedded default, a test renderer, a custom pipeline class and a folder only the executors
+     * have; false for the pipelines that draw without a prompt, whose rows need only an id and a seed.
+     */
+    public static boolean promptRequired(PipelineSpec prepared) {
+        String model = prepared.model();
+        if (model == null || !prepared.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
+            return true;
+        }
+        Path dir;
+        if (isFolder(model)) {
+            dir = Path.of(model);
+        } else if (isHubId(model)) {
+            try {
+                dir = DiffusionPipeline.resolveConfigs(model, options(prepared, null));
+            } catch (RuntimeException e) {
+                LOG.warn("--model {}: cannot read its model_index.json on the driver ({}); rows need a prompt",
+                        model, e.toString());
+                return true;
+            }
+        } else {
+            return true;
+        }
+        PipelineRegistry.Entry runs = DiffusionPipeline.registeredFor(dir, new PipelineCall());
+        return runs == null || runs.required().contains(CallArgument.PROMPT);
     }
 
     /**

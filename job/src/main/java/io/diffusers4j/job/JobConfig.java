@@ -99,9 +99,10 @@ public final class JobConfig {
             throw new IllegalArgumentException("partitions must be >= 0 (0 = Spark's default), got " + partitions());
         }
         String by = partitionBy();
-        if (by != null && (!OutputSchema.COLUMNS.contains(by) || by.equals("image"))) {
+        if (by != null && (!OutputSchema.COLUMNS.contains(by) || OutputSchema.MEDIA.contains(by))) {
             throw new IllegalArgumentException("partition-by '" + by + "' is not an output column that can partition "
-                    + "(any of " + OutputSchema.COLUMNS.stream().filter(c -> !c.equals("image")).toList() + ")");
+                    + "(any of " + OutputSchema.COLUMNS.stream().filter(c -> !OutputSchema.MEDIA.contains(c)).toList()
+                    + ")");
         }
         torchThreads();
         progressInterval();

@@ -1,6 +1,8 @@
 // The per-partition work of the job: plan a partition's images, render them in micro-batches, emit output rows.
 package io.diffusers4j.job;
 
+import io.diffusers4j.audio.WavWriter;
+import io.diffusers4j.job.render.AudioClip;
 import io.diffusers4j.job.render.BatchRunner;
 import io.diffusers4j.job.render.DeviceSelector;
 import io.diffusers4j.job.render.ExecutorPipelineCache;
@@ -29,6 +31,7 @@ import java.sql.Timestamp;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -47,7 +50,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       argument the pipeline does not take, makes an error row); images are grouped by {@link RenderSettings}
  *       (the resolved values and the custom schedule) into micro-batches of at most the batch size;</li>
  *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
- *       encoded, in the background while the next batch renders ({@link PngEncoderPool}).</li>
+ *       encoded, in the background while the next batch renders ({@link PngEncoderPool}); an audio pipeline's clips
+ *       are encoded as WAV (16-bit PCM, the parameters in LIST/INFO) into the {@code audio} column.</li>
  * </ol>
  * Every failure that belongs to one row after validation (the pipeline refusing or failing its check, its
  * rendering, NaN pixels, its PNG metadata or encoding) makes that row an error row; only kills, interrupts and a
@@ -210,7 +214,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     r.isNullAt(WorkSchema.WIDTH) ? null : r.getInt(WorkSchema.WIDTH),
                     r.isNullAt(WorkSchema.HEIGHT) ? null : r.getInt(WorkSchema.HEIGHT),
                     r.getString(WorkSchema.SCHEDULER), WorkSchema.numbers(r, WorkSchema.TIMESTEPS),
-                    WorkSchema.numbers(r, WorkSchema.SIGMAS), AdapterColumns.of(r));
+                    WorkSchema.numbers(r, WorkSchema.SIGMAS),
+                    r.isNullAt(WorkSchema.AUDIO_LENGTH_IN_S) ? null : r.getDouble(WorkSchema.AUDIO_LENGTH_IN_S),
+                    AdapterColumns.of(r));
         }
 
         private void renderNext() {
@@ -241,6 +247,10 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                             adapters)));
                     continue;
                 }
+                if (o.audio() != null) {
+                    queue.add(CompletableFuture.completedFuture(audioRow(p, o, scheduler, adapters)));
+                    continue;
+                }
                 Map<String, String> text;
                 try {
                     text = pngText(p, scheduler, adapters);
@@ -256,8 +266,42 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             }
         }
 
+        /**
+         * The output row of a rendered audio clip: its WAV (16-bit PCM; LIST/INFO: {@code INAM} the row's id and
+         * image index, {@code ICMT} the generation parameters, {@code ISFT} the software), or an error row when it
+         * cannot be encoded.
+         */
+        private Row audioRow(Planned p, BatchRunner.Outcome o, String scheduler, Renderer.Prepared adapters) {
+            AudioClip clip = o.audio();
+            byte[] wav;
+            try {
+                Map<String, String> info = new LinkedHashMap<>();
+                info.put("INAM", audioPath(p.work()));
+                info.put("ICMT", metadata(p, scheduler, adapters)
+                        .put("sample_rate", Integer.toString(clip.sampleRate()))
+                        .put("audio_length_s", Double.toString(clip.lengthInSeconds())).a1111Parameters());
+                info.put("ISFT", "Diffusers4J");
+                wav = WavWriter.encode(clip.planar(), clip.channels(), clip.sampleRate(), WavWriter.Format.PCM_16,
+                        info);
+            } catch (RuntimeException e) {
+                Failures.rethrowIfFatal(e);
+                return renderedRow(p, o, scheduler, null, "WAV encoding failed: " + Failures.describe(e), adapters);
+            }
+            return row(p, o, scheduler, null, RowFactory.create(wav, audioPath(p.work())), null, adapters);
+        }
+
+        /** The {@code path} of a clip in the {@code audio} column: {@code <id>-<image_index>.wav}. */
+        private static String audioPath(Row w) {
+            return w.getString(WorkSchema.ID) + "-" + w.getInt(WorkSchema.IMAGE_INDEX) + ".wav";
+        }
+
         /** The PNG text chunks of a rendered image: its generation parameters as used. */
         private Map<String, String> pngText(Planned p, String scheduler, Renderer.Prepared adapters) {
+            return metadata(p, scheduler, adapters).size(p.settings().width(), p.settings().height()).toPngText();
+        }
+
+        /** A rendered item's generation parameters as used, its adapters with their files' hashes (images add their size). */
+        private GenerationMetadata metadata(Planned p, String scheduler, Renderer.Prepared adapters) {
             Row w = p.work();
             AdapterSet set = p.settings().adapters();
             List<AdapterMetadata.Lora> loras = new ArrayList<>();
@@ -274,10 +318,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
                     .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
                     .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
-                    .size(p.settings().width(), p.settings().height())
                     .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
                     .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS))
-                    .adapters(new AdapterMetadata(loras, embeddings)).toPngText();
+                    .adapters(new AdapterMetadata(loras, embeddings));
         }
 
         /**
@@ -286,7 +329,14 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
          */
         private Row renderedRow(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, String error,
                                 Renderer.Prepared adapters) {
+            return row(p, o, scheduler, png, null, error, adapters);
+        }
+
+        /** A rendered row with its PNG, or its {@code audio} struct (bytes, path), or neither (an error). */
+        private Row row(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, Row audio, String error,
+                        Renderer.Prepared adapters) {
             Row w = p.work();
+            AudioClip clip = error == null ? o.audio() : null;
             AdapterSet set = p.settings().adapters();
             return RowFactory.create(
                     w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
@@ -295,8 +345,10 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
                     w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
                     numbers(w, WorkSchema.SIGMAS), AdapterColumns.loras(set, adapters.sha256()),
-                    AdapterColumns.embeddings(set, adapters.sha256()), model, error == null ? OutputSchema.OK : OutputSchema.ERROR,
-                    error, w.getString(WorkSchema.RAW), png, w.getInt(WorkSchema.IMAGE_INDEX), executorId,
+                    AdapterColumns.embeddings(set, adapters.sha256()), model,
+                    error == null ? OutputSchema.OK : OutputSchema.ERROR,
+                    error, w.getString(WorkSchema.RAW), png, audio, clip == null ? null : clip.sampleRate(),
+                    clip == null ? null : clip.lengthInSeconds(), w.getInt(WorkSchema.IMAGE_INDEX), executorId,
                     handle.instanceId(), o.durationMs(), new Timestamp(System.currentTimeMillis()), o.batchSize(),
                     w.getString(WorkSchema.SOURCE), runId);
         }
@@ -310,8 +362,10 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     s != null ? s.width() : w.get(WorkSchema.WIDTH), s != null ? s.height() : w.get(WorkSchema.HEIGHT),
                     w.get(WorkSchema.SCHEDULER), w.get(WorkSchema.PROMPT_2), w.get(WorkSchema.NEGATIVE_PROMPT_2),
                     numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS),
-                    AdapterColumns.loras(AdapterColumns.of(w), null), AdapterColumns.embeddings(AdapterColumns.of(w), null),
-                    model, OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, w.getInt(WorkSchema.IMAGE_INDEX),
+                    AdapterColumns.loras(AdapterColumns.of(w), null),
+                    AdapterColumns.embeddings(AdapterColumns.of(w), null), model,
+                    OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, null, null, null,
+                    w.getInt(WorkSchema.IMAGE_INDEX),
                     executorId, handle == null ? null : handle.instanceId(), null,
                     new Timestamp(System.currentTimeMillis()), null, w.get(WorkSchema.SOURCE), runId);
         }

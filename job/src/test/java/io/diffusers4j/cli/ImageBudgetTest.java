@@ -42,6 +42,20 @@ class ImageBudgetTest {
     }
 
     @Test
+    void audioClipsAreNamedByTheirLengthFlagAndSamples() {
+        // 2 channels x 100,000,000 samples: 200 M "pixels" of (8,192 + 20) bytes, more than 16 GiB
+        ImageBudget clips = new ImageBudget(machine(8 * GIB, 16 * GIB, GIB, GIB), 2, 100_000_000,
+                new long[] {2, 100_000_000}, false, true).forAudio("--audio-length-in-s 6250.0");
+        UsageException e = assertThrows(UsageException.class, () -> clips.checkRun(1, WHAT, null));
+        assertTrue(e.getMessage().startsWith("--audio-length-in-s 6250.0: one image needs about "), e.getMessage());
+        ImageBudget small = new ImageBudget(machine(8 * GIB, 16 * GIB, GIB, 1L << 20), 2, 800, new long[] {2, 800},
+                false, true).forAudio("--audio-length-in-s 0.05");
+        UsageException disk = assertThrows(UsageException.class, () -> small.checkRun(1000, WHAT, null));
+        assertTrue(disk.getMessage().contains("images of 2 x 800 samples") && disk.getMessage().contains(
+                "per clip (WAV or .npy entry)"), disk.getMessage());
+    }
+
+    @Test
     void imagesPerCallFollowTheMemoryAvailable() {
         // 512x512 on the CPU: 262,144 pixels x (8,192 + 20) bytes = 2.0 GiB per image
         long perImage = 262_144L * (ImageBudget.NATIVE_BYTES_PER_PIXEL + ImageBudget.HEAP_BYTES_PER_PIXEL);

@@ -52,7 +52,9 @@ class SupportedTableTest {
     /** Data-driven suites: the diffusers-generated data they replay names the classes they cover. */
     private static final Map<String, Path> SUITE_DATA = Map.of(
             "DiffusersReferenceTest", ROOT.resolve("pipeline-core/src/test/resources/schedulers/scheduler_refs.json.gz"),
-            "DiffusersReferencePipelineTest", ROOT.resolve("pipeline-core/src/test/resources/reference/manifest.json"));
+            "DiffusersReferencePipelineTest", ROOT.resolve("pipeline-core/src/test/resources/reference/manifest.json"),
+            "DiffusersReferenceUnconditionalTest",
+            ROOT.resolve("pipeline-core/src/test/resources/reference-unconditional/manifest.json"));
 
     record TableRow(String kind, String diffusersClass, String javaClass, List<String> tests) {
     }

@@ -9,8 +9,8 @@ import java.util.Set;
  * Argument groups of a {@link PipelineCall} that not every pipeline takes. Each pipeline lists the groups its
  * diffusers {@code __call__} has ({@link DiffusionPipeline#acceptedArguments()}) and refuses a call that sets
  * another, as Python refuses an unexpected keyword argument. Arguments every pipeline takes
- * ({@code num_inference_steps}, {@code guidance_scale}, {@code num_images_per_prompt}, {@code generator},
- * {@code output_type}, {@code callback_on_step_end}) are not listed.
+ * ({@code num_inference_steps}, {@code generator}, {@code output_type}) and what Diffusers4J adds to every pipeline
+ * (the step-end callback, the progress listener, a per-call scheduler) are not listed.
  */
 public enum CallArgument {
     /** {@code prompt} or {@code prompt_embeds}. */
@@ -52,7 +52,17 @@ public enum CallArgument {
     /** SDXL image pipelines' {@code aesthetic_score} and {@code negative_aesthetic_score}. */
     AESTHETIC_SCORE("aesthetic_score"),
     /** {@code cross_attention_kwargs={"scale": s}}: the LoRA scale of the call. */
-    CROSS_ATTENTION_KWARGS("cross_attention_kwargs");
+    CROSS_ATTENTION_KWARGS("cross_attention_kwargs"),
+    /** {@code guidance_scale}: every pipeline that takes a prompt takes it ({@link PipelineRegistry.Entry}). */
+    GUIDANCE_SCALE("guidance_scale"),
+    /** {@code num_images_per_prompt}: every pipeline that takes a prompt takes it. */
+    NUM_IMAGES_PER_PROMPT("num_images_per_prompt"),
+    /** {@code batch_size}: how many samples an unconditional pipeline draws (DDPM, DDIM, Dance Diffusion). */
+    BATCH_SIZE("batch_size"),
+    /** {@code use_clipped_model_output} (DDIMPipeline). */
+    USE_CLIPPED_MODEL_OUTPUT("use_clipped_model_output"),
+    /** {@code audio_length_in_s} (DanceDiffusionPipeline). */
+    AUDIO_LENGTH_IN_S("audio_length_in_s");
 
     private final String diffusersName;
 

@@ -10,8 +10,12 @@ import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextModel;
 import io.diffusers4j.models.clip.CLIPTextModelWithProjection;
+import io.diffusers4j.models.unet.UNet1DConfig;
+import io.diffusers4j.models.unet.UNet1DModel;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.unet.UNet2DConfig;
+import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Schedulers;
@@ -37,7 +41,7 @@ final class ComponentLoader {
             "CLIPFeatureExtractor", "CLIPVisionModelWithProjection");
     /** Model and tokenizer classes {@link #load} builds (the cases of its switch). */
     static final List<String> COMPONENT_CLASSES = List.of("UNet2DConditionModel", "AutoencoderKL", "CLIPTextModel",
-            "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast");
+            "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "UNet2DModel", "UNet1DModel");
     static final List<String> SUPPORTED = java.util.stream.Stream.concat(COMPONENT_CLASSES.stream(),
             java.util.stream.Stream.of("<any diffusers scheduler: " + Schedulers.available() + ">")).toList();
 
@@ -57,15 +61,13 @@ final class ComponentLoader {
         switch (className) {
             case "UNet2DConditionModel": {
                 UNet2DConditionConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
-                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
-                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
+                try (TensorSource w = weights(dir, ctx)) {
                     return UNet2DConditionModel.load(cfg, w, root(ctx.device()), ctx.dtype());
                 }
             }
             case "AutoencoderKL": {
                 AutoencoderKLConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
-                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
-                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
+                try (TensorSource w = weights(dir, ctx)) {
                     return AutoencoderKL.load(cfg, w, root(ctx.device()), ctx.vaeDtype(cfg));
                 }
             }
@@ -80,12 +82,30 @@ final class ComponentLoader {
             }
             case "CLIPTokenizer", "CLIPTokenizerFast":
                 return CLIPTokenizer.fromPretrained(dir);
+            case "UNet2DModel": {
+                UNet2DConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConfig.class);
+                try (TensorSource w = weights(dir, ctx)) {
+                    return UNet2DModel.load(cfg, w, root(ctx.device()), ctx.dtype());
+                }
+            }
+            case "UNet1DModel": {
+                UNet1DConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet1DConfig.class);
+                try (TensorSource w = weights(dir, ctx)) {
+                    return UNet1DModel.load(cfg, w, root(ctx.device()), ctx.dtype());
+                }
+            }
             default:
                 if (className.endsWith("Scheduler")) {
                     return Schedulers.fromPretrained(dir);
                 }
                 throw unsupported(name, library, className, dir);
         }
+    }
+
+    /** The diffusers weights of a model folder ({@code diffusion_pytorch_model[.variant].safetensors}). */
+    private static TensorSource weights(Path dir, LoadContext ctx) {
+        return CheckpointFiles.open(dir, CheckpointFiles.DIFFUSERS_WEIGHTS_NAME,
+                CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors());
     }
 
     private static IllegalArgumentException unsupported(String name, String library, String className, Path dir) {
@@ -111,6 +131,8 @@ final class ComponentLoader {
             case "AutoencoderKL" -> ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
             case "CLIPTextModel", "CLIPTextModelWithProjection" ->
                     ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
+            case "UNet2DModel" -> ConfigBase.load(dir.resolve("config.json"), UNet2DConfig.class);
+            case "UNet1DModel" -> ConfigBase.load(dir.resolve("config.json"), UNet1DConfig.class);
             case "CLIPTokenizer", "CLIPTokenizerFast" -> {
                 if (!Files.isRegularFile(dir.resolve("tokenizer.json")) && !(Files.isRegularFile(
                         dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt")))) {

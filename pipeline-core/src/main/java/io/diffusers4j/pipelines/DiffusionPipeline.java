@@ -261,23 +261,27 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /**
      * A copy of {@code call} with this pipeline's defaults where it sets none: steps (a custom schedule's length
-     * when it gives one, as diffusers sets {@code num_inference_steps = len(timesteps)}), guidance scale, strength
-     * (pipelines with an input image) and size (pipelines that take {@code height}/{@code width}). The result is
-     * what the call will actually use; front ends record it.
+     * when it gives one, as diffusers sets {@code num_inference_steps = len(timesteps)}), guidance scale (pipelines
+     * that take a prompt), strength (pipelines with an input image), size (pipelines that take
+     * {@code height}/{@code width}) and {@code batch_size} 1 (unconditional pipelines). The result is what the call
+     * will actually use; front ends record it.
      */
     public PipelineCall withDefaults(PipelineCall call) {
         PipelineCall resolved = call.copy();
         PipelineDefaults d = defaults();
+        Set<CallArgument> accepted = acceptedArguments();
         int customSteps = Schedulers.customScheduleSteps(call.timesteps(), call.sigmas());
         if (customSteps >= 0) {
             resolved.numInferenceSteps(customSteps);
         } else if (call.numInferenceSteps() == null) {
             resolved.numInferenceSteps(d.numInferenceSteps());
         }
-        if (call.guidanceScale() == null) {
+        if (call.guidanceScale() == null && accepted.contains(CallArgument.GUIDANCE_SCALE)) {
             resolved.guidanceScale(d.guidanceScale());
         }
-        Set<CallArgument> accepted = acceptedArguments();
+        if (call.batchSizeArgument() == null && accepted.contains(CallArgument.BATCH_SIZE)) {
+            resolved.batchSize(1);
+        }
         if (call.strength() == null && d.strength() != null && accepted.contains(CallArgument.STRENGTH)) {
             resolved.strength(d.strength());
         }
@@ -353,16 +357,25 @@ public abstract class DiffusionPipeline implements AutoCloseable {
      */
     public static void checkCall(Path dir, PipelineCall call) {
         call.validate();
+        PipelineRegistry.Entry runs = registeredFor(dir, call);
+        if (runs != null) {
+            checkArgumentGroups(runs.className(), runs.accepted(), runs.required(), call);
+        }
+    }
+
+    /**
+     * The registered pipeline class a checkpoint folder (its {@code model_index.json} is all that is read) would
+     * run {@code call} with, as {@link #pipelineFor} picks it: its task, argument groups and output kind, for front
+     * ends that size or name their output before loading any weight. Null for a class the registry does not know
+     * (a custom pipeline).
+     */
+    public static PipelineRegistry.Entry registeredFor(Path dir, PipelineCall call) {
         PipelineRegistry.Entry loaded = PipelineRegistry.get(ModelIndex.load(dir).className());
-        if (loaded == null) {
-            return;
+        if (loaded == null || loaded.task() != PipelineTask.TEXT_TO_IMAGE || call.task() == loaded.task()) {
+            return loaded;
         }
-        PipelineRegistry.Entry runs = loaded;
-        if (loaded.task() == PipelineTask.TEXT_TO_IMAGE && call.task() != loaded.task()) {
-            PipelineRegistry.Entry sibling = PipelineRegistry.find(loaded.family(), call.task());
-            runs = sibling == null ? loaded : sibling;
-        }
-        checkArgumentGroups(runs.className(), runs.accepted(), runs.required(), call);
+        PipelineRegistry.Entry sibling = PipelineRegistry.find(loaded.family(), call.task());
+        return sibling == null ? loaded : sibling;
     }
 
     /** Why a group is refused, and which family members take it. */

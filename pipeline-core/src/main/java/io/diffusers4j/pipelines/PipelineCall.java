@@ -47,6 +47,9 @@ public final class PipelineCall {
     private StepEndCallback callbackOnStepEnd;
     private ProgressListener progress;
     private SdxlArguments sdxl = new SdxlArguments();
+    private Integer batchSize;
+    private Double audioLengthInS;
+    private Boolean useClippedModelOutput;
 
     public PipelineCall prompt(String... prompts) {
         this.prompt = new ArrayList<>(List.of(prompts));
@@ -324,6 +327,44 @@ public final class PipelineCall {
         return progress;
     }
 
+    /**
+     * diffusers' {@code batch_size} of the unconditional pipelines (DDPM, DDIM, Dance Diffusion): how many samples
+     * to draw; null = not set (1 once the pipeline's defaults apply). Pipelines that take a prompt refuse it: their
+     * batch is the prompts ({@link #batchSize()}).
+     */
+    public PipelineCall batchSize(Integer value) {
+        this.batchSize = value;
+        return this;
+    }
+
+    /** The {@code batch_size} argument as set, or null. */
+    public Integer batchSizeArgument() {
+        return batchSize;
+    }
+
+    /** Dance Diffusion's {@code audio_length_in_s}; null = the UNet's {@code sample_size / sample_rate}. */
+    public PipelineCall audioLengthInS(Double value) {
+        this.audioLengthInS = value;
+        return this;
+    }
+
+    public Double audioLengthInS() {
+        return audioLengthInS;
+    }
+
+    /**
+     * DDIM's {@code use_clipped_model_output}: recompute the noise from the clipped (or thresholded) predicted
+     * sample; null = not passed (false).
+     */
+    public PipelineCall useClippedModelOutput(Boolean value) {
+        this.useClippedModelOutput = value;
+        return this;
+    }
+
+    public Boolean useClippedModelOutput() {
+        return useClippedModelOutput;
+    }
+
     /** The SDXL arguments of this call (never null; all unset by default). */
     public SdxlArguments sdxl() {
         return sdxl;
@@ -368,6 +409,12 @@ public final class PipelineCall {
         mark(out, CallArgument.SIGMAS, sigmas != null ? "sigmas" : null);
         mark(out, CallArgument.ORIGINAL_INFERENCE_STEPS, originalInferenceSteps != null
                 ? "original_inference_steps" : null);
+        mark(out, CallArgument.GUIDANCE_SCALE, guidanceScale != null ? "guidance_scale" : null);
+        mark(out, CallArgument.NUM_IMAGES_PER_PROMPT, numImagesPerPrompt != 1 ? "num_images_per_prompt" : null);
+        mark(out, CallArgument.BATCH_SIZE, batchSize != null ? "batch_size" : null);
+        mark(out, CallArgument.USE_CLIPPED_MODEL_OUTPUT, useClippedModelOutput != null
+                ? "use_clipped_model_output" : null);
+        mark(out, CallArgument.AUDIO_LENGTH_IN_S, audioLengthInS != null ? "audio_length_in_s" : null);
         sdxl.markSet(out);
         mark(out, CallArgument.CROSS_ATTENTION_KWARGS, loraScale != null ? "cross_attention_kwargs" : null);
         return out;
@@ -400,6 +447,13 @@ public final class PipelineCall {
         requireFloat32("guidance_rescale", guidanceRescale);
         requireFloat32("eta", eta);
         requireFloat32("cross_attention_kwargs['scale']", loraScale);
+        if (batchSize != null && batchSize < 1) {
+            throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
+        }
+        if (audioLengthInS != null && !(audioLengthInS > 0 && Double.isFinite(audioLengthInS))) {
+            throw new IllegalArgumentException("audio_length_in_s must be a positive number of seconds, got "
+                    + audioLengthInS);
+        }
         if (height != null && height < 1 || width != null && width < 1) {
             throw new IllegalArgumentException("height and width must be positive, got " + height + " and " + width);
         }
@@ -431,8 +485,14 @@ public final class PipelineCall {
         }
     }
 
-    /** The number of prompts: prompt_embeds' batch size when given, else the prompt list's size. */
+    /**
+     * The batch before {@code num_images_per_prompt}: the {@code batch_size} argument when set (unconditional
+     * pipelines), else the number of prompts (prompt_embeds' batch size when given, else the prompt list's size).
+     */
     public int batchSize() {
+        if (batchSize != null) {
+            return batchSize;
+        }
         return promptEmbeds != null ? (int) promptEmbeds.getShape().get(0) : prompt.size();
     }
 
@@ -465,6 +525,9 @@ public final class PipelineCall {
         c.callbackOnStepEnd = callbackOnStepEnd;
         c.progress = progress;
         c.sdxl = sdxl.copy();
+        c.batchSize = batchSize;
+        c.audioLengthInS = audioLengthInS;
+        c.useClippedModelOutput = useClippedModelOutput;
         return c;
     }
 }

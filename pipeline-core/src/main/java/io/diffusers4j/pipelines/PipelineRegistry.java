@@ -3,6 +3,8 @@ package io.diffusers4j.pipelines;
 
 import com.google.gson.JsonElement;
 
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,13 +25,24 @@ public final class PipelineRegistry {
     }
 
     /**
-     * One registered pipeline class.
+     * One registered pipeline class. A class that takes a prompt also takes {@code guidance_scale} and
+     * {@code num_images_per_prompt}, as every text-conditioned diffusers pipeline does (added here, so that the
+     * entries list what sets them apart; {@code PipelineContractTest} checks the result against diffusers).
      *
      * @param accepted the optional argument groups its diffusers {@code __call__} takes
      * @param required the groups a call must set
      */
     public record Entry(String className, String family, PipelineTask task, Set<CallArgument> accepted,
                         Set<CallArgument> required, Factory factory) {
+        public Entry {
+            if (accepted.contains(CallArgument.PROMPT)) {
+                EnumSet<CallArgument> all = EnumSet.copyOf(accepted);
+                all.add(CallArgument.GUIDANCE_SCALE);
+                all.add(CallArgument.NUM_IMAGES_PER_PROMPT);
+                accepted = Collections.unmodifiableSet(all);
+            }
+        }
+
         DiffusionPipeline create(Map<String, Object> components, Map<String, JsonElement> config,
                                  boolean ownsComponents) {
             return factory.create(components, config, ownsComponents);
@@ -42,7 +55,8 @@ public final class PipelineRegistry {
         for (Entry e : List.of(StableDiffusionPipeline.TYPE, StableDiffusionImg2ImgPipeline.TYPE,
                 StableDiffusionInpaintPipeline.TYPE, StableDiffusionXLPipeline.TYPE,
                 StableDiffusionXLImg2ImgPipeline.TYPE, StableDiffusionXLInpaintPipeline.TYPE,
-                LatentConsistencyModelPipeline.TYPE)) {
+                LatentConsistencyModelPipeline.TYPE, DDPMPipeline.TYPE, DDIMPipeline.TYPE,
+                DanceDiffusionPipeline.TYPE)) {
             BY_NAME.put(e.className(), e);
         }
     }

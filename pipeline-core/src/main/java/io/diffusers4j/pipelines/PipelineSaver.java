@@ -1,4 +1,4 @@
-// diffusers' DiffusionPipeline.save_pretrained for the Stable Diffusion pipelines.
+// diffusers' DiffusionPipeline.save_pretrained for the pipelines of this library.
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
@@ -31,7 +32,7 @@ final class PipelineSaver {
     private PipelineSaver() {
     }
 
-    static void save(AbstractStableDiffusionPipeline p, String className, Path dir, String variant) throws IOException {
+    static void save(DiffusionPipeline p, String className, Path dir, String variant) throws IOException {
         Files.createDirectories(dir);
         // diffusers writes model_index.json with sorted keys
         Map<String, JsonElement> index = new TreeMap<>(p.modelIndexKeys());
@@ -54,6 +55,10 @@ final class PipelineSaver {
             unet.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
             return ModelIndex.pair("diffusers", "UNet2DConditionModel");
+        } else if (c instanceof OwnedModel<?> model) {
+            model.config().save(dir.resolve("config.json"));
+            weights(dir, "diffusion_pytorch_model", variant, model.stateDict());
+            return ModelIndex.pair("diffusers", model.config().defaultClassName());
         } else if (c instanceof AutoencoderKL vae) {
             vae.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, vae.stateDict());

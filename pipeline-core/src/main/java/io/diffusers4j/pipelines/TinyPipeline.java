@@ -1,4 +1,5 @@
-// Writer of the embedded default: a tiny SD-1.5-style pipeline with seeded random weights, in diffusers layout.
+// Writer of the embedded default: a tiny SD-1.5-style pipeline with seeded random weights, in diffusers layout (and
+// its unconditional image and audio siblings).
 package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
@@ -8,7 +9,11 @@ import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.clip.CLIPTextModel;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
+import io.diffusers4j.models.unet.UNet1DConfig;
+import io.diffusers4j.models.unet.UNet1DModel;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
+import io.diffusers4j.models.unet.UNet2DConfig;
+import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.utils.AtomicFiles;
@@ -24,12 +29,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * The project's own small pipeline: the configs and CLIP BPE tokenizer files of the tiny-sd reference pipeline
  * (UNet 32/64, VAE 32/64 with factor 2, 5-layer CLIP of width 32, PNDM scheduler with the SD-1.5 config), with
  * weights drawn from seeded generators. Loads in diffusers as well ({@code StableDiffusionPipeline.from_pretrained}).
+ *
+ * <p>{@link Kind#UNCONDITIONAL} and {@link Kind#AUDIO} write the other two kinds of checkpoint the library runs, with
+ * the configs of the diffusers-made reference checkpoints {@code tiny-ddpm} (a DDPMPipeline over a 16x16
+ * UNet2DModel) and {@code tiny-dance} (a DanceDiffusionPipeline over a UNet1DModel with an IPNDMScheduler, 16 kHz),
+ * and seeded random weights: the command line and the job run on them without a download.
  *
  * <p>Its pieces serve other random-weight pipelines too (the benchmark's SD-1.5 preset): the packaged files
  * ({@link #resource}, {@link #copyResources}), the weights writer ({@link #writeRandomWeights}) and the
@@ -38,10 +49,35 @@ import java.util.Map;
 public final class TinyPipeline {
     /** Bump when the written files change, so cached default models are rewritten. */
     static final String LAYOUT_VERSION = "v1";
-    private static final String RESOURCES = "/io/diffusers4j/tiny/";
+    private static final String RESOURCES_ROOT = "/io/diffusers4j/";
     private static final List<String> FILES = List.of("model_index.json", "unet/config.json", "vae/config.json",
             "text_encoder/config.json", "scheduler/scheduler_config.json", "tokenizer/vocab.json",
             "tokenizer/merges.txt", "tokenizer/tokenizer_config.json", "tokenizer/special_tokens_map.json");
+
+    /** The three kinds of tiny pipeline: what {@code tiny-pipeline --kind} writes. */
+    public enum Kind {
+        /** A Stable Diffusion 1.5-style text-to-image pipeline (the embedded default). */
+        TEXT_TO_IMAGE("tiny"),
+        /** A DDPMPipeline: unconditional images from a UNet2DModel. */
+        UNCONDITIONAL("tiny-unconditional"),
+        /** A DanceDiffusionPipeline: unconditional audio from a UNet1DModel. */
+        AUDIO("tiny-audio");
+
+        private final String folder;
+
+        Kind(String folder) {
+            this.folder = folder;
+        }
+
+        /** The packaged folder of its configs, also the stem of its cache folder. */
+        String folder() {
+            return folder;
+        }
+    }
+
+    /** The configs of the unconditional kinds: model_index.json, the UNet's and the scheduler's. */
+    private static final List<String> UNET_FILES = List.of("model_index.json", "unet/config.json",
+            "scheduler/scheduler_config.json");
 
     private TinyPipeline() {
     }
@@ -63,21 +99,61 @@ public final class TinyPipeline {
         }
     }
 
+    /**
+     * Writes a tiny pipeline of {@code kind} to {@code dir} with weights from {@code seed} (the UNet of the
+     * unconditional kinds: {@code seed}).
+     */
+    public static Path write(Path dir, long seed, Kind kind) {
+        if (kind == Kind.TEXT_TO_IMAGE) {
+            return write(dir, seed);
+        }
+        try {
+            copyResources(kind.folder(), dir, UNET_FILES);
+            Path weights = dir.resolve("unet/diffusion_pytorch_model.safetensors");
+            try (NDManager m = NDManager.newBaseManager()) {
+                if (kind == Kind.UNCONDITIONAL) {
+                    UNet2DConfig cfg = ConfigBase.load(dir.resolve("unet/config.json"), UNet2DConfig.class);
+                    try (UNet2DModel unet = UNet2DModel.randomInit(cfg, seed, m, DataType.FLOAT32)) {
+                        save(weights, unet.stateDict());
+                    }
+                } else {
+                    UNet1DConfig cfg = ConfigBase.load(dir.resolve("unet/config.json"), UNet1DConfig.class);
+                    try (UNet1DModel unet = UNet1DModel.randomInit(cfg, seed, m, DataType.FLOAT32)) {
+                        save(weights, unet.stateDict());
+                    }
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the tiny " + kind.name().toLowerCase(Locale.ROOT)
+                    + " pipeline to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Opens one of the tiny pipeline's packaged files, e.g. {@code "unet/config.json"}. */
     public static InputStream resource(String file) {
-        InputStream in = TinyPipeline.class.getResourceAsStream(RESOURCES + file);
+        return resource(Kind.TEXT_TO_IMAGE.folder(), file);
+    }
+
+    private static InputStream resource(String folder, String file) {
+        String name = RESOURCES_ROOT + folder + "/" + file;
+        InputStream in = TinyPipeline.class.getResourceAsStream(name);
         if (in == null) {
-            throw new IllegalStateException("missing resource " + RESOURCES + file);
+            throw new IllegalStateException("missing resource " + name);
         }
         return in;
     }
 
     /** Copies packaged files ({@link #resource} names) to the same relative paths under {@code dir}. */
     public static void copyResources(Path dir, List<String> files) throws IOException {
+        copyResources(Kind.TEXT_TO_IMAGE.folder(), dir, files);
+    }
+
+    private static void copyResources(String folder, Path dir, List<String> files) throws IOException {
         for (String f : files) {
             Path target = dir.resolve(f);
             Files.createDirectories(target.getParent());
-            try (InputStream in = resource(f)) {
+            try (InputStream in = resource(folder, f)) {
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }
         }
@@ -152,6 +228,21 @@ public final class TinyPipeline {
             return writeOnce(cache.resolve("tiny-sd-seed0-" + LAYOUT_VERSION), ".tiny-sd-", tmp -> write(tmp, 0));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the embedded default model under " + cache + ": " + e, e);
+        }
+    }
+
+    /** The tiny pipeline of {@code kind} with seed 0, written once under {@link #cacheRoot()} and reused. */
+    public static synchronized Path defaultModel(Kind kind) {
+        if (kind == Kind.TEXT_TO_IMAGE) {
+            return defaultModel();
+        }
+        Path cache = cacheRoot();
+        try {
+            return writeOnce(cache.resolve(kind.folder() + "-seed0-" + LAYOUT_VERSION), "." + kind.folder() + "-",
+                    tmp -> write(tmp, 0, kind));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the tiny " + kind.folder() + " model under " + cache + ": "
+                    + e, e);
         }
     }
 }

@@ -46,6 +46,15 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
     @Override
     public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
                                 List<TorchGenerator> generators) {
+        return step(modelOutput, timestep, sample, eta, false, generators);
+    }
+
+    /**
+     * diffusers' {@code step(..., eta, use_clipped_model_output, generator)}: with {@code useClippedModelOutput} the
+     * noise is recomputed from the clipped (or thresholded) predicted sample, as the DDIM pipeline can ask.
+     */
+    public SchedulerOutput step(NDArray modelOutput, double timestep, NDArray sample, double eta,
+                                boolean useClippedModelOutput, List<TorchGenerator> generators) {
         requireTimesteps();
         int t = trainIndex(timestep);
         int prevT = previousTimestep(t);
@@ -59,6 +68,9 @@ public class DDIMScheduler extends BaseScheduler<DDIMScheduler.Config> {
             NDArray predEpsilon = predictEpsilon(modelOutput, sample, sqrtA, sqrtB); // from the unclipped x_0
             predOriginal = thresholdOrClip(predOriginal, config.thresholding, config.dynamicThresholdingRatio,
                     config.sampleMaxValue, config.clipSample, config.clipSampleRange);
+            if (useClippedModelOutput) {
+                predEpsilon = epsilonFromOriginal(predOriginal, sample, sqrtA, sqrtB);
+            }
             float variance = variance(alphaProdT, alphaProdTPrev);
             float stdDevT = (float) eta * SchedulerMath.sqrtF(variance);
             float dirCoeff = SchedulerMath.sqrtF(1f - alphaProdTPrev - stdDevT * stdDevT);

@@ -39,6 +39,7 @@ public final class Schedulers {
                 DPMSolverMultistepScheduler::new);
         register(UniPCMultistepScheduler.class, UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
         register(LCMScheduler.class, LCMScheduler.Config.class, LCMScheduler::new);
+        register(IPNDMScheduler.class, IPNDMScheduler.Config.class, IPNDMScheduler::new);
     }
 
     /** Registers a scheduler under its diffusers class name (the Java class's simple name). */

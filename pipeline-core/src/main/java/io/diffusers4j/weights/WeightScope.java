@@ -98,6 +98,18 @@ public final class WeightScope {
         return state.get(key(name), shape);
     }
 
+    /**
+     * A persistent buffer {@code prefix.name} of fixed values (diffusers' {@code register_buffer}, e.g. the
+     * resampling kernels of the 1-D UNet): read from the checkpoint like a weight (strictly, with {@code shape}),
+     * or, while random-initialising, {@code initial} itself, so that a saved random model holds the real values.
+     */
+    public NDArray buffer(String name, float[] initial, long... shape) {
+        if (!isRandomInit()) {
+            return get(name, shape);
+        }
+        return state.put(key(name), initial, shape);
+    }
+
     /** Like {@link #get} for a tensor that a checkpoint may leave out (returns null then). */
     public NDArray getOptional(String name, long... shape) {
         if (state.source != null && !contains(name)) {
@@ -177,6 +189,17 @@ public final class WeightScope {
             NDArray t = read(key, shape);
             tensors.put(key, t);
             return t;
+        }
+
+        /** Hands out a tensor of the given values (a buffer while random-initialising). */
+        NDArray put(String key, float[] values, long[] shape) {
+            if (!requested.add(key)) {
+                throw new IllegalStateException("weight '" + key + "' requested twice: a module was built twice");
+            }
+            NDArray t = manager.create(values, new Shape(shape));
+            NDArray typed = dtype == DataType.FLOAT32 ? t : t.toType(dtype, false);
+            tensors.put(key, typed);
+            return typed;
         }
 
         private NDArray read(String key, long[] shape) {

@@ -111,6 +111,29 @@ public final class ReferenceCase {
         return a;
     }
 
+    /**
+     * The call arguments of an unconditional case (DDPM, DDIM, Dance Diffusion): batch_size, steps, eta,
+     * use_clipped_model_output, audio_length_in_s, output_type and the generators; the step samples are recorded
+     * like {@link #arguments}' latents.
+     */
+    public PipelineCall unconditionalArguments() {
+        JsonObject c = call();
+        PipelineCall a = new PipelineCall().outputType(c.has("output_type") ? c.get("output_type").getAsString()
+                : "np");
+        if (c.has("batch_size")) {
+            a.batchSize(c.get("batch_size").getAsInt());
+        }
+        ifInt(c, "num_inference_steps", a::numInferenceSteps);
+        ifDouble(c, "eta", a::eta);
+        ifDouble(c, "audio_length_in_s", a::audioLengthInS);
+        if (c.has("use_clipped_model_output")) {
+            a.useClippedModelOutput(c.get("use_clipped_model_output").getAsBoolean());
+        }
+        a.generators(generators(json.getAsJsonObject("generator")));
+        a.callbackOnStepEnd(this::recordStep);
+        return a;
+    }
+
     private static void ifInt(JsonObject c, String key, java.util.function.IntConsumer set) {
         if (c.has(key)) {
             set.accept(c.get(key).getAsInt());

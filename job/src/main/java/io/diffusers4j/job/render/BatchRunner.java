@@ -22,8 +22,19 @@ import java.util.List;
 public final class BatchRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
 
-    /** The result of one image: an image or an error, the image's share of its call's time, that call's size. */
-    public record Outcome(BufferedImage image, String error, long durationMs, int batchSize) {
+    /**
+     * The result of one request: an image (or, for audio pipelines, a clip) or an error, the item's share of its
+     * call's time, that call's size.
+     */
+    public record Outcome(BufferedImage image, AudioClip audio, String error, long durationMs, int batchSize) {
+        Outcome(Rendered item, long durationMs, int batchSize) {
+            this(item.image(), item.audio(), null, durationMs, batchSize);
+        }
+
+        static Outcome failed(String error, long durationMs, int batchSize) {
+            return new Outcome(null, null, error, durationMs, batchSize);
+        }
+
         public boolean ok() {
             return error == null;
         }
@@ -56,15 +67,15 @@ public final class BatchRunner {
         long t0 = System.nanoTime();
         try {
             calls++;
-            List<BufferedImage> out = renderer.render(settings, images);
+            List<Rendered> out = renderer.renderItems(settings, images);
             if (out == null || out.size() != images.size()) {
                 throw new IllegalStateException("renderer returned " + (out == null ? "null" : out.size() + " images")
                         + " for " + images.size() + " requests");
             }
             long share = (System.nanoTime() - t0) / 1_000_000 / images.size();
             List<Outcome> outcomes = new ArrayList<>(images.size());
-            for (BufferedImage img : out) {
-                outcomes.add(new Outcome(img, null, share, images.size()));
+            for (Rendered item : out) {
+                outcomes.add(new Outcome(item, share, images.size()));
             }
             return outcomes;
         } catch (Throwable t) {
@@ -73,7 +84,7 @@ public final class BatchRunner {
             if (images.size() == 1) {
                 String why = Failures.describe(t);
                 LOG.warn("image failed (seed {}): {}", images.get(0).seed(), why);
-                return List.of(new Outcome(null, why, ms, 1));
+                return List.of(Outcome.failed(why, ms, 1));
             }
             List<Outcome> outcomes = new ArrayList<>(images.size());
             if (Failures.isOutOfMemory(t)) {

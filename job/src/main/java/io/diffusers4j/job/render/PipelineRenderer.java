@@ -5,6 +5,8 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.job.rows.CustomSchedule;
+import io.diffusers4j.pipelines.AudioPipelineOutput;
+import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.ImagePipelineOutput;
 import io.diffusers4j.pipelines.PipelineCall;
@@ -29,7 +31,10 @@ import java.util.List;
  * {@code negative_prompt_2} is a null entry, which the pipeline treats as that prompt's default (for SDXL under
  * {@code force_zeros_for_empty_prompt}, zeros for no negative prompt, as a single call would). Each row's settings
  * are resolved and checked by the pipeline ({@link DiffusionPipeline#withDefaults}, {@link DiffusionPipeline#checkInputs});
- * a refusal is that row's error.
+ * a refusal is that row's error. A pipeline that draws {@code batch_size} samples without a prompt (DDPM, DDIM, Dance
+ * Diffusion) gets rows without a prompt as {@code batch_size = n} with one generator per sample; a row with a prompt
+ * there is refused by the pipeline's own check ({@code DDPMPipeline does not take prompt}). An audio pipeline's
+ * clips come back as {@link AudioClip}s ({@link #renderItems}).
  */
 public final class PipelineRenderer implements Renderer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
@@ -96,10 +101,13 @@ public final class PipelineRenderer implements Renderer {
 
     @Override
     public RenderSettings resolve(RenderSettings requested, ImageRequest image) {
-        PipelineCall call = call(requested, List.of(image));
+        PipelineCall call = call(requested, List.of(image)).width(requested.width()).height(requested.height());
         DiffusionPipeline runs = pipeline.pipelineFor(call);
         PipelineCall resolved = runs.withDefaults(call);
         runs.checkInputs(resolved);
+        if (runs.task().producesAudio()) { // outputSize is (channels, samples): no picture size to record
+            return requested.with(resolved.numInferenceSteps(), resolved.guidanceScale(), null, null);
+        }
         int[] size = runs.outputSize(resolved);
         return requested.with(resolved.numInferenceSteps(), resolved.guidanceScale(), size[1], size[0]);
     }
@@ -130,17 +138,40 @@ public final class PipelineRenderer implements Renderer {
 
     @Override
     public List<BufferedImage> render(RenderSettings settings, List<ImageRequest> images) {
+        List<BufferedImage> out = new ArrayList<>(images.size());
+        for (Rendered item : renderItems(settings, images)) {
+            if (item.image() == null) {
+                throw new IllegalStateException(pipeline.className() + " returned audio, not images");
+            }
+            out.add(item.image());
+        }
+        return out;
+    }
+
+    @Override
+    public List<Rendered> renderItems(RenderSettings settings, List<ImageRequest> images) {
         PipelineCall call = call(settings, images);
         PipelineOutput out;
         try (AdapterState.Lease ignored = adapters.use(settings.adapters(), prompts(images))) {
             out = pipeline.pipelineFor(call).call(call);
         }
+        List<Rendered> items = new ArrayList<>(images.size());
+        if (out instanceof AudioPipelineOutput audio) {
+            checkFinite(audio.data(), audio.count(), images, "audio sample");
+            for (int i = 0; i < audio.count(); i++) {
+                items.add(Rendered.of(new AudioClip(audio.audio(i), audio.channels(), audio.sampleRate())));
+            }
+            return items;
+        }
         if (!(out instanceof ImagePipelineOutput imageOutput)) {
             throw new IllegalStateException(pipeline.className() + " returned " + out.getClass().getSimpleName()
-                    + ", not images");
+                    + ", not images or audio");
         }
         checkFinite(imageOutput, images);
-        return imageOutput.images();
+        for (BufferedImage image : imageOutput.images()) {
+            items.add(Rendered.of(image));
+        }
+        return items;
     }
 
     /** Every prompt text of {@code images} (prompts, negative prompts, SDXL's second ones). */
@@ -174,12 +205,21 @@ public final class PipelineRenderer implements Renderer {
             anySecond |= r.hasSecondPrompts();
             seeds[i] = r.seed();
         }
-        PipelineCall call = new PipelineCall().prompt(prompts).negativePrompt(anyNegative ? negatives : null)
+        // rows without a prompt, on a pipeline that draws batch_size samples: one sample per row
+        boolean unconditional = prompts.stream().allMatch(p -> p == null)
+                && pipeline.acceptedArguments().contains(CallArgument.BATCH_SIZE);
+        PipelineCall call = new PipelineCall().prompt(unconditional ? List.of() : prompts)
+                .batchSize(unconditional ? images.size() : null)
+                .negativePrompt(anyNegative ? negatives : null)
                 .numInferenceSteps(settings.numInferenceSteps()).guidanceScale(settings.guidanceScale())
-                .width(settings.width()).height(settings.height()).numImagesPerPrompt(1).seeds(seeds)
+                .numImagesPerPrompt(1).seeds(seeds)
                 .timesteps(CustomSchedule.toArray(settings.timesteps()))
-                .sigmas(CustomSchedule.toArray(settings.sigmas()))
-                .outputType("pil").progress(ProgressListener.NONE);
+                .sigmas(CustomSchedule.toArray(settings.sigmas())).audioLengthInS(settings.audioLengthInS())
+                .outputType(pipeline.task().producesAudio() ? "np" : "pil").progress(ProgressListener.NONE);
+        if (pipeline.acceptedArguments().contains(CallArgument.SIZE)) {
+            // resolved settings record the output size of every image pipeline, but not all of them take one
+            call.width(settings.width()).height(settings.height());
+        }
         if (anySecond) {
             call.sdxl(new SdxlArguments().prompt2(prompts2).negativePrompt2(negatives2));
         }
@@ -195,8 +235,11 @@ public final class PipelineRenderer implements Renderer {
      * latents that diverged (float16 overflow, broken weights, a guidance too large for float32).
      */
     static void checkFinite(ImagePipelineOutput out, List<ImageRequest> images) {
-        float[] data = out.data();
-        int n = out.count();
+        checkFinite(out.data(), out.count(), images, "pixel");
+    }
+
+    /** As {@link #checkFinite(ImagePipelineOutput, List)} over any output's {@code n} items of {@code data}. */
+    private static void checkFinite(float[] data, int n, List<ImageRequest> images, String value) {
         int per = data.length / Math.max(1, n);
         List<Long> bad = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -208,9 +251,9 @@ public final class PipelineRenderer implements Renderer {
             }
         }
         if (!bad.isEmpty()) {
-            throw new IllegalStateException("the pipeline produced non-finite (NaN) pixel values for " + bad.size()
-                    + " of " + n + " images (seeds " + bad + "): the latents diverged (float16 overflow, broken "
-                    + "weights or a guidance too large); no image is written for them");
+            throw new IllegalStateException("the pipeline produced non-finite (NaN) " + value + " values for "
+                    + bad.size() + " of " + n + " images (seeds " + bad + "): the latents diverged (float16 "
+                    + "overflow, broken weights or a guidance too large); no image is written for them");
         }
     }
 

@@ -13,11 +13,12 @@ import java.util.List;
  * @param scheduler diffusers scheduler class name, or null for the pipeline's own
  * @param timesteps custom timesteps (diffusers' {@code timesteps=}), or null
  * @param sigmas    custom sigmas (diffusers' {@code sigmas=}), or null
+ * @param audioLengthInS an audio pipeline's {@code audio_length_in_s}, or null (its default length)
  * @param adapters  the LoRAs and textual inversions ({@link AdapterSet#NONE}: the base pipeline)
  */
 public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
-                             String scheduler, List<Double> timesteps, List<Double> sigmas, AdapterSet adapters)
-        implements Serializable {
+                             String scheduler, List<Double> timesteps, List<Double> sigmas, Double audioLengthInS,
+                             AdapterSet adapters) implements Serializable {
 
     public RenderSettings {
         adapters = adapters == null ? AdapterSet.NONE : adapters;
@@ -25,19 +26,26 @@ public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, In
 
     /** Settings without adapters. */
     public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
+                          String scheduler, List<Double> timesteps, List<Double> sigmas, Double audioLengthInS) {
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, audioLengthInS,
+                AdapterSet.NONE);
+    }
+
+    /** Settings without an audio length or adapters. */
+    public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
                           String scheduler, List<Double> timesteps, List<Double> sigmas) {
-        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, AdapterSet.NONE);
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, null, AdapterSet.NONE);
     }
 
     /** Settings without a custom schedule. */
     public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
                           String scheduler) {
-        this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null, AdapterSet.NONE);
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null, null, AdapterSet.NONE);
     }
 
-    /** These settings with steps, guidance and size replaced. */
-    public RenderSettings with(int steps, double guidance, int resolvedWidth, int resolvedHeight) {
+    /** These settings with steps, guidance and size replaced (guidance and size null where the pipeline has none). */
+    public RenderSettings with(int steps, Double guidance, Integer resolvedWidth, Integer resolvedHeight) {
         return new RenderSettings(steps, guidance, resolvedWidth, resolvedHeight, scheduler, timesteps, sigmas,
-                adapters);
+                audioLengthInS, adapters);
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 public interface Renderer extends AutoCloseable {
     /**
      * The settings a single call of {@code image} with {@code requested} would use: null fields (steps, guidance,
-     * size) become the pipeline's defaults. Throws IllegalArgumentException with the pipeline's message when the
+     * size) become the pipeline's defaults (guidance stays null for a pipeline without a prompt, size for audio). Throws IllegalArgumentException with the pipeline's message when the
      * pipeline refuses that call (a size that is not a multiple of the VAE factor, an argument its {@code __call__}
      * does not take, ...): the image becomes an error row.
      */
@@ -49,6 +49,15 @@ public interface Renderer extends AutoCloseable {
      * {@code images.get(i).seed()}. Returns exactly {@code images.size()} images in request order, or throws.
      */
     List<BufferedImage> render(RenderSettings settings, List<ImageRequest> images);
+
+    /**
+     * As {@link #render}, for pipelines whose output may be audio (an unconditional audio pipeline returns clips):
+     * one item per request, in order. By default the images of {@link #render}.
+     */
+    default List<Rendered> renderItems(RenderSettings settings, List<ImageRequest> images) {
+        List<BufferedImage> out = render(settings, images);
+        return out == null ? null : out.stream().map(Rendered::of).toList();
+    }
 
     @Override
     void close();

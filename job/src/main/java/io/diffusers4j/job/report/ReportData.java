@@ -39,17 +39,43 @@ public record ReportData(JobSummary summary, Map<String, String> settings, List<
                             Integer steps, Double guidanceScale, Integer width, Integer height, String scheduler,
                             String prompt2, String negativePrompt2, List<Double> timesteps, List<Double> sigmas,
                             String loras, String textualInversions, String model, String executorId,
-                            Long durationMs, String dataUri, byte[] png) {
+                            Long durationMs, String dataUri, byte[] png, Audio audio) {
+        /** A clip or an image without adapters. */
+        public Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed, Integer steps,
+                         Double guidanceScale, Integer width, Integer height, String scheduler, String prompt2,
+                         String negativePrompt2, List<Double> timesteps, List<Double> sigmas, String model,
+                         String executorId, Long durationMs, String dataUri, byte[] png, Audio audio) {
+            this(id, imageIndex, prompt, negativePrompt, seed, steps, guidanceScale, width, height, scheduler,
+                    prompt2, negativePrompt2, timesteps, sigmas, null, null, model, executorId, durationMs, dataUri,
+                    png, audio);
+        }
 
-        /** A thumbnail without adapters. */
+        /** An image without adapters. */
         public Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed, Integer steps,
                          Double guidanceScale, Integer width, Integer height, String scheduler, String prompt2,
                          String negativePrompt2, List<Double> timesteps, List<Double> sigmas, String model,
                          String executorId, Long durationMs, String dataUri, byte[] png) {
             this(id, imageIndex, prompt, negativePrompt, seed, steps, guidanceScale, width, height, scheduler,
                     prompt2, negativePrompt2, timesteps, sigmas, null, null, model, executorId, durationMs, dataUri,
-                    png);
+                    png, null);
         }
+
+        /** The sample file's bytes: the PNG, or the WAV of an audio row. */
+        public byte[] file() {
+            return audio != null ? audio.wav() : png;
+        }
+
+        /** The sample file's extension. */
+        public String extension() {
+            return audio != null ? "wav" : "png";
+        }
+    }
+
+    /**
+     * The clip of an audio row: its WAV bytes (as in the {@code audio} column), sample rate and length; the page
+     * plays it with an {@code <audio>} element ({@code dataUri} null when it is too large to embed).
+     */
+    public record Audio(byte[] wav, Integer sampleRate, Double lengthSeconds, String dataUri) {
     }
 
     /** One error row: where it came from, why it failed, and its input text (clipped). */

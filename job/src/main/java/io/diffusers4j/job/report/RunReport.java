@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -34,7 +35,8 @@ import static org.apache.spark.sql.functions.lit;
 /**
  * The run report: {@code <output>/_report/index.html} (one self-contained page, {@link RunReportHtml}) and
  * {@code <output>/_report/samples/<id>-<image_index>.png} (the first few ok images, byte for byte as in the
- * Parquet, text chunks included). Spark's readers skip {@code _}-prefixed paths, so the folder does not disturb
+ * Parquet, text chunks included; {@code .wav} for the clips of an audio pipeline, which the page plays with an
+ * {@code <audio>} element). Spark's readers skip {@code _}-prefixed paths, so the folder does not disturb
  * {@code spark.read().parquet(output)}; an overwrite run replaces it, an appending run rewrites it for its own run.
  *
  * <p>Driver-side work is bounded: the figures come from {@link JobSummary} (one aggregation), error rows are read
@@ -46,6 +48,8 @@ public final class RunReport {
     public static final String DIR = "_report";
     /** Largest side of a contact-sheet thumbnail, in pixels. */
     static final int THUMB_SIZE = 160;
+    /** Largest WAV embedded in the page (larger clips are in the samples folder and the Parquet only). */
+    static final int MAX_EMBEDDED_AUDIO = 2 << 20;
 
     /** How much the report reads back: thumbnails, sample PNG files (taken from the thumbnails), error rows. */
     public record Limits(int thumbnails, int samples, int errors) {
@@ -71,16 +75,18 @@ public final class RunReport {
             for (Row r : mine.where(col("status").equalTo(OutputSchema.OK)).select("id", "image_index", "prompt",
                     "negative_prompt", "seed", "num_inference_steps", "guidance_scale", "width", "height",
                     "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "loras", "textual_inversions",
-                    "model", "executor_id",
-                    "duration_ms", "image").limit(wanted).collectAsList()) {
+                    "model", "executor_id", "duration_ms", "image", "audio", "sample_rate", "audio_length_s")
+                    .limit(wanted).collectAsList()) {
                 byte[] png = r.getAs("image");
+                ReportData.Audio audio = audio(r);
                 thumbs.add(new ReportData.Thumbnail(r.getAs("id"), r.<Integer>getAs("image_index"),
                         r.getAs("prompt"), r.getAs("negative_prompt"), r.getAs("seed"),
                         r.getAs("num_inference_steps"), r.getAs("guidance_scale"), r.getAs("width"),
                         r.getAs("height"), r.getAs("scheduler"), r.getAs("prompt_2"), r.getAs("negative_prompt_2"),
                         numbers(r, "timesteps"), numbers(r, "sigmas"), adapters(r, "loras", "scale"),
                         adapters(r, "textual_inversions", "token"), r.getAs("model"), r.getAs("executor_id"),
-                        r.getAs("duration_ms"), Thumbnails.dataUri(png, THUMB_SIZE), png));
+                        r.getAs("duration_ms"), png == null ? null : Thumbnails.dataUri(png, THUMB_SIZE), png,
+                        audio));
             }
             thumbs.sort(Comparator.comparing(ReportData.Thumbnail::id)
                     .thenComparingInt(ReportData.Thumbnail::imageIndex));
@@ -117,8 +123,9 @@ public final class RunReport {
             List<String> samples = new ArrayList<>();
             Set<String> names = new HashSet<>();
             for (ReportData.Thumbnail t : data.samples()) {
-                Path p = new Path(new Path(dir, "samples"), unique(fileName(t.id(), t.imageIndex()), names));
-                writeBytes(fs, p, t.png());
+                Path p = new Path(new Path(dir, "samples"), unique(fileName(t.id(), t.imageIndex(),
+                        t.extension()), names));
+                writeBytes(fs, p, t.file());
                 samples.add(display(fs, p));
             }
             Path index = new Path(dir, "index.html");
@@ -127,6 +134,18 @@ public final class RunReport {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the run report under " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The clip of an audio row (its WAV embedded when small enough), or null for an image row. */
+    private static ReportData.Audio audio(Row r) {
+        int i = r.fieldIndex("audio");
+        if (r.isNullAt(i) || r.getStruct(i).isNullAt(0)) {
+            return null;
+        }
+        byte[] wav = r.getStruct(i).getAs("bytes");
+        String uri = wav.length <= MAX_EMBEDDED_AUDIO
+                ? "data:audio/wav;base64," + Base64.getEncoder().encodeToString(wav) : null;
+        return new ReportData.Audio(wav, r.getAs("sample_rate"), r.getAs("audio_length_s"), uri);
     }
 
     private static void writeBytes(FileSystem fs, Path p, byte[] bytes) throws IOException {
@@ -146,6 +165,11 @@ public final class RunReport {
 
     /** A file name from a row id: safe characters only, at most 80 of them, then "-<image_index>.png". */
     static String fileName(String id, int imageIndex) {
+        return fileName(id, imageIndex, "png");
+    }
+
+    /** As {@link #fileName(String, int)} with another extension (wav for audio rows). */
+    static String fileName(String id, int imageIndex, String extension) {
         String safe = String.valueOf(id).replaceAll("[^A-Za-z0-9._-]", "_");
         if (safe.isEmpty() || safe.startsWith(".") || safe.startsWith("_")) {
             safe = "row" + safe;
@@ -153,18 +177,21 @@ public final class RunReport {
         if (safe.length() > 80) {
             safe = safe.substring(0, 80);
         }
-        return safe + "-" + imageIndex + ".png";
+        return safe + "-" + imageIndex + "." + extension;
     }
 
     /**
-     * {@code name}, or {@code name} with "-2", "-3"... before ".png" when an earlier sample took it (ids that differ
-     * only in characters a file name cannot hold, "a/b" and "a_b"); adds the result to {@code taken}.
+     * {@code name}, or {@code name} with "-2", "-3"... before its extension (".png", ".wav") when an earlier sample
+     * took it (ids that differ only in characters a file name cannot hold, "a/b" and "a_b"); adds the result to
+     * {@code taken}.
      */
     static String unique(String name, Set<String> taken) {
-        String stem = name.substring(0, name.length() - ".png".length());
+        int dot = name.lastIndexOf('.');
+        String stem = name.substring(0, dot);
+        String extension = name.substring(dot);
         String candidate = name;
         for (int n = 2; !taken.add(candidate); n++) {
-            candidate = stem + "-" + n + ".png";
+            candidate = stem + "-" + n + extension;
         }
         return candidate;
     }

@@ -37,6 +37,7 @@ public final class RunReportHtml {
             ".thumb{margin:0;width:200px;background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:6px;"
                     + "break-inside:avoid}",
             ".thumb img{display:block;margin:0 auto}.thumb img.up{image-rendering:pixelated}",
+            ".thumb audio{display:block;width:100%}",
             ".thumb figcaption{font-size:11px;color:#333;margin-top:4px}.thumb figcaption .id{font-weight:600}",
             "table.params{border:0;background:none;font-size:11px;width:100%}",
             "table.params th,table.params td{border:0;padding:1px 4px 1px 0;background:none;overflow-wrap:anywhere}",
@@ -136,11 +137,16 @@ public final class RunReportHtml {
         }
         b.append("; every image's parameters are also in its PNG text chunks</p>\n<div class=\"sheet\">\n");
         for (ReportData.Thumbnail t : d.thumbnails()) {
-            int[] size = displaySize(t.width(), t.height());
-            b.append("<figure class=\"thumb\"><img").append(size[2] > 1 ? " class=\"up\"" : "")
-                    .append(" width=\"").append(size[0]).append("\" height=\"").append(size[1]).append("\" src=\"")
-                    .append(t.dataUri()).append("\" alt=\"").append(esc(t.prompt())).append("\">")
-                    .append("<figcaption><div class=\"id\">").append(esc(t.id())).append(" #").append(t.imageIndex())
+            b.append("<figure class=\"thumb\">");
+            if (t.audio() != null) {
+                clip(b, t.audio());
+            } else {
+                int[] size = displaySize(t.width(), t.height());
+                b.append("<img").append(size[2] > 1 ? " class=\"up\"" : "").append(" width=\"").append(size[0])
+                        .append("\" height=\"").append(size[1]).append("\" src=\"").append(t.dataUri())
+                        .append("\" alt=\"").append(esc(t.prompt())).append("\">");
+            }
+            b.append("<figcaption><div class=\"id\">").append(esc(t.id())).append(" #").append(t.imageIndex())
                     .append("</div><table class=\"params\">\n");
             for (Map.Entry<String, String> p : parameters(t).entrySet()) {
                 b.append("<tr><th>").append(esc(p.getKey())).append("</th><td>");
@@ -159,6 +165,16 @@ public final class RunReportHtml {
         b.append("</div>\n</section>\n");
     }
 
+    /** An audio row's player: its WAV embedded in an {@code <audio>} element, or a note when it is too large. */
+    private static void clip(StringBuilder b, ReportData.Audio audio) {
+        if (audio.dataUri() == null) {
+            b.append("<p class=\"none\">clip of ").append(audio.wav().length >> 10).append(" KiB: too large to embed; "
+                    + "it is in the output's audio column</p>");
+            return;
+        }
+        b.append("<audio controls preload=\"none\" src=\"").append(audio.dataUri()).append("\"></audio>");
+    }
+
     /**
      * {width, height, upscale} on the sheet: every image fits the same {@value RunReport#THUMB_SIZE}-pixel box
      * (larger ones were scaled down to it, smaller ones are magnified, pixelated so their pixels stay sharp);
@@ -174,8 +190,11 @@ public final class RunReportHtml {
     /** Every generation parameter of an image, label to value, in caption order (unset optional ones left out). */
     static Map<String, String> parameters(ReportData.Thumbnail t) {
         Map<String, String> p = new LinkedHashMap<>();
-        p.put("prompt", String.valueOf(t.prompt()));
-        p.put("negative", t.negativePrompt() == null ? "none" : t.negativePrompt());
+        boolean prompted = t.prompt() != null; // unconditional and audio pipelines draw without one
+        if (prompted) {
+            p.put("prompt", t.prompt());
+            p.put("negative", t.negativePrompt() == null ? "none" : t.negativePrompt());
+        }
         if (t.prompt2() != null) {
             p.put("prompt_2", t.prompt2());
         }
@@ -184,7 +203,9 @@ public final class RunReportHtml {
         }
         p.put("seed", String.valueOf(t.seed()));
         p.put("steps", String.valueOf(t.steps()));
-        p.put("guidance", String.valueOf(t.guidanceScale()));
+        if (t.guidanceScale() != null) {
+            p.put("guidance", String.valueOf(t.guidanceScale()));
+        }
         p.put("scheduler", String.valueOf(t.scheduler()));
         if (t.timesteps() != null) {
             p.put("timesteps", GenerationMetadata.numbers(CustomSchedule.toArray(t.timesteps())));
@@ -198,7 +219,12 @@ public final class RunReportHtml {
         if (t.textualInversions() != null) {
             p.put("textual_inversions", t.textualInversions());
         }
-        p.put("size", t.width() + "x" + t.height());
+        if (t.audio() != null) {
+            p.put("audio", GenerationMetadata.numbers(new double[] {t.audio().lengthSeconds()}) + " s at "
+                    + t.audio().sampleRate() + " Hz");
+        } else {
+            p.put("size", t.width() + "x" + t.height());
+        }
         p.put("executor", t.executorId() + (t.durationMs() == null ? "" : ", " + t.durationMs() + " ms"));
         return p;
     }

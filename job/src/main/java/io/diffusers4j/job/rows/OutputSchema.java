@@ -9,6 +9,7 @@ import org.apache.spark.sql.types.StructType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Output columns. One row per image (its generation parameters as used: steps, guidance, size and scheduler
@@ -16,7 +17,9 @@ import java.util.List;
  * {@code sigmas} as given, null when not; {@code loras} / {@code textual_inversions} the adapters, each with the
  * SHA-256 of the file the image was rendered with, null when the row lists none) ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
  * image was drawn with), or one row per unusable input row. {@code status} is "ok" or "error"; on error
- * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} is PNG bytes.
+ * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} is PNG bytes;
+ * an audio pipeline's rows have {@code audio} (WAV bytes and a file name) with its {@code sample_rate} and
+ * {@code audio_length_s} instead, and no width or height.
  * {@code pipeline_instance_id} names the pipeline build that rendered the image (one per build per executor
  * JVM); {@code duration_ms} is the image's share of its batch's wall time, {@code batch_size} that batch's size;
  * {@code run_id} names the job run (several runs may append to one output).
@@ -27,6 +30,14 @@ public final class OutputSchema {
 
     /** A custom schedule column: {@code timesteps} or {@code sigmas}. */
     private static final DataType NUMBERS = DataTypes.createArrayType(DataTypes.DoubleType, false);
+
+    /**
+     * The {@code audio} column of audio pipelines, as a Hugging Face {@code datasets.Audio} feature stores it:
+     * {@code bytes} (a WAV file) and {@code path} (its name, {@code <id>-<image_index>.wav}).
+     */
+    public static final StructType AUDIO = new StructType(new StructField[] {
+        DataTypes.createStructField("bytes", DataTypes.BinaryType, true),
+        DataTypes.createStructField("path", DataTypes.StringType, true)});
 
     /** The generation parameters, {@code id} to {@code textual_inversions}: the first columns of this and the work table. */
     private static final List<StructField> PARAMETERS = List.of(
@@ -52,6 +63,9 @@ public final class OutputSchema {
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
         DataTypes.createStructField("image", DataTypes.BinaryType, true),
+        DataTypes.createStructField("audio", AUDIO, true),
+        DataTypes.createStructField("sample_rate", DataTypes.IntegerType, true),
+        DataTypes.createStructField("audio_length_s", DataTypes.DoubleType, true),
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
         DataTypes.createStructField("executor_id", DataTypes.StringType, true),
         DataTypes.createStructField("pipeline_instance_id", DataTypes.StringType, true),
@@ -60,6 +74,9 @@ public final class OutputSchema {
         DataTypes.createStructField("batch_size", DataTypes.IntegerType, true),
         DataTypes.createStructField("source", DataTypes.StringType, true),
         DataTypes.createStructField("run_id", DataTypes.StringType, false));
+
+    /** The columns that hold the rendered files (binary): no column to partition by. */
+    public static final Set<String> MEDIA = Set.of("image", "audio");
 
     /** Column names, in order. */
     public static final List<String> COLUMNS = Arrays.asList(SCHEMA.fieldNames());

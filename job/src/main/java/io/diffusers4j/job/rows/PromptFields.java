@@ -31,11 +31,13 @@ public final class PromptFields {
     public static final String LORAS = "loras";
     /** Textual inversions: a list of {@code {"name": PATH, "token": "<tok>"}} ({@link AdapterFields}). */
     public static final String TEXTUAL_INVERSIONS = "textual_inversions";
+    /** DanceDiffusionPipeline's clip length in seconds (diffusers' default: the UNet's sample_size / sample_rate). */
+    public static final String AUDIO_LENGTH_IN_S = "audio_length_in_s";
 
     /** Every field the job reads, in the order used for CSV/JSON examples. */
     public static final List<String> ALL = List.of(ID, PROMPT, NEGATIVE_PROMPT, SEED, NUM_INFERENCE_STEPS,
             GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT, PROMPT_2, NEGATIVE_PROMPT_2, TIMESTEPS,
-            SIGMAS, LORAS, TEXTUAL_INVERSIONS);
+            SIGMAS, LORAS, TEXTUAL_INVERSIONS, AUDIO_LENGTH_IN_S);
 
     private PromptFields() {
     }

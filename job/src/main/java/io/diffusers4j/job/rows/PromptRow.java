@@ -16,14 +16,25 @@ import java.io.Serializable;
  * @param negativePrompt2    SDXL's {@code negative_prompt_2}, or null
  * @param schedule           custom timesteps or sigmas, or null
  * @param adapters           the LoRAs and textual inversions ({@link AdapterSet#NONE} when none)
+ * @param audioLengthInS     an audio pipeline's {@code audio_length_in_s}, or null (the UNet's default length)
  * @param location           "file:line" of the input record
  * @param raw                the input text
  */
 public record PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
                         Double guidanceScale, Integer width, Integer height, String scheduler,
                         Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
-                        AdapterSet adapters, String location, String raw, String error)
+                        AdapterSet adapters, Double audioLengthInS, String location, String raw,
+                        String error)
         implements Serializable {
+
+    /** A row without an audio length. */
+    public PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
+                     Double guidanceScale, Integer width, Integer height, String scheduler,
+                     Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
+                     String location, String raw, String error) {
+        this(id, prompt, negativePrompt, seed, numInferenceSteps, guidanceScale, width, height, scheduler,
+                numImagesPerPrompt, prompt2, negativePrompt2, schedule, null, location, raw, error);
+    }
 
     public boolean ok() {
         return error == null;

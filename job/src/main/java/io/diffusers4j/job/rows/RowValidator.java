@@ -3,6 +3,7 @@ package io.diffusers4j.job.rows;
 
 import io.diffusers4j.job.input.RawRecord;
 import io.diffusers4j.job.render.AdapterSet;
+import io.diffusers4j.schedulers.Schedulers;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -23,11 +24,25 @@ public final class RowValidator implements Serializable {
     private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
     private static final Pattern NON_FINITE = Pattern.compile("[+-]?(nan|inf|infinity)", Pattern.CASE_INSENSITIVE);
+    /** The longest {@code audio_length_in_s} a row may ask for, in seconds (bounded before anything is drawn). */
+    public static final double MAX_AUDIO_LENGTH_S = 600;
 
     private final JobDefaults defaults;
+    private final boolean promptRequired;
 
+    /** A validator for a pipeline that needs a prompt (text-to-image and its family). */
     public RowValidator(JobDefaults defaults) {
+        this(defaults, true);
+    }
+
+    /**
+     * @param promptRequired the model's pipeline requires a prompt (its {@code requiredArguments}); false for the
+     *                       pipelines that draw without one (DDPM, DDIM, Dance Diffusion), whose rows need only
+     *                       an id and a seed (a prompt there is refused by the pipeline, as that row's error)
+     */
+    public RowValidator(JobDefaults defaults, boolean promptRequired) {
         this.defaults = defaults;
+        this.promptRequired = promptRequired;
     }
 
     public JobDefaults defaults() {
@@ -39,7 +54,7 @@ public final class RowValidator implements Serializable {
         if (record.isMalformed()) {
             String id = SeedDeriver.deriveId(record.source(), record.position(), record.raw());
             return new PromptRow(id, null, null, null, null, null, null, null, null, null, null, null, null,
-                    AdapterSet.NONE, location, record.raw(),
+                    AdapterSet.NONE, null, location, record.raw(),
                     "malformed " + record.malformedReason());
         }
         Map<String, Object> f = record.fields();
@@ -52,7 +67,9 @@ public final class RowValidator implements Serializable {
         String prompt = null;
         Object p = f.get(PromptFields.PROMPT);
         if (p == null) {
-            errors.add("missing required field \"prompt\"");
+            if (promptRequired) {
+                errors.add("missing required field \"prompt\"");
+            }
         } else { // "" is a prompt, as in diffusers: the unconditional embedding
             prompt = text(PromptFields.PROMPT, p, errors);
         }
@@ -69,6 +86,12 @@ public final class RowValidator implements Serializable {
         if (scheduler != null && scheduler.isBlank()) {
             errors.add("scheduler is empty");
             scheduler = null;
+        } else if (scheduler != null) {
+            try { // diffusers' class names and the web UIs' names, refused here rather than in the render
+                Schedulers.resolve(scheduler);
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+            }
         }
         Integer images = intIn(PromptFields.NUM_IMAGES_PER_PROMPT, f.get(PromptFields.NUM_IMAGES_PER_PROMPT), 1,
                 defaults.maxImagesPerPrompt(), "max-images-per-prompt", errors);
@@ -76,6 +99,12 @@ public final class RowValidator implements Serializable {
         String prompt2 = text(PromptFields.PROMPT_2, f.get(PromptFields.PROMPT_2), errors);
         String negative2 = text(PromptFields.NEGATIVE_PROMPT_2, f.get(PromptFields.NEGATIVE_PROMPT_2), errors);
         CustomSchedule schedule = CustomSchedule.of(f, defaults.maxSteps(), errors);
+        Double audioLength = finite(PromptFields.AUDIO_LENGTH_IN_S, f.get(PromptFields.AUDIO_LENGTH_IN_S), errors);
+        if (audioLength != null && (audioLength <= 0 || audioLength > MAX_AUDIO_LENGTH_S)) {
+            errors.add(PromptFields.AUDIO_LENGTH_IN_S + " " + audioLength + " is not in (0, " + MAX_AUDIO_LENGTH_S
+                    + "] seconds");
+            audioLength = null;
+        }
         if (schedule != null) { // as in diffusers, a custom schedule replaces num_inference_steps
             steps = schedule.steps();
         }
@@ -94,7 +123,7 @@ public final class RowValidator implements Serializable {
                 orDefault(width, defaults.width()),
                 orDefault(height, defaults.height()),
                 scheduler,
-                n, prompt2, negative2, schedule, adapters, location, record.raw(), error);
+                n, prompt2, negative2, schedule, adapters, audioLength, location, record.raw(), error);
     }
 
     private static <T> T orDefault(T value, T fallback) {

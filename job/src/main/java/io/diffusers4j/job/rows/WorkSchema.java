@@ -39,13 +39,15 @@ public final class WorkSchema {
     public static final int ERROR_MESSAGE = 17;
     public static final int RAW = 18;
     public static final int SOURCE = 19;
+    public static final int AUDIO_LENGTH_IN_S = 20;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
         DataTypes.createStructField("status", DataTypes.StringType, false),
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
-        DataTypes.createStructField("source", DataTypes.StringType, true));
+        DataTypes.createStructField("source", DataTypes.StringType, true),
+        DataTypes.createStructField("audio_length_in_s", DataTypes.DoubleType, true));
 
     private WorkSchema() {
     }
@@ -68,7 +70,8 @@ public final class WorkSchema {
                 r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
                 s == null ? null : CustomSchedule.toArray(s.timesteps()),
                 s == null ? null : CustomSchedule.toArray(s.sigmas()), AdapterColumns.loras(r.adapters(), null),
-                AdapterColumns.embeddings(r.adapters(), null), imageIndex, status, r.error(), r.raw(), r.location());
+                AdapterColumns.embeddings(r.adapters(), null), imageIndex, status, r.error(), r.raw(), r.location(),
+                r.audioLengthInS());
     }
 
     /** A {@code timesteps} / {@code sigmas} value of a work or output row, as a list (null when not set). */

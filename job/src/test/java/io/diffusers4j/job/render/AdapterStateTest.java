@@ -53,7 +53,7 @@ class AdapterStateTest {
 
     private static BufferedImage render(Renderer r, AdapterSet set, ImageRequest image) {
         r.prepare(set);
-        return r.render(new RenderSettings(4, 7.5, 64, 64, "EulerDiscreteScheduler", null, null, set),
+        return r.render(new RenderSettings(4, 7.5, 64, 64, "EulerDiscreteScheduler", null, null, null, set),
                 List.of(image)).get(0);
     }
 

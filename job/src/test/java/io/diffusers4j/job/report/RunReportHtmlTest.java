@@ -72,7 +72,7 @@ class RunReportHtmlTest {
     void captionsListEveryParameterOfTheImage() {
         ReportData.Thumbnail t = new ReportData.Thumbnail("x", 1, "", null, 8L, 3, 5.0, 64, 48, "DDIMScheduler",
                 "second", "neg 2", List.of(999.0, 500.0, 1.0), null, "/l/style.safetensors:0.8", "/t/x.safetensors:<x>",
-                "m", "driver", 120L, "data:", new byte[0]);
+                "m", "driver", 120L, "data:", new byte[0], null);
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("prompt", "");
         expected.put("negative", "none");
@@ -88,6 +88,21 @@ class RunReportHtmlTest {
         expected.put("size", "64x48");
         expected.put("executor", "driver, 120 ms");
         assertEquals(expected, RunReportHtml.parameters(t));
+    }
+
+    @Test
+    void anAudioCaptionHasNoPromptGuidanceOrSizeButItsLengthAndRate() {
+        ReportData.Thumbnail t = new ReportData.Thumbnail("clip", 0, null, null, 3L, 2, null, null, null,
+                "IPNDMScheduler", null, null, null, null, "m", "driver", 40L, null, null,
+                new ReportData.Audio(new byte[44], 16000, 0.032, "data:audio/wav;base64,"));
+        Map<String, String> expected = new LinkedHashMap<>();
+        expected.put("seed", "3");
+        expected.put("steps", "2");
+        expected.put("scheduler", "IPNDMScheduler");
+        expected.put("audio", "0.032 s at 16000 Hz");
+        expected.put("executor", "driver, 40 ms");
+        assertEquals(expected, RunReportHtml.parameters(t));
+        assertEquals("wav", t.extension());
     }
 
     @Test

@@ -106,6 +106,24 @@ class RowValidatorTest {
     }
 
     @Test
+    void aPipelineWithoutAPromptTakesRowsWithoutOne() {
+        RowValidator unconditional = new RowValidator(JobDefaults.diffusers().withJobSeed(5), false);
+        PromptRow row = unconditional.validate(RawRecord.parsed("f.jsonl", 3, "{\"id\": \"a\"}",
+                Map.of("id", "a")));
+        assertNull(row.error());
+        assertNull(row.prompt());
+        assertEquals(SeedDeriver.deriveSeed(5, "a"), (long) row.seed(), "the seed is still derived from the id");
+        assertEquals("prompt 5 is not text", unconditional.validate(RawRecord.parsed("f.jsonl", 4, "raw",
+                Map.of("prompt", 5L))).error(), "a prompt that is given is still checked");
+        assertEquals(4.5, unconditional.validate(RawRecord.parsed("f.jsonl", 5, "raw",
+                Map.of("audio_length_in_s", "4.5"))).audioLengthInS());
+        assertEquals("audio_length_in_s 0.0 is not in (0, 600.0] seconds", unconditional.validate(
+                RawRecord.parsed("f.jsonl", 6, "raw", Map.of("audio_length_in_s", 0L))).error());
+        assertEquals("audio_length_in_s 1000000.0 is not in (0, 600.0] seconds", unconditional.validate(
+                RawRecord.parsed("f.jsonl", 7, "raw", Map.of("audio_length_in_s", 1e6))).error());
+    }
+
+    @Test
     void eachProblemIsReportedQuotingTheValue() {
         assertEquals("missing required field \"prompt\"", validate("seed", 1L).error());
         assertEquals("prompt 5 is not text", validate("prompt", 5L).error());
@@ -129,6 +147,10 @@ class RowValidatorTest {
         assertEquals("negative_prompt boolean true is not text",
                 validate("prompt", "p", "negative_prompt", true).error());
         assertEquals("scheduler is empty", validate("prompt", "p", "scheduler", " ").error());
+        String unknown = validate("prompt", "p", "scheduler", "Euler b").error();
+        assertTrue(unknown != null && unknown.contains("Euler b"), unknown);
+        assertNull(validate("prompt", "p", "scheduler", "DPM++ 2M Karras").error());
+        assertNull(validate("prompt", "p", "scheduler", "EulerDiscreteScheduler").error());
         assertEquals("id is blank", validate("prompt", "p", "id", "").error());
         assertEquals("seed 9223372036854775807 + num_images_per_prompt 2 overflows a 64-bit seed",
                 validate("prompt", "p", "seed", Long.MAX_VALUE, "num_images_per_prompt", 2L).error());

@@ -26,4 +26,17 @@ public final class ConfigChecks {
             throw new IllegalArgumentException(block + ": " + key + " must be set, got null");
         }
     }
+
+    /** {@code value} null or at most {@code max}: a size a config file sets, bounded before anything is allocated. */
+    public static void atMost(String block, String key, Integer value, long max) {
+        if (value != null && value > max) {
+            throw new IllegalArgumentException(block + ": " + key + " must be <= " + max + ", got " + value);
+        }
+    }
+
+    /** {@code value} null or in {@code [1, max]}. */
+    public static void inRange(String block, String key, Integer value, long max) {
+        positive(block, key, value);
+        atMost(block, key, value, max);
+    }
 }
