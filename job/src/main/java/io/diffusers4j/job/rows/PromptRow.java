@@ -27,13 +27,13 @@ public record PromptRow(String id, String prompt, String negativePrompt, Long se
                         String error)
         implements Serializable {
 
-    /** A row without an audio length. */
+    /** A row without adapters or an audio length. */
     public PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
                      Double guidanceScale, Integer width, Integer height, String scheduler,
                      Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
                      String location, String raw, String error) {
         this(id, prompt, negativePrompt, seed, numInferenceSteps, guidanceScale, width, height, scheduler,
-                numImagesPerPrompt, prompt2, negativePrompt2, schedule, null, location, raw, error);
+                numImagesPerPrompt, prompt2, negativePrompt2, schedule, AdapterSet.NONE, null, location, raw, error);
     }
 
     public boolean ok() {
