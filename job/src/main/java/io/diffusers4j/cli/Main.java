@@ -9,13 +9,14 @@ import picocli.CommandLine.Command;
 import java.util.concurrent.Callable;
 
 /**
- * {@code diffusers4j <command> [options]}: generate, tokenize, tiny-pipeline, job, bench, completion. Exit codes:
+ * {@code diffusers4j <command> [options]}: generate, tokenize, tiny-pipeline, job, plan, bench, completion. Exit codes:
  * 0 done, 1 failed, 2 a usage or input error, reported on one line as {@code diffusers4j <command>: error: ...}
  * (with a "did you mean" suggestion for a mistyped option).
  */
 @Command(name = "diffusers4j", mixinStandardHelpOptions = true, versionProvider = VersionInfo.class,
         description = "Hugging Face Diffusers pipelines in Java, and a Spark batch generation job.",
         subcommands = {GenerateCommand.class, TokenizeCommand.class, TinyPipelineCommand.class, JobCommand.class,
+            PlanCommand.class,
             BenchCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @CommandLine.Spec

@@ -1,8 +1,15 @@
 // The Spark job: read prompts, validate in Spark, skip done images, render on executors, write Parquet once.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.input.PlanInput;
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.output.DatasetCard;
+import io.diffusers4j.job.output.ImageFolderExport;
+import io.diffusers4j.job.output.OutputFolder;
+import io.diffusers4j.job.plan.DatasetPlan;
+import io.diffusers4j.job.plan.PlanFiles;
+import io.diffusers4j.job.plan.PlanParser;
 import io.diffusers4j.job.progress.ConsoleLine;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.progress.JobProgress;
@@ -69,8 +76,15 @@ public final class DiffusionJob {
      */
     public static JobSummary run(SparkSession spark, JobConfig cfg) {
         long started = System.currentTimeMillis();
+        DatasetPlan plan = cfg.plan() == null ? null
+                : PlanParser.parse(new PlanFiles(spark.sparkContext().hadoopConfiguration(), cfg.plan()));
         return run(spark, cfg, DriverModel.prepare(cfg.pipelineSpec(0), spark.sparkContext().isLocal(), null),
-                started);
+                plan, started);
+    }
+
+    /** {@link #run(SparkSession, JobConfig, PipelineSpec, DatasetPlan, long)} of a prompt-file run. */
+    public static JobSummary run(SparkSession spark, JobConfig cfg, PipelineSpec model, long startedAtMillis) {
+        return run(spark, cfg, model, null, startedAtMillis);
     }
 
     /**
@@ -78,17 +92,19 @@ public final class DiffusionJob {
      * (checked; a Hub model pinned to the commit the driver resolved). The summary's total time counts from
      * {@code startedAtMillis} (the command's start, so that it includes Spark's start-up).
      */
-    public static JobSummary run(SparkSession spark, JobConfig cfg, PipelineSpec model, long startedAtMillis) {
+    public static JobSummary run(SparkSession spark, JobConfig cfg, PipelineSpec model, DatasetPlan plan,
+                                 long startedAtMillis) {
         String runId = UUID.randomUUID().toString();
         SparkContext sc = spark.sparkContext();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(sc);
-        String prompts = cfg.prompts();
+        String prompts = plan != null ? plan.file() : cfg.prompts();
         String output = cfg.output();
-        PromptFormat format = cfg.format() != null ? cfg.format()
+        PromptFormat format = plan != null ? null : cfg.format() != null ? cfg.format()
                 : PromptFormat.detect(sc.hadoopConfiguration(), prompts);
         PipelineSpec spec = model.withTorchThreads(resolveTorchThreads(cfg.torchThreads(), sc));
-        LOG.info("run {}: {} prompts {} -> {} (model {}, batch size {})", runId, format.name().toLowerCase(),
-                prompts, output, spec.modelName(), cfg.batchSize());
+        LOG.info("run {}: {} {} -> {} (model {}, batch size {})", runId,
+                plan != null ? "plan" : format.name().toLowerCase() + " prompts", prompts, output, spec.modelName(),
+                cfg.batchSize());
         LOG.debug("configuration:\n{}\npipeline spec: {}", cfg.describe(), spec);
 
         if (sc.isLocal() && cfg.prewarmLocal()) {
@@ -96,10 +112,21 @@ public final class DiffusionJob {
         }
         RowValidator validator = new RowValidator(cfg.defaults(), DriverModel.promptRequired(spec));
         JobMetrics metrics = JobMetrics.register(sc);
-        JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
-        JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
-        Dataset<Row> work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA),
-                workRows.getNumPartitions());
+        Dataset<Row> work;
+        if (plan != null) {
+            // ids are unique by construction (template id + chosen values + sweep values): no duplicate check
+            long[] sample = plan.sample();
+            long count = cfg.limit() > 0 ? Math.min(cfg.limit(), plan.prompts()) : plan.prompts();
+            LOG.info("plan {}: {} of {} prompts x {} image(s)", plan.file(), count, plan.prompts(),
+                    plan.imagesPerPrompt());
+            work = spark.createDataFrame(PlanInput.workRows(jsc, plan, sample, count, sc.defaultParallelism(),
+                    validator), WorkSchema.SCHEMA);
+        } else {
+            JavaRDD<RawRecord> records = format.reader().read(spark, prompts);
+            JavaRDD<Row> workRows = records.flatMap(r -> WorkSchema.expand(validator.validate(r)).iterator());
+            work = DuplicateIds.reject(spark.createDataFrame(workRows, WorkSchema.SCHEMA),
+                    workRows.getNumPartitions());
+        }
 
         long before = -1;
         if (cfg.resume() && hasOutput(spark, output)) {
@@ -143,6 +170,15 @@ public final class DiffusionJob {
                 metrics.builds());
         if (cfg.reportEnabled()) {
             summary = writeReport(spark, cfg, summary, spec.modelName(), format, partitions);
+        }
+        if (cfg.exportDir() != null) {
+            sc.setJobDescription("diffusers4j: export imagefolder " + cfg.exportDir());
+            long exported = ImageFolderExport.write(spark, output, runId, cfg.exportDir());
+            sc.setJobDescription(null);
+            LOG.info("exported {} images to {} (imagefolder)", exported, cfg.exportDir());
+        }
+        if (cfg.datasetCard()) {
+            DatasetCard.write(sc.hadoopConfiguration(), output, cfg.partitionBy(), plan, summary, spec.modelName());
         }
         return summary;
     }
@@ -211,7 +247,7 @@ public final class DiffusionJob {
      * rows are kept (an input row that is bad now is reported again, never counted as done).
      */
     private static Dataset<Row> withoutDone(SparkSession spark, Dataset<Row> work, String output) {
-        Dataset<Row> done = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
+        Dataset<Row> done = OutputFolder.read(spark, output)
                 .where(col("status").equalTo(lit(OutputSchema.OK)))
                 .select("id", "image_index").distinct().withColumn("_done", lit(true));
         // a using-columns join puts the keys first: restore the work schema's column order

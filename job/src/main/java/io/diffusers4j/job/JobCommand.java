@@ -3,6 +3,9 @@ package io.diffusers4j.job;
 
 import com.typesafe.config.ConfigUtil;
 import io.diffusers4j.cli.VersionInfo;
+import io.diffusers4j.job.plan.DatasetPlan;
+import io.diffusers4j.job.plan.PlanFiles;
+import io.diffusers4j.job.plan.PlanParser;
 import io.diffusers4j.job.render.JvmSettings;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.render.Redaction;
@@ -45,6 +48,18 @@ public final class JobCommand implements Callable<Integer> {
     @Option(names = "--prompts", paramLabel = "PATH", description = "prompt dataset: a file or folder (JSONL, CSV, "
             + "Parquet or text)")
     String prompts;
+
+    @Option(names = "--plan", paramLabel = "PLAN", description = "a dataset plan (JSON or HOCON) to render instead "
+            + "of --prompts: templates with {slot}s, {a|b} alternatives, __wildcard__ files, a sweep")
+    String plan;
+
+    @Option(names = "--limit", paramLabel = "N", description = "with --plan: render only its first N prompts (a "
+            + "preview)")
+    String limit;
+
+    @Option(names = "--export", arity = "2", paramLabel = "FORMAT DIR", description = "also write the ok images as "
+            + "PNG files with metadata.jsonl: --export imagefolder DIR (datasets' imagefolder layout)")
+    List<String> export;
 
     @Option(names = "--output", paramLabel = "DIR", description = "output folder (Parquet)")
     String output;
@@ -143,7 +158,13 @@ public final class JobCommand implements Callable<Integer> {
     Map<String, Object> overrides() {
         Map<String, Object> o = new LinkedHashMap<>();
         put(o, JOB + "prompts", prompts);
+        put(o, JOB + "plan", plan);
+        put(o, JOB + "limit", limit);
         put(o, JOB + "output", output);
+        if (export != null && export.size() == 2) {
+            o.put(JOB + "export.format", export.get(0));
+            o.put(JOB + "export.dir", export.get(1));
+        }
         put(o, PIPE + "model", model);
         put(o, PIPE + "revision", revision);
         put(o, PIPE + "variant", variant);
@@ -214,10 +235,13 @@ public final class JobCommand implements Callable<Integer> {
         JvmSettings.djlOffline();
         JobConfig cfg = toConfig();
         // a broken local model folder, an unknown scheduler or an unreachable Hub is refused before Spark starts
+        // a bad plan is one line naming the file and the key, exit 2, before the model loads or Spark starts
+        DatasetPlan plan = cfg.plan() == null ? null
+                : PlanParser.parse(new PlanFiles(JobMain.hadoopConfiguration(cfg), cfg.plan()));
         PipelineSpec model = DriverModel.prepare(cfg.pipelineSpec(0), JobMain.isLocal(JobMain.master(cfg)), null);
         SparkSession spark = JobMain.session(cfg);
         try {
-            JobSummary summary = DiffusionJob.run(spark, cfg, model,
+            JobSummary summary = DiffusionJob.run(spark, cfg, model, plan,
                     ManagementFactory.getRuntimeMXBean().getStartTime());
             out.println(summary.render());
             return 0;

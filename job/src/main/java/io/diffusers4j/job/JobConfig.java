@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.diffusers4j.job.input.PromptFormat;
+import io.diffusers4j.job.output.ImageFolderExport;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.JobDefaults;
 import io.diffusers4j.job.rows.OutputSchema;
@@ -90,7 +91,14 @@ public final class JobConfig {
     }
 
     private void validate() {
-        require("prompts", prompts());
+        if (plan() == null) {
+            require("prompts", prompts());
+        } else if (prompts() != null) {
+            throw new IllegalArgumentException("give --prompts or --plan, not both");
+        }
+        if (limit() > 0 && plan() == null) {
+            throw new IllegalArgumentException("--limit previews the first prompts of a --plan; give --plan");
+        }
         require("output", output());
         format();
         mode();
@@ -108,6 +116,9 @@ public final class JobConfig {
         progressInterval();
         progressConsole();
         reportLimits();
+        datasetCard();
+        limit();
+        exportDir();
         commitEvery();
         defaults();
         pipelineSpec(0);
@@ -172,6 +183,26 @@ public final class JobConfig {
 
     public String prompts() {
         return str(JOB + "prompts");
+    }
+
+    /** The dataset plan to render instead of a prompt dataset, or null. */
+    public String plan() {
+        String p = str(JOB + "plan");
+        return p == null || p.isBlank() ? null : p;
+    }
+
+    /** Plan runs: render only the first this many prompts (0 = all). */
+    public long limit() {
+        try {
+            long n = config.getLong(JOB + "limit");
+            if (n < 0) {
+                throw new IllegalArgumentException("limit must be >= 0 (0 = all), got " + n);
+            }
+            return n;
+        } catch (ConfigException.WrongType e) {
+            throw new IllegalArgumentException("limit must be an integer, got "
+                    + config.getValue(JOB + "limit").render());
+        }
     }
 
     public String output() {
@@ -243,6 +274,25 @@ public final class JobConfig {
             default -> throw new IllegalArgumentException("progress-console must be auto, true or false, got "
                     + config.getValue(JOB + "progress-console").render());
         };
+    }
+
+    /** The {@code --export} folder, or null; the format is {@link ImageFolderExport#FORMAT}. */
+    public String exportDir() {
+        String format = str(JOB + "export.format");
+        String dir = str(JOB + "export.dir");
+        if (format == null && dir == null) {
+            return null;
+        }
+        if (!ImageFolderExport.FORMAT.equals(format) || dir == null || dir.isBlank()) {
+            throw new IllegalArgumentException("--export takes a format and a folder: --export imagefolder DIR (got "
+                    + format + " " + dir + ")");
+        }
+        return dir;
+    }
+
+    /** Whether the dataset card (<output>/README.md) is written. */
+    public boolean datasetCard() {
+        return bool(JOB + "dataset-card");
     }
 
     /** Whether the run report (<output>/_report) is written. */

@@ -3,6 +3,7 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.cli.Main;
 import io.diffusers4j.job.render.JvmSettings;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
@@ -64,6 +65,20 @@ public final class JobMain {
 
     private static boolean useConfigMaster(JobConfig cfg, SparkConf submitted) {
         return cfg.masterExplicit() || !submitted.contains("spark.master");
+    }
+
+    /**
+     * The Hadoop configuration the driver reads files with before Spark starts (a plan and its files): the
+     * defaults plus the config's {@code spark.hadoop.*} properties, as Spark would set them.
+     */
+    static Configuration hadoopConfiguration(JobConfig cfg) {
+        Configuration conf = new Configuration();
+        for (Map.Entry<String, String> e : cfg.sparkConf().entrySet()) {
+            if (e.getKey().startsWith("spark.hadoop.")) {
+                conf.set(e.getKey().substring("spark.hadoop.".length()), e.getValue());
+            }
+        }
+        return conf;
     }
 
     /** Executors in the driver's JVM (Spark's SparkContext.isLocal): they share its disk and HF cache. */

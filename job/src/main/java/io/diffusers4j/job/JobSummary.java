@@ -1,6 +1,7 @@
 // The end-of-run report: counts, throughput and pipeline builds per executor, read back from what was committed.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.output.OutputFolder;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.rows.OutputSchema;
@@ -72,7 +73,7 @@ public record JobSummary(String runId, String output, long okImages, long errorR
 
     static JobSummary read(SparkSession spark, String output, String runId, long skipped, long planned,
                            double seconds, double totalSeconds, List<JobMetrics.Build> builds) {
-        List<Row> perExecutor = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
+        List<Row> perExecutor = OutputFolder.read(spark, output)
                 .where(col("run_id").equalTo(lit(runId)))
                 .groupBy(col("executor_id"))
                 .agg(sum(when(col("status").equalTo(OutputSchema.OK), 1L).otherwise(0L)).as("ok"),

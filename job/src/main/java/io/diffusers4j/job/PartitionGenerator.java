@@ -346,11 +346,13 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
                     numbers(w, WorkSchema.SIGMAS), AdapterColumns.loras(set, adapters.sha256()),
                     AdapterColumns.embeddings(set, adapters.sha256()), model,
-                    error == null ? OutputSchema.OK : OutputSchema.ERROR,
-                    error, w.getString(WorkSchema.RAW), png, audio, clip == null ? null : clip.sampleRate(),
-                    clip == null ? null : clip.lengthInSeconds(), w.getInt(WorkSchema.IMAGE_INDEX), executorId,
+                    error == null ? OutputSchema.OK : OutputSchema.ERROR, error, w.getString(WorkSchema.RAW),
+                    OutputSchema.image(w.getString(WorkSchema.ID), w.getInt(WorkSchema.IMAGE_INDEX), png), audio,
+                    clip == null ? null : clip.sampleRate(), clip == null ? null : clip.lengthInSeconds(),
+                    w.getInt(WorkSchema.IMAGE_INDEX), executorId,
                     handle.instanceId(), o.durationMs(), new Timestamp(System.currentTimeMillis()), o.batchSize(),
-                    w.getString(WorkSchema.SOURCE), runId);
+                    w.getString(WorkSchema.SOURCE), runId, w.get(WorkSchema.TEMPLATE_ID), w.get(WorkSchema.SLOTS),
+                    w.getString(WorkSchema.PROMPT));
         }
 
         /** An error output row with the settings the row asked for ({@code s}), or none (validation errors). */
@@ -367,7 +369,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, null, null, null,
                     w.getInt(WorkSchema.IMAGE_INDEX),
                     executorId, handle == null ? null : handle.instanceId(), null,
-                    new Timestamp(System.currentTimeMillis()), null, w.get(WorkSchema.SOURCE), runId);
+                    new Timestamp(System.currentTimeMillis()), null, w.get(WorkSchema.SOURCE), runId,
+                    w.get(WorkSchema.TEMPLATE_ID), w.get(WorkSchema.SLOTS), w.get(WorkSchema.PROMPT));
         }
     }
 }

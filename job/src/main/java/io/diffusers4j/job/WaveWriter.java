@@ -1,6 +1,9 @@
 // Writes the job's output as a series of committed Parquet appends ("waves"), so a killed run keeps what it finished.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.output.HfFeatures;
+import io.diffusers4j.job.output.HfParquetFormat;
+import io.diffusers4j.job.output.HfWriteSupport;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.WorkSchema;
 import org.apache.hadoop.fs.FileSystem;
@@ -17,6 +20,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
@@ -98,16 +102,20 @@ final class WaveWriter {
                       String output, String mode, String partitionBy) {
         warnIfTaskOutputIsVisibleEarly(spark);
         Column wave = pmod(xxhash64(col("id"), col("image_index")), lit(waves));
+        String features = HfFeatures.footerJson(OutputSchema.SCHEMA,
+                partitionBy == null ? List.of() : List.of(partitionBy));
         for (int w = 0; w < waves; w++) {
             Dataset<Row> slice = waves == 1 ? work : work.where(wave.equalTo(lit(w)));
             JavaRDD<Row> out = slice.repartition(partitions).javaRDD().mapPartitions(generator);
             boolean overwrite = w == 0 && mode.equals("overwrite");
+            // Spark's Parquet, with INT64 timestamps and the datasets features in each footer (HfParquetFormat)
             DataFrameWriter<Row> writer = spark.createDataFrame(out, OutputSchema.SCHEMA).write()
+                    .format(HfParquetFormat.class.getName()).option(HfWriteSupport.FEATURES_KEY, features)
                     .mode(overwrite ? SaveMode.Overwrite : SaveMode.Append);
             if (partitionBy != null) {
                 writer = writer.partitionBy(partitionBy);
             }
-            writer.parquet(output);
+            writer.save(output);
             if (waves > 1) {
                 LOG.info("wave {} of {} committed to {}", w + 1, waves, output);
             }

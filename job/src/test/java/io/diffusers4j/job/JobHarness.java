@@ -1,6 +1,8 @@
 // Test helper: write an input, run the job on the shared SparkSession, read the output back.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.output.OutputFolder;
+import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.PipelineCall;
@@ -69,7 +71,7 @@ final class JobHarness {
 
     /** Every output row, sorted by (source, id, image_index). */
     static List<Row> rows(Path output) {
-        List<Row> rows = new ArrayList<>(SharedSpark.get().read().parquet(output.toString())
+        List<Row> rows = new ArrayList<>(OutputFolder.reader(SharedSpark.get()).parquet(output.toString())
                 .orderBy(col("source"), col("id"), col("image_index")).collectAsList());
         rows.sort(Comparator.comparing((Row r) -> String.valueOf((Object) r.getAs("source")))
                 .thenComparing(r -> (String) r.getAs("id")).thenComparing(r -> (Integer) r.getAs("image_index")));
@@ -77,7 +79,7 @@ final class JobHarness {
     }
 
     static BufferedImage png(Row r) {
-        byte[] bytes = r.getAs("image");
+        byte[] bytes = OutputSchema.png(r.getAs("image"));
         try {
             return ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException e) {

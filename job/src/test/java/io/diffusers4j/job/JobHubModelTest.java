@@ -4,6 +4,7 @@ package io.diffusers4j.job;
 import io.diffusers4j.hub.FakeHub;
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.image.Png;
+import io.diffusers4j.job.rows.OutputSchema;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,7 +75,7 @@ class JobHubModelTest {
             for (Row r : rows) {
                 assertEquals("ok", r.getAs("status"), r.toString());
                 assertEquals(REPO, r.getAs("model"));
-                byte[] png = r.getAs("image");
+                byte[] png = OutputSchema.png(r.getAs("image"));
                 assertEquals(COMMIT, GenerationMetadata.fromPngText(Png.read(png).text()).revision(),
                         "the commit is recorded in the image's parameters");
             }

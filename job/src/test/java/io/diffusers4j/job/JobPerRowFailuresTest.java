@@ -3,6 +3,7 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.image.Png;
+import io.diffusers4j.job.rows.OutputSchema;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +31,7 @@ class JobPerRowFailuresTest extends FakeJobTest {
 
         Row n = JobHarness.rows(out).stream().filter(r -> "n".equals(r.getAs("id"))).findFirst().orElseThrow();
         assertEquals("a\0b", n.getAs("prompt"), "the output keeps the prompt as given");
-        Map<String, String> text = Png.read((byte[]) n.getAs("image")).text();
+        Map<String, String> text = Png.read(OutputSchema.png(n.getAs("image"))).text();
         assertEquals("a\uFFFDb", text.get("prompt"), "PNG viewers show U+FFFD for the NUL");
         GenerationMetadata m = GenerationMetadata.fromPngText(text);
         assertEquals("a\0b", m.prompt(), "the PNG text round-trips exactly");

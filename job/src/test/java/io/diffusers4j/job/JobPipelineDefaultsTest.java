@@ -1,6 +1,7 @@
 // The job uses each pipeline's own call defaults and takes SDXL's prompt_2 and custom schedules, like the library.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineOptions;
@@ -94,7 +95,7 @@ class JobPipelineDefaultsTest {
     }
 
     private static Map<String, String> pngText(Row r) {
-        return io.diffusers4j.image.Png.readText(r.getAs("image"));
+        return io.diffusers4j.image.Png.readText(OutputSchema.png(r.getAs("image")));
     }
 
     private static void assertError(Row r, String... parts) {

@@ -93,7 +93,7 @@ class JobPipelineRowFaultsTest {
         assertError(byId.get("huge"), "got 1.0E300");
         for (String id : List.of("a", "b")) {
             assertEquals("ok", byId.get(id).getAs("status"), String.valueOf((Object) byId.get(id).getAs("error")));
-            assertTrue(((byte[]) byId.get(id).getAs("image")).length > 0);
+            assertTrue(OutputSchema.png(byId.get(id).getAs("image")).length > 0);
         }
     }
 
@@ -122,7 +122,7 @@ class JobPipelineRowFaultsTest {
     private static Row workRow(String id, double guidance, long seed) {
         return RowFactory.create(id, "a photo of a " + id, null, seed, 2, guidance, null, null, null, null, null,
                 null, null, null, null, 0,
-                WorkSchema.PENDING, null, "{\"id\": \"" + id + "\"}", "test:" + id, null);
+                WorkSchema.PENDING, null, "{\"id\": \"" + id + "\"}", "test:" + id, null, null, null);
     }
 
     private static void assertError(Row r, String... fragments) {

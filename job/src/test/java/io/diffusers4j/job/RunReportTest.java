@@ -4,6 +4,7 @@ package io.diffusers4j.job;
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.image.Png;
 import io.diffusers4j.job.report.RunReport;
+import io.diffusers4j.job.rows.OutputSchema;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,7 +108,7 @@ class RunReportTest {
                 continue;
             }
             Path sample = out.resolve("_report/samples/" + r.getAs("id") + "-" + r.getAs("image_index") + ".png");
-            assertArrayEquals((byte[]) r.getAs("image"), Files.readAllBytes(sample));
+            assertArrayEquals(OutputSchema.png(r.getAs("image")), Files.readAllBytes(sample));
             GenerationMetadata m = GenerationMetadata.fromPngText(Png.read(sample).text());
             assertEquals((String) r.getAs("prompt"), m.prompt());
             assertEquals((Long) r.getAs("seed"), m.seed());

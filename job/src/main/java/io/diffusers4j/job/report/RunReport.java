@@ -2,6 +2,7 @@
 package io.diffusers4j.job.report;
 
 import io.diffusers4j.job.JobSummary;
+import io.diffusers4j.job.output.OutputFolder;
 import io.diffusers4j.job.rows.OutputSchema;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -67,7 +68,7 @@ public final class RunReport {
     /** Gathers the report's content for run {@code summary.runId()} of {@code output}. */
     public static ReportData collect(SparkSession spark, String output, JobSummary summary,
                                      Map<String, String> settings, Limits limits) {
-        Dataset<Row> mine = spark.read().schema(OutputSchema.SCHEMA).parquet(output)
+        Dataset<Row> mine = OutputFolder.read(spark, output)
                 .where(col("run_id").equalTo(lit(summary.runId())));
         List<ReportData.Thumbnail> thumbs = new ArrayList<>();
         int wanted = Math.max(limits.thumbnails(), limits.samples());
@@ -77,7 +78,7 @@ public final class RunReport {
                     "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "loras", "textual_inversions",
                     "model", "executor_id", "duration_ms", "image", "audio", "sample_rate", "audio_length_s")
                     .limit(wanted).collectAsList()) {
-                byte[] png = r.getAs("image");
+                byte[] png = OutputSchema.png(r.getAs("image"));
                 ReportData.Audio audio = audio(r);
                 thumbs.add(new ReportData.Thumbnail(r.getAs("id"), r.<Integer>getAs("image_index"),
                         r.getAs("prompt"), r.getAs("negative_prompt"), r.getAs("seed"),

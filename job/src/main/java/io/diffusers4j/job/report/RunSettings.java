@@ -25,7 +25,11 @@ public final class RunSettings {
                                          int partitions, SparkContext sc) {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("run id", runId);
-        settings.put("prompts", cfg.prompts() + " (" + format.name().toLowerCase(Locale.ROOT) + ")");
+        if (cfg.plan() != null) {
+            settings.put("plan", cfg.plan() + (cfg.limit() > 0 ? " (the first " + cfg.limit() + " prompts)" : ""));
+        } else {
+            settings.put("prompts", cfg.prompts() + " (" + format.name().toLowerCase(Locale.ROOT) + ")");
+        }
         settings.put("output", RunReport.display(sc.hadoopConfiguration(), cfg.output()));
         settings.put("model", model);
         settings.put("dtype", cfg.pipelineSpec(0).dtype());

@@ -1,6 +1,8 @@
 // The job's output table (Parquet): one row per image, with the full generation parameters and provenance.
 package io.diffusers4j.job.rows;
 
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -17,16 +19,27 @@ import java.util.Set;
  * {@code sigmas} as given, null when not; {@code loras} / {@code textual_inversions} the adapters, each with the
  * SHA-256 of the file the image was rendered with, null when the row lists none) ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
  * image was drawn with), or one row per unusable input row. {@code status} is "ok" or "error"; on error
- * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} is PNG bytes;
+ * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} holds the PNG;
  * an audio pipeline's rows have {@code audio} (WAV bytes and a file name) with its {@code sample_rate} and
  * {@code audio_length_s} instead, and no width or height.
  * {@code pipeline_instance_id} names the pipeline build that rendered the image (one per build per executor
  * JVM); {@code duration_ms} is the image's share of its batch's wall time, {@code batch_size} that batch's size;
  * {@code run_id} names the job run (several runs may append to one output).
+ *
+ * <p>Training tools read it directly: {@code image} is the Hugging Face {@code datasets} Image layout
+ * {@code struct<bytes: binary, path: string>} (PNG bytes and {@code <id>-<image_index>.png}), {@code caption} the
+ * prompt, {@code created_at} an INT64 microsecond timestamp. Rows of a dataset plan also have {@code template_id}
+ * and {@code slots} (a JSON object: slot name → chosen value; a JSON string rather than a Parquet map, which
+ * {@code datasets.load_dataset} refuses, huggingface/datasets#5612); both are null for prompt-file rows.
  */
 public final class OutputSchema {
     public static final String OK = "ok";
     public static final String ERROR = "error";
+
+    /** The {@code image} column: the Hugging Face datasets Image feature's storage. */
+    public static final StructType IMAGE = new StructType(new StructField[] {
+        DataTypes.createStructField("bytes", DataTypes.BinaryType, true),
+        DataTypes.createStructField("path", DataTypes.StringType, true)});
 
     /** A custom schedule column: {@code timesteps} or {@code sigmas}. */
     private static final DataType NUMBERS = DataTypes.createArrayType(DataTypes.DoubleType, false);
@@ -62,7 +75,7 @@ public final class OutputSchema {
         DataTypes.createStructField("status", DataTypes.StringType, false),
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
-        DataTypes.createStructField("image", DataTypes.BinaryType, true),
+        DataTypes.createStructField("image", OutputSchema.IMAGE, true),
         DataTypes.createStructField("audio", AUDIO, true),
         DataTypes.createStructField("sample_rate", DataTypes.IntegerType, true),
         DataTypes.createStructField("audio_length_s", DataTypes.DoubleType, true),
@@ -73,7 +86,10 @@ public final class OutputSchema {
         DataTypes.createStructField("created_at", DataTypes.TimestampType, false),
         DataTypes.createStructField("batch_size", DataTypes.IntegerType, true),
         DataTypes.createStructField("source", DataTypes.StringType, true),
-        DataTypes.createStructField("run_id", DataTypes.StringType, false));
+        DataTypes.createStructField("run_id", DataTypes.StringType, false),
+        DataTypes.createStructField("template_id", DataTypes.StringType, true),
+        DataTypes.createStructField("slots", DataTypes.StringType, true),
+        DataTypes.createStructField("caption", DataTypes.StringType, true));
 
     /** The columns that hold the rendered files (binary): no column to partition by. */
     public static final Set<String> MEDIA = Set.of("image", "audio");
@@ -82,6 +98,21 @@ public final class OutputSchema {
     public static final List<String> COLUMNS = Arrays.asList(SCHEMA.fieldNames());
 
     private OutputSchema() {
+    }
+
+    /** The {@code image} value of a PNG: its bytes and its file name {@code <id>-<image_index>.png}. */
+    public static Row image(String id, int imageIndex, byte[] png) {
+        return png == null ? null : RowFactory.create(png, imagePath(id, imageIndex));
+    }
+
+    /** {@code <id>-<image_index>.png} (the id's {@code /} and other separators replaced by {@code _}). */
+    public static String imagePath(String id, int imageIndex) {
+        return id.replaceAll("[/\\\\:\\u0000]", "_") + "-" + imageIndex + ".png";
+    }
+
+    /** The PNG bytes of an output row's {@code image} value, or null. */
+    public static byte[] png(Row imageValue) {
+        return imageValue == null ? null : imageValue.getAs("bytes");
     }
 
     /** A table schema: the generation parameter columns, then {@code rest}. */

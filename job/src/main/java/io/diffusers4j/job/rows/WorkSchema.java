@@ -40,6 +40,8 @@ public final class WorkSchema {
     public static final int RAW = 18;
     public static final int SOURCE = 19;
     public static final int AUDIO_LENGTH_IN_S = 20;
+    public static final int TEMPLATE_ID = 21;
+    public static final int SLOTS = 22;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
@@ -47,31 +49,42 @@ public final class WorkSchema {
         DataTypes.createStructField("error", DataTypes.StringType, true),
         DataTypes.createStructField("raw", DataTypes.StringType, true),
         DataTypes.createStructField("source", DataTypes.StringType, true),
-        DataTypes.createStructField("audio_length_in_s", DataTypes.DoubleType, true));
+        DataTypes.createStructField("audio_length_in_s", DataTypes.DoubleType, true),
+        DataTypes.createStructField("template_id", DataTypes.StringType, true),
+        DataTypes.createStructField("slots", DataTypes.StringType, true));
 
     private WorkSchema() {
     }
 
     /** The work rows of one prompt row: one per image when it is valid, else a single error row. */
     public static List<Row> expand(PromptRow r) {
+        return expand(r, null, null);
+    }
+
+    /**
+     * The work rows of a dataset plan's prompt row: with its template id and its slots (a JSON object), which
+     * prompt-file rows leave null.
+     */
+    public static List<Row> expand(PromptRow r, String templateId, String slots) {
         if (!r.ok()) {
-            return List.of(row(r, r.seed(), 0, ERROR));
+            return List.of(row(r, r.seed(), 0, ERROR, templateId, slots));
         }
         List<Row> out = new ArrayList<>(r.numImagesPerPrompt());
         for (int i = 0; i < r.numImagesPerPrompt(); i++) {
-            out.add(row(r, r.seed() + i, i, PENDING));
+            out.add(row(r, r.seed() + i, i, PENDING, templateId, slots));
         }
         return out;
     }
 
-    private static Row row(PromptRow r, Long seed, int imageIndex, String status) {
+    private static Row row(PromptRow r, Long seed, int imageIndex, String status, String templateId,
+                           String slots) {
         CustomSchedule s = r.schedule();
         return RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), seed, r.numInferenceSteps(),
                 r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
                 s == null ? null : CustomSchedule.toArray(s.timesteps()),
                 s == null ? null : CustomSchedule.toArray(s.sigmas()), AdapterColumns.loras(r.adapters(), null),
                 AdapterColumns.embeddings(r.adapters(), null), imageIndex, status, r.error(), r.raw(), r.location(),
-                r.audioLengthInS());
+                r.audioLengthInS(), templateId, slots);
     }
 
     /** A {@code timesteps} / {@code sigmas} value of a work or output row, as a list (null when not set). */

@@ -3,6 +3,7 @@ package io.diffusers4j.job.cluster;
 
 import io.diffusers4j.job.FakeRenderer;
 import io.diffusers4j.job.SharedSpark;
+import io.diffusers4j.job.output.OutputFolder;
 import io.diffusers4j.testing.Fixtures;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
@@ -215,7 +216,7 @@ class StandaloneClusterTest {
         if (!name.equals("kill")) {
             assertTrue(driverLog.contains("pipeline builds per executor: 0=1 1=1"), driverLog);
         }
-        return SharedSpark.get().read().parquet(out.toString()).collectAsList().stream()
+        return OutputFolder.reader(SharedSpark.get()).parquet(out.toString()).collectAsList().stream()
                 .collect(Collectors.toList());
     }
 }
