@@ -2,6 +2,7 @@
 package io.diffusers4j.job;
 
 import io.diffusers4j.image.Png;
+import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.loaders.LoraLoader;
 import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.utils.Npy;
@@ -87,7 +88,7 @@ class JobLoraTest {
         Row embedding = tri.<Row>getList(tri.fieldIndex("textual_inversions")).get(0);
         assertEquals("<tri>", embedding.getAs("token"));
         assertEquals(LoraLoader.sha256(Path.of(adapter("ti_three_a1111.safetensors"))), embedding.getAs("sha256"));
-        String parameters = Png.read((byte[]) two.getAs("image")).text().get("parameters");
+        String parameters = Png.read(OutputSchema.png(two.getAs("image"))).text().get("parameters");
         assertTrue(parameters.startsWith("a photo of an astronaut riding a horse on mars <lora:sd_peft:0.8> "
                 + "<lora:sd_kohya:0.5>\n"), parameters);
 
