@@ -2,7 +2,7 @@
 
     python3 scripts/reference/compare.py OUT [--resources pipeline-core/src/test/resources] [--details]
 
-For every committed file under the folders that OUT holds (reference/, reference-sdxl/, tiny-sd/expected/, schedulers/,
+For every committed file under the folders that OUT holds (reference/, reference-sdxl/, reference-lora/, tiny-sd/expected/, schedulers/,
 io/...): .npy -> same shape and dtype, max abs diff (ints: exact); *.json / *.json.gz -> parsed and compared value by
 value (base64 float32 arrays decoded, `_use_default_values` compared as sets, float leaves reported with their largest
 difference); every other file (safetensors, PNG, tokenizer files, configs) -> byte-identical or not. Prints one line per
@@ -108,7 +108,7 @@ def group_of(rel, case_groups):
     top = parts[0]
     if top == "tiny-sd":
         return "tiny-sd/expected" + ("/schedulers" if len(parts) > 2 and parts[2] == "schedulers" else "")
-    if top in ("reference", "reference-sdxl") and len(parts) > 1:
+    if top in ("reference", "reference-sdxl", "reference-lora") and len(parts) > 1:
         g = case_groups.get((top, parts[1]))
         if g is not None:
             return f"{top} group {g}"
@@ -125,11 +125,12 @@ def main():
     ap.add_argument("--tol", type=float, default=0.0)
     ap.add_argument("--details", action="store_true", help="list every differing JSON value")
     args = ap.parse_args()
-    tops = [t for t in ("reference", "reference-sdxl", "reference-unconditional", "schedulers", "io") if os.path.isdir(os.path.join(args.out, t))]
+    tops = [t for t in ("reference", "reference-sdxl", "reference-lora", "reference-unconditional", "schedulers", "io")
+            if os.path.isdir(os.path.join(args.out, t))]
     if os.path.isdir(os.path.join(args.out, "tiny-sd", "expected")):
         tops.append("tiny-sd/expected")
     case_groups = {}
-    for top in ("reference", "reference-sdxl"):
+    for top in ("reference", "reference-sdxl", "reference-lora"):
         mf = os.path.join(args.resources, top, "manifest.json")
         if os.path.exists(mf):
             for c in load_json(mf)["cases"]:

@@ -15,6 +15,11 @@ Every recorder starts with ``import refenv; refenv.setup()`` before anything imp
     ``is_tokenizers_available()`` stays False and nothing of it is ever called;
   - ``<name>-<version>.dist-info/METADATA`` stubs for diffusers, transformers, huggingface_hub and safetensors
     (diffusers and transformers decide availability and versions from installed-package metadata);
+* only with ``setup(with_peft=True)`` (the LoRA / textual-inversion recorder, ``gen_lora.py``): puts the peft SOURCE
+  checkout (``$REF_SRC/peft/src``, tag v0.12.0) on ``sys.path`` with a ``peft-0.12.0.dist-info`` stub, so that diffusers
+  uses its PEFT backend (``USE_PEFT_BACKEND``), and an import-only ``accelerate`` placeholder (peft imports it at module
+  level; it has no package metadata, so diffusers and transformers still see accelerate as absent and never call it).
+  Every other recorder runs without peft, as the committed references were recorded;
 * checks the interpreter and library versions, sets ``torch.set_num_threads(2)`` and patches transformers' fallback
   ``AddedToken`` (``__hash__``, a copying ``__getstate__``, ``__setstate__``) so that the slow tokenizer can be
   saved and deep-copied without the ``tokenizers`` package. No numerical code is changed.
@@ -37,6 +42,8 @@ SOURCES = {
     "huggingface_hub": ("v0.24.6", "23bab6a3fdb11bcdf3424f79fbe245ed4b9256ef", "0.24.6"),
 }
 SAFETENSORS_STANDIN_VERSION = "0.4.4"
+# only for setup(with_peft=True): the peft release diffusers 0.30.3 was current with
+PEFT_SOURCE = ("v0.12.0", "0.12.0")
 EXPECTED = {"python": "3.11.2", "torch": "1.13.0a0", "numpy": "1.24.2", "scipy": "1.10.1", "pillow": "9.4.0"}
 
 _FORCED_ENV = {
@@ -97,6 +104,54 @@ def _write(path, text):
         f.write(text)
 
 
+_ACCELERATE_PLACEHOLDER = '''"""Import-only placeholder for `accelerate` (see scripts/reference/refenv.py, setup(with_peft=True)).
+
+peft 0.12 imports accelerate at module level; this package has no metadata, so diffusers and transformers report
+accelerate as unavailable and never call into it. Anything actually called raises."""
+__version__ = "0.0.0"
+
+
+class AlignDevicesHook:
+    pass
+
+
+class FullyShardedDataParallelPlugin:
+    pass
+
+
+def _unavailable(*args, **kwargs):
+    raise RuntimeError("placeholder accelerate module: accelerate is not installed")
+
+
+dispatch_model = infer_auto_device_map = _unavailable
+'''
+
+_ACCELERATE_HOOKS = """from . import AlignDevicesHook, _unavailable  # noqa: F401
+add_hook_to_module = remove_hook_from_module = remove_hook_from_submodules = _unavailable
+"""
+
+_ACCELERATE_UTILS = """from . import _unavailable  # noqa: F401
+named_module_tensors = offload_state_dict = get_balanced_memory = _unavailable
+
+
+def is_npu_available(*args, **kwargs):
+    return False
+
+
+is_xpu_available = is_mlu_available = is_npu_available
+"""
+
+
+def _make_peft_stubs(d):
+    _write(os.path.join(d, "accelerate", "__init__.py"), _ACCELERATE_PLACEHOLDER)
+    _write(os.path.join(d, "accelerate", "hooks.py"), _ACCELERATE_HOOKS)
+    _write(os.path.join(d, "accelerate", "utils.py"), _ACCELERATE_UTILS)
+    version = PEFT_SOURCE[1]
+    _write(os.path.join(d, f"peft-{version}.dist-info", "METADATA"),
+           f"Metadata-Version: 2.1\nName: peft\nVersion: {version}\n")
+    _write(os.path.join(d, f"peft-{version}.dist-info", "top_level.txt"), "peft\n")
+
+
 def _make_stub_dir():
     d = tempfile.mkdtemp(prefix="diffusers4j-ref-env-")
     atexit.register(shutil.rmtree, d, True)
@@ -129,12 +184,13 @@ def _patch_added_token():
     cls.__setstate__ = lambda self, state: self.__dict__.update(state)
 
 
-def setup(check_versions=True, openblas_coretype="Haswell"):
+def setup(check_versions=True, openblas_coretype="Haswell", with_peft=False):
     """Prepare the recording environment; returns the torch module.
 
     openblas_coretype: the OpenBLAS kernel the group was recorded with: "Haswell" for everything but the scheduler
     tables (gen_schedulers.py), which were recorded with the default kernel of an AVX-512 machine, "SkylakeX" (it only
-    matters for UniPC with solver_order 3, whose torch.linalg.solve goes through OpenBLAS/LAPACK)."""
+    matters for UniPC with solver_order 3, whose torch.linalg.solve goes through OpenBLAS/LAPACK).
+    with_peft: also make peft importable (the LoRA recorder only; see the module docstring)."""
     global _done, STUB_DIR
     if _done:
         import torch
@@ -154,6 +210,12 @@ def setup(check_versions=True, openblas_coretype="Haswell"):
         # only for the supplementary ftfy tokenizer variant (gen_fixture.py): ftfy 6.1.1 source, $REF_SRC/ftfy/ftfy
         paths.append(os.path.join(root, "ftfy"))
     STUB_DIR = _make_stub_dir()
+    if with_peft:
+        p = os.path.join(root, "peft", "src")
+        if not os.path.isdir(os.path.join(p, "peft")):
+            raise SystemExit(f"refenv: no peft source checkout at {p} (peft {PEFT_SOURCE[0]}; see scripts/reference/README.md)")
+        paths.append(p)
+        _make_peft_stubs(STUB_DIR)
     sys.path[:0] = [HERE, STUB_DIR] + paths
     import importlib.util
     if (importlib.util.find_spec("ftfy") is not None) != (os.environ.get("REF_WITH_FTFY") == "1"):
@@ -174,6 +236,10 @@ def setup(check_versions=True, openblas_coretype="Haswell"):
         for name, mod in (("diffusers", diffusers), ("transformers", transformers), ("huggingface_hub", huggingface_hub)):
             if mod.__version__ != SOURCES[name][2]:
                 bad[name] = (mod.__version__, SOURCES[name][2])
+        if with_peft:
+            import peft
+            if peft.__version__ != PEFT_SOURCE[1]:
+                bad["peft"] = (peft.__version__, PEFT_SOURCE[1])
         if bad:
             print("refenv: WARNING: versions differ from the recording environment (got, expected): %s" % bad,
                   file=sys.stderr)

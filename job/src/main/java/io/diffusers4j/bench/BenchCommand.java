@@ -78,6 +78,15 @@ public final class BenchCommand implements Callable<Integer> {
             + "(repeatable), e.g. --job-option=--spark-conf --job-option=spark.task.cpus=2")
     List<String> jobOptions = new ArrayList<>();
 
+    @Option(names = "--lora", paramLabel = "PATH_OR_HUB_ID[:SCALE]", description = "measure LoRA adapters instead "
+            + "of the stages: loading each, switching the set on and off, a call with them vs a plain call "
+            + "(repeatable)")
+    List<String> loras = new ArrayList<>();
+
+    @Option(names = "--random-lora", paramLabel = "RANK", description = "as --lora with a seeded random LoRA of this "
+            + "rank on the UNet's attention projections (to_q, to_k, to_v, to_out.0), written to a temporary file")
+    Integer randomLoraRank;
+
     @Option(names = "--cache", paramLabel = "DIR",
             description = "where the preset checkpoint lives (default $DIFFUSERS4J_CACHE or ~/.cache/diffusers4j)")
     Path cache;
@@ -134,11 +143,22 @@ public final class BenchCommand implements Callable<Integer> {
         if (job > 0 && inMemory) {
             throw new UsageException("--job needs a checkpoint folder; drop --in-memory");
         }
+        if (randomLoraRank != null && (randomLoraRank < 1 || randomLoraRank > LoraBench.MAX_RANK)) {
+            throw new UsageException("--random-lora must be in [1, " + LoraBench.MAX_RANK + "], got "
+                    + randomLoraRank);
+        }
+        List<LoraBench.Spec> loraSpecs = new ArrayList<>();
+        for (String value : loras) {
+            loraSpecs.add(LoraBench.Spec.parse(value));
+        }
+        if ((!loras.isEmpty() || randomLoraRank != null) && (job > 0 || compareAttention)) {
+            throw new UsageException("--lora / --random-lora is a run of its own: drop --job and --compare-attention");
+        }
         if (threads != null && threads < 1) {
             throw new UsageException("--threads must be >= 1, got " + threads);
         }
         return new BenchOptions(model, chosen, inMemory, height, width, steps, batch, dtype, device, json, runs,
                 attention, compareAttention, job, master, threads, cache == null ? Sd15Preset.defaultCacheRoot()
-                : cache, seed, jobOptions);
+                : cache, seed, jobOptions, loraSpecs, randomLoraRank == null ? 0 : randomLoraRank);
     }
 }

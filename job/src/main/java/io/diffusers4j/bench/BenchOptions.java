@@ -18,10 +18,18 @@ import java.util.List;
  * @param master     the job's Spark master (default local[*])
  * @param threads    libtorch intra-op threads for this process (null = libtorch's default)
  * @param jobOptions extra {@code job} options (e.g. --spark-conf) for the --job run
+ * @param loras      LoRA files to measure instead of the stages ({@link LoraBench})
+ * @param randomLoraRank the rank of a seeded random LoRA to measure as well (0 = none)
  */
 record BenchOptions(String model, String preset, boolean inMemory, int height, int width, int steps, int batch,
                     String dtype, String device, boolean json, int runs, String attention, boolean compareAttention,
-                    int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions) {
+                    int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions,
+                    List<LoraBench.Spec> loras, int randomLoraRank) {
+
+    /** Whether this run measures LoRA adapters (instead of the stages). */
+    boolean lora() {
+        return !loras.isEmpty() || randomLoraRank > 0;
+    }
 
     /** A label for the model: the preset name or the --model value. */
     String modelLabel() {

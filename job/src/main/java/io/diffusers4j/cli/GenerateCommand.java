@@ -3,6 +3,8 @@ package io.diffusers4j.cli;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.diffusers4j.hub.HubOptions;
+import io.diffusers4j.image.AdapterMetadata;
 import io.diffusers4j.audio.WavWriter;
 import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
@@ -13,6 +15,7 @@ import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Schedulers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import javax.imageio.ImageIO;
@@ -181,6 +184,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no progress bar on stderr")
     boolean noProgress;
 
+    @Mixin
+    AdapterOptions adapterOptions = new AdapterOptions();
+
     private static final List<String> OUTPUT_TYPES = List.of("png", "wav", "np", "latent");
 
     @Override
@@ -210,8 +216,10 @@ public final class GenerateCommand implements Callable<Integer> {
         Path dir = DiffusionPipeline.resolve(modelPath(), options);
         DiffusionPipeline.checkPretrained(dir, options);
         DiffusionPipeline.checkCall(dir, call);
+        adapterOptions.check();
         try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(dir.toString(), options)) {
             applyMemoryOptions(loaded);
+            AdapterMetadata adapters = adapterOptions.apply(loaded, hubOptions());
             if (scheduler != null || !schedulerOptions.isEmpty()) {
                 call.scheduler(Schedulers.create(scheduler == null ? loaded.scheduler().className() : scheduler,
                         loaded.scheduler().config(), schedulerOptions));
@@ -241,7 +249,7 @@ public final class GenerateCommand implements Callable<Integer> {
                     : resolved.scheduler() != null ? resolved.scheduler().className() : pipe.scheduler().className();
             GenerateMetadata metadata = new GenerateMetadata(resolved, size, usedSeeds, schedulerName,
                     model == null ? OutputWriter.EMBEDDED_MODEL : model, revision, schedulerOptions,
-                    pipe.className());
+                    pipe.className()).withAdapters(adapters);
             Path written = render(pipe, batches, pipelineOutput, OutputWriter.open(target, (int) total, metadata,
                     wav));
             System.err.println("diffusers4j generate: wrote " + total + " "
@@ -386,6 +394,15 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UsageException(option + " " + path + ": cannot read image: " + e.getMessage());
         }
+    }
+
+    /** The Hub settings of the adapters: the model's revision is not theirs; offline when the model is. */
+    private HubOptions hubOptions() {
+        HubOptions.Builder hub = HubOptions.builder();
+        if (localFilesOnly) {
+            hub.localFilesOnly(true);
+        }
+        return hub.build();
     }
 
     private PipelineOptions pipelineOptions() {

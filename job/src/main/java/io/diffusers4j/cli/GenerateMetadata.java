@@ -1,6 +1,7 @@
 // What made each image of a `generate` run, for its PNG text chunks.
 package io.diffusers4j.cli;
 
+import io.diffusers4j.image.AdapterMetadata;
 import io.diffusers4j.image.GenerationMetadata;
 import io.diffusers4j.pipelines.AudioPipelineOutput;
 import io.diffusers4j.pipelines.PipelineCall;
@@ -15,7 +16,19 @@ import java.util.List;
  * {@code batch_size} (it is reproduced by the same batch, not by the seed alone).
  */
 record GenerateMetadata(PipelineCall resolved, int[] size, List<Long> seeds, String scheduler, String model,
-                        String revision, List<String> schedulerOptions, String pipelineClass) {
+                        String revision, List<String> schedulerOptions, String pipelineClass,
+                        AdapterMetadata adapters) {
+
+    GenerateMetadata(PipelineCall resolved, int[] size, List<Long> seeds, String scheduler, String model,
+                     String revision, List<String> schedulerOptions, String pipelineClass) {
+        this(resolved, size, seeds, scheduler, model, revision, schedulerOptions, pipelineClass, AdapterMetadata.NONE);
+    }
+
+    /** The same with the LoRAs and textual inversions the images were made with. */
+    GenerateMetadata withAdapters(AdapterMetadata used) {
+        return new GenerateMetadata(resolved, size, seeds, scheduler, model, revision, schedulerOptions, pipelineClass,
+                used);
+    }
 
     GenerationMetadata forImage(int i, int n) {
         return forItem(i, n).size(size[1], size[0]);
@@ -71,6 +84,7 @@ record GenerateMetadata(PipelineCall resolved, int[] size, List<Long> seeds, Str
             m.put("original_inference_steps", Integer.toString(resolved.originalInferenceSteps()));
         }
         m.schedule(resolved.timesteps(), resolved.sigmas());
+        m.adapters(adapters);
         if (!schedulerOptions.isEmpty()) {
             m.put("scheduler_options", String.join(" ", schedulerOptions));
         }

@@ -77,6 +77,10 @@ public final class JobCommand implements Callable<Integer> {
     @Option(names = "--local-files-only", description = "never contact the Hub; use the cached snapshot")
     boolean localFilesOnly;
 
+    @Option(names = "--lora-cache-size", paramLabel = "N", description = "LoRA files each executor keeps loaded in "
+            + "its pipeline (default 8, at most 256; rows list theirs in the `loras` field)")
+    String loraCacheSize;
+
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], or what "
             + "spark-submit set)")
     String master;
@@ -167,6 +171,7 @@ public final class JobCommand implements Callable<Integer> {
         if (localFilesOnly) {
             o.put(PIPE + "local-files-only", true);
         }
+        put(o, PIPE + "lora-cache-size", loraCacheSize);
         put(o, "spark.master", master);
         put(o, JOB + "batch-size", batchSize);
         put(o, JOB + "format", format);

@@ -357,6 +357,10 @@ public final class JobConfig {
         if (str(PIPE + "custom-pipeline") != null) {
             options.put("custom-pipeline", str(PIPE + "custom-pipeline"));
         }
+        Integer loraCacheSize = intOrNull(PIPE + "lora-cache-size");
+        if (loraCacheSize != null) {
+            options.put("lora-cache-size", Integer.toString(loraCacheSize));
+        }
         return new PipelineSpec(model(), str(PIPE + "revision"), str(PIPE + "variant"),
                 str(PIPE + "dtype"), str(PIPE + "device"), str(PIPE + "scheduler"), options,
                 str(JOB + "renderer"), Math.max(0, resolvedTorchThreads));

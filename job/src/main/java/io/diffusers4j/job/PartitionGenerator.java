@@ -15,6 +15,9 @@ import io.diffusers4j.job.render.PngEncoderPool;
 import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.render.RenderSettings;
 import io.diffusers4j.job.render.Renderer;
+import io.diffusers4j.image.AdapterMetadata;
+import io.diffusers4j.job.render.AdapterSet;
+import io.diffusers4j.job.rows.AdapterColumns;
 import io.diffusers4j.job.rows.CustomSchedule;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.WorkSchema;
@@ -212,7 +215,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     r.isNullAt(WorkSchema.HEIGHT) ? null : r.getInt(WorkSchema.HEIGHT),
                     r.getString(WorkSchema.SCHEDULER), WorkSchema.numbers(r, WorkSchema.TIMESTEPS),
                     WorkSchema.numbers(r, WorkSchema.SIGMAS),
-                    r.isNullAt(WorkSchema.AUDIO_LENGTH_IN_S) ? null : r.getDouble(WorkSchema.AUDIO_LENGTH_IN_S));
+                    r.isNullAt(WorkSchema.AUDIO_LENGTH_IN_S) ? null : r.getDouble(WorkSchema.AUDIO_LENGTH_IN_S),
+                    AdapterColumns.of(r));
         }
 
         private void renderNext() {
@@ -221,31 +225,44 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
             for (Planned p : batch.items()) {
                 requests.add(p.request());
             }
-            List<BatchRunner.Outcome> outcomes = runner.run(batch.settings(), requests);
             String scheduler = batch.settings().scheduler() != null ? batch.settings().scheduler()
                     : handle.renderer().schedulerName();
+            Renderer.Prepared adapters;
+            try { // the batch's adapter files, loaded once per executor: a file that cannot be used fails its images
+                adapters = handle.renderer().prepare(batch.settings().adapters());
+            } catch (RuntimeException e) {
+                Failures.rethrowIfFatal(e);
+                String why = e instanceof IllegalArgumentException ? e.getMessage() : Failures.describe(e);
+                for (Planned p : batch.items()) {
+                    queue.add(CompletableFuture.completedFuture(errorRow(p.work(), why, p.settings())));
+                }
+                return;
+            }
+            List<BatchRunner.Outcome> outcomes = runner.run(batch.settings(), requests);
             for (int i = 0; i < outcomes.size(); i++) {
                 Planned p = batch.items().get(i);
                 BatchRunner.Outcome o = outcomes.get(i);
                 if (!o.ok()) {
-                    queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null, o.error())));
+                    queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null, o.error(),
+                            adapters)));
                     continue;
                 }
                 if (o.audio() != null) {
-                    queue.add(CompletableFuture.completedFuture(audioRow(p, o, scheduler)));
+                    queue.add(CompletableFuture.completedFuture(audioRow(p, o, scheduler, adapters)));
                     continue;
                 }
                 Map<String, String> text;
                 try {
-                    text = pngText(p, scheduler);
+                    text = pngText(p, scheduler, adapters);
                 } catch (RuntimeException e) {
                     queue.add(CompletableFuture.completedFuture(renderedRow(p, o, scheduler, null,
-                            "cannot record the generation parameters in the PNG: " + Failures.describe(e))));
+                            "cannot record the generation parameters in the PNG: " + Failures.describe(e), adapters)));
                     continue;
                 }
-                queue.add(PngEncoderPool.encode(o.image(), text, png -> renderedRow(p, o, scheduler, png, null),
+                queue.add(PngEncoderPool.encode(o.image(), text,
+                        png -> renderedRow(p, o, scheduler, png, null, adapters),
                         failure -> renderedRow(p, o, scheduler, null,
-                                "PNG encoding failed: " + Failures.describe(failure))));
+                                "PNG encoding failed: " + Failures.describe(failure), adapters)));
             }
         }
 
@@ -254,22 +271,23 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
          * image index, {@code ICMT} the generation parameters, {@code ISFT} the software), or an error row when it
          * cannot be encoded.
          */
-        private Row audioRow(Planned p, BatchRunner.Outcome o, String scheduler) {
+        private Row audioRow(Planned p, BatchRunner.Outcome o, String scheduler, Renderer.Prepared adapters) {
             AudioClip clip = o.audio();
             byte[] wav;
             try {
                 Map<String, String> info = new LinkedHashMap<>();
                 info.put("INAM", audioPath(p.work()));
-                info.put("ICMT", metadata(p, scheduler).put("sample_rate", Integer.toString(clip.sampleRate()))
+                info.put("ICMT", metadata(p, scheduler, adapters)
+                        .put("sample_rate", Integer.toString(clip.sampleRate()))
                         .put("audio_length_s", Double.toString(clip.lengthInSeconds())).a1111Parameters());
                 info.put("ISFT", "Diffusers4J");
                 wav = WavWriter.encode(clip.planar(), clip.channels(), clip.sampleRate(), WavWriter.Format.PCM_16,
                         info);
             } catch (RuntimeException e) {
                 Failures.rethrowIfFatal(e);
-                return renderedRow(p, o, scheduler, null, "WAV encoding failed: " + Failures.describe(e));
+                return renderedRow(p, o, scheduler, null, "WAV encoding failed: " + Failures.describe(e), adapters);
             }
-            return row(p, o, scheduler, null, RowFactory.create(wav, audioPath(p.work())), null);
+            return row(p, o, scheduler, null, RowFactory.create(wav, audioPath(p.work())), null, adapters);
         }
 
         /** The {@code path} of a clip in the {@code audio} column: {@code <id>-<image_index>.wav}. */
@@ -278,41 +296,57 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
         }
 
         /** The PNG text chunks of a rendered image: its generation parameters as used. */
-        private Map<String, String> pngText(Planned p, String scheduler) {
-            return metadata(p, scheduler).size(p.settings().width(), p.settings().height()).toPngText();
+        private Map<String, String> pngText(Planned p, String scheduler, Renderer.Prepared adapters) {
+            return metadata(p, scheduler, adapters).size(p.settings().width(), p.settings().height()).toPngText();
         }
 
-        /** A rendered item's generation parameters as used (images add their size). */
-        private GenerationMetadata metadata(Planned p, String scheduler) {
+        /** A rendered item's generation parameters as used, its adapters with their files' hashes (images add their size). */
+        private GenerationMetadata metadata(Planned p, String scheduler, Renderer.Prepared adapters) {
             Row w = p.work();
+            AdapterSet set = p.settings().adapters();
+            List<AdapterMetadata.Lora> loras = new ArrayList<>();
+            for (AdapterSet.Lora l : set.loras()) {
+                loras.add(new AdapterMetadata.Lora(AdapterMetadata.displayName(l.name()), l.scale(),
+                        adapters.sha256().get(l.name()), null));
+            }
+            List<AdapterMetadata.Embedding> embeddings = new ArrayList<>();
+            for (AdapterSet.Embedding e : set.embeddings()) {
+                embeddings.add(new AdapterMetadata.Embedding(adapters.tokens().get(e.name()),
+                        adapters.sha256().get(e.name())));
+            }
             return new GenerationMetadata().prompt(p.request().prompt())
                     .negativePrompt(p.request().negativePrompt()).seed(p.request().seed())
                     .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
                     .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
                     .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
-                    .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS));
+                    .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS))
+                    .adapters(new AdapterMetadata(loras, embeddings));
         }
 
         /**
          * The output row of a rendered image: ok with its PNG, or an error row ({@code error} not null) with the
          * settings it was rendered with and no image.
          */
-        private Row renderedRow(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, String error) {
-            return row(p, o, scheduler, png, null, error);
+        private Row renderedRow(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, String error,
+                                Renderer.Prepared adapters) {
+            return row(p, o, scheduler, png, null, error, adapters);
         }
 
         /** A rendered row with its PNG, or its {@code audio} struct (bytes, path), or neither (an error). */
-        private Row row(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, Row audio, String error) {
+        private Row row(Planned p, BatchRunner.Outcome o, String scheduler, byte[] png, Row audio, String error,
+                        Renderer.Prepared adapters) {
             Row w = p.work();
             AudioClip clip = error == null ? o.audio() : null;
+            AdapterSet set = p.settings().adapters();
             return RowFactory.create(
                     w.getString(WorkSchema.ID), w.getString(WorkSchema.PROMPT),
                     w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
                     p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
                     p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
                     w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
-                    numbers(w, WorkSchema.SIGMAS), model, error == null ? OutputSchema.OK : OutputSchema.ERROR,
-                    error, w.getString(WorkSchema.RAW),
+                    numbers(w, WorkSchema.SIGMAS), AdapterColumns.loras(set, adapters.sha256()),
+                    AdapterColumns.embeddings(set, adapters.sha256()), model,
+                    error == null ? OutputSchema.OK : OutputSchema.ERROR, error, w.getString(WorkSchema.RAW),
                     OutputSchema.image(w.getString(WorkSchema.ID), w.getInt(WorkSchema.IMAGE_INDEX), png), audio,
                     clip == null ? null : clip.sampleRate(), clip == null ? null : clip.lengthInSeconds(),
                     w.getInt(WorkSchema.IMAGE_INDEX), executorId,
@@ -329,7 +363,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     s != null ? s.guidanceScale() : w.get(WorkSchema.GUIDANCE_SCALE),
                     s != null ? s.width() : w.get(WorkSchema.WIDTH), s != null ? s.height() : w.get(WorkSchema.HEIGHT),
                     w.get(WorkSchema.SCHEDULER), w.get(WorkSchema.PROMPT_2), w.get(WorkSchema.NEGATIVE_PROMPT_2),
-                    numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS), model,
+                    numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS),
+                    AdapterColumns.loras(AdapterColumns.of(w), null),
+                    AdapterColumns.embeddings(AdapterColumns.of(w), null), model,
                     OutputSchema.ERROR, message, w.get(WorkSchema.RAW), null, null, null, null,
                     w.getInt(WorkSchema.IMAGE_INDEX),
                     executorId, handle == null ? null : handle.instanceId(), null,

@@ -53,6 +53,7 @@ public final class GenerationMetadata {
     private Integer width;
     private Integer height;
     private final Map<String, String> extra = new LinkedHashMap<>();
+    private AdapterMetadata adapters = AdapterMetadata.NONE;
 
     public GenerationMetadata prompt(String v) {
         this.prompt = v;
@@ -187,6 +188,16 @@ public final class GenerationMetadata {
         return height;
     }
 
+    /** The LoRAs and textual-inversion embeddings of the generation (chunks {@code loras}, ...). */
+    public GenerationMetadata adapters(AdapterMetadata v) {
+        this.adapters = v == null ? AdapterMetadata.NONE : v;
+        return this;
+    }
+
+    public AdapterMetadata adapters() {
+        return adapters;
+    }
+
     public Map<String, String> extra() {
         return Collections.unmodifiableMap(extra);
     }
@@ -207,6 +218,7 @@ public final class GenerationMetadata {
         putIf(out, REVISION, revision);
         putIf(out, WIDTH, width);
         putIf(out, HEIGHT, height);
+        out.putAll(adapters.pngText());
         for (Map.Entry<String, String> e : extra.entrySet()) {
             if (!out.containsKey(e.getKey())) {
                 putIf(out, e.getKey(), e.getValue());
@@ -243,6 +255,7 @@ public final class GenerationMetadata {
         }
         putIf(params, "Model", model);
         putIf(params, "Revision", revision);
+        params.putAll(adapters.a1111Parameters());
         extra.forEach((k, v) -> putIf(params, k, v));
         StringBuilder line = new StringBuilder();
         for (Map.Entry<String, String> e : params.entrySet()) {
@@ -251,7 +264,7 @@ public final class GenerationMetadata {
             }
             line.append(e.getKey()).append(": ").append(quote(e.getValue()));
         }
-        StringBuilder text = new StringBuilder(prompt == null ? "" : prompt);
+        StringBuilder text = new StringBuilder(prompt == null ? "" : prompt).append(adapters.a1111PromptTags());
         if (negativePrompt != null && !negativePrompt.isEmpty()) {
             text.append("\nNegative prompt: ").append(negativePrompt);
         }
@@ -279,13 +292,15 @@ public final class GenerationMetadata {
                     case REVISION -> m.revision = v;
                     case WIDTH -> m.width = Integer.parseInt(v.strip());
                     case HEIGHT -> m.height = Integer.parseInt(v.strip());
-                    case PARAMETERS -> { }
+                    case PARAMETERS, AdapterMetadata.LORAS, AdapterMetadata.TEXTUAL_INVERSIONS -> { }
                     default -> m.extra.put(e.getKey(), v);
                 }
             } catch (NumberFormatException ex) {
                 throw new IllegalArgumentException("PNG text '" + e.getKey() + "' = '" + v + "' is not a number", ex);
             }
         }
+        m.adapters = AdapterMetadata.fromPngText(text.get(AdapterMetadata.LORAS),
+                text.get(AdapterMetadata.TEXTUAL_INVERSIONS));
         return m;
     }
 

@@ -13,9 +13,14 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
 import io.diffusers4j.config.IntOrList;
 import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.image.VaeImageProcessor;
+import io.diffusers4j.loaders.LoraLoader;
+import io.diffusers4j.loaders.TextualInversionLoader;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
+import io.diffusers4j.models.nn.LoraLayers;
+import io.diffusers4j.models.nn.LoraScale;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.unet.UNetInputs;
 import io.diffusers4j.models.vae.AutoencoderKL;
@@ -34,7 +39,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Supplier;
 
 /**
  * The parts every Stable Diffusion pipeline shares: components, the call defaults and checks of the contract,
@@ -319,6 +327,102 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         vae.disableTiling();
     }
 
+    // ---------------------------------------------------------------------------------------------------------
+    // adapters
+
+    /** The LoRA-loadable models: the UNet and the text encoder (diffusers' {@code _lora_loadable_modules}). */
+    protected LoraLoader loraLoader() {
+        Map<String, LoraLayers> encoders = new LinkedHashMap<>();
+        if (textEncoder != null) {
+            encoders.put("text_encoder", textEncoder.loraLayers());
+        }
+        return new LoraLoader(unet.loraLayers(), encoders, null, Set.of("text_encoder_2"));
+    }
+
+    /** The (tokenizer, text encoder) pairs textual inversions extend. */
+    protected List<TextualInversionLoader.Encoder> textualInversionEncoders() {
+        if (textEncoder == null) {
+            throw new UnsupportedOperationException(className() + " has no text_encoder for textual inversion");
+        }
+        return List.of(new TextualInversionLoader.Encoder(tokenizer, textEncoder));
+    }
+
+    /** Runs {@code body} (a model forward) under the read lock that adapter changes wait for. */
+    protected <T> T withAdapters(Supplier<T> body) {
+        return LoraLoader.reading(unet.loraLayers(), body);
+    }
+
+    @Override
+    public LoraLoader.AdapterInfo loadLoraWeights(String pathOrHubId, String weightName, String adapterName,
+                                                  HubOptions hub) {
+        return loraLoader().load(pathOrHubId, weightName, adapterName, hub);
+    }
+
+    @Override
+    public void setAdapters(List<String> names, List<Double> weights) {
+        loraLoader().setAdapters(names, weights);
+    }
+
+    @Override
+    public void disableLora() {
+        loraLoader().disable();
+    }
+
+    @Override
+    public void enableLora() {
+        loraLoader().enable();
+    }
+
+    @Override
+    public void deleteAdapters(List<String> names) {
+        loraLoader().delete(names);
+    }
+
+    @Override
+    public void fuseLora(double scale, List<String> names) {
+        loraLoader().fuse(scale, names);
+    }
+
+    @Override
+    public void unfuseLora() {
+        loraLoader().unfuse();
+    }
+
+    @Override
+    public List<String> getActiveAdapters() {
+        return loraLoader().activeAdapters();
+    }
+
+    @Override
+    public Map<String, List<String>> getListAdapters() {
+        return loraLoader().listAdapters();
+    }
+
+    @Override
+    public TextualInversionLoader.Loaded loadTextualInversion(String pathOrHubId, String weightName, String token,
+                                                             HubOptions hub) {
+        List<TextualInversionLoader.Encoder> encoders = textualInversionEncoders();
+        Lock lock = unet.loraLayers().lock().writeLock();
+        lock.lock();
+        try {
+            return TextualInversionLoader.load(pathOrHubId, weightName, token, encoders, hub);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<String> unloadTextualInversion() {
+        List<TextualInversionLoader.Encoder> encoders = textualInversionEncoders();
+        Lock lock = unet.loraLayers().lock().writeLock();
+        lock.lock();
+        try {
+            return TextualInversionLoader.unload(encoders);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void savePretrained(Path dir, String variant) throws IOException {
         PipelineSaver.save(this, className(), dir, variant);
@@ -340,8 +444,15 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     // ---------------------------------------------------------------------------------------------------------
     // encode_prompt
 
-    /** The UNet conditioning: {@code cat([negative, positive])} when guidance is on, else the positive embeds. */
+    /**
+     * The UNet conditioning: {@code cat([negative, positive])} when guidance is on, else the positive embeds; the
+     * text encoder's LoRA layers run with the call's {@code lora_scale}.
+     */
     protected NDArray encodePrompt(NDManager m, PipelineCall args, int batchSize, boolean doCfg) {
+        return LoraScale.with(args.loraScale(), () -> encodePromptScaled(m, args, batchSize, doCfg));
+    }
+
+    private NDArray encodePromptScaled(NDManager m, PipelineCall args, int batchSize, boolean doCfg) {
         int perPrompt = args.numImagesPerPrompt();
         NDArray positive;
         if (args.promptEmbeds() != null) {
@@ -398,11 +509,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return out;
     }
 
-    /** Tokenize (max_length padding, truncation with a warning) and run the text encoder. */
+    /**
+     * Tokenize (textual-inversion tokens expanded: {@code maybe_convert_prompt}; max_length padding, truncation with
+     * a warning) and run the text encoder.
+     */
     protected NDArray textEmbeddings(NDManager m, List<String> prompts, Integer clipSkip) {
-        long[][] ids = tokenizer.encode(prompts).inputIds();
+        long[][] ids = tokenizer.encode(TextualInversionLoader.maybeConvertPrompts(prompts, tokenizer)).inputIds();
         NDArray input = m.create(ids);
-        CLIPTextOutput out = textEncoder.forward(input, null, clipSkip != null);
+        CLIPTextOutput out = withAdapters(() -> textEncoder.forward(input, null, clipSkip != null));
         NDArray embeds;
         if (clipSkip == null) {
             embeds = out.lastHiddenState();
@@ -561,8 +675,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
                 try (NDManager step = m.newSubManager()) {
                     latents.attach(step);
                     NDArray latentModelInput = hooks.unetInput(scheduler.scaleModelInput(cfgInput(latents, doCfg), t));
-                    NDArray noisePred = unet.forward(new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
-                            .timestepCond(timestepCond).addedCondKwargs(hooks.addedCondKwargs()));
+                    UNetInputs inputs = new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
+                            .timestepCond(timestepCond).addedCondKwargs(hooks.addedCondKwargs());
+                    NDArray noisePred = withAdapters(() -> LoraScale.with(args.loraScale(), () -> unet.forward(inputs)));
                     if (doCfg) {
                         noisePred = guide(noisePred, guidanceScale(args), args.guidanceRescale());
                     }

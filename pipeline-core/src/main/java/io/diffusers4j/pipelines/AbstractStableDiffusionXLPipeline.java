@@ -8,9 +8,14 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
+import io.diffusers4j.config.IntOrList;
 import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.loaders.LoraLoader;
+import io.diffusers4j.loaders.TextualInversionLoader;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
+import io.diffusers4j.models.nn.LoraLayers;
+import io.diffusers4j.models.nn.LoraScale;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
@@ -20,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The SDXL parts of text-to-image and image-to-image: both CLIP encoders' penultimate hidden states concatenated
@@ -79,6 +85,33 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         return forceZerosForEmptyPrompt;
     }
 
+    /**
+     * The LoRA-loadable models of StableDiffusionXLLoraLoaderMixin: UNet, text_encoder, text_encoder_2; SGM block
+     * names of Kohya files are mapped with the UNet's layers_per_block, as diffusers passes its config.
+     */
+    @Override
+    protected LoraLoader loraLoader() {
+        Map<String, LoraLayers> encoders = new LinkedHashMap<>();
+        if (textEncoder != null) {
+            encoders.put("text_encoder", textEncoder.loraLayers());
+        }
+        encoders.put("text_encoder_2", textEncoder2.loraLayers());
+        IntOrList layers = unet.config().layersPerBlock;
+        return new LoraLoader(unet.loraLayers(), encoders, layers.isList() ? null : layers.value(),
+                textEncoder == null ? Set.of("text_encoder") : Set.of());
+    }
+
+    /** Both encoders (SDXL embeddings: clip_l to text_encoder, clip_g to text_encoder_2). */
+    @Override
+    protected List<TextualInversionLoader.Encoder> textualInversionEncoders() {
+        List<TextualInversionLoader.Encoder> out = new ArrayList<>();
+        if (textEncoder != null) {
+            out.add(new TextualInversionLoader.Encoder(tokenizer, textEncoder));
+        }
+        out.add(new TextualInversionLoader.Encoder(tokenizer2, textEncoder2));
+        return out;
+    }
+
     public CLIPTextEncoder textEncoder2() {
         return textEncoder2;
     }
@@ -129,6 +162,11 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * (embeds and pooled embeds) when guidance is on.
      */
     protected Conditioning conditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
+        return LoraScale.with(args.loraScale(), () -> scaledConditioning(m, args, batch, doCfg));
+    }
+
+    /** {@link #conditioning} under the call's LoRA scale (encode_prompt's {@code lora_scale}). */
+    private Conditioning scaledConditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
         Conditioning positive = positiveConditioning(m, args, batch);
         Conditioning repeated = positive.repeat(args.numImagesPerPrompt());
         if (!doCfg) {
@@ -209,8 +247,11 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         NDList hidden = new NDList();
         NDArray pooled = null;
         for (int i = 0; i < encoders.size(); i++) {
-            NDArray ids = m.create(tokenizers.get(i).encode(prompts.get(i)).inputIds());
-            CLIPTextOutput out = encoders.get(i).forward(ids, null, true);
+            CLIPTokenizer tok = tokenizers.get(i);
+            NDArray ids = m.create(tok.encode(TextualInversionLoader.maybeConvertPrompts(prompts.get(i), tok))
+                    .inputIds());
+            CLIPTextEncoder encoder = encoders.get(i);
+            CLIPTextOutput out = withAdapters(() -> encoder.forward(ids, null, true));
             hidden.add(out.hiddenState(layer));
             // pooled = output[0] of the last encoder: text_embeds of the CLIPTextModelWithProjection
             pooled = out.textEmbeds();

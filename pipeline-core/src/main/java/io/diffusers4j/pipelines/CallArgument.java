@@ -51,6 +51,8 @@ public enum CallArgument {
     DENOISING_START("denoising_start"),
     /** SDXL image pipelines' {@code aesthetic_score} and {@code negative_aesthetic_score}. */
     AESTHETIC_SCORE("aesthetic_score"),
+    /** {@code cross_attention_kwargs={"scale": s}}: the LoRA scale of the call. */
+    CROSS_ATTENTION_KWARGS("cross_attention_kwargs"),
     /** {@code guidance_scale}: every pipeline that takes a prompt takes it ({@link PipelineRegistry.Entry}). */
     GUIDANCE_SCALE("guidance_scale"),
     /** {@code num_images_per_prompt}: every pipeline that takes a prompt takes it. */

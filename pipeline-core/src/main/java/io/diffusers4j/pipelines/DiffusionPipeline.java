@@ -6,6 +6,9 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import io.diffusers4j.config.ModelIndex;
+import io.diffusers4j.hub.HubOptions;
+import io.diffusers4j.loaders.LoraLoader;
+import io.diffusers4j.loaders.TextualInversionLoader;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.weights.CheckpointFiles;
@@ -466,6 +469,92 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     /** diffusers' enable_vae_tiling: encode and decode large images in overlapping tiles. */
     public void enableVaeTiling() {
         throw unsupportedOption("VAE tiling");
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // adapters: diffusers' LoRA and textual-inversion loader mixins (Stable Diffusion and SDXL pipelines)
+
+    /**
+     * diffusers' {@code load_lora_weights(pathOrHubId, adapter_name=adapterName)}: a LoRA {@code .safetensors} file
+     * (diffusers / peft, Kohya / AUTOMATIC1111 or older attention-processor keys), a folder or a Hub repo holding
+     * one; it becomes the only active adapter. {@code adapterName} null: {@code default_<n>}.
+     */
+    public LoraLoader.AdapterInfo loadLoraWeights(String pathOrHubId, String adapterName) {
+        return loadLoraWeights(pathOrHubId, null, adapterName, null);
+    }
+
+    /** {@link #loadLoraWeights(String, String)} with diffusers' {@code weight_name} and the Hub options. */
+    public LoraLoader.AdapterInfo loadLoraWeights(String pathOrHubId, String weightName, String adapterName,
+                                                  HubOptions hub) {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code set_adapters(names, adapter_weights=weights)} (weights null: 1.0 each). */
+    public void setAdapters(List<String> names, List<Double> weights) {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code disable_lora()}. */
+    public void disableLora() {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code enable_lora()}. */
+    public void enableLora() {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code delete_adapters(names)}. */
+    public void deleteAdapters(List<String> names) {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code fuse_lora(lora_scale=scale)}: the active adapters added into copies of the weights. */
+    public void fuseLora(double scale) {
+        fuseLora(scale, null);
+    }
+
+    /** diffusers' {@code fuse_lora(lora_scale=scale, adapter_names=names)}. */
+    public void fuseLora(double scale, List<String> names) {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code unfuse_lora()}: the original weights again, bit for bit. */
+    public void unfuseLora() {
+        throw unsupportedOption("LoRA support");
+    }
+
+    /** diffusers' {@code get_active_adapters()}. */
+    public List<String> getActiveAdapters() {
+        return List.of();
+    }
+
+    /** diffusers' {@code get_list_adapters()}: adapters by component. */
+    public Map<String, List<String>> getListAdapters() {
+        return Map.of();
+    }
+
+    /**
+     * diffusers' {@code load_textual_inversion(pathOrHubId, token=token)}: a {@code .safetensors} embedding
+     * ({token: tensor}, AUTOMATIC1111's {@code emb_params}, SDXL's {@code clip_l} / {@code clip_g}); {@code token}
+     * null: the file's key (AUTOMATIC1111 files: the file name).
+     */
+    public TextualInversionLoader.Loaded loadTextualInversion(String pathOrHubId, String token) {
+        return loadTextualInversion(pathOrHubId, null, token, null);
+    }
+
+    /** {@link #loadTextualInversion(String, String)} with diffusers' {@code weight_name} and the Hub options. */
+    public TextualInversionLoader.Loaded loadTextualInversion(String pathOrHubId, String weightName, String token,
+                                                             HubOptions hub) {
+        throw unsupportedOption("textual inversion support");
+    }
+
+    /**
+     * diffusers' {@code unload_textual_inversion()}: every token {@link #loadTextualInversion} added leaves the
+     * tokenizer(s) and the text encoder(s) get the checkpoint's token embeddings back. Returns the tokens removed.
+     */
+    public List<String> unloadTextualInversion() {
+        throw unsupportedOption("textual inversion support");
     }
 
     private UnsupportedOperationException unsupportedOption(String option) {

@@ -10,6 +10,7 @@ import io.diffusers4j.schedulers.SchedulerOutput;
 import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.LATENTS;
 import static io.diffusers4j.pipelines.CallArgument.ORIGINAL_INFERENCE_STEPS;
 import static io.diffusers4j.pipelines.CallArgument.PROMPT;
@@ -35,7 +36,7 @@ public class LatentConsistencyModelPipeline extends AbstractStableDiffusionPipel
     private static final int SIZE_MULTIPLE = 8;
     static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("LatentConsistencyModelPipeline", "lcm",
             PipelineTask.TEXT_TO_IMAGE, CallArgument.setOf(PROMPT, SIZE, LATENTS, CLIP_SKIP, TIMESTEPS,
-                    ORIGINAL_INFERENCE_STEPS),
+                    ORIGINAL_INFERENCE_STEPS, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT),
             (components, config, owns) -> new LatentConsistencyModelPipeline(
                     StableDiffusionComponents.from(components), owns));

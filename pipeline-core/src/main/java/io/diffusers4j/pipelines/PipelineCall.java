@@ -34,6 +34,7 @@ public final class PipelineCall {
     private Double eta;
     private Double guidanceRescale;
     private Integer clipSkip;
+    private Double loraScale;
     private List<TorchGenerator> generators = new ArrayList<>();
     private NDArray latents;
     private NDArray promptEmbeds;
@@ -189,6 +190,20 @@ public final class PipelineCall {
 
     public Integer clipSkip() {
         return clipSkip;
+    }
+
+    /**
+     * The LoRA scale of this call: diffusers' {@code cross_attention_kwargs={"scale": s}} (the UNet's adapters) and
+     * the {@code lora_scale} it passes to {@code encode_prompt} (the text encoders'); every unfused active adapter's
+     * scaling is multiplied by it. Null = 1.0.
+     */
+    public PipelineCall loraScale(Double value) {
+        this.loraScale = value;
+        return this;
+    }
+
+    public Double loraScale() {
+        return loraScale;
     }
 
     /** One seed = one generator for the whole batch (diffusers' {@code generator=torch.Generator().manual_seed(s)}). */
@@ -401,6 +416,7 @@ public final class PipelineCall {
                 ? "use_clipped_model_output" : null);
         mark(out, CallArgument.AUDIO_LENGTH_IN_S, audioLengthInS != null ? "audio_length_in_s" : null);
         sdxl.markSet(out);
+        mark(out, CallArgument.CROSS_ATTENTION_KWARGS, loraScale != null ? "cross_attention_kwargs" : null);
         return out;
     }
 
@@ -430,6 +446,7 @@ public final class PipelineCall {
         requireFloat32("guidance_scale", guidanceScale);
         requireFloat32("guidance_rescale", guidanceRescale);
         requireFloat32("eta", eta);
+        requireFloat32("cross_attention_kwargs['scale']", loraScale);
         if (batchSize != null && batchSize < 1) {
             throw new IllegalArgumentException("batch_size must be >= 1, got " + batchSize);
         }
@@ -495,6 +512,7 @@ public final class PipelineCall {
         c.eta = eta;
         c.guidanceRescale = guidanceRescale;
         c.clipSkip = clipSkip;
+        c.loraScale = loraScale;
         c.generators = new ArrayList<>(generators);
         c.latents = latents;
         c.promptEmbeds = promptEmbeds;

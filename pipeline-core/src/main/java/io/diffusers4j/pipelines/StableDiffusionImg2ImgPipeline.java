@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.ETA;
 import static io.diffusers4j.pipelines.CallArgument.IMAGE;
 import static io.diffusers4j.pipelines.CallArgument.NEGATIVE_PROMPT;
@@ -27,7 +28,7 @@ public class StableDiffusionImg2ImgPipeline extends AbstractStableDiffusionPipel
     public static final double DEFAULT_STRENGTH = 0.8;
     static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionImg2ImgPipeline",
             "stable-diffusion", PipelineTask.IMAGE_TO_IMAGE,
-            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, IMAGE, STRENGTH, ETA, CLIP_SKIP, TIMESTEPS, SIGMAS),
+            CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, IMAGE, STRENGTH, ETA, CLIP_SKIP, TIMESTEPS, SIGMAS, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT, IMAGE),
             (components, config, owns) -> new StableDiffusionImg2ImgPipeline(
                     StableDiffusionComponents.from(components), owns));

@@ -8,6 +8,7 @@ import io.diffusers4j.schedulers.Scheduler;
 import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.ETA;
 import static io.diffusers4j.pipelines.CallArgument.IMAGE;
 import static io.diffusers4j.pipelines.CallArgument.LATENTS;
@@ -29,7 +30,7 @@ public class StableDiffusionInpaintPipeline extends AbstractStableDiffusionPipel
     static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionInpaintPipeline",
             "stable-diffusion", PipelineTask.INPAINTING,
             CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, IMAGE, STRENGTH, MASK_IMAGE, LATENTS, ETA, CLIP_SKIP,
-                    TIMESTEPS, SIGMAS),
+                    TIMESTEPS, SIGMAS, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT, IMAGE, MASK_IMAGE),
             (components, config, owns) -> new StableDiffusionInpaintPipeline(
                     StableDiffusionComponents.from(components), owns));

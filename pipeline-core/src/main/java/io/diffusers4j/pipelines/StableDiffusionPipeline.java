@@ -8,6 +8,7 @@ import io.diffusers4j.schedulers.Scheduler;
 import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.ETA;
 import static io.diffusers4j.pipelines.CallArgument.GUIDANCE_RESCALE;
 import static io.diffusers4j.pipelines.CallArgument.LATENTS;
@@ -26,7 +27,7 @@ public class StableDiffusionPipeline extends AbstractStableDiffusionPipeline {
     static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionPipeline",
             "stable-diffusion", PipelineTask.TEXT_TO_IMAGE,
             CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, LATENTS, ETA, GUIDANCE_RESCALE, CLIP_SKIP, TIMESTEPS,
-                    SIGMAS),
+                    SIGMAS, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT),
             (components, config, owns) -> new StableDiffusionPipeline(StableDiffusionComponents.from(components),
                     owns));

@@ -11,6 +11,7 @@ import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.AESTHETIC_SCORE;
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.DENOISING_END;
 import static io.diffusers4j.pipelines.CallArgument.DENOISING_START;
 import static io.diffusers4j.pipelines.CallArgument.ETA;
@@ -41,7 +42,7 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
             "stable-diffusion-xl", PipelineTask.IMAGE_TO_IMAGE,
             CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, IMAGE, STRENGTH, IMAGE_LATENTS, LATENTS, ETA, GUIDANCE_RESCALE,
                     CLIP_SKIP, TIMESTEPS, SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END, DENOISING_START,
-                    AESTHETIC_SCORE),
+                    AESTHETIC_SCORE, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT, IMAGE),
             (components, config, owns) -> new StableDiffusionXLImg2ImgPipeline(
                     StableDiffusionXLComponents.from(components), forceZerosForEmptyPrompt(config),

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.AESTHETIC_SCORE;
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.DENOISING_END;
 import static io.diffusers4j.pipelines.CallArgument.DENOISING_START;
 import static io.diffusers4j.pipelines.CallArgument.ETA;
@@ -42,7 +43,7 @@ public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLP
             "stable-diffusion-xl", PipelineTask.INPAINTING,
             CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, IMAGE, STRENGTH, MASK_IMAGE, LATENTS, ETA,
                     GUIDANCE_RESCALE, CLIP_SKIP, TIMESTEPS, SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END,
-                    DENOISING_START, AESTHETIC_SCORE),
+                    DENOISING_START, AESTHETIC_SCORE, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT, IMAGE, MASK_IMAGE),
             (components, config, owns) -> new StableDiffusionXLInpaintPipeline(
                     StableDiffusionXLComponents.from(components), forceZerosForEmptyPrompt(config),

@@ -10,6 +10,7 @@ import io.diffusers4j.schedulers.Scheduler;
 import java.util.Map;
 
 import static io.diffusers4j.pipelines.CallArgument.CLIP_SKIP;
+import static io.diffusers4j.pipelines.CallArgument.CROSS_ATTENTION_KWARGS;
 import static io.diffusers4j.pipelines.CallArgument.DENOISING_END;
 import static io.diffusers4j.pipelines.CallArgument.ETA;
 import static io.diffusers4j.pipelines.CallArgument.GUIDANCE_RESCALE;
@@ -33,7 +34,7 @@ public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline
     static final PipelineRegistry.Entry TYPE = new PipelineRegistry.Entry("StableDiffusionXLPipeline",
             "stable-diffusion-xl", PipelineTask.TEXT_TO_IMAGE,
             CallArgument.setOf(PROMPT, NEGATIVE_PROMPT, SIZE, LATENTS, ETA, GUIDANCE_RESCALE, CLIP_SKIP, TIMESTEPS,
-                    SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END),
+                    SIGMAS, PROMPT_2, MICRO_CONDITIONING, DENOISING_END, CROSS_ATTENTION_KWARGS),
             CallArgument.setOf(PROMPT),
             (components, config, owns) -> new StableDiffusionXLPipeline(StableDiffusionXLComponents.from(components),
                     forceZerosForEmptyPrompt(config), owns));

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -34,8 +35,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * bos + the first {@code max - 2} tokens + eos, padded with the pad id, and it logs diffusers' warning naming the
  * text that did not fit.
  *
- * <p>Thread-safe: all state is immutable after {@link #fromPretrained}; {@link #close()} releases the native
- * tokenizer and waits for calls in progress.
+ * <p>Thread-safe: the state is immutable after {@link #fromPretrained} except for {@link #addTokens} (textual
+ * inversion), which must not run while other threads tokenize; {@link #close()} releases the native tokenizer and
+ * waits for calls in progress.
  */
 public final class CLIPTokenizer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CLIPTokenizer.class);
@@ -44,11 +46,13 @@ public final class CLIPTokenizer implements AutoCloseable {
 
     private final CLIPTokenizerFiles files;
     private final BpeModel bpe;
-    private final AddedTokenTrie trie;
+    /** Rebuilt (never modified) when tokens are added. */
+    private volatile AddedTokenTrie trie;
     private final Map<Integer, String> decoder;
     private final Set<String> allSpecialTokens;
     private final Set<Long> allSpecialIds;
-    private final Set<String> legacyAddedTokens;
+    /** Copy-on-write: replaced when tokens are added. */
+    private volatile Set<String> legacyAddedTokens;
     private final Integer unkVocabId;
     private final long bosTokenId;
     private final long eosTokenId;
@@ -267,6 +271,113 @@ public final class CLIPTokenizer implements AutoCloseable {
             throw new IllegalStateException("tokenizer in " + files.dir + " has no unk_token");
         }
         return unkTokenId;
+    }
+
+    /**
+     * transformers' {@code add_tokens(tokens)} of a slow tokenizer (not special): each token not yet an added token
+     * becomes one ({@code AddedToken(token, normalized=True, special=False)}, matched literally and case-sensitively
+     * before normalization, as CLIPTokenizer has no {@code do_lower_case}), with the next id ({@code len(tokenizer)})
+     * unless vocab.json already has it. Returns how many ids were added. Not safe while other threads tokenize.
+     */
+    public int addTokens(List<String> tokens) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            Set<String> current = new HashSet<>(files.vocab.keySet());
+            current.addAll(files.addedTokensEncoder.keySet());
+            int next = current.size();
+            int added = 0;
+            Set<String> legacy = new HashSet<>(legacyAddedTokens);
+            for (String token : tokens) {
+                if (token == null || token.isEmpty() || files.addedTokensEncoder.containsKey(token)) {
+                    continue;
+                }
+                AddedToken addedToken = AddedToken.of(token, false);
+                Integer id = files.vocab.get(token);
+                if (id == null) {
+                    id = next + added++;
+                }
+                files.addedTokensDecoder.put(id, addedToken);
+                files.addedTokensEncoder.put(token, id);
+                legacy.add(token);
+            }
+            trie = new AddedTokenTrie(files.addedTokensEncoder.keySet());
+            legacyAddedTokens = Set.copyOf(legacy);
+            return added;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Removes added tokens again (the inverse of {@link #addTokens}, as diffusers' {@code unload_textual_inversion}
+     * deletes them from {@code _added_tokens_decoder} / {@code _added_tokens_encoder}). Only the tokens with the
+     * highest ids can go, so that no remaining id moves: anything else is refused with nothing changed. Not safe
+     * while other threads tokenize.
+     */
+    public void removeAddedTokens(List<String> tokens) {
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            Set<Integer> ids = new HashSet<>();
+            for (String token : tokens) {
+                Integer id = files.addedTokensEncoder.get(token);
+                if (id == null || files.addedTokensDecoder.get(id).special() || files.vocab.containsKey(token)) {
+                    throw new IllegalArgumentException("'" + token + "' is not a non-special added token of this "
+                            + "tokenizer");
+                }
+                ids.add(id);
+            }
+            int length = length();
+            for (int id = length - ids.size(); id < length; id++) {
+                if (!ids.contains(id)) {
+                    throw new IllegalArgumentException("only the most recently added tokens can be removed: id " + id
+                            + " would stay above the removed ones");
+                }
+            }
+            Set<String> legacy = new HashSet<>(legacyAddedTokens);
+            for (String token : tokens) {
+                files.addedTokensDecoder.remove(files.addedTokensEncoder.remove(token));
+                legacy.remove(token);
+            }
+            trie = new AddedTokenTrie(files.addedTokensEncoder.keySet());
+            legacyAddedTokens = Set.copyOf(legacy);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** {@code len(tokenizer)}: vocab.json's tokens plus the added tokens it does not hold. */
+    public int length() {
+        lock.readLock().lock();
+        try {
+            Set<String> all = new HashSet<>(files.vocab.keySet());
+            all.addAll(files.addedTokensEncoder.keySet());
+            return all.size();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** {@code token in tokenizer.get_vocab()}: a vocab.json token or an added token. */
+    public boolean inVocabulary(String token) {
+        return files.vocab.containsKey(token) || files.addedTokensEncoder.containsKey(token);
+    }
+
+    /** The added tokens that are not special (textual-inversion tokens, ...), in id order. */
+    public List<String> nonSpecialAddedTokens() {
+        List<String> out = new ArrayList<>();
+        new TreeMap<>(files.addedTokensDecoder).forEach((id, t) -> {
+            if (!t.special()) {
+                out.add(t.content());
+            }
+        });
+        return out;
+    }
+
+    /** {@code token in tokenizer.added_tokens_encoder} (special tokens included). */
+    public boolean isAddedToken(String token) {
+        return files.addedTokensEncoder.containsKey(token);
     }
 
     /** {@code tokenizer.vocab_size}: entries of vocab.json (49408), added tokens not counted. */

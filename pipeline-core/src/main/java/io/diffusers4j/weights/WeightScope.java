@@ -118,6 +118,21 @@ public final class WeightScope {
         return get(name, shape);
     }
 
+    /**
+     * Records {@code module} (a layer built in this scope) under this scope's prefix, its module path as torch's
+     * {@code named_modules()} names it: adapters (LoRA) find the layers they target through {@link #modules()}.
+     */
+    public void registerModule(Object module) {
+        if (state.modules.putIfAbsent(prefix, module) != null) {
+            throw new IllegalStateException("module '" + prefix + "' registered twice: a module was built twice");
+        }
+    }
+
+    /** The modules registered in this load ({@link #registerModule}), by module path, in build order. */
+    public Map<String, Object> modules() {
+        return Collections.unmodifiableMap(state.modules);
+    }
+
     /** Keys of the checkpoint matching {@code pattern} may stay unused (like transformers' ignore lists). */
     public void allowUnused(String regex) {
         state.allowedUnused.add(Pattern.compile(regex));
@@ -151,6 +166,7 @@ public final class WeightScope {
         final List<String> mismatched = new ArrayList<>();
         final List<Pattern> allowedUnused = new ArrayList<>();
         final Map<String, NDArray> tensors = new LinkedHashMap<>();
+        final Map<String, Object> modules = new LinkedHashMap<>();
         /** Bytes of zero stand-ins handed out so far. */
         long standInBytes;
 

@@ -58,6 +58,7 @@ class PipelineContractTest {
             Map.entry(CallArgument.DENOISING_END, "denoising_end"),
             Map.entry(CallArgument.DENOISING_START, "denoising_start"),
             Map.entry(CallArgument.AESTHETIC_SCORE, "aesthetic_score"),
+            Map.entry(CallArgument.CROSS_ATTENTION_KWARGS, "cross_attention_kwargs"),
             Map.entry(CallArgument.GUIDANCE_SCALE, "guidance_scale"),
             Map.entry(CallArgument.NUM_IMAGES_PER_PROMPT, "num_images_per_prompt"),
             Map.entry(CallArgument.BATCH_SIZE, "batch_size"),

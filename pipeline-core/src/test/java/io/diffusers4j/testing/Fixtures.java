@@ -23,6 +23,7 @@ import java.util.stream.Stream;
 public final class Fixtures {
     private static Path tinySd;
     private static Path referenceSdxl;
+    private static Path referenceLora;
 
     private Fixtures() {
     }
@@ -41,6 +42,14 @@ public final class Fixtures {
             referenceSdxl = resolve("reference-sdxl", "manifest.json");
         }
         return referenceSdxl;
+    }
+
+    /** reference-lora: the LoRA / textual-inversion files ({@code adapters/}) and their diffusers cases. */
+    public static synchronized Path referenceLora() {
+        if (referenceLora == null) {
+            referenceLora = resolve("reference-lora", "manifest.json");
+        }
+        return referenceLora;
     }
 
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */

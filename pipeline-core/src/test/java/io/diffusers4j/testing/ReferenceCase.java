@@ -101,6 +101,9 @@ public final class ReferenceCase {
         ifDouble(c, "strength", a::strength);
         ifDoubles(c, "timesteps", a::timesteps);
         ifDoubles(c, "sigmas", a::sigmas);
+        if (c.has("cross_attention_kwargs")) {
+            a.loraScale(c.getAsJsonObject("cross_attention_kwargs").get("scale").getAsDouble());
+        }
         sdxlArguments(c, a.sdxl());
         a.generators(generators(json.getAsJsonObject("generator")));
         a.scheduler(scheduler(pipe));

@@ -92,26 +92,61 @@ public final class JsonlPromptReader implements PromptReader {
             case BOOLEAN -> {
                 return in.nextBoolean();
             }
-            case BEGIN_ARRAY -> {
+            case BEGIN_ARRAY -> { // numbers (a schedule), or texts and flat objects (adapter entries)
                 List<Object> items = new ArrayList<>();
                 boolean allNumbers = true;
+                boolean allEntries = true;
                 in.beginArray();
                 while (in.hasNext()) {
-                    if (in.peek() == JsonToken.NUMBER) {
+                    JsonToken kind = in.peek();
+                    if (kind == JsonToken.NUMBER) {
                         items.add(number(in.nextString()));
+                        allEntries = false;
+                    } else if (kind == JsonToken.STRING) {
+                        items.add(in.nextString());
+                        allNumbers = false;
+                    } else if (kind == JsonToken.BEGIN_OBJECT) {
+                        items.add(flatObject(in));
+                        allNumbers = false;
                     } else {
                         allNumbers = false;
+                        allEntries = false;
                         check(in);
                     }
                 }
                 in.endArray();
-                return allNumbers ? items : new RawRecord.NonScalar("a JSON array");
+                return allNumbers || allEntries ? items : new RawRecord.NonScalar("a JSON array");
             }
             default -> {
                 check(in);
                 return new RawRecord.NonScalar("a JSON object");
             }
         }
+    }
+
+    /** An object in an array: its scalar values by name (nested values become markers), duplicates refused. */
+    private static Map<String, Object> flatObject(JsonReader in) throws IOException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        in.beginObject();
+        while (in.hasNext()) {
+            String name = in.nextName();
+            if (out.containsKey(name)) {
+                throw new IOException("Duplicate field '" + name + "' at " + in.getPath());
+            }
+            JsonToken kind = in.peek();
+            Object v;
+            if (kind == JsonToken.BEGIN_ARRAY || kind == JsonToken.BEGIN_OBJECT) {
+                check(in);
+                v = new RawRecord.NonScalar(kind == JsonToken.BEGIN_ARRAY ? "a JSON array" : "a JSON object");
+            } else {
+                v = value(in);
+            }
+            if (v != null) {
+                out.put(name, v);
+            }
+        }
+        in.endObject();
+        return out;
     }
 
     /** True when nothing but whitespace follows (strict mode refuses a second value with an exception). */

@@ -9,6 +9,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -61,7 +62,9 @@ public final class ParquetPromptReader implements PromptReader {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
             if (!r.isNullAt(i)) {
-                fields.put(columns[i].name(), value(r.get(i), columns[i]));
+                Object v = r.get(i); // a struct is read only inside an array (adapter entries)
+                fields.put(columns[i].name(), v instanceof Row ? new RawRecord.NonScalar("a "
+                        + columns[i].dataType().simpleString() + " value") : value(v, columns[i]));
             }
         }
         return RawRecord.parsed(file, row, raw, fields);
@@ -87,6 +90,19 @@ public final class ParquetPromptReader implements PromptReader {
                 items.add(item == null ? null : value(item, element));
             }
             return items;
+        }
+        if (v instanceof Row struct && column.dataType() instanceof StructType type) { // an adapter entry
+            Map<String, Object> out = new LinkedHashMap<>();
+            StructField[] fields = type.fields();
+            for (int i = 0; i < fields.length; i++) {
+                if (!struct.isNullAt(i)) {
+                    Object item = struct.get(i);
+                    out.put(fields[i].name(), item instanceof Row || item instanceof scala.collection.Seq<?>
+                            ? new RawRecord.NonScalar("a " + fields[i].dataType().simpleString() + " value")
+                            : value(item, fields[i]));
+                }
+            }
+            return out;
         }
         return new RawRecord.NonScalar("a " + column.dataType().simpleString() + " value");
     }

@@ -38,7 +38,20 @@ public final class HfFeatures {
         return root.toString();
     }
 
-    private static JsonObject feature(StructField f) {
+    private static com.google.gson.JsonElement feature(StructField f) {
+        if (f.dataType() instanceof ArrayType a && a.elementType() instanceof StructType element) {
+            // a list of structs (the adapter columns): datasets' [{"field": Value, ...}]
+            JsonObject fields = new JsonObject();
+            for (StructField e : element.fields()) {
+                JsonObject v = new JsonObject();
+                v.addProperty("dtype", dtype(f.name() + "." + e.name(), e.dataType()));
+                v.addProperty("_type", "Value");
+                fields.add(e.name(), v);
+            }
+            com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+            list.add(fields);
+            return list;
+        }
         JsonObject o = new JsonObject();
         String media = media(f);
         if (media != null) {
@@ -69,6 +82,12 @@ public final class HfFeatures {
             String media = media(f);
             if (media != null) {
                 lines.add("    dtype: " + media.toLowerCase(Locale.ROOT));
+            } else if (f.dataType() instanceof ArrayType a && a.elementType() instanceof StructType element) {
+                lines.add("    list:");
+                for (StructField e : element.fields()) {
+                    lines.add("    - name: " + e.name());
+                    lines.add("      dtype: \"" + dtype(f.name() + "." + e.name(), e.dataType()) + "\"");
+                }
             } else if (f.dataType() instanceof ArrayType a) {
                 lines.add("    sequence: " + dtype(f.name(), a.elementType()));
             } else {

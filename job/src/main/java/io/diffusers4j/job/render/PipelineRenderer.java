@@ -3,6 +3,7 @@ package io.diffusers4j.job.render;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.job.rows.CustomSchedule;
 import io.diffusers4j.pipelines.AudioPipelineOutput;
 import io.diffusers4j.pipelines.CallArgument;
@@ -38,12 +39,17 @@ import java.util.List;
 public final class PipelineRenderer implements Renderer {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRenderer.class);
 
+    /** LoRAs kept loaded per pipeline when the spec does not say ({@code lora-cache-size}). */
+    public static final int DEFAULT_LORA_CACHE_SIZE = 8;
+
     private final DiffusionPipeline pipeline;
     private final String schedulerName;
+    private final AdapterState adapters;
 
-    PipelineRenderer(DiffusionPipeline pipeline) {
+    PipelineRenderer(DiffusionPipeline pipeline, int loraCacheSize, HubOptions adapterHub) {
         this.pipeline = pipeline;
         this.schedulerName = pipeline.scheduler().className();
+        this.adapters = new AdapterState(pipeline, loraCacheSize, adapterHub);
     }
 
     /** Builds the pipeline of a spec (the default {@link RendererFactory}). */
@@ -70,7 +76,10 @@ public final class PipelineRenderer implements Renderer {
                 if (spec.scheduler() != null) {
                     pipeline.setScheduler(Schedulers.create(spec.scheduler(), pipeline.scheduler().config()));
                 }
-                return new PipelineRenderer(pipeline);
+                // adapters named by Hub id: the model's offline setting, not its revision; HF_TOKEN as for the model
+                HubOptions adapterHub = HubOptions.builder()
+                        .localFilesOnly(spec.option("local-files-only", false) ? Boolean.TRUE : null).build();
+                return new PipelineRenderer(pipeline, spec.loraCacheSize(), adapterHub);
             } catch (RuntimeException e) {
                 pipeline.close();
                 throw e;
@@ -114,6 +123,20 @@ public final class PipelineRenderer implements Renderer {
     }
 
     @Override
+    public Prepared prepare(AdapterSet set) {
+        return adapters.prepare(set);
+    }
+
+    AdapterState adapters() {
+        return adapters;
+    }
+
+    /** Adapter set switches and adapter file loads of this renderer so far. */
+    long[] adapterCounts() {
+        return adapters.counts();
+    }
+
+    @Override
     public List<BufferedImage> render(RenderSettings settings, List<ImageRequest> images) {
         List<BufferedImage> out = new ArrayList<>(images.size());
         for (Rendered item : renderItems(settings, images)) {
@@ -128,7 +151,10 @@ public final class PipelineRenderer implements Renderer {
     @Override
     public List<Rendered> renderItems(RenderSettings settings, List<ImageRequest> images) {
         PipelineCall call = call(settings, images);
-        PipelineOutput out = pipeline.pipelineFor(call).call(call);
+        PipelineOutput out;
+        try (AdapterState.Lease ignored = adapters.use(settings.adapters(), prompts(images))) {
+            out = pipeline.pipelineFor(call).call(call);
+        }
         List<Rendered> items = new ArrayList<>(images.size());
         if (out instanceof AudioPipelineOutput audio) {
             checkFinite(audio.data(), audio.count(), images, "audio sample");
@@ -146,6 +172,18 @@ public final class PipelineRenderer implements Renderer {
             items.add(Rendered.of(image));
         }
         return items;
+    }
+
+    /** Every prompt text of {@code images} (prompts, negative prompts, SDXL's second ones). */
+    private static List<String> prompts(List<ImageRequest> images) {
+        List<String> out = new ArrayList<>(images.size() * 4);
+        for (ImageRequest r : images) {
+            out.add(r.prompt());
+            out.add(r.negativePrompt());
+            out.add(r.prompt2());
+            out.add(r.negativePrompt2());
+        }
+        return out;
     }
 
     /** One call for {@code images}: their prompts, negative prompts and seeds, the shared settings. */

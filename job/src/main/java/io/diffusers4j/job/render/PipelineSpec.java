@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *                     for every task: local mode on a GPU machine, where Spark assigns no task resources)
  * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
  * @param options      further loading options: {@code local-files-only}, {@code use-safetensors},
- *                     {@code custom-pipeline}
+ *                     {@code custom-pipeline}, and {@code lora-cache-size} (LoRA files kept loaded per pipeline)
  * @param renderer     class name of the {@link RendererFactory} (the seam tests use to inject faults)
  * @param torchThreads libtorch intra-op threads per executor JVM (0: leave libtorch's default)
  */
@@ -35,7 +35,10 @@ public record PipelineSpec(String model, String revision, String variant, String
     public static final String EMBEDDED_MODEL = "embedded:tiny-random";
     /** The production renderer (StableDiffusionPipeline). */
     public static final String DEFAULT_RENDERER = PipelineRenderer.Factory.class.getName();
-    public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline");
+    public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline",
+            "lora-cache-size");
+    /** The largest {@code lora-cache-size}. */
+    public static final int MAX_LORA_CACHE_SIZE = 256;
 
     public PipelineSpec {
         options = Map.copyOf(new TreeMap<>(options == null ? Map.of() : options));
@@ -59,6 +62,19 @@ public record PipelineSpec(String model, String revision, String variant, String
             if (!OPTION_KEYS.contains(key)) {
                 throw new IllegalArgumentException("unknown pipeline option '" + key + "' (known: "
                         + OPTION_KEYS.stream().sorted().toList() + ")");
+            }
+        }
+        if (options.containsKey("lora-cache-size")) {
+            String v = options.get("lora-cache-size");
+            int n;
+            try {
+                n = Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("lora-cache-size must be an integer, got '" + v + "'");
+            }
+            if (n < 1 || n > MAX_LORA_CACHE_SIZE) {
+                throw new IllegalArgumentException("lora-cache-size must be in [1, " + MAX_LORA_CACHE_SIZE + "], got "
+                        + n);
             }
         }
         if (renderer == null || renderer.isBlank()) {
@@ -101,6 +117,12 @@ public record PipelineSpec(String model, String revision, String variant, String
     /** The value of the output's {@code model} column. */
     public String modelName() {
         return model == null ? EMBEDDED_MODEL : model;
+    }
+
+    /** LoRA files each executor keeps loaded in its pipeline (least recently used ones make room). */
+    public int loraCacheSize() {
+        String v = options.get("lora-cache-size");
+        return v == null ? PipelineRenderer.DEFAULT_LORA_CACHE_SIZE : Integer.parseInt(v);
     }
 
     public boolean option(String key, boolean fallback) {

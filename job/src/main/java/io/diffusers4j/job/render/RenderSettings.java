@@ -5,8 +5,8 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * Everything a batched {@code pipe(...)} call takes once for all its images: steps, guidance, size, scheduler and
- * custom schedule. Prompts, negative prompts and seeds are per image ({@link ImageRequest}). A row's requested
+ * Everything a batched {@code pipe(...)} call takes once for all its images: steps, guidance, size, scheduler,
+ * custom schedule and the adapters (LoRAs with their scales, textual inversions) the pipeline has active. Prompts, negative prompts and seeds are per image ({@link ImageRequest}). A row's requested
  * settings may leave steps, guidance and size null (the pipeline's defaults); {@link Renderer#resolve} fills them,
  * so rows only share a call when the single calls would have used the same values.
  *
@@ -14,26 +14,38 @@ import java.util.List;
  * @param timesteps custom timesteps (diffusers' {@code timesteps=}), or null
  * @param sigmas    custom sigmas (diffusers' {@code sigmas=}), or null
  * @param audioLengthInS an audio pipeline's {@code audio_length_in_s}, or null (its default length)
+ * @param adapters  the LoRAs and textual inversions ({@link AdapterSet#NONE}: the base pipeline)
  */
 public record RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
-                             String scheduler, List<Double> timesteps, List<Double> sigmas, Double audioLengthInS)
-        implements Serializable {
+                             String scheduler, List<Double> timesteps, List<Double> sigmas, Double audioLengthInS,
+                             AdapterSet adapters) implements Serializable {
 
-    /** Settings without an audio length. */
+    public RenderSettings {
+        adapters = adapters == null ? AdapterSet.NONE : adapters;
+    }
+
+    /** Settings without adapters. */
+    public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
+                          String scheduler, List<Double> timesteps, List<Double> sigmas, Double audioLengthInS) {
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, audioLengthInS,
+                AdapterSet.NONE);
+    }
+
+    /** Settings without an audio length or adapters. */
     public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
                           String scheduler, List<Double> timesteps, List<Double> sigmas) {
-        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, null);
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, timesteps, sigmas, null, AdapterSet.NONE);
     }
 
     /** Settings without a custom schedule. */
     public RenderSettings(Integer numInferenceSteps, Double guidanceScale, Integer width, Integer height,
                           String scheduler) {
-        this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null);
+        this(numInferenceSteps, guidanceScale, width, height, scheduler, null, null, null, AdapterSet.NONE);
     }
 
     /** These settings with steps, guidance and size replaced (guidance and size null where the pipeline has none). */
     public RenderSettings with(int steps, Double guidance, Integer resolvedWidth, Integer resolvedHeight) {
         return new RenderSettings(steps, guidance, resolvedWidth, resolvedHeight, scheduler, timesteps, sigmas,
-                audioLengthInS);
+                audioLengthInS, adapters);
     }
 }

@@ -3,6 +3,7 @@ package io.diffusers4j.job.render;
 
 import java.awt.image.BufferedImage;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the job asks of a pipeline. The production implementation ({@link PipelineRenderer}) delegates every rule
@@ -26,7 +27,25 @@ public interface Renderer extends AutoCloseable {
     String pipelineName();
 
     /**
-     * Renders one image per request, all with resolved {@code settings}, image i with its own generator seeded with
+     * Makes the adapters of {@code set} ready for {@link #render} (each file loaded once per JVM and cached) and
+     * returns the SHA-256 of each file and the token of each embedding, by the name the row gives. Throws IllegalArgumentException naming the file
+     * when one cannot be used (missing, malformed, keys that fit no layer): the images that need it become error
+     * rows. A renderer without adapter support refuses every non-empty set.
+     */
+    default Prepared prepare(AdapterSet set) {
+        if (!set.isEmpty()) {
+            throw new IllegalArgumentException(pipelineName() + " renders no LoRAs or textual inversions here");
+        }
+        return Prepared.NONE;
+    }
+
+    /** What {@link #prepare} loaded: each file's SHA-256 and each embedding's token, by the name the row gives. */
+    record Prepared(Map<String, String> sha256, Map<String, String> tokens) {
+        public static final Prepared NONE = new Prepared(Map.of(), Map.of());
+    }
+
+    /**
+     * Renders one image per request, all with resolved {@code settings} (its adapters active), image i with its own generator seeded with
      * {@code images.get(i).seed()}. Returns exactly {@code images.size()} images in request order, or throws.
      */
     List<BufferedImage> render(RenderSettings settings, List<ImageRequest> images);

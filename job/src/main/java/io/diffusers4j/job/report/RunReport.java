@@ -75,15 +75,17 @@ public final class RunReport {
         if (wanted > 0 && summary.okImages() > 0) {
             for (Row r : mine.where(col("status").equalTo(OutputSchema.OK)).select("id", "image_index", "prompt",
                     "negative_prompt", "seed", "num_inference_steps", "guidance_scale", "width", "height",
-                    "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "model", "executor_id",
-                    "duration_ms", "image", "audio", "sample_rate", "audio_length_s").limit(wanted).collectAsList()) {
+                    "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "loras", "textual_inversions",
+                    "model", "executor_id", "duration_ms", "image", "audio", "sample_rate", "audio_length_s")
+                    .limit(wanted).collectAsList()) {
                 byte[] png = OutputSchema.png(r.getAs("image"));
                 ReportData.Audio audio = audio(r);
                 thumbs.add(new ReportData.Thumbnail(r.getAs("id"), r.<Integer>getAs("image_index"),
                         r.getAs("prompt"), r.getAs("negative_prompt"), r.getAs("seed"),
                         r.getAs("num_inference_steps"), r.getAs("guidance_scale"), r.getAs("width"),
                         r.getAs("height"), r.getAs("scheduler"), r.getAs("prompt_2"), r.getAs("negative_prompt_2"),
-                        numbers(r, "timesteps"), numbers(r, "sigmas"), r.getAs("model"), r.getAs("executor_id"),
+                        numbers(r, "timesteps"), numbers(r, "sigmas"), adapters(r, "loras", "scale"),
+                        adapters(r, "textual_inversions", "token"), r.getAs("model"), r.getAs("executor_id"),
                         r.getAs("duration_ms"), png == null ? null : Thumbnails.dataUri(png, THUMB_SIZE), png,
                         audio));
             }
@@ -208,5 +210,18 @@ public final class RunReport {
     private static String display(FileSystem fs, Path p) {
         URI u = fs.makeQualified(p).toUri();
         return "file".equals(u.getScheme()) ? new File(u).getPath() : u.toString();
+    }
+
+    /** An adapter column as "name:scale, ..." ("name:token", "name" without a token), or null. */
+    private static String adapters(Row r, String column, String second) {
+        if (r.isNullAt(r.fieldIndex(column))) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (Row a : r.<Row>getList(r.fieldIndex(column))) {
+            Object v = a.getAs(second);
+            out.add(a.getAs("name") + (v == null ? "" : ":" + v));
+        }
+        return String.join(", ", out);
     }
 }

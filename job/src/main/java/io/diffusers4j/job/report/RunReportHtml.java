@@ -213,6 +213,12 @@ public final class RunReportHtml {
         if (t.sigmas() != null) {
             p.put("sigmas", GenerationMetadata.numbers(CustomSchedule.toArray(t.sigmas())));
         }
+        if (t.loras() != null) {
+            p.put("loras", t.loras());
+        }
+        if (t.textualInversions() != null) {
+            p.put("textual_inversions", t.textualInversions());
+        }
         if (t.audio() != null) {
             p.put("audio", GenerationMetadata.numbers(new double[] {t.audio().lengthSeconds()}) + " s at "
                     + t.audio().sampleRate() + " Hz");

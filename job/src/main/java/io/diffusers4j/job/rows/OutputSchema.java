@@ -16,7 +16,8 @@ import java.util.Set;
 /**
  * Output columns. One row per image (its generation parameters as used: steps, guidance, size and scheduler
  * with the pipeline's defaults filled in; {@code prompt_2}, {@code negative_prompt_2}, {@code timesteps},
- * {@code sigmas} as given, null when not) ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
+ * {@code sigmas} as given, null when not; {@code loras} / {@code textual_inversions} the adapters, each with the
+ * SHA-256 of the file the image was rendered with, null when the row lists none) ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
  * image was drawn with), or one row per unusable input row. {@code status} is "ok" or "error"; on error
  * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} holds the PNG;
  * an audio pipeline's rows have {@code audio} (WAV bytes and a file name) with its {@code sample_rate} and
@@ -51,7 +52,7 @@ public final class OutputSchema {
         DataTypes.createStructField("bytes", DataTypes.BinaryType, true),
         DataTypes.createStructField("path", DataTypes.StringType, true)});
 
-    /** The generation parameters, {@code id} to {@code sigmas}: the first columns of this and the work table. */
+    /** The generation parameters, {@code id} to {@code textual_inversions}: the first columns of this and the work table. */
     private static final List<StructField> PARAMETERS = List.of(
         DataTypes.createStructField("id", DataTypes.StringType, false),
         DataTypes.createStructField("prompt", DataTypes.StringType, true),
@@ -65,7 +66,9 @@ public final class OutputSchema {
         DataTypes.createStructField("prompt_2", DataTypes.StringType, true),
         DataTypes.createStructField("negative_prompt_2", DataTypes.StringType, true),
         DataTypes.createStructField("timesteps", NUMBERS, true),
-        DataTypes.createStructField("sigmas", NUMBERS, true));
+        DataTypes.createStructField("sigmas", NUMBERS, true),
+        DataTypes.createStructField("loras", AdapterColumns.LORAS, true),
+        DataTypes.createStructField("textual_inversions", AdapterColumns.TEXTUAL_INVERSIONS, true));
 
     public static final StructType SCHEMA = withParameters(
         DataTypes.createStructField("model", DataTypes.StringType, true),

@@ -27,13 +27,17 @@ public final class PromptFields {
     public static final String TIMESTEPS = "timesteps";
     /** A custom schedule: the sigmas, the last one the final sigma (diffusers' {@code sigmas=}). */
     public static final String SIGMAS = "sigmas";
+    /** LoRAs: a list of {@code {"name": PATH_OR_HUB_ID, "scale": 0.8}} ({@link AdapterFields}). */
+    public static final String LORAS = "loras";
+    /** Textual inversions: a list of {@code {"name": PATH, "token": "<tok>"}} ({@link AdapterFields}). */
+    public static final String TEXTUAL_INVERSIONS = "textual_inversions";
     /** DanceDiffusionPipeline's clip length in seconds (diffusers' default: the UNet's sample_size / sample_rate). */
     public static final String AUDIO_LENGTH_IN_S = "audio_length_in_s";
 
     /** Every field the job reads, in the order used for CSV/JSON examples. */
     public static final List<String> ALL = List.of(ID, PROMPT, NEGATIVE_PROMPT, SEED, NUM_INFERENCE_STEPS,
             GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT, PROMPT_2, NEGATIVE_PROMPT_2, TIMESTEPS,
-            SIGMAS, AUDIO_LENGTH_IN_S);
+            SIGMAS, LORAS, TEXTUAL_INVERSIONS, AUDIO_LENGTH_IN_S);
 
     private PromptFields() {
     }

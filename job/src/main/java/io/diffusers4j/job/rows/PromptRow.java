@@ -1,6 +1,8 @@
 // One validated prompt row: the arguments of one diffusers pipeline call, or why the input row is unusable.
 package io.diffusers4j.job.rows;
 
+import io.diffusers4j.job.render.AdapterSet;
+
 import java.io.Serializable;
 
 /**
@@ -13,6 +15,7 @@ import java.io.Serializable;
  * @param prompt2            SDXL's {@code prompt_2}, or null (diffusers: the prompt)
  * @param negativePrompt2    SDXL's {@code negative_prompt_2}, or null
  * @param schedule           custom timesteps or sigmas, or null
+ * @param adapters           the LoRAs and textual inversions ({@link AdapterSet#NONE} when none)
  * @param audioLengthInS     an audio pipeline's {@code audio_length_in_s}, or null (the UNet's default length)
  * @param location           "file:line" of the input record
  * @param raw                the input text
@@ -20,16 +23,17 @@ import java.io.Serializable;
 public record PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
                         Double guidanceScale, Integer width, Integer height, String scheduler,
                         Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
-                        Double audioLengthInS, String location, String raw, String error)
+                        AdapterSet adapters, Double audioLengthInS, String location, String raw,
+                        String error)
         implements Serializable {
 
-    /** A row without an audio length. */
+    /** A row without adapters or an audio length. */
     public PromptRow(String id, String prompt, String negativePrompt, Long seed, Integer numInferenceSteps,
                      Double guidanceScale, Integer width, Integer height, String scheduler,
                      Integer numImagesPerPrompt, String prompt2, String negativePrompt2, CustomSchedule schedule,
                      String location, String raw, String error) {
         this(id, prompt, negativePrompt, seed, numInferenceSteps, guidanceScale, width, height, scheduler,
-                numImagesPerPrompt, prompt2, negativePrompt2, schedule, null, location, raw, error);
+                numImagesPerPrompt, prompt2, negativePrompt2, schedule, AdapterSet.NONE, null, location, raw, error);
     }
 
     public boolean ok() {

@@ -2,6 +2,7 @@
 package io.diffusers4j.job.rows;
 
 import io.diffusers4j.job.input.RawRecord;
+import io.diffusers4j.job.render.AdapterSet;
 import io.diffusers4j.schedulers.Schedulers;
 
 import java.io.Serializable;
@@ -53,7 +54,7 @@ public final class RowValidator implements Serializable {
         if (record.isMalformed()) {
             String id = SeedDeriver.deriveId(record.source(), record.position(), record.raw());
             return new PromptRow(id, null, null, null, null, null, null, null, null, null, null, null, null,
-                    location, record.raw(),
+                    AdapterSet.NONE, null, location, record.raw(),
                     "malformed " + record.malformedReason());
         }
         Map<String, Object> f = record.fields();
@@ -107,6 +108,7 @@ public final class RowValidator implements Serializable {
         if (schedule != null) { // as in diffusers, a custom schedule replaces num_inference_steps
             steps = schedule.steps();
         }
+        AdapterSet adapters = AdapterFields.of(f, errors);
 
         int n = images == null ? defaults.numImagesPerPrompt() : images;
         if (seed == null && f.get(PromptFields.SEED) == null) {
@@ -121,7 +123,7 @@ public final class RowValidator implements Serializable {
                 orDefault(width, defaults.width()),
                 orDefault(height, defaults.height()),
                 scheduler,
-                n, prompt2, negative2, schedule, audioLength, location, record.raw(), error);
+                n, prompt2, negative2, schedule, adapters, audioLength, location, record.raw(), error);
     }
 
     private static <T> T orDefault(T value, T fallback) {

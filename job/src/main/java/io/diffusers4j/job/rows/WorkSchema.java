@@ -32,14 +32,16 @@ public final class WorkSchema {
     public static final int NEGATIVE_PROMPT_2 = 10;
     public static final int TIMESTEPS = 11;
     public static final int SIGMAS = 12;
-    public static final int IMAGE_INDEX = 13;
-    public static final int STATUS = 14;
-    public static final int ERROR_MESSAGE = 15;
-    public static final int RAW = 16;
-    public static final int SOURCE = 17;
-    public static final int AUDIO_LENGTH_IN_S = 18;
-    public static final int TEMPLATE_ID = 19;
-    public static final int SLOTS = 20;
+    public static final int LORAS = 13;
+    public static final int TEXTUAL_INVERSIONS = 14;
+    public static final int IMAGE_INDEX = 15;
+    public static final int STATUS = 16;
+    public static final int ERROR_MESSAGE = 17;
+    public static final int RAW = 18;
+    public static final int SOURCE = 19;
+    public static final int AUDIO_LENGTH_IN_S = 20;
+    public static final int TEMPLATE_ID = 21;
+    public static final int SLOTS = 22;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
@@ -80,8 +82,9 @@ public final class WorkSchema {
         return RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), seed, r.numInferenceSteps(),
                 r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
                 s == null ? null : CustomSchedule.toArray(s.timesteps()),
-                s == null ? null : CustomSchedule.toArray(s.sigmas()), imageIndex, status, r.error(), r.raw(),
-                r.location(), r.audioLengthInS(), templateId, slots);
+                s == null ? null : CustomSchedule.toArray(s.sigmas()), AdapterColumns.loras(r.adapters(), null),
+                AdapterColumns.embeddings(r.adapters(), null), imageIndex, status, r.error(), r.raw(), r.location(),
+                r.audioLengthInS(), templateId, slots);
     }
 
     /** A {@code timesteps} / {@code sigmas} value of a work or output row, as a list (null when not set). */

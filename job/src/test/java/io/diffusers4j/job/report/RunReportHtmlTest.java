@@ -71,7 +71,8 @@ class RunReportHtmlTest {
     @Test
     void captionsListEveryParameterOfTheImage() {
         ReportData.Thumbnail t = new ReportData.Thumbnail("x", 1, "", null, 8L, 3, 5.0, 64, 48, "DDIMScheduler",
-                "second", "neg 2", List.of(999.0, 500.0, 1.0), null, "m", "driver", 120L, "data:", new byte[0]);
+                "second", "neg 2", List.of(999.0, 500.0, 1.0), null, "/l/style.safetensors:0.8", "/t/x.safetensors:<x>",
+                "m", "driver", 120L, "data:", new byte[0], null);
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("prompt", "");
         expected.put("negative", "none");
@@ -82,6 +83,8 @@ class RunReportHtmlTest {
         expected.put("guidance", "5.0");
         expected.put("scheduler", "DDIMScheduler");
         expected.put("timesteps", "999,500,1");
+        expected.put("loras", "/l/style.safetensors:0.8");
+        expected.put("textual_inversions", "/t/x.safetensors:<x>");
         expected.put("size", "64x48");
         expected.put("executor", "driver, 120 ms");
         assertEquals(expected, RunReportHtml.parameters(t));

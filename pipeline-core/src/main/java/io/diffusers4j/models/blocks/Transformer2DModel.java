@@ -43,8 +43,7 @@ public final class Transformer2DModel {
             return Linear.load(scope, in, out, true);
         }
         // nn.Conv2d(in, out, kernel_size=1): the checkpoint's [out, in, 1, 1] kernel viewed as an [out, in] matrix
-        NDArray kernel = scope.get("weight", out, in, 1, 1);
-        return new Linear(kernel.reshape(out, in), scope.get("bias", out));
+        return Linear.loadConv1x1(scope, in, out);
     }
 
     public List<BasicTransformerBlock> transformerBlocks() {

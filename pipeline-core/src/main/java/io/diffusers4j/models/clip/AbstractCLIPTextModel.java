@@ -4,6 +4,7 @@ package io.diffusers4j.models.clip;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.diffusers4j.models.nn.AttentionOptions;
+import io.diffusers4j.models.nn.LoraLayers;
 import io.diffusers4j.models.nn.Linear;
 import io.diffusers4j.weights.WeightScope;
 
@@ -18,6 +19,7 @@ abstract class AbstractCLIPTextModel implements CLIPTextEncoder {
     private final Linear textProjection;
     private final WeightScope root;
     private final NDManager owned;
+    private volatile LoraLayers loraLayers;
 
     AbstractCLIPTextModel(CLIPTextTransformer textModel, Linear textProjectionOrNull, WeightScope root,
                           NDManager owned) {
@@ -48,12 +50,44 @@ abstract class AbstractCLIPTextModel implements CLIPTextEncoder {
     }
 
     @Override
+    public LoraLayers loraLayers() {
+        LoraLayers l = loraLayers;
+        if (l == null) {
+            synchronized (this) {
+                if (loraLayers == null) {
+                    loraLayers = new LoraLayers("text_encoder", LoraLayers.targetsOf(root.modules()));
+                }
+                l = loraLayers;
+            }
+        }
+        return l;
+    }
+
+    @Override
+    public long appendTokenEmbeddings(NDArray rows) {
+        return textModel.appendTokenEmbeddings(rows);
+    }
+
+    @Override
+    public void truncateTokenEmbeddings(long rows) {
+        textModel.truncateTokenEmbeddings(rows);
+    }
+
+    @Override
+    public long tokenEmbeddingRows() {
+        return textModel.tokenEmbeddingRows();
+    }
+
+    @Override
     public AttentionOptions attentionOptions() {
         return textModel.attentionOptions();
     }
 
     @Override
     public void close() {
+        if (loraLayers != null) {
+            loraLayers.close();
+        }
         if (owned != null) {
             owned.close();
         }

@@ -3,6 +3,7 @@ package io.diffusers4j.models.clip;
 
 import ai.djl.ndarray.NDArray;
 import io.diffusers4j.models.nn.AttentionOptions;
+import io.diffusers4j.models.nn.LoraLayers;
 
 import java.util.Map;
 
@@ -32,6 +33,25 @@ public interface CLIPTextEncoder extends AutoCloseable {
 
     /** Every weight by its checkpoint key, in transformers' state-dict order. */
     Map<String, NDArray> stateDict();
+
+    /** The LoRA state of this model: its linear layers by module path (transformers' names) and the adapters. */
+    LoraLayers loraLayers();
+
+    /**
+     * transformers' {@code resize_token_embeddings} followed by writing the new rows: appends {@code rows}
+     * ({@code [n, hidden_size]}, any manager; converted to the model's dtype and device) to the token embedding
+     * matrix and returns the id of the first new row (textual inversion).
+     */
+    long appendTokenEmbeddings(NDArray rows);
+
+    /**
+     * {@code resize_token_embeddings(rows)} to fewer rows: the rows appended by {@link #appendTokenEmbeddings}
+     * beyond {@code rows} are dropped (the checkpoint's own rows are never dropped).
+     */
+    void truncateTokenEmbeddings(long rows);
+
+    /** The number of rows of the token embedding matrix ({@code config.vocab_size} after any resize). */
+    long tokenEmbeddingRows();
 
     /** Attention switches (slicing / chunking) of this model's attention layers. */
     AttentionOptions attentionOptions();

@@ -3,6 +3,7 @@ package io.diffusers4j.models.clip;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -24,7 +25,10 @@ import java.util.List;
  */
 final class CLIPTextTransformer {
     private final CLIPTextConfig config;
-    private final NDArray tokenEmbedding;
+    /** Replaced (never modified) when textual-inversion rows are appended. */
+    private volatile NDArray tokenEmbedding;
+    /** The checkpoint's matrix: kept (it may be a view of the memory-mapped file); appended copies replace it. */
+    private final NDArray checkpointEmbedding;
     private final NDArray positionEmbedding;
     private final List<CLIPEncoderLayer> layers = new ArrayList<>();
     private final LayerNorm finalLayerNorm;
@@ -36,6 +40,7 @@ final class CLIPTextTransformer {
         this.config = config;
         WeightScope embeddings = scope.pp("embeddings");
         this.tokenEmbedding = embeddings.get("token_embedding.weight", config.vocabSize, config.hiddenSize);
+        this.checkpointEmbedding = tokenEmbedding;
         this.positionEmbedding = embeddings.get("position_embedding.weight", config.maxPositionEmbeddings,
                 config.hiddenSize);
         // CLIPTextEmbeddings.position_ids is a non-persistent buffer; checkpoints saved before transformers 4.31
@@ -58,6 +63,59 @@ final class CLIPTextTransformer {
 
     DataType dtype() {
         return tokenEmbedding.getDataType();
+    }
+
+    /** The rows of the token embedding matrix (the vocabulary size the ids are checked against). */
+    long tokenEmbeddingRows() {
+        return tokenEmbedding.getShape().get(0);
+    }
+
+    /**
+     * {@code resize_token_embeddings(rows + n)} with the new rows set to {@code rows} ({@code [n, hidden_size]}):
+     * the matrix is replaced by the concatenation, in the old matrix's manager (the old one, possibly a view of the
+     * memory-mapped checkpoint, is left as it is). Returns the first new id. Not safe while the model runs.
+     */
+    synchronized long appendTokenEmbeddings(NDArray rows) {
+        NDArray old = tokenEmbedding;
+        Shape shape = rows.getShape();
+        if (shape.dimension() != 2 || shape.get(1) != config.hiddenSize) {
+            throw new IllegalArgumentException("token embedding rows must be [n, " + config.hiddenSize + "], got "
+                    + shape);
+        }
+        try (NDArray onDevice = rows.toDevice(old.getDevice(), true);
+             NDArray converted = onDevice.toType(old.getDataType(), true)) {
+            tokenEmbedding = old.concat(converted, 0);
+        }
+        if (old != checkpointEmbedding) { // an earlier appended copy: nothing else holds it
+            old.close();
+        }
+        return old.getShape().get(0);
+    }
+
+    /**
+     * Drops the rows beyond {@code rows} that {@link #appendTokenEmbeddings} added: the checkpoint's matrix again
+     * when no appended row stays, else a copy of the first {@code rows}. Not safe while the model runs.
+     */
+    synchronized void truncateTokenEmbeddings(long rows) {
+        NDArray old = tokenEmbedding;
+        long base = checkpointEmbedding.getShape().get(0);
+        if (rows < base || rows > old.getShape().get(0)) {
+            throw new IllegalArgumentException("the token embeddings can be cut to " + base + ".."
+                    + old.getShape().get(0) + " rows (the checkpoint's and the appended ones), not " + rows);
+        }
+        if (rows == old.getShape().get(0)) {
+            return;
+        }
+        if (rows == base) {
+            tokenEmbedding = checkpointEmbedding;
+        } else {
+            try (NDArray view = old.get(new NDIndex("0:{}", rows))) {
+                NDArray copy = view.duplicate();
+                copy.attach(old.getManager());
+                tokenEmbedding = copy;
+            }
+        }
+        old.close();
     }
 
     /** {@code final_layer_norm(x)}; the result belongs to the manager of {@code x}. */
@@ -92,10 +150,12 @@ final class CLIPTextTransformer {
             throw new IllegalArgumentException("input_ids must be int64 or int32, got " + idType);
         }
         long[] ids = idType == DataType.INT64 ? inputIds.toLongArray() : widen(inputIds.toIntArray());
+        NDArray embeddingMatrix = tokenEmbedding;
+        long vocab = embeddingMatrix.getShape().get(0);
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] < 0 || ids[i] >= config.vocabSize) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new IllegalArgumentException("input_ids[" + i / len + ", " + i % len + "] = " + ids[i]
-                        + " is outside the vocabulary [0, " + config.vocabSize + ")");
+                        + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
         float[] maskValues = attentionMask == null ? null : paddingMask(attentionMask, batch, len);
@@ -110,7 +170,7 @@ final class CLIPTextTransformer {
                 positionIds[j] = j;
             }
             NDArray positions = sub.create(positionIds, new Shape(1, len));
-            NDArray tokens = ai.djl.nn.core.Embedding.embedding(idArray, tokenEmbedding, SparseFormat.DENSE)
+            NDArray tokens = ai.djl.nn.core.Embedding.embedding(idArray, embeddingMatrix, SparseFormat.DENSE)
                     .singletonOrThrow();
             NDArray pos = ai.djl.nn.core.Embedding.embedding(positions, positionEmbedding, SparseFormat.DENSE)
                     .singletonOrThrow();

@@ -1,4 +1,5 @@
-// torch.nn.Conv2d over DJL's functional conv2d, or libtorch's prepacked oneDNN convolution on the CPU.
+// torch.nn.Conv2d over DJL's functional conv2d, or libtorch's prepacked oneDNN convolution on the CPU (and peft's LoRA
+// Conv2d around it).
 package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
@@ -8,6 +9,9 @@ import io.diffusers4j.weights.MappedWeights;
 import io.diffusers4j.weights.WeightScope;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+import java.util.function.UnaryOperator;
 
 /**
  * A 2-D convolution with square kernel, stride and padding; weight {@code [out, in, k, k]}.
@@ -29,14 +33,20 @@ import org.slf4j.LoggerFactory;
  * input gets as many zero channels per call: the sum is the same, computed by the kernel that is right. Real
  * Stable Diffusion checkpoints have multiples of 16 everywhere (320, 640, 960, 1280, ...) and never take this
  * path; small test checkpoints do (8 + 16 = 24 channels after a skip concatenation).
+ *
+ * <p>Built by {@link #load}, a convolution registers itself in its weight scope so that LoRA adapters can target it
+ * ({@link LoraTarget}; LoCon). A fused adapter replaces the kernel by a copy holding the sum, packed on first use like
+ * the original when the original is packed; unfusing returns to the original kernel and its packed form, which were
+ * never modified.
  */
-public final class Conv2d {
+public final class Conv2d implements LoraTarget {
     private static final Logger LOG = LoggerFactory.getLogger(Conv2d.class);
     private static volatile boolean warned;
     /** Input channels are padded to a multiple of this on the CPU when the kernel is larger than 1x1. */
     static final int CHANNEL_BLOCK = 16;
 
-    private final NDArray weight;
+    /** The weight as built (the checkpoint's), before any channel padding. */
+    private final NDArray original;
     private final NDArray bias;
     private final int strideValue;
     private final int paddingValue;
@@ -45,22 +55,31 @@ public final class Conv2d {
     private final Shape dilation = new Shape(1, 1);
     /** Zero input channels appended to every input (the weight is padded to match); 0 when none. */
     private final long extraChannels;
-    private volatile TorchOps.PackedConv packed;
-    private volatile boolean noPacking;
+    private final Kernel base;
+    private volatile Kernel fused;
+    private volatile LoraBranch lora;
 
     public Conv2d(NDArray weight, NDArray bias, int stride, int padding) {
+        this(weight, bias, stride, padding, true);
+    }
+
+    private Conv2d(NDArray weight, NDArray bias, int stride, int padding, boolean mayPack) {
+        this.original = weight;
         this.extraChannels = extraInputChannels(weight);
-        this.weight = extraChannels == 0 ? weight : padInputChannels(weight, extraChannels);
         this.bias = bias;
         this.strideValue = stride;
         this.paddingValue = padding;
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(padding, padding);
-        this.noPacking = weight.getDevice().isGpu() || weight.getDataType() != DataType.FLOAT32;
+        NDArray padded = extraChannels == 0 ? weight : padInputChannels(weight, extraChannels);
+        this.base = new Kernel(padded, mayPack && MappedWeights.isMapped(padded), !mayPack);
     }
 
     public static Conv2d load(WeightScope scope, long in, long out, int kernel, int stride, int padding) {
-        return new Conv2d(scope.get("weight", out, in, kernel, kernel), scope.get("bias", out), stride, padding);
+        Conv2d conv = new Conv2d(scope.get("weight", out, in, kernel, kernel), scope.get("bias", out), stride,
+                padding);
+        scope.registerModule(conv);
+        return conv;
     }
 
     /**
@@ -89,20 +108,22 @@ public final class Conv2d {
 
     public NDArray forward(NDArray x) {
         long t0 = OpProfiler.start();
+        Kernel kernel = fused != null ? fused : base;
         NDArray input = extraChannels == 0 ? x : padInput(x);
-        TorchOps.PackedConv p = packedFor(input);
+        TorchOps.PackedConv p = kernel.packedFor(input);
         NDArray out = p != null ? TorchOps.runConv(input, p)
-                : ai.djl.nn.convolutional.Conv2d.conv2d(input, weight, bias, stride, padding, dilation, 1)
+                : ai.djl.nn.convolutional.Conv2d.conv2d(input, kernel.weight, bias, stride, padding, dilation, 1)
                 .singletonOrThrow();
         if (input != x) {
             input.close();
         }
         if (t0 != 0L) {
-            Shape w = weight.getShape();
+            Shape w = kernel.weight.getShape();
             long flops = OpProfiler.convFlops(out, w.get(1) - extraChannels, w.get(2) * w.get(3));
             OpProfiler.stop(OpProfiler.OpClass.CONVOLUTION, t0, flops, out);
         }
-        return out;
+        LoraBranch branch = lora;
+        return branch == null ? out : branch.addTo(x, out);
     }
 
     /** {@code cat([x, zeros(N, extra, H, W)], 1)} in the manager of {@code x}. */
@@ -114,64 +135,133 @@ public final class Conv2d {
         }
     }
 
-    /** The packed convolution for a CPU float32 input, packing it on first use; null to use torch.conv2d. */
-    private TorchOps.PackedConv packedFor(NDArray x) {
-        TorchOps.PackedConv p = packed;
-        if (p != null || noPacking) {
-            return p == null || x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 ? null : p;
+    /** A (channel-padded) weight and its packed form, made on first use. */
+    private final class Kernel {
+        final NDArray weight;
+        /** Whether {@code diffusers4j.conv-prepack=auto} packs this kernel. */
+        final boolean packWhenAuto;
+        volatile TorchOps.PackedConv packed;
+        volatile boolean noPacking;
+
+        Kernel(NDArray weight, boolean packWhenAuto, boolean never) {
+            this.weight = weight;
+            this.packWhenAuto = packWhenAuto;
+            this.noPacking = never || weight.getDevice().isGpu() || weight.getDataType() != DataType.FLOAT32;
         }
-        if (x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 4
-                || !packingWanted() || !TorchOps.available()) {
-            return null;
+
+        /** The packed convolution for a CPU float32 input, packing it on first use; null to use torch.conv2d. */
+        TorchOps.PackedConv packedFor(NDArray x) {
+            TorchOps.PackedConv p = packed;
+            if (p != null || noPacking) {
+                return p == null || x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 ? null : p;
+            }
+            if (x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 4
+                    || !packingWanted(packWhenAuto) || !TorchOps.available()) {
+                return null;
+            }
+            synchronized (this) {
+                if (packed == null && !noPacking) {
+                    pack(x);
+                }
+                return packed;
+            }
         }
-        synchronized (this) {
-            if (packed == null && !noPacking) {
-                try {
-                    TorchOps.PackedConv made = TorchOps.packConv(weight, bias, strideValue, paddingValue,
-                            x.getShape().getShape());
-                    if (made == null) {
-                        noPacking = true;
-                    } else {
-                        // freed with the weights (the weights' manager may be capped: this attach is allowed)
-                        weight.getManager().attachUncappedInternal("packed-conv-" + java.util.UUID.randomUUID(),
-                                made);
-                        packed = made;
-                        MappedWeights.release(weight);
-                    }
-                } catch (RuntimeException e) {
+
+        private void pack(NDArray x) {
+            try {
+                TorchOps.PackedConv made = TorchOps.packConv(weight, bias, strideValue, paddingValue,
+                        x.getShape().getShape());
+                if (made == null) {
                     noPacking = true;
-                    if (!warned) {
-                        warned = true;
-                        LOG.warn("prepacking a convolution failed ({}); computing it with torch.conv2d",
-                                e.toString().lines().findFirst().orElse(""));
-                    }
+                } else {
+                    // freed with the weights (the weights' manager may be capped: this attach is allowed)
+                    weight.getManager().attachUncappedInternal("packed-conv-" + UUID.randomUUID(), made);
+                    packed = made;
+                    MappedWeights.release(weight);
+                }
+            } catch (RuntimeException e) {
+                noPacking = true;
+                if (!warned) {
+                    warned = true;
+                    LOG.warn("prepacking a convolution failed ({}); computing it with torch.conv2d",
+                            e.toString().lines().findFirst().orElse(""));
                 }
             }
-            return packed;
         }
     }
 
     /**
      * {@code diffusers4j.conv-prepack}: {@code auto} (the default) packs weights that are views of a memory-mapped
-     * checkpoint, whose pages the packed copy replaces (no extra memory); {@code true} packs every float32 CPU
-     * convolution (weights in ordinary memory, e.g. cast from a float16 checkpoint or built in memory, are then
-     * held twice: +2.4 GB for SD-1.5); {@code false} never packs.
+     * checkpoint, whose pages the packed copy replaces (no extra memory), and the fused copies of such weights;
+     * {@code true} packs every float32 CPU convolution (weights in ordinary memory, e.g. cast from a float16
+     * checkpoint or built in memory, are then held twice: +2.4 GB for SD-1.5); {@code false} never packs.
      */
-    private boolean packingWanted() {
+    private static boolean packingWanted(boolean packWhenAuto) {
         String mode = System.getProperty("diffusers4j.conv-prepack", "auto");
         return switch (mode) {
             case "true" -> true;
             case "false" -> false;
-            default -> MappedWeights.isMapped(weight);
+            default -> packWhenAuto;
         };
     }
 
     /** Whether the calls so far run the packed convolution (tests). */
     boolean isPacked() {
-        return packed != null;
+        Kernel kernel = fused != null ? fused : base;
+        return kernel.packed != null;
     }
 
     public long outChannels() {
-        return weight.getShape().get(0);
+        return original.getShape().get(0);
+    }
+
+    @Override
+    public long[] checkpointShape() {
+        return original.getShape().getShape();
+    }
+
+    @Override
+    public UnaryOperator<NDArray> downProjection(NDArray down) {
+        return new Conv2d(down, null, strideValue, paddingValue, false)::forward;
+    }
+
+    @Override
+    public UnaryOperator<NDArray> upProjection(NDArray up) {
+        return new Conv2d(up, null, 1, 0, false)::forward;
+    }
+
+    /** peft's Conv2d.get_delta_weight: {@code up[o, r] @ down[r, i*kh*kw]} as an {@code [o, i, kh, kw]} kernel. */
+    @Override
+    public NDArray delta(NDArray down, NDArray up) {
+        long[] d = down.getShape().getShape();
+        long[] u = up.getShape().getShape();
+        try (NDArray up2 = up.reshape(u[0], u[1]); NDArray down2 = down.reshape(d[0], -1);
+             NDArray product = up2.matMul(down2)) {
+            return product.reshape(u[0], d[1], d[2], d[3]);
+        }
+    }
+
+    @Override
+    public NDArray baseWeight() {
+        return original;
+    }
+
+    @Override
+    public void setBranch(LoraBranch branchOrNull) {
+        this.lora = branchOrNull;
+    }
+
+    /**
+     * Runs with {@code fusedOrNull} instead of the original weight (padded like it when needed, the padding in the
+     * fused weight's manager), packed on first use when the original kernel would be; null returns to the original.
+     */
+    @Override
+    public void setFusedWeight(NDArray fusedOrNull) {
+        if (fusedOrNull == null) {
+            fused = null;
+            return;
+        }
+        NDArray padded = extraChannels == 0 ? fusedOrNull : padInputChannels(fusedOrNull, extraChannels);
+        fused = new Kernel(padded, base.packWhenAuto || base.packed != null, false);
     }
 }

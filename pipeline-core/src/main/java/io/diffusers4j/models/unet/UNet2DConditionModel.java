@@ -19,6 +19,7 @@ import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.models.nn.GroupNorm;
+import io.diffusers4j.models.nn.LoraLayers;
 import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
 import io.diffusers4j.weights.WeightLoadException;
@@ -73,6 +74,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
     private final Conv2d convOut;
     private final int numUpsamplers;
     private final List<Attention> attentionModules = new ArrayList<>();
+    private volatile LoraLayers loraLayers;
 
     private UNet2DConditionModel(UNet2DConditionConfig cfg, WeightScope root, NDManager owned) {
         cfg.validate();
@@ -272,6 +274,23 @@ public final class UNet2DConditionModel implements AutoCloseable {
     /** The attention modules in diffusers' module order (down, mid, up). */
     public List<Attention> attentionModules() {
         return Collections.unmodifiableList(attentionModules);
+    }
+
+    /**
+     * The LoRA state of this model: its linear and convolution layers by module path (diffusers' names), the
+     * adapters loaded into them (peft's tuner on the UNet).
+     */
+    public LoraLayers loraLayers() {
+        LoraLayers l = loraLayers;
+        if (l == null) {
+            synchronized (this) {
+                if (loraLayers == null) {
+                    loraLayers = new LoraLayers("unet", LoraLayers.targetsOf(weights.modules()));
+                }
+                l = loraLayers;
+            }
+        }
+        return l;
     }
 
     /** {@code 2^numUpsamplers} is the factor sample sizes should be a multiple of. */
@@ -509,6 +528,9 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
     @Override
     public void close() {
+        if (loraLayers != null) {
+            loraLayers.close();
+        }
         if (ownedManager != null) {
             ownedManager.close();
         }
