@@ -18,7 +18,7 @@ import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.unet.UNetInputs;
-import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.schedulers.SchedulerOutput;
@@ -46,7 +46,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * so concurrent calls on one pipeline are safe.
  */
 public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline {
-    protected final AutoencoderKL vae;
+    protected final VaeModel vae;
     protected final CLIPTextEncoder textEncoder;
     protected final CLIPTokenizer tokenizer;
     protected final UNet2DConditionModel unet;
@@ -62,7 +62,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     /** For pipelines whose first text encoder and tokenizer may be absent (the SDXL refiner); the rest is required. */
-    protected AbstractStableDiffusionPipeline(AutoencoderKL vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
+    protected AbstractStableDiffusionPipeline(VaeModel vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
                                               UNet2DConditionModel unet, Scheduler scheduler, boolean ownsComponents) {
         this.vae = vae;
         this.textEncoder = textEncoder;
@@ -75,7 +75,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     /** 2^(len(vae.config.block_out_channels) - 1). */
     public int vaeScaleFactor() {
-        return 1 << (vae.config().blockOutChannels.length - 1);
+        return vae.scaleFactor();
     }
 
     /** unet.config.sample_size * vae_scale_factor; an error when the UNet config has no sample_size. */
@@ -135,7 +135,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         }
         int[] size = outputSize(resolved);
         int f = vaeScaleFactor();
-        return new long[] {vae.config().latentChannels, size[0] / f, size[1] / f};
+        return new long[] {vae.latentChannels(), size[0] / f, size[1] / f};
     }
 
     /** The UNet fits the pipeline, and sizes are multiples of the VAE factor (diffusers' check_inputs message). */
@@ -160,7 +160,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             return;
         }
         int unetChannels = unet.config().inChannels;
-        int latentChannels = vae.config().latentChannels;
+        int latentChannels = vae.latentChannels();
         if (unetChannels != latentChannels) {
             throw new IllegalArgumentException(className() + " needs a UNet with the VAE's " + latentChannels
                     + " latent input channels, but the UNet takes " + unetChannels + " (an inpainting UNet: run "
@@ -204,7 +204,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         this.scheduler = replacement;
     }
 
-    public AutoencoderKL vae() {
+    public VaeModel vae() {
         return vae;
     }
 
@@ -616,18 +616,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             NDList parts = new NDList();
             for (int i = 0; i < image.getShape().get(0); i++) {
                 NDArray one = image.get(new NDIndex("{}:{}", i, i + 1));
-                parts.add(vae.encode(one.toType(vae.dtype(), false)).sample(List.of(gens.get(i))));
+                parts.add(vae.retrieveLatents(one.toType(vae.dtype(), false), List.of(gens.get(i))));
             }
             latents = NDArrays.concat(parts, 0);
         } else {
-            latents = vae.encode(image.toType(vae.dtype(), false)).sample(gens);
+            latents = vae.retrieveLatents(image.toType(vae.dtype(), false), gens);
         }
         return scaleLatents(latents).toType(dtype(), false);
     }
 
     /** The VAE's posterior sample as the UNet's latents: {@code x * scaling_factor}. */
     protected NDArray scaleLatents(NDArray x) {
-        return x.muli((float) vae.config().scalingFactor);
+        return x.muli((float) vae.scalingFactor());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -647,9 +647,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     /** The latents as the VAE decodes them: {@code latents / scaling_factor (+ shift_factor)}. */
     protected NDArray unscaleLatents(NDArray latents) {
-        NDArray z = latents.div((float) vae.config().scalingFactor);
-        if (vae.config().shiftFactor != null) {
-            z = z.addi((float) (double) vae.config().shiftFactor);
+        NDArray z = latents.div((float) vae.scalingFactor());
+        if (vae.shiftFactor() != null) {
+            z = z.addi((float) (double) vae.shiftFactor());
         }
         return z;
     }

@@ -111,6 +111,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
                 if (o.components().containsKey(c.name())) {
                     Object given = o.components().get(c.name());
                     components.put(c.name(), given == PipelineOptions.NONE ? null : given);
+                } else if (c.name().equals("vae") && o.vae() != null) {
+                    components.put(c.name(), VaeSource.load(o.vae(), o, ctx));
                 } else if (c.className() != null) {
                     components.put(c.name(), ComponentLoader.load(c.name(), c.library(), c.className(),
                             dir.resolve(c.name()), ctx));
@@ -118,6 +120,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             }
             for (Map.Entry<String, Object> e : o.components().entrySet()) {
                 components.putIfAbsent(e.getKey(), e.getValue() == PipelineOptions.NONE ? null : e.getValue());
+            }
+            if (o.vae() != null && !components.containsKey("vae")) {
+                components.put("vae", VaeSource.load(o.vae(), o, ctx));
             }
             if (o.customPipeline() != null) {
                 return custom(o.customPipeline(), components);
@@ -144,10 +149,15 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         if (o.customPipeline() != null) {
             customPipelineClass(o.customPipeline());
         }
+        boolean vaeOverride = o.vae() != null && !o.components().containsKey("vae");
         for (ModelIndex.Component c : index.components().values()) {
-            if (c.className() != null && !o.components().containsKey(c.name())) {
+            if (c.className() != null && !o.components().containsKey(c.name())
+                    && !(vaeOverride && c.name().equals("vae"))) {
                 ComponentLoader.check(c.name(), c.library(), c.className(), dir.resolve(c.name()));
             }
+        }
+        if (vaeOverride) {
+            VaeSource.check(o.vae(), o);
         }
     }
 
