@@ -144,6 +144,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--variant", paramLabel = "NAME", description = "weight variant, e.g. fp16")
     String variant;
 
+    @Option(names = "--vae", paramLabel = "DIR|ORG/NAME", description = "VAE folder or Hub id used instead of the "
+            + "model's (AutoencoderKL or AutoencoderTiny, e.g. madebyollin/taesd)")
+    String vae;
+
     @Option(names = "--revision", paramLabel = "REV", description = "Hub branch, tag or commit")
     String revision;
 
@@ -349,7 +353,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--device must be cpu or gpu[:N], got '" + device + "'");
         }
         PipelineOptions options = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
-                .localFilesOnly(localFilesOnly);
+                .localFilesOnly(localFilesOnly).vae(vae);
         return options.device(device.equals("cpu") ? Device.cpu() : gpu());
     }
 

@@ -53,6 +53,7 @@ public final class DriverModel {
         }
         String model = spec.model();
         checkModel(model, sharedDisk);
+        checkVae(spec, sharedDisk, hub);
         if (model == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
             return spec;
         }
@@ -89,6 +90,24 @@ public final class DriverModel {
                 commit, sharedDisk ? " (downloaded on the driver; executors load it from the cache)" : "");
         PipelineSpec pinned = spec.withRevision(commit);
         return sharedDisk ? pinned.withOption("local-files-only", "true") : pinned;
+    }
+
+    /**
+     * {@code --vae}: its config names a VAE class and fits its limits, before Spark starts. A Hub id is downloaded
+     * whole on the driver when the executors share its disk (they then load it offline), else only its config.json.
+     */
+    private static void checkVae(PipelineSpec spec, boolean sharedDisk, HubOptions hub) {
+        String vae = spec.options().get("vae");
+        if (vae == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
+            return;
+        }
+        PipelineOptions options = new PipelineOptions().localFilesOnly(spec.option("local-files-only", false))
+                .hubOptions(hub);
+        try {
+            DiffusionPipeline.checkVae(vae, options, sharedDisk);
+        } catch (HubException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--vae " + vae + ": " + e.getMessage(), e);
+        }
     }
 
     /** The checks of a pipeline folder without weights: configs, classes, and that it renders a text prompt. */

@@ -62,6 +62,10 @@ public final class JobCommand implements Callable<Integer> {
     @Option(names = "--local-files-only", description = "never contact the Hub; use the cached snapshot")
     boolean localFilesOnly;
 
+    @Option(names = "--vae", paramLabel = "DIR|ORG/NAME", description = "VAE folder or Hub id used instead of the "
+            + "model's (AutoencoderKL or AutoencoderTiny, e.g. madebyollin/taesd)")
+    String vae;
+
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], or what "
             + "spark-submit set)")
     String master;
@@ -143,6 +147,7 @@ public final class JobCommand implements Callable<Integer> {
         put(o, PIPE + "model", model);
         put(o, PIPE + "revision", revision);
         put(o, PIPE + "variant", variant);
+        put(o, PIPE + "vae", vae);
         if (localFilesOnly) {
             o.put(PIPE + "local-files-only", true);
         }

@@ -306,6 +306,12 @@ public final class JobConfig {
         if (str(PIPE + "custom-pipeline") != null) {
             options.put("custom-pipeline", str(PIPE + "custom-pipeline"));
         }
+        String vae = str(PIPE + "vae");
+        if (vae != null && !vae.isBlank()) {
+            // a folder becomes absolute, as the model does (executors do not share the driver's working directory)
+            options.put("vae", Files.isDirectory(Path.of(vae)) ? Path.of(vae).toAbsolutePath().normalize().toString()
+                    : vae);
+        }
         return new PipelineSpec(model(), str(PIPE + "revision"), str(PIPE + "variant"),
                 str(PIPE + "dtype"), str(PIPE + "device"), str(PIPE + "scheduler"), options,
                 str(JOB + "renderer"), Math.max(0, resolvedTorchThreads));

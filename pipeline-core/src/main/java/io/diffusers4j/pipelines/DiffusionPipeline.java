@@ -137,6 +137,20 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /**
+     * Checks a VAE folder or Hub id ({@link PipelineOptions#vae(String)}) without loading weights: its
+     * {@code config.json} names AutoencoderKL or AutoencoderTiny and validates. A Hub id is resolved to its
+     * snapshot: config.json only, or with the weights when {@code download} (a driver whose executors share its
+     * disk).
+     */
+    public static void checkVae(String folderOrHubId, PipelineOptions options, boolean download) {
+        PipelineOptions o = options == null ? new PipelineOptions() : options;
+        if (download) {
+            ModelSources.resolveModel(folderOrHubId, o, false);
+        }
+        VaeSource.check(folderOrHubId, o);
+    }
+
+    /**
      * Checks a local pipeline folder without loading any weights: {@code model_index.json}, the pipeline class,
      * and for every present component its class, folder and config (typed and validated, as loading would).
      * Cheap (JSON only), for failing fast before a long job starts; throws the same

@@ -58,6 +58,7 @@ public final class PipelineRenderer implements Renderer {
             if (spec.options().containsKey("custom-pipeline")) {
                 options.customPipeline(spec.options().get("custom-pipeline"));
             }
+            options.vae(spec.options().get("vae"));
             JvmSettings.torchThreadsBeforeEngine(spec.torchThreads());
             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model, options);
             JvmSettings.torchThreadsOnEngine(spec.torchThreads());

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *                     for every task: local mode on a GPU machine, where Spark assigns no task resources)
  * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
  * @param options      further loading options: {@code local-files-only}, {@code use-safetensors},
- *                     {@code custom-pipeline}
+ *                     {@code custom-pipeline}, {@code vae} (a VAE folder or Hub id replacing the model's)
  * @param renderer     class name of the {@link RendererFactory} (the seam tests use to inject faults)
  * @param torchThreads libtorch intra-op threads per executor JVM (0: leave libtorch's default)
  */
@@ -35,7 +35,8 @@ public record PipelineSpec(String model, String revision, String variant, String
     public static final String EMBEDDED_MODEL = "embedded:tiny-random";
     /** The production renderer (StableDiffusionPipeline). */
     public static final String DEFAULT_RENDERER = PipelineRenderer.Factory.class.getName();
-    public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline");
+    public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline",
+            "vae");
 
     public PipelineSpec {
         options = Map.copyOf(new TreeMap<>(options == null ? Map.of() : options));
