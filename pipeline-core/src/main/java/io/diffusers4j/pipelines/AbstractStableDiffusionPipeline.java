@@ -54,6 +54,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /** Parent of every call's sub-manager, on the pipeline's device. */
     protected final NDManager manager;
     private final boolean ownsComponents;
+    /** Text-encoder output of repeated prompt rows (bounded; see {@link #setTextEmbeddingCacheSize}). */
+    private final TextEmbeddingCache embeddingCache;
     /** Components this pipeline closes although it does not own all of them (copies made by {@link #to}). */
     private final List<AutoCloseable> adopted = new CopyOnWriteArrayList<>();
 
@@ -71,6 +73,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         this.scheduler = scheduler;
         this.ownsComponents = ownsComponents;
         this.manager = NDManager.newBaseManager(ComponentLoader.deviceOf(unet));
+        this.embeddingCache = new TextEmbeddingCache(manager, textEmbeddingCacheSize());
+    }
+
+    @Override
+    public void setTextEmbeddingCacheSize(int rows) {
+        super.setTextEmbeddingCacheSize(rows);
+        embeddingCache.setCapacity(rows);
+    }
+
+    /** {hits, misses} of the text embedding cache, in prompt rows. */
+    public long[] textEmbeddingCacheStats() {
+        return embeddingCache.stats();
     }
 
     /** 2^(len(vae.config.block_out_channels) - 1). */
@@ -327,6 +341,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     @Override
     public void close() {
         super.close();
+        embeddingCache.close();
         manager.close();
         if (ownsComponents) {
             ComponentLoader.closeAll(components());
@@ -401,6 +416,11 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /** Tokenize (max_length padding, truncation with a warning) and run the text encoder. */
     protected NDArray textEmbeddings(NDManager m, List<String> prompts, Integer clipSkip) {
         long[][] ids = tokenizer.encode(prompts).inputIds();
+        return embeddingCache.get(m, textEncoder, clipSkip, dtype(), ids, rows -> encodeIds(m, rows, clipSkip));
+    }
+
+    /** The text encoder on token ids (diffusers' encode_prompt after tokenization), in the pipeline's dtype. */
+    private NDArray encodeIds(NDManager m, long[][] ids, Integer clipSkip) {
         NDArray input = m.create(ids);
         CLIPTextOutput out = textEncoder.forward(input, null, clipSkip != null);
         NDArray embeds;

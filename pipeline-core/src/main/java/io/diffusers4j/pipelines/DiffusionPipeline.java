@@ -37,6 +37,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /** Family members built over this pipeline's components by {@link #pipelineFor}, closed with it. */
     private final Map<String, DiffusionPipeline> siblings = new ConcurrentHashMap<>();
+    private volatile int textEmbeddingCacheSize = DEFAULT_TEXT_EMBEDDING_CACHE;
+    /** Rows of text-encoder output a pipeline keeps by default ({@link #setTextEmbeddingCacheSize}). */
+    public static final int DEFAULT_TEXT_EMBEDDING_CACHE = 64;
     private volatile ProgressListener progressBar = ProgressListener.NONE;
 
     /** The default progress listener of calls that set none (none by default in the library; the CLI sets one). */
@@ -124,10 +127,12 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             if (o.vae() != null && !components.containsKey("vae")) {
                 components.put("vae", VaeSource.load(o.vae(), o, ctx));
             }
-            if (o.customPipeline() != null) {
-                return custom(o.customPipeline(), components);
+            DiffusionPipeline made = o.customPipeline() != null ? custom(o.customPipeline(), components)
+                    : PipelineRegistry.require(className).create(components, index.plainKeys(), true);
+            if (o.textEmbeddingCache() != null) {
+                made.setTextEmbeddingCacheSize(o.textEmbeddingCache());
             }
-            return PipelineRegistry.require(className).create(components, index.plainKeys(), true);
+            return made;
         } catch (RuntimeException | Error e) {
             Map<String, Object> loaded = new LinkedHashMap<>(components);
             o.components().keySet().forEach(loaded::remove);
@@ -419,7 +424,11 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             return this;
         }
         DiffusionPipeline sibling = siblings.computeIfAbsent(target.className(),
-                k -> target.create(components(), modelIndexKeys(), false));
+                k -> {
+                    DiffusionPipeline made = target.create(components(), modelIndexKeys(), false);
+                    made.setTextEmbeddingCacheSize(textEmbeddingCacheSize);
+                    return made;
+                });
         sibling.setScheduler(scheduler());
         sibling.setProgressBar(progressBar());
         return sibling;
@@ -467,6 +476,23 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     public void disableMemoryEfficientAttention() {
         throw unsupportedOption("memory-efficient attention");
+    }
+
+    /**
+     * How many prompt rows of text-encoder output this pipeline (and its family members) keep for repeated prompts
+     * and negative prompts, least recently used evicted; 0 turns the cache off. Exact: a cached row has the numbers
+     * the encoder gives it. Pipelines without such a cache (SDXL) accept and ignore it.
+     */
+    public void setTextEmbeddingCacheSize(int rows) {
+        TextEmbeddingCache.checkCapacity(rows);
+        this.textEmbeddingCacheSize = rows;
+        for (DiffusionPipeline sibling : siblings.values()) {
+            sibling.setTextEmbeddingCacheSize(rows);
+        }
+    }
+
+    public int textEmbeddingCacheSize() {
+        return textEmbeddingCacheSize;
     }
 
     /** diffusers' enable_vae_slicing: decode a batch one image at a time. */

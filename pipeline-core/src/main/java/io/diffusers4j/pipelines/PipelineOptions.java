@@ -35,6 +35,7 @@ public final class PipelineOptions {
     private io.diffusers4j.hub.HubOptions hubOptions;
     private final Map<String, Object> components = new LinkedHashMap<>();
     private String vae;
+    private Integer textEmbeddingCache;
 
     public String dtype() {
         return dtype;
@@ -175,6 +176,24 @@ public final class PipelineOptions {
             throw new IllegalArgumentException("vae must be a folder or a Hub repo id, got an empty string");
         }
         this.vae = folderOrHubId;
+        return this;
+    }
+
+    /** The text embedding cache size given with {@link #textEmbeddingCache(Integer)}, or null (the default). */
+    public Integer textEmbeddingCache() {
+        return textEmbeddingCache;
+    }
+
+    /**
+     * Rows of text-encoder output the pipeline keeps for repeated prompts ({@link
+     * DiffusionPipeline#setTextEmbeddingCacheSize}): 0 turns it off, null keeps the default
+     * ({@value DiffusionPipeline#DEFAULT_TEXT_EMBEDDING_CACHE}).
+     */
+    public PipelineOptions textEmbeddingCache(Integer rows) {
+        if (rows != null) {
+            TextEmbeddingCache.checkCapacity(rows);
+        }
+        this.textEmbeddingCache = rows;
         return this;
     }
 
