@@ -148,6 +148,10 @@ public final class GenerateCommand implements Callable<Integer> {
             + "model's (AutoencoderKL or AutoencoderTiny, e.g. madebyollin/taesd)")
     String vae;
 
+    @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
+            + "output kept for repeated prompts across micro-batches (exact; 0 = off; default 64)")
+    Integer textEmbeddingCache;
+
     @Option(names = "--revision", paramLabel = "REV", description = "Hub branch, tag or commit")
     String revision;
 
@@ -353,7 +357,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--device must be cpu or gpu[:N], got '" + device + "'");
         }
         PipelineOptions options = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
-                .localFilesOnly(localFilesOnly).vae(vae);
+                .localFilesOnly(localFilesOnly).vae(vae).textEmbeddingCache(textEmbeddingCache);
         return options.device(device.equals("cpu") ? Device.cpu() : gpu());
     }
 

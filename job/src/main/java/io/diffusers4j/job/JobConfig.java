@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.job.rows.JobDefaults;
 import io.diffusers4j.job.rows.OutputSchema;
 
@@ -306,6 +307,9 @@ public final class JobConfig {
         if (str(PIPE + "custom-pipeline") != null) {
             options.put("custom-pipeline", str(PIPE + "custom-pipeline"));
         }
+        int embeddingCache = integer(PIPE + "text-embedding-cache");
+        new PipelineOptions().textEmbeddingCache(embeddingCache); // range-checked on the driver
+        options.put("text-embedding-cache", Integer.toString(embeddingCache));
         String vae = str(PIPE + "vae");
         if (vae != null && !vae.isBlank()) {
             // a folder becomes absolute, as the model does (executors do not share the driver's working directory)

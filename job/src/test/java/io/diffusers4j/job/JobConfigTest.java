@@ -49,6 +49,13 @@ class JobConfigTest {
         assertEquals("madebyollin/taesd", parse("--prompts", "p", "--output", "o", "--vae", "madebyollin/taesd")
                 .pipelineSpec(0).options().get("vae"));
         assertNull(parse("--prompts", "p", "--output", "o").pipelineSpec(0).options().get("vae"));
+        assertEquals("64", parse("--prompts", "p", "--output", "o").pipelineSpec(0).options()
+                .get("text-embedding-cache"));
+        assertEquals("0", parse("--prompts", "p", "--output", "o", "--text-embedding-cache", "0").pipelineSpec(0)
+                .options().get("text-embedding-cache"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("--prompts", "p", "--output", "o", "--text-embedding-cache", "-3"));
+        assertTrue(e.getMessage().contains("text embedding cache"), e.getMessage());
     }
 
     @Test

@@ -59,6 +59,9 @@ public final class PipelineRenderer implements Renderer {
                 options.customPipeline(spec.options().get("custom-pipeline"));
             }
             options.vae(spec.options().get("vae"));
+            if (spec.options().containsKey("text-embedding-cache")) {
+                options.textEmbeddingCache(Integer.parseInt(spec.options().get("text-embedding-cache")));
+            }
             JvmSettings.torchThreadsBeforeEngine(spec.torchThreads());
             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model, options);
             JvmSettings.torchThreadsOnEngine(spec.torchThreads());

@@ -36,7 +36,7 @@ public record PipelineSpec(String model, String revision, String variant, String
     /** The production renderer (StableDiffusionPipeline). */
     public static final String DEFAULT_RENDERER = PipelineRenderer.Factory.class.getName();
     public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline",
-            "vae");
+            "vae", "text-embedding-cache");
 
     public PipelineSpec {
         options = Map.copyOf(new TreeMap<>(options == null ? Map.of() : options));
