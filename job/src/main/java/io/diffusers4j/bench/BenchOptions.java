@@ -18,10 +18,12 @@ import java.util.List;
  * @param master     the job's Spark master (default local[*])
  * @param threads    libtorch intra-op threads for this process (null = libtorch's default)
  * @param jobOptions extra {@code job} options (e.g. --spark-conf) for the --job run
+ * @param fewStep    run only the few-step comparison ({@link FewStepBench}) after the load
  */
 record BenchOptions(String model, String preset, boolean inMemory, int height, int width, int steps, int batch,
                     String dtype, String device, boolean json, int runs, String attention, boolean compareAttention,
-                    int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions) {
+                    int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions,
+                    boolean fewStep) {
 
     /** A label for the model: the preset name or the --model value. */
     String modelLabel() {

@@ -88,7 +88,11 @@ final class Benchmark {
                     .row("allocator", "%s", r.get("allocator"))
                     .row("attention", "%s", r.get("attention"))
                     .row("load average at start", "%.2f", ProcessStats.loadAverage());
-            StageBench.run(sd, o, r, log);
+            if (o.fewStep()) {
+                FewStepBench.run(sd, o, r, log);
+            } else {
+                StageBench.run(sd, o, r, log);
+            }
             if (o.compareAttention()) {
                 AttentionModes.run(sd, o, r, log);
             }
