@@ -94,6 +94,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", description = "weight and noise seed (default 0)")
     long seed;
 
+    @Option(names = "--few-step", description = "after the load, time only the few-step comparison: SD-1.5 shape "
+            + "(--steps, CFG) and LCM shape (4 steps, no CFG), AutoencoderKL vs AutoencoderTiny, text embedding cache "
+            + "off vs on")
+    boolean fewStep;
+
     @Option(names = "--json", description = "print one JSON object as the last line of stdout")
     boolean json;
 
@@ -159,6 +164,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return new BenchOptions(model, chosen, inMemory, height, width, steps, batch, dtype, device, json, runs,
                 attention, compareAttention, job, master, threads, cache == null ? Sd15Preset.defaultCacheRoot()
-                : cache, seed, jobOptions, loraSpecs, randomLoraRank == null ? 0 : randomLoraRank);
+                : cache, seed, jobOptions, loraSpecs, randomLoraRank == null ? 0 : randomLoraRank,
+                fewStep);
     }
 }

@@ -20,11 +20,12 @@ import java.util.List;
  * @param jobOptions extra {@code job} options (e.g. --spark-conf) for the --job run
  * @param loras      LoRA files to measure instead of the stages ({@link LoraBench})
  * @param randomLoraRank the rank of a seeded random LoRA to measure as well (0 = none)
+ * @param fewStep    run only the few-step comparison ({@link FewStepBench}) after the load
  */
 record BenchOptions(String model, String preset, boolean inMemory, int height, int width, int steps, int batch,
                     String dtype, String device, boolean json, int runs, String attention, boolean compareAttention,
                     int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions,
-                    List<LoraBench.Spec> loras, int randomLoraRank) {
+                    List<LoraBench.Spec> loras, int randomLoraRank, boolean fewStep) {
 
     /** Whether this run measures LoRA adapters (instead of the stages). */
     boolean lora() {

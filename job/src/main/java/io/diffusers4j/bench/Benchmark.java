@@ -90,6 +90,8 @@ final class Benchmark {
                     .row("load average at start", "%.2f", ProcessStats.loadAverage());
             if (o.lora()) {
                 LoraBench.run(sd, o, r, log);
+            } else if (o.fewStep()) {
+                FewStepBench.run(sd, o, r, log);
             } else {
                 StageBench.run(sd, o, r, log);
             }

@@ -163,6 +163,14 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--variant", paramLabel = "NAME", description = "weight variant, e.g. fp16")
     String variant;
 
+    @Option(names = "--vae", paramLabel = "DIR|ORG/NAME", description = "VAE folder or Hub id used instead of the "
+            + "model's (AutoencoderKL or AutoencoderTiny, e.g. madebyollin/taesd)")
+    String vae;
+
+    @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
+            + "output kept for repeated prompts across micro-batches (exact; 0 = off; default 64)")
+    Integer textEmbeddingCache;
+
     @Option(names = "--revision", paramLabel = "REV", description = "Hub branch, tag or commit")
     String revision;
 
@@ -410,7 +418,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new UsageException("--device must be cpu or gpu[:N], got '" + device + "'");
         }
         PipelineOptions options = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
-                .localFilesOnly(localFilesOnly);
+                .localFilesOnly(localFilesOnly).vae(vae).textEmbeddingCache(textEmbeddingCache);
         return options.device(device.equals("cpu") ? Device.cpu() : gpu());
     }
 

@@ -56,6 +56,7 @@ public final class DriverModel {
         }
         String model = spec.model();
         checkModel(model, sharedDisk);
+        checkVae(spec, sharedDisk, hub);
         if (model == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
             return spec;
         }
@@ -97,6 +98,24 @@ public final class DriverModel {
             options.customPipeline(spec.options().get("custom-pipeline"));
         }
         return options;
+    }
+
+    /**
+     * {@code --vae}: its config names a VAE class and fits its limits, before Spark starts. A Hub id is downloaded
+     * whole on the driver when the executors share its disk (they then load it offline), else only its config.json.
+     */
+    private static void checkVae(PipelineSpec spec, boolean sharedDisk, HubOptions hub) {
+        String vae = spec.options().get("vae");
+        if (vae == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
+            return;
+        }
+        PipelineOptions options = new PipelineOptions().localFilesOnly(spec.option("local-files-only", false))
+                .hubOptions(hub);
+        try {
+            DiffusionPipeline.checkVae(vae, options, sharedDisk);
+        } catch (HubException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--vae " + vae + ": " + e.getMessage(), e);
+        }
     }
 
     /**

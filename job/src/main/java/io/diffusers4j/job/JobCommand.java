@@ -81,6 +81,14 @@ public final class JobCommand implements Callable<Integer> {
             + "its pipeline (default 8, at most 256; rows list theirs in the `loras` field)")
     String loraCacheSize;
 
+    @Option(names = "--vae", paramLabel = "DIR|ORG/NAME", description = "VAE folder or Hub id used instead of the "
+            + "model's (AutoencoderKL or AutoencoderTiny, e.g. madebyollin/taesd)")
+    String vae;
+
+    @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
+            + "output each executor keeps for repeated prompts (exact; 0 = off; default 64)")
+    String textEmbeddingCache;
+
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], or what "
             + "spark-submit set)")
     String master;
@@ -168,6 +176,8 @@ public final class JobCommand implements Callable<Integer> {
         put(o, PIPE + "model", model);
         put(o, PIPE + "revision", revision);
         put(o, PIPE + "variant", variant);
+        put(o, PIPE + "vae", vae);
+        put(o, PIPE + "text-embedding-cache", textEmbeddingCache);
         if (localFilesOnly) {
             o.put(PIPE + "local-files-only", true);
         }

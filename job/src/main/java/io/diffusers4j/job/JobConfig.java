@@ -12,6 +12,7 @@ import io.diffusers4j.job.output.ImageFolderExport;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.JobDefaults;
 import io.diffusers4j.job.rows.OutputSchema;
+import io.diffusers4j.pipelines.PipelineOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -360,6 +361,15 @@ public final class JobConfig {
         Integer loraCacheSize = intOrNull(PIPE + "lora-cache-size");
         if (loraCacheSize != null) {
             options.put("lora-cache-size", Integer.toString(loraCacheSize));
+        }
+        int embeddingCache = integer(PIPE + "text-embedding-cache");
+        new PipelineOptions().textEmbeddingCache(embeddingCache); // range-checked on the driver
+        options.put("text-embedding-cache", Integer.toString(embeddingCache));
+        String vae = str(PIPE + "vae");
+        if (vae != null && !vae.isBlank()) {
+            // a folder becomes absolute, as the model does (executors do not share the driver's working directory)
+            options.put("vae", Files.isDirectory(Path.of(vae)) ? Path.of(vae).toAbsolutePath().normalize().toString()
+                    : vae);
         }
         return new PipelineSpec(model(), str(PIPE + "revision"), str(PIPE + "variant"),
                 str(PIPE + "dtype"), str(PIPE + "device"), str(PIPE + "scheduler"), options,

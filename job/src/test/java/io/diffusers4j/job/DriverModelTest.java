@@ -149,4 +149,37 @@ class DriverModelTest {
         assertEquals(folder, DriverModel.prepare(folder, true, null));
         assertNull(DriverModel.prepare(PipelineSpec.embeddedDefault(), true, null).revision());
     }
+
+    /** The tiny TAESD of the pipeline-core test resources ({@code reference-tiny-vae/tiny-taesd}). */
+    static Path tinyTaesd() throws Exception {
+        return Path.of(DriverModelTest.class.getResource("/reference-tiny-vae/tiny-taesd/config.json").toURI())
+                .getParent();
+    }
+
+    @Test
+    void theVaeIsCheckedOnTheDriverAsOneLine() throws Exception {
+        PipelineSpec ok = spec(Fixtures.tinySd().toString()).withOption("vae", tinyTaesd().toString());
+        assertEquals(ok, DriverModel.prepare(ok, true, null));
+        PipelineSpec embedded = PipelineSpec.embeddedDefault().withOption("vae", tinyTaesd().toString());
+        assertEquals(embedded, DriverModel.prepare(embedded, true, null));
+
+        Path notVae = Files.createDirectories(tmp.resolve("not-a-vae"));
+        Files.copy(Fixtures.tinySd().resolve("unet/config.json"), notVae.resolve("config.json"));
+        PipelineSpec bad = spec(Fixtures.tinySd().toString()).withOption("vae", notVae.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DriverModel.prepare(bad, true, null));
+        assertTrue(e.getMessage().startsWith("--vae " + notVae) && e.getMessage().contains("_class_name"),
+                e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+
+        Path tooBig = Files.createDirectories(tmp.resolve("huge-vae"));
+        Files.writeString(tooBig.resolve("config.json"), Files.readString(tinyTaesd().resolve("config.json"))
+                .replace("\"latent_channels\": 4", "\"latent_channels\": 400000000"));
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> DriverModel.prepare(spec(Fixtures.tinySd().toString()).withOption("vae", tooBig.toString()),
+                        true, null));
+        assertTrue(big.getMessage().contains("config.json") && big.getMessage().contains("latent_channels"),
+                big.getMessage());
+        assertEquals(1, big.getMessage().lines().count(), big.getMessage());
+    }
 }

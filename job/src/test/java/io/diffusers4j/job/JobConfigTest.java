@@ -42,6 +42,23 @@ class JobConfigTest {
     }
 
     @Test
+    void vaeFlagBecomesAnAbsoluteFolderOrAHubIdInTheSpec() throws Exception {
+        Path vae = Files.createDirectories(dir.resolve("taesd"));
+        assertEquals(vae.toAbsolutePath().normalize().toString(), parse("--prompts", "p", "--output", "o", "--vae",
+                vae.toString()).pipelineSpec(0).options().get("vae"));
+        assertEquals("madebyollin/taesd", parse("--prompts", "p", "--output", "o", "--vae", "madebyollin/taesd")
+                .pipelineSpec(0).options().get("vae"));
+        assertNull(parse("--prompts", "p", "--output", "o").pipelineSpec(0).options().get("vae"));
+        assertEquals("64", parse("--prompts", "p", "--output", "o").pipelineSpec(0).options()
+                .get("text-embedding-cache"));
+        assertEquals("0", parse("--prompts", "p", "--output", "o", "--text-embedding-cache", "0").pipelineSpec(0)
+                .options().get("text-embedding-cache"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("--prompts", "p", "--output", "o", "--text-embedding-cache", "-3"));
+        assertTrue(e.getMessage().contains("text embedding cache"), e.getMessage());
+    }
+
+    @Test
     void filesThenCommandLineOverride() throws Exception {
         Path f1 = dir.resolve("a.conf");
         Files.writeString(f1, "diffusers4j.job { batch-size = 2, defaults.num-inference-steps = 20 }\n"

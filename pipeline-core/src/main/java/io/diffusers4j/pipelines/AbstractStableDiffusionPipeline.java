@@ -23,7 +23,7 @@ import io.diffusers4j.models.nn.LoraLayers;
 import io.diffusers4j.models.nn.LoraScale;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.unet.UNetInputs;
-import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.schedulers.SchedulerOutput;
@@ -54,7 +54,7 @@ import java.util.function.Supplier;
  * so concurrent calls on one pipeline are safe.
  */
 public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline {
-    protected final AutoencoderKL vae;
+    protected final VaeModel vae;
     protected final CLIPTextEncoder textEncoder;
     protected final CLIPTokenizer tokenizer;
     protected final UNet2DConditionModel unet;
@@ -62,6 +62,8 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /** Parent of every call's sub-manager, on the pipeline's device. */
     protected final NDManager manager;
     private final boolean ownsComponents;
+    /** Text-encoder output of repeated prompt rows (bounded; see {@link #setTextEmbeddingCacheSize}). */
+    private final TextEmbeddingCache embeddingCache;
     /** Components this pipeline closes although it does not own all of them (copies made by {@link #to}). */
     private final List<AutoCloseable> adopted = new CopyOnWriteArrayList<>();
 
@@ -70,7 +72,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     /** For pipelines whose first text encoder and tokenizer may be absent (the SDXL refiner); the rest is required. */
-    protected AbstractStableDiffusionPipeline(AutoencoderKL vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
+    protected AbstractStableDiffusionPipeline(VaeModel vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
                                               UNet2DConditionModel unet, Scheduler scheduler, boolean ownsComponents) {
         this.vae = vae;
         this.textEncoder = textEncoder;
@@ -79,11 +81,23 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         this.scheduler = scheduler;
         this.ownsComponents = ownsComponents;
         this.manager = NDManager.newBaseManager(ComponentLoader.deviceOf(unet));
+        this.embeddingCache = new TextEmbeddingCache(manager, textEmbeddingCacheSize());
+    }
+
+    @Override
+    public void setTextEmbeddingCacheSize(int rows) {
+        super.setTextEmbeddingCacheSize(rows);
+        embeddingCache.setCapacity(rows);
+    }
+
+    /** {hits, misses} of the text embedding cache, in prompt rows. */
+    public long[] textEmbeddingCacheStats() {
+        return embeddingCache.stats();
     }
 
     /** 2^(len(vae.config.block_out_channels) - 1). */
     public int vaeScaleFactor() {
-        return 1 << (vae.config().blockOutChannels.length - 1);
+        return vae.scaleFactor();
     }
 
     /** unet.config.sample_size * vae_scale_factor; an error when the UNet config has no sample_size. */
@@ -143,7 +157,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         }
         int[] size = outputSize(resolved);
         int f = vaeScaleFactor();
-        return new long[] {vae.config().latentChannels, size[0] / f, size[1] / f};
+        return new long[] {vae.latentChannels(), size[0] / f, size[1] / f};
     }
 
     /** The UNet fits the pipeline, and sizes are multiples of the VAE factor (diffusers' check_inputs message). */
@@ -168,7 +182,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             return;
         }
         int unetChannels = unet.config().inChannels;
-        int latentChannels = vae.config().latentChannels;
+        int latentChannels = vae.latentChannels();
         if (unetChannels != latentChannels) {
             throw new IllegalArgumentException(className() + " needs a UNet with the VAE's " + latentChannels
                     + " latent input channels, but the UNet takes " + unetChannels + " (an inpainting UNet: run "
@@ -212,7 +226,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         this.scheduler = replacement;
     }
 
-    public AutoencoderKL vae() {
+    public VaeModel vae() {
         return vae;
     }
 
@@ -405,6 +419,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         Lock lock = unet.loraLayers().lock().writeLock();
         lock.lock();
         try {
+            embeddingCache.clear(); // the encoder's embedding table changes
             return TextualInversionLoader.load(pathOrHubId, weightName, token, encoders, hub);
         } finally {
             lock.unlock();
@@ -417,6 +432,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         Lock lock = unet.loraLayers().lock().writeLock();
         lock.lock();
         try {
+            embeddingCache.clear();
             return TextualInversionLoader.unload(encoders);
         } finally {
             lock.unlock();
@@ -431,6 +447,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     @Override
     public void close() {
         super.close();
+        embeddingCache.close();
         manager.close();
         if (ownsComponents) {
             ComponentLoader.closeAll(components());
@@ -515,6 +532,20 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
      */
     protected NDArray textEmbeddings(NDManager m, List<String> prompts, Integer clipSkip) {
         long[][] ids = tokenizer.encode(TextualInversionLoader.maybeConvertPrompts(prompts, tokenizer)).inputIds();
+        if (textEncoderAdapted()) { // LoRA layers change the encoder's numbers for the same ids: never cached
+            return encodeIds(m, ids, clipSkip);
+        }
+        return embeddingCache.get(m, textEncoder, clipSkip, dtype(), ids, rows -> encodeIds(m, rows, clipSkip));
+    }
+
+    /** Whether LoRA adapters are loaded into (or fused with) the text encoder. */
+    private boolean textEncoderAdapted() {
+        LoraLayers layers = textEncoder.loraLayers();
+        return !layers.adapterNames().isEmpty() || layers.fused();
+    }
+
+    /** The text encoder on token ids (diffusers' encode_prompt after tokenization), in the pipeline's dtype. */
+    private NDArray encodeIds(NDManager m, long[][] ids, Integer clipSkip) {
         NDArray input = m.create(ids);
         CLIPTextOutput out = withAdapters(() -> textEncoder.forward(input, null, clipSkip != null));
         NDArray embeds;
@@ -731,18 +762,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
             NDList parts = new NDList();
             for (int i = 0; i < image.getShape().get(0); i++) {
                 NDArray one = image.get(new NDIndex("{}:{}", i, i + 1));
-                parts.add(vae.encode(one.toType(vae.dtype(), false)).sample(List.of(gens.get(i))));
+                parts.add(vae.retrieveLatents(one.toType(vae.dtype(), false), List.of(gens.get(i))));
             }
             latents = NDArrays.concat(parts, 0);
         } else {
-            latents = vae.encode(image.toType(vae.dtype(), false)).sample(gens);
+            latents = vae.retrieveLatents(image.toType(vae.dtype(), false), gens);
         }
         return scaleLatents(latents).toType(dtype(), false);
     }
 
     /** The VAE's posterior sample as the UNet's latents: {@code x * scaling_factor}. */
     protected NDArray scaleLatents(NDArray x) {
-        return x.muli((float) vae.config().scalingFactor);
+        return x.muli((float) vae.scalingFactor());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -762,9 +793,9 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
 
     /** The latents as the VAE decodes them: {@code latents / scaling_factor (+ shift_factor)}. */
     protected NDArray unscaleLatents(NDArray latents) {
-        NDArray z = latents.div((float) vae.config().scalingFactor);
-        if (vae.config().shiftFactor != null) {
-            z = z.addi((float) (double) vae.config().shiftFactor);
+        NDArray z = latents.div((float) vae.scalingFactor());
+        if (vae.shiftFactor() != null) {
+            z = z.addi((float) (double) vae.shiftFactor());
         }
         return z;
     }

@@ -16,7 +16,6 @@ import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
 import io.diffusers4j.models.nn.LoraLayers;
 import io.diffusers4j.models.nn.LoraScale;
-import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 
@@ -410,12 +409,11 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     /** latents * latents_std / scaling_factor + latents_mean when the VAE config has both, else / scaling_factor. */
     @Override
     protected NDArray unscaleLatents(NDArray latents) {
-        AutoencoderKLConfig cfg = vae.config();
-        if (cfg.latentsMean == null || cfg.latentsStd == null) {
-            return latents.div((float) cfg.scalingFactor);
+        if (vae.latentsMean() == null || vae.latentsStd() == null) {
+            return latents.div((float) vae.scalingFactor());
         }
-        return latents.mul(perChannel(latents, cfg.latentsStd)).divi((float) cfg.scalingFactor)
-                .addi(perChannel(latents, cfg.latentsMean));
+        return latents.mul(perChannel(latents, vae.latentsStd())).divi((float) vae.scalingFactor())
+                .addi(perChannel(latents, vae.latentsMean()));
     }
 
     /** A VAE config list as a {@code [1, C, 1, 1]} array in {@code like}'s dtype. */

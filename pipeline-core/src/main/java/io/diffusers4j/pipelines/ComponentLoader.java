@@ -18,6 +18,9 @@ import io.diffusers4j.models.unet.UNet2DConfig;
 import io.diffusers4j.models.unet.UNet2DModel;
 import io.diffusers4j.models.vae.AutoencoderKL;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
+import io.diffusers4j.models.vae.AutoencoderTiny;
+import io.diffusers4j.models.vae.AutoencoderTinyConfig;
+import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.weights.CheckpointFiles;
@@ -40,8 +43,9 @@ final class ComponentLoader {
     static final Set<String> SKIPPED = Set.of("StableDiffusionSafetyChecker", "CLIPImageProcessor",
             "CLIPFeatureExtractor", "CLIPVisionModelWithProjection");
     /** Model and tokenizer classes {@link #load} builds (the cases of its switch). */
-    static final List<String> COMPONENT_CLASSES = List.of("UNet2DConditionModel", "AutoencoderKL", "CLIPTextModel",
-            "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "UNet2DModel", "UNet1DModel");
+    static final List<String> COMPONENT_CLASSES = List.of("UNet2DConditionModel", "AutoencoderKL", "AutoencoderTiny",
+            "CLIPTextModel", "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "UNet2DModel",
+            "UNet1DModel");
     static final List<String> SUPPORTED = java.util.stream.Stream.concat(COMPONENT_CLASSES.stream(),
             java.util.stream.Stream.of("<any diffusers scheduler: " + Schedulers.available() + ">")).toList();
 
@@ -68,7 +72,13 @@ final class ComponentLoader {
             case "AutoencoderKL": {
                 AutoencoderKLConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
                 try (TensorSource w = weights(dir, ctx)) {
-                    return AutoencoderKL.load(cfg, w, root(ctx.device()), ctx.vaeDtype(cfg));
+                    return AutoencoderKL.load(cfg, w, root(ctx.device()), ctx.vaeDtype(cfg.forceUpcast));
+                }
+            }
+            case "AutoencoderTiny": {
+                AutoencoderTinyConfig cfg = ConfigBase.load(dir.resolve("config.json"), AutoencoderTinyConfig.class);
+                try (TensorSource w = weights(dir, ctx)) {
+                    return AutoencoderTiny.load(cfg, w, root(ctx.device()), ctx.dtype());
                 }
             }
             case "CLIPTextModel", "CLIPTextModelWithProjection": {
@@ -129,6 +139,7 @@ final class ComponentLoader {
         switch (className) {
             case "UNet2DConditionModel" -> ConfigBase.load(dir.resolve("config.json"), UNet2DConditionConfig.class);
             case "AutoencoderKL" -> ConfigBase.load(dir.resolve("config.json"), AutoencoderKLConfig.class);
+            case "AutoencoderTiny" -> ConfigBase.load(dir.resolve("config.json"), AutoencoderTinyConfig.class);
             case "CLIPTextModel", "CLIPTextModelWithProjection" ->
                     ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
             case "UNet2DModel" -> ConfigBase.load(dir.resolve("config.json"), UNet2DConfig.class);
@@ -152,8 +163,8 @@ final class ComponentLoader {
     /** What every component load shares. */
     record LoadContext(Device device, DataType dtype, String variant, Boolean useSafetensors) {
         /** diffusers keeps a force_upcast VAE in float32 when the pipeline runs in float16. */
-        DataType vaeDtype(AutoencoderKLConfig cfg) {
-            return dtype == DataType.FLOAT16 && cfg.forceUpcast ? DataType.FLOAT32 : dtype;
+        DataType vaeDtype(boolean forceUpcast) {
+            return dtype == DataType.FLOAT16 && forceUpcast ? DataType.FLOAT32 : dtype;
         }
     }
 
@@ -189,7 +200,7 @@ final class ComponentLoader {
         }
     }
 
-    static void setMemoryEfficient(UNet2DConditionModel unet, AutoencoderKL vae, boolean on) {
+    static void setMemoryEfficient(UNet2DConditionModel unet, VaeModel vae, boolean on) {
         unet.enableMemoryEfficientAttention(on);
         vae.attentionOptions().memoryEfficient(on);
     }
@@ -224,7 +235,11 @@ final class ComponentLoader {
             }
         } else if (c instanceof AutoencoderKL vae) {
             try (MapTensorSource w = new MapTensorSource(vae.stateDict(), name)) {
-                return AutoencoderKL.load(vae.config(), w, m, ctx.vaeDtype(vae.config()));
+                return AutoencoderKL.load(vae.config(), w, m, ctx.vaeDtype(vae.forceUpcast()));
+            }
+        } else if (c instanceof AutoencoderTiny vae) {
+            try (MapTensorSource w = new MapTensorSource(vae.stateDict(), name)) {
+                return AutoencoderTiny.load(vae.config(), w, m, ctx.dtype());
             }
         } else if (c instanceof CLIPTextEncoder te) {
             try (MapTensorSource w = new MapTensorSource(te.stateDict(), name)) {

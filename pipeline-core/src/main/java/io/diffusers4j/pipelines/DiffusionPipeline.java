@@ -40,6 +40,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /** Family members built over this pipeline's components by {@link #pipelineFor}, closed with it. */
     private final Map<String, DiffusionPipeline> siblings = new ConcurrentHashMap<>();
+    private volatile int textEmbeddingCacheSize = DEFAULT_TEXT_EMBEDDING_CACHE;
+    /** Rows of text-encoder output a pipeline keeps by default ({@link #setTextEmbeddingCacheSize}). */
+    public static final int DEFAULT_TEXT_EMBEDDING_CACHE = 64;
     private volatile ProgressListener progressBar = ProgressListener.NONE;
 
     /** The default progress listener of calls that set none (none by default in the library; the CLI sets one). */
@@ -114,6 +117,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
                 if (o.components().containsKey(c.name())) {
                     Object given = o.components().get(c.name());
                     components.put(c.name(), given == PipelineOptions.NONE ? null : given);
+                } else if (c.name().equals("vae") && o.vae() != null) {
+                    components.put(c.name(), VaeSource.load(o.vae(), o, ctx));
                 } else if (c.className() != null) {
                     components.put(c.name(), ComponentLoader.load(c.name(), c.library(), c.className(),
                             dir.resolve(c.name()), ctx));
@@ -122,16 +127,35 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             for (Map.Entry<String, Object> e : o.components().entrySet()) {
                 components.putIfAbsent(e.getKey(), e.getValue() == PipelineOptions.NONE ? null : e.getValue());
             }
-            if (o.customPipeline() != null) {
-                return custom(o.customPipeline(), components);
+            if (o.vae() != null && !components.containsKey("vae")) {
+                components.put("vae", VaeSource.load(o.vae(), o, ctx));
             }
-            return PipelineRegistry.require(className).create(components, index.plainKeys(), true);
+            DiffusionPipeline made = o.customPipeline() != null ? custom(o.customPipeline(), components)
+                    : PipelineRegistry.require(className).create(components, index.plainKeys(), true);
+            if (o.textEmbeddingCache() != null) {
+                made.setTextEmbeddingCacheSize(o.textEmbeddingCache());
+            }
+            return made;
         } catch (RuntimeException | Error e) {
             Map<String, Object> loaded = new LinkedHashMap<>(components);
             o.components().keySet().forEach(loaded::remove);
             ComponentLoader.closeAll(loaded);
             throw e;
         }
+    }
+
+    /**
+     * Checks a VAE folder or Hub id ({@link PipelineOptions#vae(String)}) without loading weights: its
+     * {@code config.json} names AutoencoderKL or AutoencoderTiny and validates. A Hub id is resolved to its
+     * snapshot: config.json only, or with the weights when {@code download} (a driver whose executors share its
+     * disk).
+     */
+    public static void checkVae(String folderOrHubId, PipelineOptions options, boolean download) {
+        PipelineOptions o = options == null ? new PipelineOptions() : options;
+        if (download) {
+            ModelSources.resolveModel(folderOrHubId, o, false);
+        }
+        VaeSource.check(folderOrHubId, o);
     }
 
     /**
@@ -147,10 +171,15 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         if (o.customPipeline() != null) {
             customPipelineClass(o.customPipeline());
         }
+        boolean vaeOverride = o.vae() != null && !o.components().containsKey("vae");
         for (ModelIndex.Component c : index.components().values()) {
-            if (c.className() != null && !o.components().containsKey(c.name())) {
+            if (c.className() != null && !o.components().containsKey(c.name())
+                    && !(vaeOverride && c.name().equals("vae"))) {
                 ComponentLoader.check(c.name(), c.library(), c.className(), dir.resolve(c.name()));
             }
+        }
+        if (vaeOverride) {
+            VaeSource.check(o.vae(), o);
         }
     }
 
@@ -411,7 +440,11 @@ public abstract class DiffusionPipeline implements AutoCloseable {
             return this;
         }
         DiffusionPipeline sibling = siblings.computeIfAbsent(target.className(),
-                k -> target.create(components(), modelIndexKeys(), false));
+                k -> {
+                    DiffusionPipeline made = target.create(components(), modelIndexKeys(), false);
+                    made.setTextEmbeddingCacheSize(textEmbeddingCacheSize);
+                    return made;
+                });
         sibling.setScheduler(scheduler());
         sibling.setProgressBar(progressBar());
         return sibling;
@@ -459,6 +492,23 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     public void disableMemoryEfficientAttention() {
         throw unsupportedOption("memory-efficient attention");
+    }
+
+    /**
+     * How many prompt rows of text-encoder output this pipeline (and its family members) keep for repeated prompts
+     * and negative prompts, least recently used evicted; 0 turns the cache off. Exact: a cached row has the numbers
+     * the encoder gives it. Pipelines without such a cache (SDXL) accept and ignore it.
+     */
+    public void setTextEmbeddingCacheSize(int rows) {
+        TextEmbeddingCache.checkCapacity(rows);
+        this.textEmbeddingCacheSize = rows;
+        for (DiffusionPipeline sibling : siblings.values()) {
+            sibling.setTextEmbeddingCacheSize(rows);
+        }
+    }
+
+    public int textEmbeddingCacheSize() {
+        return textEmbeddingCacheSize;
     }
 
     /** diffusers' enable_vae_slicing: decode a batch one image at a time. */

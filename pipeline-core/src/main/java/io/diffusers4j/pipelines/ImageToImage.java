@@ -91,7 +91,7 @@ final class ImageToImage {
     NDArray prepareLatents(NDManager m, NDArray image, double[] timestep, int batch, List<TorchGenerator> gens,
                            Scheduler scheduler, boolean addNoise) {
         NDArray init;
-        if (image.getShape().get(1) == pipe.vae().config().latentChannels) {
+        if (image.getShape().get(1) == pipe.vae().latentChannels()) {
             init = image;
         } else {
             AbstractStableDiffusionPipeline.checkGenerators(gens, batch);

@@ -30,7 +30,7 @@ final class Inpainting {
     /** An inpainting UNet takes 4 channels (the blend) or latents + mask + masked-image latents. */
     void checkUnet() {
         int unetChannels = pipe.unet().config().inChannels;
-        int latentChannels = pipe.vae().config().latentChannels;
+        int latentChannels = pipe.vae().latentChannels();
         if (unetChannels != 4 && unetChannels != latentChannels * 2 + 1) {
             throw new IllegalArgumentException("The unet should have either 4 or " + (latentChannels * 2 + 1)
                     + " input channels, not " + unetChannels);
@@ -53,7 +53,7 @@ final class Inpainting {
                                                    int height, int width, double[] latentTimestep,
                                                    boolean isStrengthMax, boolean addNoise, Scheduler scheduler) {
         AbstractStableDiffusionPipeline.checkGenerators(args.generators(), batch);
-        Shape shape = new Shape(batch, pipe.vae().config().latentChannels, height / pipe.vaeScaleFactor(),
+        Shape shape = new Shape(batch, pipe.vae().latentChannels(), height / pipe.vaeScaleFactor(),
                 width / pipe.vaeScaleFactor());
         NDArray imageLatents = null;
         if (pipe.unet().config().inChannels == 4 || (args.latents() == null && !isStrengthMax)) {

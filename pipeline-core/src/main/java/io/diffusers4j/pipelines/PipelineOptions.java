@@ -34,6 +34,8 @@ public final class PipelineOptions {
     private String customPipeline;
     private io.diffusers4j.hub.HubOptions hubOptions;
     private final Map<String, Object> components = new LinkedHashMap<>();
+    private String vae;
+    private Integer textEmbeddingCache;
 
     public String dtype() {
         return dtype;
@@ -157,11 +159,49 @@ public final class PipelineOptions {
         return this;
     }
 
+    /** The VAE folder or Hub id given with {@link #vae(String)}, or null. */
+    public String vae() {
+        return vae;
+    }
+
+    /**
+     * Loads the {@code vae} component from {@code folderOrHubId} instead of the pipeline's own: a folder with
+     * {@code config.json} naming {@code AutoencoderKL} or {@code AutoencoderTiny} (TAESD, {@code madebyollin/taesd})
+     * and its weights, loaded on the pipeline's device and dtype (diffusers: {@code from_pretrained(...,
+     * vae=AutoencoderTiny.from_pretrained("madebyollin/taesd"))}). A {@link #component component("vae", ...)}
+     * object takes precedence; null removes the setting.
+     */
+    public PipelineOptions vae(String folderOrHubId) {
+        if (folderOrHubId != null && folderOrHubId.isBlank()) {
+            throw new IllegalArgumentException("vae must be a folder or a Hub repo id, got an empty string");
+        }
+        this.vae = folderOrHubId;
+        return this;
+    }
+
+    /** The text embedding cache size given with {@link #textEmbeddingCache(Integer)}, or null (the default). */
+    public Integer textEmbeddingCache() {
+        return textEmbeddingCache;
+    }
+
+    /**
+     * Rows of text-encoder output the pipeline keeps for repeated prompts ({@link
+     * DiffusionPipeline#setTextEmbeddingCacheSize}): 0 turns it off, null keeps the default
+     * ({@value DiffusionPipeline#DEFAULT_TEXT_EMBEDDING_CACHE}).
+     */
+    public PipelineOptions textEmbeddingCache(Integer rows) {
+        if (rows != null) {
+            TextEmbeddingCache.checkCapacity(rows);
+        }
+        this.textEmbeddingCache = rows;
+        return this;
+    }
+
     @Override
     public String toString() {
         return "PipelineOptions{dtype=" + dtype + ", device=" + device + ", variant=" + variant + ", revision="
                 + revision + ", localFilesOnly=" + localFilesOnly + ", forceDownload=" + forceDownload
                 + ", useSafetensors=" + useSafetensors + ", token=" + (token == null ? "unset" : "***")
-                + ", customPipeline=" + customPipeline + ", components=" + components.keySet() + "}";
+                + ", customPipeline=" + customPipeline + ", components=" + components.keySet() + (vae == null ? "" : ", vae=" + vae) + "}";
     }
 }

@@ -9,7 +9,7 @@ import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
-import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 import io.diffusers4j.weights.SafetensorsWriter;
@@ -59,10 +59,10 @@ final class PipelineSaver {
             model.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, model.stateDict());
             return ModelIndex.pair("diffusers", model.config().defaultClassName());
-        } else if (c instanceof AutoencoderKL vae) {
+        } else if (c instanceof VaeModel vae) {
             vae.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, vae.stateDict());
-            return ModelIndex.pair("diffusers", "AutoencoderKL");
+            return ModelIndex.pair("diffusers", vae.className());
         } else if (c instanceof CLIPTextEncoder te) {
             te.config().save(dir.resolve("config.json"));
             weights(dir, "model", variant, te.stateDict());

@@ -3,7 +3,7 @@ package io.diffusers4j.pipelines;
 
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
-import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 
@@ -14,7 +14,7 @@ import java.util.Map;
  * vae, text_encoder, tokenizer, unet, scheduler; safety_checker / feature_extractor / image_encoder are not
  * supported and always absent (diffusers' {@code safety_checker=None}).
  */
-public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
+public record StableDiffusionComponents(VaeModel vae, CLIPTextEncoder textEncoder, CLIPTokenizer tokenizer,
                                         UNet2DConditionModel unet, Scheduler scheduler) {
     public StableDiffusionComponents {
         require(vae, "vae");
@@ -36,7 +36,7 @@ public record StableDiffusionComponents(AutoencoderKL vae, CLIPTextEncoder textE
             throw new IllegalArgumentException("these components have a text_encoder_2 (an SDXL checkpoint): use "
                     + "StableDiffusionXLPipeline");
         }
-        return new StableDiffusionComponents(cast(components, "vae", AutoencoderKL.class),
+        return new StableDiffusionComponents(cast(components, "vae", VaeModel.class),
                 cast(components, "text_encoder", CLIPTextEncoder.class), cast(components, "tokenizer", CLIPTokenizer.class),
                 cast(components, "unet", UNet2DConditionModel.class), cast(components, "scheduler", Scheduler.class));
     }

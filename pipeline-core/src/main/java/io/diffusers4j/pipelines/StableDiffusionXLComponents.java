@@ -4,7 +4,7 @@ package io.diffusers4j.pipelines;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextModelWithProjection;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
-import io.diffusers4j.models.vae.AutoencoderKL;
+import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
 
@@ -16,7 +16,7 @@ import java.util.Map;
  * tokenizer_2 (a CLIPTextModelWithProjection: its projected pooled output conditions the UNet), unet, scheduler.
  * image_encoder / feature_extractor are not supported and always absent.
  */
-public record StableDiffusionXLComponents(AutoencoderKL vae, CLIPTextEncoder textEncoder, CLIPTextEncoder textEncoder2,
+public record StableDiffusionXLComponents(VaeModel vae, CLIPTextEncoder textEncoder, CLIPTextEncoder textEncoder2,
                                           CLIPTokenizer tokenizer, CLIPTokenizer tokenizer2, UNet2DConditionModel unet,
                                           Scheduler scheduler) {
     public StableDiffusionXLComponents {
@@ -44,7 +44,7 @@ public record StableDiffusionXLComponents(AutoencoderKL vae, CLIPTextEncoder tex
 
     /** Builds the record from a components map (diffusers' {@code StableDiffusionXLPipeline(**pipe.components)}). */
     public static StableDiffusionXLComponents from(Map<String, Object> c) {
-        return new StableDiffusionXLComponents(StableDiffusionComponents.cast(c, "vae", AutoencoderKL.class),
+        return new StableDiffusionXLComponents(StableDiffusionComponents.cast(c, "vae", VaeModel.class),
                 StableDiffusionComponents.cast(c, "text_encoder", CLIPTextEncoder.class),
                 StableDiffusionComponents.cast(c, "text_encoder_2", CLIPTextEncoder.class),
                 StableDiffusionComponents.cast(c, "tokenizer", CLIPTokenizer.class),

@@ -3,7 +3,6 @@ package io.diffusers4j.pipelines;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.diffusers4j.models.vae.AutoencoderKLConfig;
 import io.diffusers4j.schedulers.Scheduler;
 
 import java.awt.image.BufferedImage;
@@ -129,11 +128,10 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
      */
     @Override
     protected NDArray scaleLatents(NDArray x) {
-        AutoencoderKLConfig cfg = vae.config();
-        if (cfg.latentsMean == null || cfg.latentsStd == null) {
+        if (vae.latentsMean() == null || vae.latentsStd() == null) {
             return super.scaleLatents(x);
         }
-        return x.sub(perChannel(x, cfg.latentsMean)).muli((float) cfg.scalingFactor).divi(perChannel(x,
-                cfg.latentsStd));
+        return x.sub(perChannel(x, vae.latentsMean())).muli((float) vae.scalingFactor()).divi(perChannel(x,
+                vae.latentsStd()));
     }
 }

@@ -5,6 +5,7 @@ package io.diffusers4j.config;
 import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
 import io.diffusers4j.models.vae.AutoencoderKLConfig;
+import io.diffusers4j.models.vae.AutoencoderTinyConfig;
 import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.testing.Fixtures;
@@ -48,6 +49,8 @@ class ConfigFuzzTest {
                         UNet2DConditionConfig.class, "SRC")),
                 target("vae/config.json", t -> ConfigBase.fromJson(ConfigBase.parseJsonObject(t, "SRC"),
                         AutoencoderKLConfig.class, "SRC")),
+                target("../reference-tiny-vae/tiny-taesd/config.json", t -> ConfigBase.fromJson(
+                        ConfigBase.parseJsonObject(t, "SRC"), AutoencoderTinyConfig.class, "SRC")),
                 target("text_encoder/config.json", t -> ConfigBase.fromJson(ConfigBase.parseJsonObject(t, "SRC"),
                         CLIPTextConfig.class, "SRC")),
                 target("scheduler/scheduler_config.json", t -> {

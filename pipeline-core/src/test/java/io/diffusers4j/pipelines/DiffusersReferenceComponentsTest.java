@@ -118,7 +118,7 @@ class DiffusersReferenceComponentsTest {
     @Test
     void sd2VaeDecodeAndEncode() {
         ReferenceCase c = reference("vae", "sd2_vae");
-        AutoencoderKL vae = pipeline("reference/tiny-sd2").vae();
+        AutoencoderKL vae = (AutoencoderKL) pipeline("reference/tiny-sd2").vae();
         assertTrue(pipeline("reference/tiny-sd2").vaeScaleFactor() == 4, "3-block VAE has factor 4");
         try (NDManager m = manager.newSubManager()) {
             NDArray z = tensor(c.file("latents"), m).div((float) vae.config().scalingFactor);
@@ -135,7 +135,7 @@ class DiffusersReferenceComponentsTest {
         ReferenceCase c = reference("vae", "vae_encode_sample");
         try (NDManager m = manager.newSubManager()) {
             NDArray x = tensor(c.file("enc_input"), m);
-            DiagonalGaussianDistribution d = pipeline("tiny-sd").vae().encode(x);
+            DiagonalGaussianDistribution d = ((AutoencoderKL) pipeline("tiny-sd").vae()).encode(x);
             assertClose(c.file("mean"), d.mean(), 1e-4, "mean");
             assertClose(c.file("std"), d.std(), 1e-4, "std");
             assertClose(c.file("logvar"), d.logvar(), 1e-4, "logvar");
@@ -145,7 +145,7 @@ class DiffusersReferenceComponentsTest {
 
     @Test
     void vaeTiledAndSlicedPathsMatchDiffusers() {
-        AutoencoderKL vae = pipeline("tiny-sd").vae();
+        AutoencoderKL vae = (AutoencoderKL) pipeline("tiny-sd").vae();
         float scale = (float) vae.config().scalingFactor;
         try (NDManager m = manager.newSubManager()) {
             for (String name : new String[] {"vae_tiled_decode", "vae_tiled_decode_h64_w96"}) {

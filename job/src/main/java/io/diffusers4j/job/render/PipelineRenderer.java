@@ -69,6 +69,10 @@ public final class PipelineRenderer implements Renderer {
             if (spec.options().containsKey("custom-pipeline")) {
                 options.customPipeline(spec.options().get("custom-pipeline"));
             }
+            options.vae(spec.options().get("vae"));
+            if (spec.options().containsKey("text-embedding-cache")) {
+                options.textEmbeddingCache(Integer.parseInt(spec.options().get("text-embedding-cache")));
+            }
             JvmSettings.torchThreadsBeforeEngine(spec.torchThreads());
             DiffusionPipeline pipeline = DiffusionPipeline.fromPretrained(model, options);
             JvmSettings.torchThreadsOnEngine(spec.torchThreads());

@@ -24,7 +24,8 @@ import java.util.TreeMap;
  *                     for every task: local mode on a GPU machine, where Spark assigns no task resources)
  * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
  * @param options      further loading options: {@code local-files-only}, {@code use-safetensors},
- *                     {@code custom-pipeline}, and {@code lora-cache-size} (LoRA files kept loaded per pipeline)
+ *                     {@code custom-pipeline}, {@code lora-cache-size} (LoRA files kept loaded per pipeline),
+ *                     {@code vae} (a VAE folder or Hub id replacing the model's) and {@code text-embedding-cache}
  * @param renderer     class name of the {@link RendererFactory} (the seam tests use to inject faults)
  * @param torchThreads libtorch intra-op threads per executor JVM (0: leave libtorch's default)
  */
@@ -36,7 +37,7 @@ public record PipelineSpec(String model, String revision, String variant, String
     /** The production renderer (StableDiffusionPipeline). */
     public static final String DEFAULT_RENDERER = PipelineRenderer.Factory.class.getName();
     public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline",
-            "lora-cache-size");
+            "lora-cache-size", "vae", "text-embedding-cache");
     /** The largest {@code lora-cache-size}. */
     public static final int MAX_LORA_CACHE_SIZE = 256;
 

@@ -12,12 +12,14 @@ import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
 import io.diffusers4j.models.nn.ForwardScope;
+import io.diffusers4j.utils.TorchGenerator;
 import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
 import io.diffusers4j.weights.WeightLoadException;
 import io.diffusers4j.weights.WeightScope;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -39,7 +41,7 @@ import java.util.regex.Pattern;
  * {@link #load(AutoencoderKLConfig, WeightScope)} use the caller's manager. Calls free their temporaries and put
  * results in the input's manager.
  */
-public final class AutoencoderKL implements AutoCloseable {
+public final class AutoencoderKL implements VaeModel {
     private static final Pattern DEPRECATED_ATTENTION =
             Pattern.compile("(.*mid_block\\.attentions\\.\\d+\\.)(query|key|value|proj_attn)\\.(weight|bias)");
 
@@ -97,15 +99,61 @@ public final class AutoencoderKL implements AutoCloseable {
                 owned));
     }
 
+    @Override
     public AutoencoderKLConfig config() {
         return config;
     }
 
+    @Override
     public DataType dtype() {
         return dtype;
     }
 
+    @Override
+    public int latentChannels() {
+        return config.latentChannels;
+    }
+
+    @Override
+    public int scaleFactor() {
+        return config.scaleFactor();
+    }
+
+    @Override
+    public double scalingFactor() {
+        return config.scalingFactor;
+    }
+
+    @Override
+    public Double shiftFactor() {
+        return config.shiftFactor;
+    }
+
+    @Override
+    public List<Double> latentsMean() {
+        return config.latentsMean;
+    }
+
+    @Override
+    public List<Double> latentsStd() {
+        return config.latentsStd;
+    }
+
+    @Override
+    public boolean forceUpcast() {
+        return config.forceUpcast;
+    }
+
+    /** {@code retrieve_latents(vae.encode(x), generator)}: a sample of the posterior. */
+    @Override
+    public NDArray retrieveLatents(NDArray x, List<TorchGenerator> generators) {
+        try (DiagonalGaussianDistribution posterior = encode(x)) {
+            return posterior.sample(generators);
+        }
+    }
+
     /** The state dict with diffusers' current key names (deprecated attention names mapped to to_q/to_k/...). */
+    @Override
     public Map<String, NDArray> stateDict() {
         Map<String, NDArray> out = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> entry : weights.tensors().entrySet()) {
@@ -123,20 +171,24 @@ public final class AutoencoderKL implements AutoCloseable {
         return out;
     }
 
+    @Override
     public AttentionOptions attentionOptions() {
         return attentionOptions;
     }
 
     /** diffusers' {@code enable_slicing}: encode/decode one sample of the batch at a time. */
+    @Override
     public void enableSlicing() {
         useSlicing = true;
     }
 
+    @Override
     public void disableSlicing() {
         useSlicing = false;
     }
 
     /** diffusers' {@code enable_tiling} with its tile sizes ({@code sample_size} pixels) and overlap 0.25. */
+    @Override
     public void enableTiling() {
         useTiling = true;
     }
@@ -156,6 +208,7 @@ public final class AutoencoderKL implements AutoCloseable {
         useTiling = true;
     }
 
+    @Override
     public void disableTiling() {
         useTiling = false;
     }

@@ -1,0 +1,182 @@
+// A bounded LRU of text-encoder outputs per tokenized prompt: repeated prompts / negative prompts skip the encoder.
+package io.diffusers4j.pipelines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The text encoder's output for one prompt row ({@code [1, seq, hidden]}), keyed by what determines it: the
+ * tokenizer's ids of the row, the encoder (object identity), {@code clip_skip}, the dtype and device. A call's rows
+ * that are all cached are assembled without running the encoder; the rows that are not are encoded together, once
+ * each however often they repeat in the call, and stored. At most {@code capacity} rows are kept (least recently
+ * used evicted, its native memory freed); capacity 0 turns it off.
+ *
+ * <p>Exact: the encoder computes each row independently of the other rows of its batch (per-row linear layers,
+ * per-sequence attention and norms), so a row from the cache has the numbers the same row has in any batch;
+ * {@code TextEmbeddingCacheTest} checks calls with and without the cache element for element.
+ *
+ * <p>Adapters: the pipeline bypasses the cache while LoRA adapters are loaded into (or fused with) its text encoder
+ * (the same ids then give other numbers) and clears it when a textual inversion is loaded or unloaded.
+ *
+ * <p>Thread-safe: lookups and insertions are synchronized; the encoder runs outside the lock.
+ */
+final class TextEmbeddingCache implements AutoCloseable {
+    /** Most rows any pipeline may keep (SD-1.5: 236 kB a row; SDXL-size encoders ~630 kB). */
+    static final int MAX_CAPACITY = 1 << 16;
+
+    private final NDManager manager;
+    private final LinkedHashMap<Key, NDArray> rows = new LinkedHashMap<>(16, 0.75f, true);
+    private volatile int capacity;
+    private long hits;
+    private long misses;
+
+    TextEmbeddingCache(NDManager parent, int capacity) {
+        this.manager = parent.newSubManager();
+        setCapacity(capacity);
+    }
+
+    static void checkCapacity(int capacity) {
+        if (capacity < 0 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("text embedding cache size must be 0 (off) to " + MAX_CAPACITY
+                    + " rows, got " + capacity);
+        }
+    }
+
+    synchronized void setCapacity(int value) {
+        checkCapacity(value);
+        this.capacity = value;
+        evictOverCapacity();
+    }
+
+    /** Forgets every row (the encoder's weights or embedding table changed). */
+    synchronized void clear() {
+        rows.values().forEach(NDArray::close);
+        rows.clear();
+    }
+
+    int capacity() {
+        return capacity;
+    }
+
+    /** {hits, misses} so far (rows). */
+    synchronized long[] stats() {
+        return new long[] {hits, misses};
+    }
+
+    /**
+     * The embeddings of {@code ids} ({@code [rows, seq, hidden]} in {@code m}): cached rows as stored, the others
+     * from {@code encoder} (given the distinct missing rows, returning their embeddings in that order, in
+     * {@code m}), then stored.
+     */
+    NDArray get(NDManager m, Object textEncoder, Integer clipSkip, DataType dtype, long[][] ids,
+                Function<long[][], NDArray> encoder) {
+        if (capacity == 0) {
+            return encoder.apply(ids);
+        }
+        String device = m.getDevice().toString();
+        Key[] keys = new Key[ids.length];
+        Map<Key, long[]> missing = new LinkedHashMap<>();
+        synchronized (this) {
+            for (int i = 0; i < ids.length; i++) {
+                keys[i] = new Key(textEncoder, clipSkip == null ? -1 : clipSkip, dtype, device, ids[i]);
+                if (!rows.containsKey(keys[i])) {
+                    missing.putIfAbsent(keys[i], ids[i]);
+                }
+            }
+            if (missing.isEmpty()) {
+                hits += ids.length;
+                return assemble(m, keys, Map.of());
+            }
+        }
+        Map<Key, NDArray> fresh = new LinkedHashMap<>();
+        NDArray encoded = encoder.apply(missing.values().toArray(new long[0][]));
+        int j = 0;
+        for (Key k : missing.keySet()) {
+            fresh.put(k, encoded.get(j++).expandDims(0));
+        }
+        synchronized (this) {
+            misses += missing.size();
+            hits += ids.length - missing.size();
+            for (Map.Entry<Key, NDArray> e : fresh.entrySet()) {
+                if (!rows.containsKey(e.getKey())) {
+                    NDArray copy = e.getValue().duplicate();
+                    copy.attach(manager);
+                    rows.put(e.getKey(), copy);
+                }
+            }
+            NDArray out = assemble(m, keys, fresh);
+            evictOverCapacity();
+            return out;
+        }
+    }
+
+    /** The rows of {@code keys} from {@code fresh} or the cache, concatenated into a new array in {@code m}. */
+    private NDArray assemble(NDManager m, Key[] keys, Map<Key, NDArray> fresh) {
+        NDList parts = new NDList();
+        for (Key k : keys) {
+            NDArray row = fresh.get(k);
+            parts.add(row != null ? row : rows.get(k));
+        }
+        NDArray out = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 0);
+        out.attach(m);
+        return out;
+    }
+
+    private void evictOverCapacity() {
+        var it = rows.entrySet().iterator();
+        while (rows.size() > capacity && it.hasNext()) {
+            it.next().getValue().close();
+            it.remove();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        rows.clear();
+        manager.close();
+    }
+
+    /** What determines a row's embeddings. */
+    private static final class Key {
+        private final Object encoder;
+        private final int clipSkip;
+        private final DataType dtype;
+        private final String device;
+        private final long[] ids;
+        private final int hash;
+
+        Key(Object encoder, int clipSkip, DataType dtype, String device, long[] ids) {
+            this.encoder = encoder;
+            this.clipSkip = clipSkip;
+            this.dtype = dtype;
+            this.device = device;
+            this.ids = ids.clone();
+            this.hash = ((System.identityHashCode(encoder) * 31 + clipSkip) * 31 + dtype.hashCode()) * 31
+                    + Arrays.hashCode(ids) + device.hashCode();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.encoder == encoder && k.clipSkip == clipSkip && k.dtype == dtype
+                    && k.device.equals(device) && Arrays.equals(k.ids, ids);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** For the tests: the rows held. */
+    synchronized int size() {
+        return rows.size();
+    }
+}
