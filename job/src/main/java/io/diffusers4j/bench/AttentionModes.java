@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.OpProfiler;
+import io.diffusers4j.models.nn.TorchOps;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.utils.TorchGenerator;
 
@@ -101,7 +102,7 @@ final class AttentionModes {
                 one.put("largest_score_matrix_mb", BenchReport.round(scoreBytes / 1048576.0));
                 one.put("max_abs_diff_vs_dense", dev);
                 json.put(mode, one);
-                String label = mode.equals("fused") && !io.diffusers4j.models.nn.TorchOps.available()
+                String label = mode.equals("fused") && !TorchOps.available()
                         ? "fused (unavailable: chunked)" : mode;
                 r.row(label, "%10.0f ms   largest score matrix %7.1f MiB   max |diff| vs dense %.2e", best,
                         scoreBytes / 1048576.0, dev);

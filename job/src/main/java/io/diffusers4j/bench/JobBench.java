@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -106,7 +107,7 @@ final class JobBench {
                     .put("pipeline_builds_per_executor", maxBuilds)
                     .put("pipeline_builds_by_executor", summary.buildsPerExecutor())
                     .put("job_peak_rss_mb", ProcessStats.peakRssMb());
-            r.section(String.format(java.util.Locale.ROOT, "Spark job vs bare pipeline (%d prompts, batch %d, "
+            r.section(String.format(Locale.ROOT, "Spark job vs bare pipeline (%d prompts, batch %d, "
                     + "%d steps, master %s)", n, o.batch(), o.steps(), o.master()));
             r.row("bare pipeline (calls + PNG, sequential)", "%10.0f ms   %.3f images/s", bareMs, bare);
             r.row("job (DiffusionJob.run)", "%10.0f ms   %.3f images/s = %.1f%% of bare", jobMs, job,

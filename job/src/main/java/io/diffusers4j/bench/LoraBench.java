@@ -1,6 +1,7 @@
 // `bench --lora`: what LoRA adapters cost: loading each file, switching the set, a call with them vs a plain call.
 package io.diffusers4j.bench;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -173,7 +174,7 @@ final class LoraBench {
     static long writeRandom(BenchPipeline sd, int rank, long seed, Path file) throws IOException {
         Random random = new Random(seed);
         Map<String, NDArray> tensors = new LinkedHashMap<>();
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             for (Map.Entry<String, LoraTarget> e : sd.unet().loraLayers().targets().entrySet()) {
                 String path = e.getKey();
                 if (!(path.endsWith(".to_q") || path.endsWith(".to_k") || path.endsWith(".to_v")

@@ -5,10 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
 import io.diffusers4j.models.nn.OpProfiler;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
 
 /**
  * Measures, in the benchmark's own process (same threads, allocator and load), the GFLOP/s of one large matrix
@@ -73,9 +76,9 @@ final class MachineReference {
                 NDArray k = m.randomNormal(0, 0.02f, new Shape(c, c, 3, 3), DataType.FLOAT32).toType(dtype, false);
                 NDArray bias = m.zeros(new Shape(c), dtype);
                 Shape one = new Shape(1, 1);
-                double ms = best(runs, () -> ai.djl.nn.convolutional.Conv2d.conv2d(x, k, bias, one, one, one, 1)
+                double ms = best(runs, () -> Conv2d.conv2d(x, k, bias, one, one, one, 1)
                         .singletonOrThrow());
-                convs.add(new Kernel(String.format(java.util.Locale.ROOT, "conv3x3 %d->%d on %dx%dx%dx%d", c, c,
+                convs.add(new Kernel(String.format(Locale.ROOT, "conv3x3 %d->%d on %dx%dx%dx%d", c, c,
                         batch, c, h, w), 2.0 * batch * c * c * 9 * h * w, ms));
                 h = Math.max(1, (h + 1) / 2);
                 w = Math.max(1, (w + 1) / 2);
@@ -85,7 +88,7 @@ final class MachineReference {
     }
 
     /** Best wall time in ms of {@code runs} calls after one warm-up call; results are closed. */
-    static double best(int runs, java.util.function.Supplier<NDArray> op) {
+    static double best(int runs, Supplier<NDArray> op) {
         try (NDArray warm = op.get()) {
             OpProfiler.sync(warm);
         }

@@ -21,8 +21,11 @@ import io.diffusers4j.utils.TorchGenerator;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -161,7 +164,7 @@ final class StageBench {
             for (OpProfiler.Site site : sites.subList(0, Math.min(12, sites.size()))) {
                 double ms = site.nanos() / 1e6;
                 r.row(site.op().key() + " " + site.shape(), "%10.1f ms  %5.1f%%  %4d calls%s", ms,
-                        100 * ms / profiledMs, site.calls(), site.flops() > 0 ? String.format(java.util.Locale.ROOT,
+                        100 * ms / profiledMs, site.calls(), site.flops() > 0 ? String.format(Locale.ROOT,
                                 "  %7.1f GFLOP/s", site.flops() / ms / 1e6) : "");
             }
         }
@@ -219,7 +222,7 @@ final class StageBench {
                 .put("png_encode_ms", pngMs).put("pipeline_call_ms", callMs).put("unet_calls_per_image", unetCalls)
                 .put("stages_sum_ms", stages)
                 .put("image_ms", callMs / b).put("images_per_s", b * 1000.0 / callMs);
-        r.section(String.format(java.util.Locale.ROOT, "Stages (batch %d with CFG: UNet batch %d, %dx%d, %d steps; "
+        r.section(String.format(Locale.ROOT, "Stages (batch %d with CFG: UNet batch %d, %dx%d, %d steps; "
                 + "best of %d)", b, 2 * b, o.width(), o.height(), o.steps(), o.runs()));
         r.row("tokenize (prompt + negative)", "%10.2f ms", tokenizeMs);
         r.row("text encoder (prompt + negative)", "%10.1f ms", textMs);
@@ -251,9 +254,9 @@ final class StageBench {
         r.row("UNet step achieved", "%10.1f GFLOP/s   (%.1f GFLOP counted) = %.0f%% of the reference", unetGflops,
                 flops / 1e9, 100 * unetGflops / reference);
 
-        r.section(String.format(java.util.Locale.ROOT, "UNet step by op class (fastest of %d profiled calls: %.0f ms)",
+        r.section(String.format(Locale.ROOT, "UNet step by op class (fastest of %d profiled calls: %.0f ms)",
                 o.runs(), profiledMs));
-        Map<String, Object> json = new java.util.LinkedHashMap<>();
+        Map<String, Object> json = new LinkedHashMap<>();
         double accounted = 0;
         String worstName = null;
         double worstShare = 0;
@@ -262,7 +265,7 @@ final class StageBench {
             double ms = c.nanos() / 1e6;
             accounted += ms;
             double share = ms / profiledMs;
-            Map<String, Object> one = new java.util.LinkedHashMap<>();
+            Map<String, Object> one = new LinkedHashMap<>();
             one.put("ms", BenchReport.round(ms));
             one.put("share", BenchReport.round(share));
             one.put("calls", c.calls());
@@ -322,7 +325,7 @@ final class StageBench {
      * Best wall time in ms of {@code runs} tensor computations after a warm-up; each runs in its own sub-manager,
      * which is closed after the clock stops (so freeing is not timed), and waits for its result on a GPU.
      */
-    static double bestNd(int runs, NDManager parent, java.util.function.Function<NDManager, NDArray> op) {
+    static double bestNd(int runs, NDManager parent, Function<NDManager, NDArray> op) {
         double best = Double.MAX_VALUE;
         for (int i = 0; i <= runs; i++) {
             try (NDManager s = parent.newSubManager()) {

@@ -10,12 +10,15 @@ import com.typesafe.config.ConfigValueFactory;
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.output.ImageFolderExport;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.render.Redaction;
+import io.diffusers4j.job.report.RunReport;
 import io.diffusers4j.job.rows.JobDefaults;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.pipelines.PipelineOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Typed view of the job configuration (HOCON, see {@code job-defaults.conf} and {@code conf/*.conf}).
@@ -249,9 +253,9 @@ public final class JobConfig {
     }
 
     /** How often the driver logs a progress line while rendering; zero = never. */
-    public java.time.Duration progressInterval() {
+    public Duration progressInterval() {
         try {
-            java.time.Duration d = config.getDuration(JOB + "progress-interval");
+            Duration d = config.getDuration(JOB + "progress-interval");
             if (d.isNegative()) {
                 throw new IllegalArgumentException("progress-interval must be >= 0, got " + d);
             }
@@ -302,8 +306,8 @@ public final class JobConfig {
     }
 
     /** How much the run report reads back. */
-    public io.diffusers4j.job.report.RunReport.Limits reportLimits() {
-        return new io.diffusers4j.job.report.RunReport.Limits(integer(JOB + "report.thumbnails"),
+    public RunReport.Limits reportLimits() {
+        return new RunReport.Limits(integer(JOB + "report.thumbnails"),
                 integer(JOB + "report.samples"), integer(JOB + "report.errors"));
     }
 
@@ -427,12 +431,12 @@ public final class JobConfig {
             boolean secret = SECRET_KEY.matcher(e.getKey()).find();
             lines.add(e.getKey() + " = " + (secret ? "*********(redacted)" : e.getValue().render()));
         }
-        return io.diffusers4j.job.render.Redaction.scrub(String.join("\n", lines));
+        return Redaction.scrub(String.join("\n", lines));
     }
 
     /** Spark's default spark.redaction.regex. */
-    private static final java.util.regex.Pattern SECRET_KEY =
-            java.util.regex.Pattern.compile("(?i)secret|password|token|access[.]?key");
+    private static final Pattern SECRET_KEY =
+            Pattern.compile("(?i)secret|password|token|access[.]?key");
 
     private Map<String, ConfigValue> flatten() {
         Map<String, ConfigValue> m = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import io.diffusers4j.job.render.Renderer;
 import io.diffusers4j.job.render.RendererFactory;
 import io.diffusers4j.job.render.StubRenderer;
 import io.diffusers4j.testing.TestImages;
+import org.apache.spark.TaskContext;
 
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
@@ -100,7 +101,7 @@ public final class FakeRenderer extends StubRenderer {
             }
         }
         long slow = Long.getLong("d4j.fake.slowPartitionMs", 0);
-        org.apache.spark.TaskContext tc = org.apache.spark.TaskContext.get();
+        TaskContext tc = TaskContext.get();
         if (slow > 0 && tc != null && tc.partitionId() == 1) {
             sleep(slow);
         }

@@ -1,6 +1,7 @@
 // Config layering (defaults < files < command line), validation, and the command-line parser.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.render.JvmSettings;
 import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -187,7 +188,7 @@ class JobConfigTest {
         assertFalse(s.containsKey("spark.driver.host"));
         assertEquals("127.0.0.1", JobMain.sparkSettings(c, new SparkConf(false), "local[2]").get("spark.driver.host"));
         // executors preload the allocator the driver found (or none), and never override an explicit setting
-        assertEquals(io.diffusers4j.job.render.JvmSettings.allocatorLibrary(),
+        assertEquals(JvmSettings.allocatorLibrary(),
                 s.get("spark.executorEnv.LD_PRELOAD"));
         JobConfig own = parse("--prompts", "p", "--output", "o", "--spark-conf",
                 "spark.executorEnv.LD_PRELOAD=/opt/mine.so");

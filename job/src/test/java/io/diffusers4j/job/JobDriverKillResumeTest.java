@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -117,7 +118,7 @@ class JobDriverKillResumeTest extends FakeJobTest {
         for (String d : stagedDirs(out)) {
             try (Stream<Path> s = Files.list(Path.of(d))) {
                 n += s.filter(p -> p.getFileName().toString().startsWith("part-")).count();
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 // the wave committed while we looked
             }
         }
@@ -132,7 +133,7 @@ class JobDriverKillResumeTest extends FakeJobTest {
         try (Stream<Path> s = Files.list(attempt)) {
             return s.filter(p -> p.getFileName().toString().startsWith("task_") && Files.isDirectory(p))
                     .map(Path::toString).sorted().toList();
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return List.of(); // the wave committed while we looked
         }
     }

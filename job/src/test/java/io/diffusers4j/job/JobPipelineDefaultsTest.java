@@ -1,6 +1,7 @@
 // The job uses each pipeline's own call defaults and takes SDXL's prompt_2 and custom schedules, like the library.
 package io.diffusers4j.job;
 
+import io.diffusers4j.image.Png;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
 import io.diffusers4j.pipelines.DiffusionPipeline;
@@ -95,7 +96,7 @@ class JobPipelineDefaultsTest {
     }
 
     private static Map<String, String> pngText(Row r) {
-        return io.diffusers4j.image.Png.readText(OutputSchema.png(r.getAs("image")));
+        return Png.readText(OutputSchema.png(r.getAs("image")));
     }
 
     private static void assertError(Row r, String... parts) {

@@ -1,6 +1,7 @@
 // Rows that make the REAL pipeline (tiny-sd) throw or diverge cost only themselves, never their partition.
 package io.diffusers4j.job;
 
+import io.diffusers4j.job.progress.JobMetrics;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.OutputSchema;
 import io.diffusers4j.job.rows.WorkSchema;
@@ -84,7 +85,7 @@ class JobPipelineRowFaultsTest {
                 .broadcast(spec);
         List<Row> rows = SharedSpark.get().createDataFrame(SharedSpark.get().createDataFrame(work,
                 WorkSchema.SCHEMA).repartition(1).javaRDD().mapPartitions(new PartitionGenerator(b, 8,
-                "slipped-run", io.diffusers4j.job.progress.JobMetrics.register(SharedSpark.get().sparkContext()))), OutputSchema.SCHEMA).collectAsList();
+                "slipped-run", JobMetrics.register(SharedSpark.get().sparkContext()))), OutputSchema.SCHEMA).collectAsList();
         Map<String, Row> byId = new HashMap<>();
         rows.forEach(r -> byId.put(r.getString(0), r));
         assertEquals(5, byId.size());

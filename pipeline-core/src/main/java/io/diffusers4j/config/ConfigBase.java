@@ -8,6 +8,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.stream.JsonReader;
 import io.diffusers4j.utils.JsonLimits;
 import io.diffusers4j.utils.ModelFiles;
@@ -69,7 +70,7 @@ public abstract class ConfigBase {
     }
 
     public void setClassName(String name) {
-        metadata.put("_class_name", new com.google.gson.JsonPrimitive(name));
+        metadata.put("_class_name", new JsonPrimitive(name));
     }
 
     public String source() {

@@ -30,6 +30,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
 
 /**
  * HTTP access to a Hub endpoint. The token goes in {@code Authorization: Bearer} only on requests to the endpoint's
@@ -285,7 +286,7 @@ public final class HubClient {
     }
 
     /** Runs {@code call}, retrying connection failures and 429/5xx answers with backoff. */
-    private <T> HttpResponse<T> retrying(String what, Call<T> call, java.util.function.ToIntFunction<HttpResponse<T>> st) {
+    private <T> HttpResponse<T> retrying(String what, Call<T> call, ToIntFunction<HttpResponse<T>> st) {
         for (int attempt = 1; ; attempt++) {
             HttpResponse<T> r;
             try {

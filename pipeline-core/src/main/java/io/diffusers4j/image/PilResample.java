@@ -1,6 +1,7 @@
 // Port of Pillow's Image.resize for 8-bit images (libImaging/Resample.c convolution, Geometry.c nearest scaling).
 package io.diffusers4j.image;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -222,7 +223,7 @@ public final class PilResample {
                     int xmin = c.bounds[2 * xx];
                     int xmax = c.bounds[2 * xx + 1];
                     int k = xx * c.ksize;
-                    java.util.Arrays.fill(ss, 1 << (PRECISION_BITS - 1));
+                    Arrays.fill(ss, 1 << (PRECISION_BITS - 1));
                     for (int x = 0; x < xmax; x++) {
                         int p = (rowIn + x + xmin) * bands;
                         int w = c.kk[k + x];

@@ -1,6 +1,9 @@
 // PNG files with text metadata, as PIL's PngImagePlugin writes (PngInfo.add_text) and reads (Image.text) them.
 package io.diffusers4j.image;
 
+import io.diffusers4j.utils.AtomicFiles;
+
+import java.util.Arrays;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -82,7 +85,7 @@ public final class Png {
 
     /** Writes {@link #write(BufferedImage, Map)} to {@code file} atomically (temp file, then rename). */
     public static void write(Path file, BufferedImage image, Map<String, String> text) throws IOException {
-        io.diffusers4j.utils.AtomicFiles.write(file, write(image, text));
+        AtomicFiles.write(file, write(image, text));
     }
 
     /** Decodes PNG bytes: pixels and text chunks. */
@@ -220,7 +223,7 @@ public final class Png {
         }
         byte[] raw;
         if (flag == 0) {
-            raw = java.util.Arrays.copyOfRange(b, transEnd + 1, end);
+            raw = Arrays.copyOfRange(b, transEnd + 1, end);
         } else if (flag == 1 && method == 0) {
             raw = inflate(b, transEnd + 1, end);
         } else {

@@ -31,14 +31,17 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /** Loads one component by its {@code [library, class]} entry; unknown classes are refused with the list. */
 final class ComponentLoader {
     private static final Logger LOG = LoggerFactory.getLogger(ComponentLoader.class);
-    private static final Map<String, NDManager> ROOTS = new java.util.HashMap<>();
+    private static final Map<String, NDManager> ROOTS = new HashMap<>();
     /** Components we know of but do not run; loading them is skipped like diffusers' {@code component=None}. */
     static final Set<String> SKIPPED = Set.of("StableDiffusionSafetyChecker", "CLIPImageProcessor",
             "CLIPFeatureExtractor", "CLIPVisionModelWithProjection");
@@ -46,8 +49,8 @@ final class ComponentLoader {
     static final List<String> COMPONENT_CLASSES = List.of("UNet2DConditionModel", "AutoencoderKL", "AutoencoderTiny",
             "CLIPTextModel", "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "UNet2DModel",
             "UNet1DModel");
-    static final List<String> SUPPORTED = java.util.stream.Stream.concat(COMPONENT_CLASSES.stream(),
-            java.util.stream.Stream.of("<any diffusers scheduler: " + Schedulers.available() + ">")).toList();
+    static final List<String> SUPPORTED = Stream.concat(COMPONENT_CLASSES.stream(),
+            Stream.of("<any diffusers scheduler: " + Schedulers.available() + ">")).toList();
 
     private ComponentLoader() {
     }
@@ -212,7 +215,7 @@ final class ComponentLoader {
     static Map<String, Object> copyTo(Map<String, Object> components, Device device, DataType dtype) {
         NDManager m = root(device);
         LoadContext ctx = new LoadContext(device, dtype, null, null);
-        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        Map<String, Object> out = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, Object> e : components.entrySet()) {
                 out.put(e.getKey(), copy(e.getKey(), e.getValue(), m, ctx));

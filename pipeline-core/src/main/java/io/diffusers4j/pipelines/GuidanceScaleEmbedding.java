@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Arrays;
+
 /**
  * The UNet's {@code timestep_cond} for guidance-distilled (LCM) UNets: {@code w = guidance_scale - 1} as a float32
  * tensor, {@code w * 1000}, then {@code [sin, cos]} of {@code w * exp(-i * ln(10000) / (half - 1))} for
@@ -22,7 +24,7 @@ public final class GuidanceScaleEmbedding {
     /** {@code get_guidance_scale_embedding(torch.tensor(guidance_scale - 1).repeat(batch), dim)}, float32 [batch, dim]. */
     public static NDArray forGuidanceScale(NDManager m, double guidanceScale, int batch, int embeddingDim) {
         float[] w = new float[batch];
-        java.util.Arrays.fill(w, (float) (guidanceScale - 1));
+        Arrays.fill(w, (float) (guidanceScale - 1));
         return getGuidanceScaleEmbedding(m, w, embeddingDim);
     }
 

@@ -3,6 +3,7 @@ package io.diffusers4j.pipelines;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import io.diffusers4j.hub.HubOptions;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,7 +33,7 @@ public final class PipelineOptions {
     private Boolean useSafetensors;
     private String token;
     private String customPipeline;
-    private io.diffusers4j.hub.HubOptions hubOptions;
+    private HubOptions hubOptions;
     private final Map<String, Object> components = new LinkedHashMap<>();
     private String vae;
     private Integer textEmbeddingCache;
@@ -140,11 +141,11 @@ public final class PipelineOptions {
     }
 
     /** Hub settings beyond the common ones (endpoint, cache folder, environment, retries); null = defaults. */
-    public io.diffusers4j.hub.HubOptions hubOptions() {
+    public HubOptions hubOptions() {
         return hubOptions;
     }
 
-    public PipelineOptions hubOptions(io.diffusers4j.hub.HubOptions value) {
+    public PipelineOptions hubOptions(HubOptions value) {
         this.hubOptions = value;
         return this;
     }

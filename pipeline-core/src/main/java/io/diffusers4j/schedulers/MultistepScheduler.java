@@ -3,6 +3,8 @@ package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.Arrays;
+
 /** Multistep solvers on the data/noise-prediction ODE: float32 sigma tables, no input scaling, kept model outputs. */
 public abstract class MultistepScheduler<C extends SchedulerConfig> extends SigmaTableScheduler<C> {
     protected NDArray[] modelOutputs;
@@ -80,7 +82,7 @@ public abstract class MultistepScheduler<C extends SchedulerConfig> extends Sigm
     @Override
     public void close() {
         if (modelOutputs != null) {
-            java.util.Arrays.fill(modelOutputs, null);
+            Arrays.fill(modelOutputs, null);
         }
         super.close();
     }

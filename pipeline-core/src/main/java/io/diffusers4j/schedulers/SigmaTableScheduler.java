@@ -4,6 +4,8 @@ package io.diffusers4j.schedulers;
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
 
+import java.util.Arrays;
+
 /**
  * Schedulers that work on diffusers' sigma table ({@link SigmaScheduler}: Euler, Euler ancestral, LMS, Heun;
  * {@link MultistepScheduler}: DPM-Solver, UniPC): the training sigmas
@@ -105,7 +107,7 @@ public abstract class SigmaTableScheduler<C extends SchedulerConfig> extends Bas
 
     /** Appends {@code last} and rounds every sigma to float32. */
     protected static float[] withFinal(double[] s, double last) {
-        float[] out = java.util.Arrays.copyOf(SchedulerMath.narrow(s), s.length + 1);
+        float[] out = Arrays.copyOf(SchedulerMath.narrow(s), s.length + 1);
         out[s.length] = (float) last;
         return out;
     }

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -113,7 +114,7 @@ public final class CLIPTokenizer implements AutoCloseable {
         try {
             files = CLIPTokenizerFiles.load(tokenizerDir);
             tokenizer = new CLIPTokenizer(files);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+        } catch (IllegalArgumentException | UncheckedIOException e) {
             throw e;
         } catch (RuntimeException e) {
             // a value of a kind the files should not hold (Gson accessors throw UnsupportedOperationException,

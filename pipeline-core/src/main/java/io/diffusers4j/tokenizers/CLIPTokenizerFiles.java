@@ -11,6 +11,7 @@ import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.ModelFiles;
+import io.diffusers4j.utils.PythonJson;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -19,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -160,7 +163,7 @@ final class CLIPTokenizerFiles {
     /** {@code all_special_tokens_extended}: bos, eos, unk, sep, pad, cls, mask, additional; first of each text. */
     List<Special> allSpecialTokensExtended() {
         List<Special> all = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (String key : SPECIAL_KEYS) {
             Special s = specials.get(key);
             if (s != null && seen.add(s.content())) {
@@ -323,7 +326,7 @@ final class CLIPTokenizerFiles {
         }
         Path addedFile = dir.resolve("added_tokens.json");
         if (Files.exists(addedFile)) {
-            java.util.Set<String> specialTexts = new java.util.HashSet<>();
+            Set<String> specialTexts = new HashSet<>();
             for (String key : SPECIAL_KEYS) {
                 JsonElement v = kwargs.get(key);
                 if (v != null && !v.isJsonNull()) {
@@ -446,7 +449,7 @@ final class CLIPTokenizerFiles {
     /** Writes vocab.json, merges.txt, tokenizer_config.json and special_tokens_map.json like save_pretrained. */
     void save(Path out) throws IOException {
         Files.createDirectories(out);
-        TreeMap<String, Integer> sortedVocab = new TreeMap<>(io.diffusers4j.utils.PythonJson::compareCodePoints);
+        TreeMap<String, Integer> sortedVocab = new TreeMap<>(PythonJson::compareCodePoints);
         sortedVocab.putAll(vocab);
         JsonObject v = new JsonObject();
         sortedVocab.forEach(v::addProperty);
@@ -458,7 +461,7 @@ final class CLIPTokenizerFiles {
         }
         Files.writeString(out.resolve("merges.txt"), m.toString(), StandardCharsets.UTF_8);
 
-        TreeMap<String, JsonElement> config = new TreeMap<>(io.diffusers4j.utils.PythonJson::compareCodePoints);
+        TreeMap<String, JsonElement> config = new TreeMap<>(PythonJson::compareCodePoints);
         for (Map.Entry<String, JsonElement> e : initKwargs.entrySet()) {
             config.put(e.getKey(), e.getValue());
         }

@@ -1,6 +1,8 @@
 // Port of torch.Generator("cpu") (CPUGeneratorImpl + mt19937) and the float32 torch.randn it drives.
 package io.diffusers4j.utils;
 
+import java.util.Arrays;
+
 /**
  * A seeded random generator that draws exactly what {@code torch.randn(shape, generator=g)} draws on the CPU
  * in float32, so that diffusers' seeded images can be reproduced bit-for-bit (up to libm rounding).
@@ -132,7 +134,7 @@ public final class TorchGenerator {
         long n = 1;
         for (long d : shape) {
             if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + java.util.Arrays.toString(shape));
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             }
             n = Math.multiplyExact(n, d);
         }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.util.List;
 
 /** The dtype vocabulary of safetensors and how each one becomes a DJL tensor. */
@@ -82,7 +83,7 @@ public final class SafetensorsDtype {
         Shape shape = new Shape(info.shape());
         NDArray raw = manager.create(data, shape, stored);
         if (target == null || target == stored || !stored.isFloating() || !target.isFloating()) {
-            if (data instanceof java.nio.MappedByteBuffer mapped && !raw.getDevice().isGpu()) {
+            if (data instanceof MappedByteBuffer mapped && !raw.getDevice().isGpu()) {
                 // on the CPU libtorch reads this tensor straight from the file mapping (from_blob, no copy)
                 MappedWeights.register(raw, mapped);
             }

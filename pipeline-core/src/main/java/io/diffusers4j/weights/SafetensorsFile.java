@@ -19,6 +19,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ public final class SafetensorsFile implements TensorSource {
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ);
         } catch (IOException e) {
-            throw new SafetensorsException(file, "cannot open: " + (e instanceof java.nio.file.NoSuchFileException
+            throw new SafetensorsException(file, "cannot open: " + (e instanceof NoSuchFileException
                     ? "no such file" : e.toString()), e);
         }
         try {

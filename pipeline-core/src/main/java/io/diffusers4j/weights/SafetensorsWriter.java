@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.diffusers4j.utils.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,7 +81,7 @@ public final class SafetensorsWriter {
         for (int i = json.length; i < padded; i++) {
             headerBytes[i] = ' ';
         }
-        io.diffusers4j.utils.AtomicFiles.write(file, out -> {
+        AtomicFiles.write(file, out -> {
             WritableByteChannel ch = Channels.newChannel(out);
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             len.flip();

@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -68,7 +70,7 @@ class ConfigFuzzTest {
                     mi.getBoolean("requires_safety_checker", true);
                 }));
         Random r = new Random(0xC0F16L);
-        java.util.Map<String, String> problems = new java.util.TreeMap<>(); // distinct failure -> an input
+        Map<String, String> problems = new TreeMap<>(); // distinct failure -> an input
         int[] counts = new int[3]; // cases, successes, clean failures
         long deadline = System.nanoTime() + Duration.ofSeconds(8).toNanos();
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -352,7 +353,7 @@ public final class FakeHub implements AutoCloseable {
     public void close() {
         main.stop(0);
         cdn.stop(0);
-        ((java.util.concurrent.ExecutorService) main.getExecutor()).shutdownNow();
-        ((java.util.concurrent.ExecutorService) cdn.getExecutor()).shutdownNow();
+        ((ExecutorService) main.getExecutor()).shutdownNow();
+        ((ExecutorService) cdn.getExecutor()).shutdownNow();
     }
 }

@@ -10,10 +10,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
@@ -155,14 +161,14 @@ class HubDownloadTest {
         // a partial .incomplete left by an earlier (killed) process is resumed, not restarted
         byte[] te = TinyRepo.files(0).get("text_encoder/model.safetensors");
         Path blobs = storage().resolve("blobs");
-        Files.write(blobs.resolve(FakeHub.sha256(te) + ".incomplete"), java.util.Arrays.copyOf(te, 50));
+        Files.write(blobs.resolve(FakeHub.sha256(te) + ".incomplete"), Arrays.copyOf(te, 50));
         Path tp = new HubDownloader(opts().build()).download("org/tiny", "text_encoder/model.safetensors");
         assertArrayEquals(te, Files.readAllBytes(tp));
         assertEquals("bytes=50-", hub.requests("GET", "text_encoder/model.safetensors").get(0).range());
 
         // a server that ignores Range restarts the file instead of appending the whole body
         byte[] vae = TinyRepo.files(0).get("vae/diffusion_pytorch_model-00001-of-00002.safetensors");
-        Files.write(blobs.resolve(FakeHub.sha256(vae) + ".incomplete"), java.util.Arrays.copyOf(vae, 10));
+        Files.write(blobs.resolve(FakeHub.sha256(vae) + ".incomplete"), Arrays.copyOf(vae, 10));
         hub.ignoreRange = true;
         Path vp = new HubDownloader(opts().build()).download("org/tiny",
                 "vae/diffusion_pytorch_model-00001-of-00002.safetensors");
@@ -371,7 +377,7 @@ class HubDownloadTest {
         CyclicBarrier barrier = new CyclicBarrier(2);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            List<Future<Path>> results = new java.util.ArrayList<>();
+            List<Future<Path>> results = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 results.add(pool.submit(() -> {
                     barrier.await();
@@ -393,10 +399,10 @@ class HubDownloadTest {
     @Test
     void theTokenNeverAppearsInMessagesLogsOrToString() throws Exception {
         String token = "hf_SuperSecretToken_4242";
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
         StringBuilder seen = new StringBuilder();
-        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             HubOptions viaOption = opts().token(token).build();
             HubOptions viaEnv = opts().environment(HubEnvironment.of(Map.of("HF_TOKEN", token), tmp)).build();
@@ -435,8 +441,8 @@ class HubDownloadTest {
         } catch (Throwable t) {
             for (Throwable c = t; c != null; c = c.getCause()) {
                 seen.append(c).append('\n');
-                java.io.StringWriter sw = new java.io.StringWriter();
-                c.printStackTrace(new java.io.PrintWriter(sw));
+                StringWriter sw = new StringWriter();
+                c.printStackTrace(new PrintWriter(sw));
                 seen.append(sw);
             }
         }

@@ -17,11 +17,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -146,7 +148,7 @@ class HubFailureModesTest {
                 try (Stream<Path> s = Files.exists(blobs) ? Files.list(blobs) : Stream.empty()) {
                     for (Path p : (Iterable<Path>) s::iterator) {
                         if (!p.getFileName().toString().endsWith(".incomplete")
-                                && !java.util.Arrays.equals(expected, Files.readAllBytes(p))) {
+                                && !Arrays.equals(expected, Files.readAllBytes(p))) {
                             torn.set(true);
                         }
                     }
@@ -228,7 +230,7 @@ class HubFailureModesTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, Process child, Path log)
+    private static void waitFor(BooleanSupplier condition, Process child, Path log)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!condition.getAsBoolean()) {

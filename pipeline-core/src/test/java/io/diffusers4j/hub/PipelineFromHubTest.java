@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -38,7 +39,7 @@ class PipelineFromHubTest {
                     .environment(HubEnvironment.of(Map.of(), tmp.resolve("home")))
                     .maxRetries(2).retryDelay(Duration.ofMillis(5), Duration.ofMillis(10)).build();
             // a fresh call (and generator) per run: a generator, like torch's, advances as it draws
-            java.util.function.Supplier<PipelineCall> call = () -> new PipelineCall()
+            Supplier<PipelineCall> call = () -> new PipelineCall()
                     .prompt("from the hub").seed(4).numInferenceSteps(2).outputType("np");
             float[] fromHub;
             try (DiffusionPipeline p = DiffusionPipeline.fromPretrained("diffusers4j/tiny-sd",

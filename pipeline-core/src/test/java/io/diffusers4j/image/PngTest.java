@@ -5,6 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
 
+import java.util.Arrays;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadata;
@@ -115,8 +116,8 @@ class PngTest {
         }
         grey.getRaster().setPixels(0, 0, 16, 3, levels);
         Png.Decoded g = Png.read(Png.write(grey, Map.of()));
-        assertEquals(java.util.Arrays.toString(levels),
-                java.util.Arrays.toString(g.image().getRaster().getPixels(0, 0, 16, 3, (int[]) null)));
+        assertEquals(Arrays.toString(levels),
+                Arrays.toString(g.image().getRaster().getPixels(0, 0, 16, 3, (int[]) null)));
         assertEquals(PilImage.fromBufferedImage(grey), PilImage.fromBufferedImage(g.image()));
 
         BufferedImage argb = noise(9, 9, BufferedImage.TYPE_INT_ARGB, 2);
@@ -149,7 +150,7 @@ class PngTest {
         byte[] buf = new byte[in.length + 64];
         int n = d.deflate(buf);
         d.end();
-        return java.util.Arrays.copyOf(buf, n);
+        return Arrays.copyOf(buf, n);
     }
 
     private static byte[] insertAfterIhdr(byte[] png, byte[]... chunks) {
@@ -199,7 +200,7 @@ class PngTest {
         IllegalArgumentException crc = assertThrows(IllegalArgumentException.class, () -> Png.read(flipped));
         assertTrue(crc.getMessage().contains("CRC"), crc.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Png.read(new byte[] {1, 2, 3}));
-        assertThrows(IllegalArgumentException.class, () -> Png.read(java.util.Arrays.copyOf(good, good.length - 10)));
+        assertThrows(IllegalArgumentException.class, () -> Png.read(Arrays.copyOf(good, good.length - 10)));
 
         // a 100000 x 100000 header is refused before any pixel is decoded
         byte[] bomb = good.clone();

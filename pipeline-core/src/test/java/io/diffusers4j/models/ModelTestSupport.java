@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.utils.Npy;
+import io.diffusers4j.utils.TorchGenerator;
 
 /** Fixture arrays and comparisons for model tests. */
 public final class ModelTestSupport {
@@ -21,7 +22,7 @@ public final class ModelTestSupport {
 
     /** Seeded standard normal noise (torch.randn with a CPU generator of {@code seed}). */
     public static NDArray randn(NDManager m, long seed, long... shape) {
-        return m.create(new io.diffusers4j.utils.TorchGenerator(seed).randn(shape), new Shape(shape));
+        return m.create(new TorchGenerator(seed).randn(shape), new Shape(shape));
     }
 
     /** Seeded uniform values in [-1, 1) (derived from seeded normal noise through tanh). */

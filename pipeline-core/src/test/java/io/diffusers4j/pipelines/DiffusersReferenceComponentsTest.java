@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -82,8 +83,8 @@ class DiffusersReferenceComponentsTest {
         for (int i = 0; i < prompts.size(); i++) {
             String label = name + " prompt " + i + " " + c.json().getAsJsonArray("prompts").get(i).getAsJsonObject()
                     .get("name").getAsString();
-            assertArrayEquals(java.util.Arrays.copyOfRange(ids, i * 77, (i + 1) * 77), out.inputIds()[i], label);
-            assertArrayEquals(java.util.Arrays.copyOfRange(mask, i * 77, (i + 1) * 77), out.attentionMask()[i],
+            assertArrayEquals(Arrays.copyOfRange(ids, i * 77, (i + 1) * 77), out.inputIds()[i], label);
+            assertArrayEquals(Arrays.copyOfRange(mask, i * 77, (i + 1) * 77), out.attentionMask()[i],
                     label + " attention mask");
         }
     }

@@ -2,6 +2,10 @@
 package io.diffusers4j.pipelines;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import io.diffusers4j.testing.ModelCopies;
 import org.junit.jupiter.api.Test;
@@ -12,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -49,7 +54,7 @@ class HostileModelFolderTest {
         return FolderRefusals.refused(dir, o, fragments);
     }
 
-    private static void json(Path file, Consumer<com.google.gson.JsonObject> edit) {
+    private static void json(Path file, Consumer<JsonObject> edit) {
         ModelCopies.editJson(file, edit);
     }
 
@@ -108,9 +113,9 @@ class HostileModelFolderTest {
     void wrongTypesNameTheFileAndTheKey() throws Exception {
         Object[][] cases = {
             {"unet/config.json", "in_channels", new JsonPrimitive("four"), "\"four\""},
-            {"unet/config.json", "layers_per_block", com.google.gson.JsonNull.INSTANCE, "null"},
-            {"unet/config.json", "in_channels", com.google.gson.JsonNull.INSTANCE, "is null"},
-            {"unet/config.json", "norm_num_groups", new com.google.gson.JsonObject(), "{}"},
+            {"unet/config.json", "layers_per_block", JsonNull.INSTANCE, "null"},
+            {"unet/config.json", "in_channels", JsonNull.INSTANCE, "is null"},
+            {"unet/config.json", "norm_num_groups", new JsonObject(), "{}"},
             {"unet/config.json", "block_out_channels", new JsonArray(), "block_out_channels"},
             {"vae/config.json", "latent_channels", new JsonPrimitive(2.5), "2.5"},
             {"text_encoder/config.json", "hidden_size", new JsonPrimitive(true), "true"},
@@ -127,7 +132,7 @@ class HostileModelFolderTest {
             String file = (String) c[0];
             String key = (String) c[1];
             Path p = copy(file.substring(0, file.indexOf('/')));
-            json(p.resolve(file), o -> o.add(key, (com.google.gson.JsonElement) c[2]));
+            json(p.resolve(file), o -> o.add(key, (JsonElement) c[2]));
             refused(p, p.resolve(file).toString(), key, (String) c[3]);
         }
         Path m = copy();
@@ -192,7 +197,7 @@ class HostileModelFolderTest {
             Path file = p.resolve("tokenizer").resolve(c[0]);
             if (c[0].equals("tokenizer_config.json")) { // one key edited, the rest of the real file kept
                 String key = c[1].substring(0, c[1].indexOf('='));
-                com.google.gson.JsonElement v = com.google.gson.JsonParser.parseString(c[1].substring(key.length() + 1));
+                JsonElement v = JsonParser.parseString(c[1].substring(key.length() + 1));
                 json(file, o -> o.add(key, v));
             } else {
                 Files.writeString(file, c[1]);
@@ -260,15 +265,15 @@ class HostileModelFolderTest {
         try (DiffusionPipeline p = DiffusionPipeline.fromPretrained(copy().toString(),
                 new PipelineOptions().customPipeline(ClasspathPipeline.class.getName()))) {
             ClasspathPipeline custom = assertInstanceOf(ClasspathPipeline.class, p);
-            assertTrue(custom.components().keySet().containsAll(java.util.List.of("unet", "vae", "text_encoder",
+            assertTrue(custom.components().keySet().containsAll(List.of("unet", "vae", "text_encoder",
                     "tokenizer", "scheduler")), custom.components().keySet().toString());
         }
     }
 
     private static JsonArray pair(String a, String b) {
         JsonArray arr = new JsonArray();
-        arr.add(a == null ? com.google.gson.JsonNull.INSTANCE : new JsonPrimitive(a));
-        arr.add(b == null ? com.google.gson.JsonNull.INSTANCE : new JsonPrimitive(b));
+        arr.add(a == null ? JsonNull.INSTANCE : new JsonPrimitive(a));
+        arr.add(b == null ? JsonNull.INSTANCE : new JsonPrimitive(b));
         return arr;
     }
 

@@ -1,6 +1,8 @@
 package io.diffusers4j.pipelines;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import io.diffusers4j.schedulers.EulerDiscreteScheduler;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
@@ -13,11 +15,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -171,11 +176,11 @@ class PipelineApiTest {
 
     @Test
     void toCopiesTheModelsToAnotherDtype() {
-        try (AbstractStableDiffusionPipeline half = pipe.to(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.FLOAT16)) {
+        try (AbstractStableDiffusionPipeline half = pipe.to(Device.cpu(), DataType.FLOAT16)) {
             assertInstanceOf(StableDiffusionPipeline.class, half);
-            assertEquals(ai.djl.ndarray.types.DataType.FLOAT16, half.unet().dtype());
+            assertEquals(DataType.FLOAT16, half.unet().dtype());
             // force_upcast: the VAE stays float32 like diffusers
-            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, half.vae().dtype());
+            assertEquals(DataType.FLOAT32, half.vae().dtype());
             assertNotSame(pipe.unet(), half.unet());
             assertSame(pipe.tokenizer(), half.tokenizer());
             float[] a = pipe.call(quick("half").seed(2)).data();
@@ -184,7 +189,7 @@ class PipelineApiTest {
             assertTrue(diff < 0.05, "float16 copy renders nearly the same image: " + diff);
         }
         assertThrows(IllegalArgumentException.class,
-                () -> pipe.to(ai.djl.Device.cpu(), ai.djl.ndarray.types.DataType.BFLOAT16));
+                () -> pipe.to(Device.cpu(), DataType.BFLOAT16));
     }
 
     @Test
@@ -197,8 +202,8 @@ class PipelineApiTest {
         assertMessage(() -> pipe.call(quick("x").outputType("jpeg")), "output_type", true);
         assertMessage(() -> pipe.call(quick("x").guidanceScale(Double.NaN)), "guidance_scale", true);
         try (StableDiffusionImg2ImgPipeline i2i = new StableDiffusionImg2ImgPipeline(pipe.components())) {
-            assertMessage(() -> i2i.call(quick("x").image(List.of(new java.awt.image.BufferedImage(64, 64,
-                    java.awt.image.BufferedImage.TYPE_INT_RGB))).strength(1.5)), "strength", true);
+            assertMessage(() -> i2i.call(quick("x").image(List.of(new BufferedImage(64, 64,
+                    BufferedImage.TYPE_INT_RGB))).strength(1.5)), "strength", true);
         }
     }
 
@@ -221,7 +226,7 @@ class PipelineApiTest {
         try (DiffusionPipeline custom = DiffusionPipeline.fromPretrained(Fixtures.tinySd().toString(),
                 new PipelineOptions().customPipeline(ClasspathPipeline.class.getName()))) {
             ClasspathPipeline c = assertInstanceOf(ClasspathPipeline.class, custom);
-            assertEquals(java.util.Set.of("vae", "text_encoder", "tokenizer", "unet", "scheduler"),
+            assertEquals(Set.of("vae", "text_encoder", "tokenizer", "unet", "scheduler"),
                     c.components().keySet());
         }
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
@@ -239,7 +244,7 @@ class PipelineApiTest {
         Path c = TinyPipeline.write(tmp.resolve("c"), 8);
         String unet = "unet/diffusion_pytorch_model.safetensors";
         assertArrayEquals(Files.readAllBytes(a.resolve(unet)), Files.readAllBytes(b.resolve(unet)));
-        assertTrue(!java.util.Arrays.equals(Files.readAllBytes(a.resolve(unet)), Files.readAllBytes(c.resolve(unet))));
+        assertTrue(!Arrays.equals(Files.readAllBytes(a.resolve(unet)), Files.readAllBytes(c.resolve(unet))));
         try (DiffusionPipeline p = DiffusionPipeline.fromPretrained(a.toString(), new PipelineOptions())) {
             StableDiffusionPipeline sd = (StableDiffusionPipeline) p;
             assertEquals(64, sd.defaultHeight());

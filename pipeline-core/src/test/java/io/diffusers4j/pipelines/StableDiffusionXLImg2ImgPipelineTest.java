@@ -1,11 +1,13 @@
 package io.diffusers4j.pipelines;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.testing.ReferenceCase;
 import io.diffusers4j.utils.Npy;
+import io.diffusers4j.utils.TorchGenerator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,7 +104,7 @@ class StableDiffusionXLImg2ImgPipelineTest {
 
     @Test
     void toKeepsTheRefinerConfig() {
-        try (AbstractStableDiffusionPipeline half = refiner.to(ai.djl.Device.cpu(), DataType.FLOAT16)) {
+        try (AbstractStableDiffusionPipeline half = refiner.to(Device.cpu(), DataType.FLOAT16)) {
             StableDiffusionXLImg2ImgPipeline r = assertInstanceOf(StableDiffusionXLImg2ImgPipeline.class, half);
             assertEquals(DataType.FLOAT16, r.unet().dtype());
             assertTrue(r.requiresAestheticsScore());
@@ -148,8 +150,8 @@ class StableDiffusionXLImg2ImgPipelineTest {
                 StableDiffusionXLComponents.from(base.components()), true, true, false)) {
             assertMessage(() -> aesthetics.call(quick("x")), "set `requires_aesthetics_score` to false");
         }
-        assertMessage(() -> refiner.call(quick("x").generators(List.of(new io.diffusers4j.utils.TorchGenerator(1),
-                new io.diffusers4j.utils.TorchGenerator(2), new io.diffusers4j.utils.TorchGenerator(3)))),
+        assertMessage(() -> refiner.call(quick("x").generators(List.of(new TorchGenerator(1),
+                new TorchGenerator(2), new TorchGenerator(3)))),
                 "list of generators of length 3");
     }
 

@@ -1,9 +1,12 @@
 package io.diffusers4j.pipelines;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.testing.ReferenceCase;
 import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.AfterAll;
@@ -111,7 +114,7 @@ class StableDiffusionXLPipelineTest {
 
     @Test
     void toCopiesBothTextEncoders() {
-        try (AbstractStableDiffusionPipeline half = pipe.to(ai.djl.Device.cpu(), DataType.FLOAT16)) {
+        try (AbstractStableDiffusionPipeline half = pipe.to(Device.cpu(), DataType.FLOAT16)) {
             StableDiffusionXLPipeline xl = assertInstanceOf(StableDiffusionXLPipeline.class, half);
             assertEquals(DataType.FLOAT16, xl.unet().dtype());
             assertEquals(DataType.FLOAT32, xl.vae().dtype(), "force_upcast VAE stays float32");
@@ -132,11 +135,11 @@ class StableDiffusionXLPipelineTest {
         assertMessage(() -> new StableDiffusionXLPipeline(noEncoder2), "text_encoder_2");
         assertMessage(() -> pipe.call(quick("a", "b").sdxl(new SdxlArguments().prompt2("only one"))), "prompt_2");
         assertMessage(() -> pipe.call(quick("x").sdxl(new SdxlArguments().denoisingEnd(1.5))), "denoising_end");
-        try (NDArray embeds = pipe.manager.zeros(new ai.djl.ndarray.types.Shape(1, 77, 64))) {
+        try (NDArray embeds = pipe.manager.zeros(new Shape(1, 77, 64))) {
             assertMessage(() -> pipe.call(new PipelineCall().promptEmbeds(embeds).numInferenceSteps(1)),
                     "pooled_prompt_embeds");
         }
-        try (StableDiffusionPipeline sd = io.diffusers4j.testing.Fixtures.tinySdPipeline()) {
+        try (StableDiffusionPipeline sd = Fixtures.tinySdPipeline()) {
             assertMessage(() -> sd.call(quick("x").sdxl(new SdxlArguments().targetSize(64, 64))),
                     "StableDiffusionPipeline does not take target_size");
         }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
@@ -53,7 +54,7 @@ class DiffusersReferenceTest {
      * rounded; these cases build tables through them (sigmoid betas, log_linear sigmas, continuous timesteps) and
      * are compared to max(1 float32 ulp, 1e-6 relative) instead of exactly.
      */
-    static final java.util.Set<String> ONE_ULP = java.util.Set.of("DDPM_sigmoid", "Euler_log_linear",
+    static final Set<String> ONE_ULP = Set.of("DDPM_sigmoid", "Euler_log_linear",
             "Euler_continuous_vpred");
     static JsonObject refs;
     static NDManager manager;

@@ -4,6 +4,7 @@ package io.diffusers4j.schedulers;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
 import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.utils.TorchGenerator;
 import org.junit.jupiter.api.Test;
@@ -61,7 +62,7 @@ class SchedulerBehaviourTest {
 
     @Test
     void defaultedKeysAreNotPassedOn() {
-        DDIMScheduler ddim = new DDIMScheduler(SchedulerConfig.parse(new com.google.gson.JsonObject(),
+        DDIMScheduler ddim = new DDIMScheduler(SchedulerConfig.parse(new JsonObject(),
                 DDIMScheduler.Config.class, "defaults"));
         // DDIM's default spacing "leading" was not given: Euler keeps its own default, like diffusers
         assertEquals("linspace",

@@ -1,20 +1,34 @@
 // Runs a whole-pipeline case described by a diffusers reference manifest entry and compares with its arrays.
 package io.diffusers4j.testing;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import ai.djl.ndarray.NDArray;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
+import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.utils.Npy;
 import io.diffusers4j.utils.TorchGenerator;
 
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
+import java.util.function.IntConsumer;
+import javax.imageio.ImageIO;
 
 /**
  * A manifest case: {@code call} (diffusers kwargs), {@code generator} ({@code seed} or {@code seeds}),
@@ -23,17 +37,17 @@ import java.util.Map;
  */
 public final class ReferenceCase {
     /** Holds input tensors given to pipeline calls (small; lives as long as the test JVM). */
-    private static final ai.djl.ndarray.NDManager INPUTS = ai.djl.ndarray.NDManager.newBaseManager();
+    private static final NDManager INPUTS = NDManager.newBaseManager();
     private final JsonObject json;
     /** Folder that {@code $png} / {@code $npy} paths are relative to. */
-    private final java.nio.file.Path base;
+    private final Path base;
     private final List<float[]> stepLatents = new ArrayList<>();
 
     public ReferenceCase(JsonObject json) {
         this(json, null);
     }
 
-    public ReferenceCase(JsonObject json, java.nio.file.Path base) {
+    public ReferenceCase(JsonObject json, Path base) {
         this.json = json;
         this.base = base;
     }
@@ -75,7 +89,7 @@ public final class ReferenceCase {
         PipelineCall a = new PipelineCall().prompt(strings(c.get("prompt"))).outputType(outputType);
         if (c.has("image") && c.getAsJsonObject("image").has("$npy")) {
             Npy.Array l = npyInput(c.getAsJsonObject("image"));
-            a.sdxl().imageLatents(INPUTS.create(l.floats(), new ai.djl.ndarray.types.Shape(l.shape())));
+            a.sdxl().imageLatents(INPUTS.create(l.floats(), new Shape(l.shape())));
         } else if (c.has("image")) {
             a.image(List.of(png(c.getAsJsonObject("image"))));
         }
@@ -84,7 +98,7 @@ public final class ReferenceCase {
         }
         if (c.has("latents")) {
             Npy.Array l = npyInput(c.getAsJsonObject("latents"));
-            a.latents(INPUTS.create(l.floats(), new ai.djl.ndarray.types.Shape(l.shape())));
+            a.latents(INPUTS.create(l.floats(), new Shape(l.shape())));
         }
         if (c.has("negative_prompt")) {
             a.negativePrompt(strings(c.get("negative_prompt")));
@@ -134,19 +148,19 @@ public final class ReferenceCase {
         return a;
     }
 
-    private static void ifInt(JsonObject c, String key, java.util.function.IntConsumer set) {
+    private static void ifInt(JsonObject c, String key, IntConsumer set) {
         if (c.has(key)) {
             set.accept(c.get(key).getAsInt());
         }
     }
 
-    private static void ifDouble(JsonObject c, String key, java.util.function.DoubleConsumer set) {
+    private static void ifDouble(JsonObject c, String key, DoubleConsumer set) {
         if (c.has(key)) {
             set.accept(c.get(key).getAsDouble());
         }
     }
 
-    private static void ifDoubles(JsonObject c, String key, java.util.function.Consumer<double[]> set) {
+    private static void ifDoubles(JsonObject c, String key, Consumer<double[]> set) {
         if (c.has(key)) {
             JsonArray values = c.getAsJsonArray(key);
             double[] out = new double[values.size()];
@@ -158,12 +172,12 @@ public final class ReferenceCase {
     }
 
     private NDArray recordStep(int i, double t, NDArray latents) {
-        stepLatents.add(latents.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray());
+        stepLatents.add(latents.toType(DataType.FLOAT32, false).toFloatArray());
         return latents;
     }
 
     /** The SDXL pipelines' extra kwargs. */
-    private static void sdxlArguments(JsonObject c, io.diffusers4j.pipelines.SdxlArguments x) {
+    private static void sdxlArguments(JsonObject c, SdxlArguments x) {
         if (c.has("prompt_2")) {
             x.prompt2(strings(c.get("prompt_2")));
         }
@@ -182,7 +196,7 @@ public final class ReferenceCase {
         if (c.has("negative_aesthetic_score")) {
             x.negativeAestheticScore(c.get("negative_aesthetic_score").getAsDouble());
         }
-        Map<String, java.util.function.BiConsumer<Integer, Integer>> sizes = Map.of(
+        Map<String, BiConsumer<Integer, Integer>> sizes = Map.of(
                 "original_size", x::originalSize, "crops_coords_top_left", x::cropsCoordsTopLeft,
                 "target_size", x::targetSize, "negative_original_size", x::negativeOriginalSize,
                 "negative_crops_coords_top_left", x::negativeCropsCoordsTopLeft,
@@ -195,19 +209,19 @@ public final class ReferenceCase {
         });
     }
 
-    private java.awt.image.BufferedImage png(JsonObject ref) {
+    private BufferedImage png(JsonObject ref) {
         try {
-            return javax.imageio.ImageIO.read(base.resolve(ref.get("$png").getAsString()).toFile());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return ImageIO.read(base.resolve(ref.get("$png").getAsString()).toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
     private Npy.Array npyInput(JsonObject ref) {
         try {
             return Npy.read(base.resolve(ref.get("$npy").getAsString()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -215,8 +229,8 @@ public final class ReferenceCase {
     public Npy.Array file(String key) {
         try {
             return Npy.read(base.resolve(json.getAsJsonObject("files").getAsJsonObject(key).get("file").getAsString()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -276,7 +290,7 @@ public final class ReferenceCase {
         }
         double[] out = new double[steps];
         for (int k = 0; k < steps; k++) {
-            float[] want = java.util.Arrays.copyOfRange(all, k * per, (k + 1) * per);
+            float[] want = Arrays.copyOfRange(all, k * per, (k + 1) * per);
             out[k] = maxAbsDiff(want, stepLatents.get(k));
         }
         return out;

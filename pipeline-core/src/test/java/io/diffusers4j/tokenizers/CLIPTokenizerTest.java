@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -53,7 +54,7 @@ class CLIPTokenizerTest {
             assertEquals(49406, sd2.bosTokenId());
             assertEquals(49407, sd2.eosTokenId());
             long[] row = sd2.encode("a cat").inputIds()[0];
-            assertArrayEquals(new long[] {49406, 320, 2368, 49407, 0, 0}, java.util.Arrays.copyOf(row, 6));
+            assertArrayEquals(new long[] {49406, 320, 2368, 49407, 0, 0}, Arrays.copyOf(row, 6));
             // "!" is the pad token, hence an added token: cut out and mapped to 0 (not BPE'd to "!</w>" = 256)
             assertEquals(List.of("hello</w>", "!"), sd2.tokenize("hello!"));
             assertEquals(List.of("hello</w>", "!</w>"), sd15.tokenize("hello!"));

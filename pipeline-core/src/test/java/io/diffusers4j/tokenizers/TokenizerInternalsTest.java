@@ -3,6 +3,7 @@ package io.diffusers4j.tokenizers;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -68,7 +69,7 @@ class TokenizerInternalsTest {
                 ClipPattern.findAll("it's a 42!! <|endoftext|> '\u017f"));
         assertEquals(List.of("<", "|", "endoftext", "|>"), ClipPattern.findAll("< |endoftext|>"));
         assertEquals("\u0120\u00e2\u0122\u013b", ClipPattern.byteEncode(" \u2019"));
-        assertArrayEquals(" \u2019".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        assertArrayEquals(" \u2019".getBytes(StandardCharsets.UTF_8),
                 ClipPattern.byteDecode("\u0120\u00e2\u0122\u013b"));
     }
 

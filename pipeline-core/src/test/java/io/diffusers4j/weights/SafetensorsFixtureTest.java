@@ -7,6 +7,7 @@ import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,7 +35,7 @@ class SafetensorsFixtureTest {
                 }
                 Path out = tmp.resolve(file.getFileName());
                 SafetensorsWriter.write(out, all, null, Map.of("format", "pt"));
-                assertArrayEquals(java.nio.file.Files.readAllBytes(file), java.nio.file.Files.readAllBytes(out), f);
+                assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out), f);
             }
         }
     }

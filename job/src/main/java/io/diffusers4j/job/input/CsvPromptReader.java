@@ -6,6 +6,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +23,7 @@ public final class CsvPromptReader implements PromptReader {
     public JavaRDD<RawRecord> read(SparkSession spark, String path) {
         LineSource.Lines lines = LineSource.read(spark, path);
         Broadcast<Map<String, String>> headers = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                .broadcast(new java.util.HashMap<>(lines.firstLines()));
+                .broadcast(new HashMap<>(lines.firstLines()));
         return lines.lines()
                 .filter(l -> l.number() > 1 && !l.text().isBlank())
                 .map(l -> parse(headers.value().get(l.file()), l.source(), l.number(), l.text()));

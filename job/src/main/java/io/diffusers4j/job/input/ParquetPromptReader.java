@@ -10,6 +10,8 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -83,10 +85,10 @@ public final class ParquetPromptReader implements PromptReader {
         if (v instanceof BigDecimal d) {
             return d.doubleValue();
         }
-        if (v instanceof scala.collection.Seq<?> seq && column.dataType() instanceof ArrayType array) {
+        if (v instanceof Seq<?> seq && column.dataType() instanceof ArrayType array) {
             List<Object> items = new ArrayList<>(seq.size());
             StructField element = new StructField(column.name(), array.elementType(), true, Metadata.empty());
-            for (Object item : scala.collection.JavaConverters.seqAsJavaList(seq)) {
+            for (Object item : JavaConverters.seqAsJavaList(seq)) {
                 items.add(item == null ? null : value(item, element));
             }
             return items;
@@ -97,7 +99,7 @@ public final class ParquetPromptReader implements PromptReader {
             for (int i = 0; i < fields.length; i++) {
                 if (!struct.isNullAt(i)) {
                     Object item = struct.get(i);
-                    out.put(fields[i].name(), item instanceof Row || item instanceof scala.collection.Seq<?>
+                    out.put(fields[i].name(), item instanceof Row || item instanceof Seq<?>
                             ? new RawRecord.NonScalar("a " + fields[i].dataType().simpleString() + " value")
                             : value(item, fields[i]));
                 }

@@ -1,6 +1,8 @@
 // The datasets features of an output schema: the footer's JSON and the dataset card's YAML list.
 package io.diffusers4j.job.output;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -38,7 +40,7 @@ public final class HfFeatures {
         return root.toString();
     }
 
-    private static com.google.gson.JsonElement feature(StructField f) {
+    private static JsonElement feature(StructField f) {
         if (f.dataType() instanceof ArrayType a && a.elementType() instanceof StructType element) {
             // a list of structs (the adapter columns): datasets' [{"field": Value, ...}]
             JsonObject fields = new JsonObject();
@@ -48,7 +50,7 @@ public final class HfFeatures {
                 v.addProperty("_type", "Value");
                 fields.add(e.name(), v);
             }
-            com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+            JsonArray list = new JsonArray();
             list.add(fields);
             return list;
         }

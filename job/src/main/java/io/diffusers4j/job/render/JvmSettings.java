@@ -5,6 +5,11 @@ import ai.djl.pytorch.jni.JniUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
 /**
  * Belt and braces for executors: {@code spark.executorEnv.OPT_OUT_TRACKING/DJL_OFFLINE} set the environment, and
  * {@link #djlOffline()} sets the equivalent system properties (DJL reads either) before the engine loads, so DJL
@@ -19,7 +24,7 @@ public final class JvmSettings {
     }
 
     /** Where the launcher and the job look for a faster malloc, in order of preference. */
-    static final java.util.List<String> ALLOCATOR_CANDIDATES = java.util.List.of(
+    static final List<String> ALLOCATOR_CANDIDATES = List.of(
             "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "/usr/lib/x86_64-linux-gnu/libtcmalloc.so.4",
             "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "/usr/lib/aarch64-linux-gnu/libtcmalloc_minimal.so.4",
             "/usr/lib/aarch64-linux-gnu/libjemalloc.so.2", "/usr/lib64/libtcmalloc_minimal.so.4",
@@ -44,7 +49,7 @@ public final class JvmSettings {
             }
         }
         for (String lib : ALLOCATOR_CANDIDATES) {
-            if (java.nio.file.Files.isRegularFile(java.nio.file.Path.of(lib))) {
+            if (Files.isRegularFile(Path.of(lib))) {
                 return lib;
             }
         }
@@ -54,7 +59,7 @@ public final class JvmSettings {
     /** The malloc this JVM runs with: the tcmalloc/jemalloc library mapped into the process, else "glibc". */
     public static String allocatorInUse() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/maps"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
                 int at = line.indexOf('/');
                 if (at >= 0 && (line.contains("libtcmalloc") || line.contains("libjemalloc"))) {
                     String path = line.substring(at);
@@ -62,7 +67,7 @@ public final class JvmSettings {
                 }
             }
             return "glibc";
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             return "unknown";
         }
     }

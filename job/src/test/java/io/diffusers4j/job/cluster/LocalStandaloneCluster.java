@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -38,7 +41,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     private final Path logs;
     private final int masterPort;
     private final int masterUiPort;
-    private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
     private final List<String> classpath;
 
     private LocalStandaloneCluster(Path home, List<String> classpath) {
@@ -136,7 +139,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     /** Java options for JVMs running Spark on Java 17: this JVM's own module opens (Surefire's argLine). */
     public static List<String> javaOptions() {
         List<String> out = new ArrayList<>();
-        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--add-opens") || a.equals("-XX:+IgnoreUnrecognizedVMOptions")
                     || a.startsWith("-Djdk.reflect.useDirectMethodHandle")) {
                 out.add(a);
@@ -255,7 +258,7 @@ public final class LocalStandaloneCluster implements AutoCloseable {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -5,6 +5,9 @@ import io.diffusers4j.job.FakeRenderer;
 import io.diffusers4j.job.SharedSpark;
 import io.diffusers4j.job.output.OutputFolder;
 import io.diffusers4j.testing.Fixtures;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,11 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +79,7 @@ class StandaloneClusterTest {
     private static boolean contains(Path file, String text) {
         try {
             return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1).contains(text);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -130,9 +135,9 @@ class StandaloneClusterTest {
         long footerRows = 0;
         try (var files = Files.list(out)) {
             for (Path f : files.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
-                try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(
-                        org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
-                                new org.apache.hadoop.fs.Path(f.toUri()), new org.apache.hadoop.conf.Configuration()))) {
+                try (var r = ParquetFileReader.open(
+                        HadoopInputFile.fromPath(
+                                new org.apache.hadoop.fs.Path(f.toUri()), new Configuration()))) {
                     footerRows += r.getRecordCount();
                 }
             }
@@ -147,12 +152,12 @@ class StandaloneClusterTest {
                 () -> rows.stream().map(r -> (String) r.getAs("error")).distinct().toList().toString());
         Map<String, Set<String>> builds = new HashMap<>();
         for (Row r : rows) {
-            builds.computeIfAbsent(r.getAs("executor_id"), k -> new java.util.HashSet<>())
+            builds.computeIfAbsent(r.getAs("executor_id"), k -> new HashSet<>())
                     .add(r.getAs("pipeline_instance_id"));
         }
         assertEquals(2, builds.size(), "both executors rendered: " + builds);
         assertFalse(builds.containsKey("driver"), "nothing ran in the driver");
-        Set<String> pids = new java.util.HashSet<>();
+        Set<String> pids = new HashSet<>();
         for (Map.Entry<String, Set<String>> e : builds.entrySet()) {
             assertEquals(1, e.getValue().size(), "executor " + e.getKey() + " built once: " + e.getValue());
             String id = e.getValue().iterator().next();

@@ -1,5 +1,6 @@
 package io.diffusers4j.job.render;
 
+import io.diffusers4j.loaders.LoraLoader;
 import io.diffusers4j.testing.Fixtures;
 import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.Test;
@@ -9,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -87,7 +89,7 @@ class AdapterStateTest {
             assertEquals(2, r.adapterCounts()[1], "two files, each loaded once");
             assertEquals(4, r.adapterCounts()[0], "four switches, no base reload");
             Renderer.Prepared prepared = r.prepare(TWO);
-            assertEquals(io.diffusers4j.loaders.LoraLoader.sha256(Path.of(adapter("sd_kohya.safetensors"))),
+            assertEquals(LoraLoader.sha256(Path.of(adapter("sd_kohya.safetensors"))),
                     prepared.sha256().get(adapter("sd_kohya.safetensors")));
         }
     }
@@ -117,7 +119,7 @@ class AdapterStateTest {
             assertCase(tri, "ti_three");
             assertArrayEquals(pixels(plain), pixels(render(r, AdapterSet.NONE, TRI)),
                     "<tri> without the embedding: the plain words, as in a fresh pipeline");
-            assertFalse(java.util.Arrays.equals(pixels(plain), pixels(tri)));
+            assertFalse(Arrays.equals(pixels(plain), pixels(tri)));
             assertCase(render(r, THREE_VECTORS, TRI), "ti_three");
             // a prompt without the token keeps the embedding loaded
             render(r, AdapterSet.NONE, HORSE);

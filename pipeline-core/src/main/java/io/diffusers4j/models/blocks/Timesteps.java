@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Sinusoidal timestep embeddings, computed in float32 exactly as diffusers does: frequencies
@@ -68,7 +69,7 @@ public final class Timesteps {
                 NDArray emb = flipSinToCos ? NDArrays.concat(new NDList(cos, sin), 1)
                         : NDArrays.concat(new NDList(sin, cos), 1);
                 if (numChannels % 2 == 1) {
-                    NDArray padded = emb.pad(new ai.djl.ndarray.types.Shape(0, 1), 0);
+                    NDArray padded = emb.pad(new Shape(0, 1), 0);
                     emb.close();
                     emb = padded;
                 }

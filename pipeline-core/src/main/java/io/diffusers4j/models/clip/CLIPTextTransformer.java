@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.LayerNorm;
 import io.diffusers4j.models.nn.Linear;
@@ -17,6 +18,7 @@ import io.diffusers4j.weights.WeightScope;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The text tower shared by {@link CLIPTextModel} and {@link CLIPTextModelWithProjection}: token + position
@@ -45,7 +47,7 @@ final class CLIPTextTransformer {
                 config.hiddenSize);
         // CLIPTextEmbeddings.position_ids is a non-persistent buffer; checkpoints saved before transformers 4.31
         // still contain it. It is arange(max_position_embeddings) and carries nothing we need.
-        scope.allowUnused(java.util.regex.Pattern.quote(embeddings.key("position_ids")));
+        scope.allowUnused(Pattern.quote(embeddings.key("position_ids")));
         WeightScope encoderLayers = scope.pp("encoder").pp("layers");
         for (int i = 0; i < config.numHiddenLayers; i++) {
             layers.add(new CLIPEncoderLayer(encoderLayers.pp(i), config));
@@ -170,9 +172,9 @@ final class CLIPTextTransformer {
                 positionIds[j] = j;
             }
             NDArray positions = sub.create(positionIds, new Shape(1, len));
-            NDArray tokens = ai.djl.nn.core.Embedding.embedding(idArray, embeddingMatrix, SparseFormat.DENSE)
+            NDArray tokens = Embedding.embedding(idArray, embeddingMatrix, SparseFormat.DENSE)
                     .singletonOrThrow();
-            NDArray pos = ai.djl.nn.core.Embedding.embedding(positions, positionEmbedding, SparseFormat.DENSE)
+            NDArray pos = Embedding.embedding(positions, positionEmbedding, SparseFormat.DENSE)
                     .singletonOrThrow();
             NDArray hidden = tokens.add(pos);
             NDArray mask = sub.create(causalMask(maskValues, batch, len, dtype),

@@ -2,6 +2,7 @@
 package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 
 /** SiLU, GELU (erf and tanh), quick GELU, and lookup by the names configs use. */
 public final class Activations {
@@ -10,12 +11,12 @@ public final class Activations {
 
     /** x * sigmoid(x). */
     public static NDArray silu(NDArray x) {
-        return ai.djl.nn.Activation.sigmoid(x).muli(x);
+        return Activation.sigmoid(x).muli(x);
     }
 
     /** Exact GELU (erf). */
     public static NDArray gelu(NDArray x) {
-        return ai.djl.nn.Activation.gelu(x);
+        return Activation.gelu(x);
     }
 
     /** GELU with the tanh approximation ("gelu_pytorch_tanh", "gelu_new"). */
@@ -26,7 +27,7 @@ public final class Activations {
 
     /** CLIP's quick GELU: x * sigmoid(1.702 x). */
     public static NDArray quickGelu(NDArray x) {
-        return ai.djl.nn.Activation.sigmoid(x.mul(1.702f)).muli(x);
+        return Activation.sigmoid(x.mul(1.702f)).muli(x);
     }
 
     /** The activation a config names ({@code act_fn}, {@code hidden_act}). */
@@ -36,8 +37,8 @@ public final class Activations {
             case "gelu" -> gelu(x);
             case "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "gelu_tanh" -> geluTanh(x);
             case "quick_gelu" -> quickGelu(x);
-            case "relu" -> ai.djl.nn.Activation.relu(x);
-            case "mish" -> ai.djl.nn.Activation.mish(x);
+            case "relu" -> Activation.relu(x);
+            case "mish" -> Activation.mish(x);
             default -> throw new IllegalArgumentException("unsupported activation '" + name
                     + "' (supported: silu, swish, gelu, gelu_new, gelu_pytorch_tanh, quick_gelu, relu, mish)");
         };

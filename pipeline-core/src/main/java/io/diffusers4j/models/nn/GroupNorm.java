@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.weights.WeightScope;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -43,7 +44,7 @@ public final class GroupNorm {
         this.biasViews = new NDArray[6];
         for (int rank = 2; rank <= 5; rank++) {
             long[] affine = new long[rank];
-            java.util.Arrays.fill(affine, 1);
+            Arrays.fill(affine, 1);
             affine[1] = channels;
             weightViews[rank] = weight.reshape(new Shape(affine));
             biasViews[rank] = bias.reshape(new Shape(affine));

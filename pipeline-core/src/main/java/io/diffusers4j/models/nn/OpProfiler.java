@@ -3,8 +3,12 @@ package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -53,7 +57,7 @@ public final class OpProfiler {
     }
 
     private static volatile boolean enabled;
-    private static final Map<String, long[]> SITES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, long[]> SITES = new ConcurrentHashMap<>();
     private static final LongAdder[] NANOS = adders();
     private static final LongAdder[] FLOPS = adders();
     private static final LongAdder[] CALLS = adders();
@@ -119,8 +123,8 @@ public final class OpProfiler {
     }
 
     /** Per (op class, output shape) totals since the last {@link #reset()}, the most expensive first. */
-    public static java.util.List<Site> sites() {
-        java.util.List<Site> out = new java.util.ArrayList<>();
+    public static List<Site> sites() {
+        List<Site> out = new ArrayList<>();
         for (Map.Entry<String, long[]> e : SITES.entrySet()) {
             String key = e.getKey();
             int sp = key.indexOf(' ');
@@ -130,7 +134,7 @@ public final class OpProfiler {
                 out.add(new Site(op, sp < 0 ? "" : key.substring(sp + 1), acc[0], acc[1], acc[2]));
             }
         }
-        out.sort(java.util.Comparator.comparingLong(Site::nanos).reversed());
+        out.sort(Comparator.comparingLong(Site::nanos).reversed());
         return out;
     }
 

@@ -1,6 +1,7 @@
 // libtorch ops that DJL 0.36 does not expose, reached through a small TorchScript module compiled from source here.
 package io.diffusers4j.models.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -16,6 +17,10 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -92,7 +97,7 @@ public final class TorchOps {
         synchronized (LOCK) {
             if (module == null && !failed) {
                 try {
-                    PtNDManager manager = (PtNDManager) NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+                    PtNDManager manager = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
                     module = JniUtils.loadModule(manager, new ByteArrayInputStream(archive()), false, false);
                 } catch (IOException | RuntimeException | LinkageError e) {
                     failed = true;
@@ -245,7 +250,7 @@ public final class TorchOps {
      * cannot be reached, the public call is used and its tensor results are cloned into normal tensors.
      */
     private static IValue call(PtSymbolBlock m, String method, IValue... args) {
-        java.lang.reflect.Method raw = RunMethod.METHOD;
+        Method raw = RunMethod.METHOD;
         if (raw != null) {
             long[] handles = new long[args.length];
             for (int i = 0; i < args.length; i++) {
@@ -254,7 +259,7 @@ public final class TorchOps {
             try {
                 long out = (long) raw.invoke(RunMethod.LIB, m.getHandle(), method, handles, true, false);
                 return RunMethod.IVALUE.newInstance(out);
-            } catch (java.lang.reflect.InvocationTargetException e) {
+            } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
                 if (cause instanceof RuntimeException re) {
                     throw re;
@@ -269,17 +274,17 @@ public final class TorchOps {
 
     /** The reflective handles of {@link #call} (null when DJL's internals differ). */
     private static final class RunMethod {
-        static final java.lang.reflect.Method METHOD;
-        static final java.lang.reflect.Constructor<IValue> IVALUE;
+        static final Method METHOD;
+        static final Constructor<IValue> IVALUE;
         static final Object LIB;
 
         static {
-            java.lang.reflect.Method method = null;
-            java.lang.reflect.Constructor<IValue> ctor = null;
+            Method method = null;
+            Constructor<IValue> ctor = null;
             Object lib = null;
             try {
                 Class<?> library = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
-                java.lang.reflect.Field field = library.getDeclaredField("LIB");
+                Field field = library.getDeclaredField("LIB");
                 field.setAccessible(true);
                 lib = field.get(null);
                 method = library.getDeclaredMethod("moduleRunMethod", long.class, String.class, long[].class,

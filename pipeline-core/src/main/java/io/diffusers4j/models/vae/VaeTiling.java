@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -82,8 +83,8 @@ final class VaeTiling {
         NDManager m = b.getManager();
         long[] wShape = axis == 2 ? new long[] {1, 1, extent, 1} : new long[] {1, 1, 1, extent};
         String aSlice = axis == 2 ? ":, :, {}:{}, :" : ":, :, :, {}:{}";
-        try (NDArray wA = m.create(wa, new ai.djl.ndarray.types.Shape(wShape));
-             NDArray wB = m.create(wb, new ai.djl.ndarray.types.Shape(wShape));
+        try (NDArray wA = m.create(wa, new Shape(wShape));
+             NDArray wB = m.create(wb, new Shape(wShape));
              NDArray aPart = a.get(new NDIndex(aSlice, aLen - extent, aLen));
              NDArray bPart = b.get(new NDIndex(aSlice, 0, extent));
              NDArray bRest = b.get(new NDIndex(aSlice, extent, bLen));

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -273,7 +274,7 @@ class CLIPTextModelTest {
         Path file = tmp.resolve("model.safetensors");
         try (NDManager m = manager.newSubManager();
              CLIPTextModel te = CLIPTextModel.randomInit(cfg, 1, m, DataType.FLOAT32)) {
-            Map<String, NDArray> sd = new java.util.LinkedHashMap<>(te.stateDict());
+            Map<String, NDArray> sd = new LinkedHashMap<>(te.stateDict());
             sd.put("text_model.embeddings.position_ids", m.arange(0, 10, 1, DataType.INT64).reshape(1, 10));
             SafetensorsWriter.write(file, sd, null, Map.of("format", "pt"));
         }

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -178,12 +180,12 @@ class AutoencoderKLTest {
 
     /** diffusers' loops, written out on host arrays [C][H][W] per tile (batch 1). */
     private static float[][][][] literalTiling(NDManager m, NDArray x, int tileIn, int overlap, int blendExtent,
-                                               int rowLimit, java.util.function.UnaryOperator<NDArray> fn) {
+                                               int rowLimit, UnaryOperator<NDArray> fn) {
         long h = x.getShape().get(2);
         long w = x.getShape().get(3);
-        java.util.List<java.util.List<float[][][]>> rows = new java.util.ArrayList<>();
+        List<List<float[][][]>> rows = new ArrayList<>();
         for (long i = 0; i < h; i += overlap) {
-            java.util.List<float[][][]> row = new java.util.ArrayList<>();
+            List<float[][][]> row = new ArrayList<>();
             for (long j = 0; j < w; j += overlap) {
                 NDArray tile = x.get(new NDIndex(":, :, {}:{}, {}:{}", i, Math.min(h, i + tileIn), j,
                         Math.min(w, j + tileIn)));
@@ -191,10 +193,10 @@ class AutoencoderKLTest {
             }
             rows.add(row);
         }
-        java.util.List<float[][][]> resultRows = new java.util.ArrayList<>();
+        List<float[][][]> resultRows = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
-            java.util.List<float[][][]> row = rows.get(i);
-            java.util.List<float[][][]> resultRow = new java.util.ArrayList<>();
+            List<float[][][]> row = rows.get(i);
+            List<float[][][]> resultRow = new ArrayList<>();
             for (int j = 0; j < row.size(); j++) {
                 float[][][] b = row.get(j);
                 if (i > 0) {
@@ -254,7 +256,7 @@ class AutoencoderKLTest {
         return out;
     }
 
-    private static float[][][] catW(java.util.List<float[][][]> parts) {
+    private static float[][][] catW(List<float[][][]> parts) {
         int c = parts.get(0).length;
         int h = parts.get(0)[0].length;
         int w = parts.stream().mapToInt(p -> p[0][0].length).sum();
@@ -271,7 +273,7 @@ class AutoencoderKLTest {
         return out;
     }
 
-    private static float[][][] catH(java.util.List<float[][][]> parts) {
+    private static float[][][] catH(List<float[][][]> parts) {
         int c = parts.get(0).length;
         int h = parts.stream().mapToInt(p -> p[0].length).sum();
         float[][][] out = new float[c][h][];
