@@ -2,12 +2,8 @@
 package io.diffusers4j.models.vae;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.blocks.Attention;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.Conv2d;
@@ -21,7 +17,6 @@ import io.diffusers4j.weights.WeightScope;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -223,13 +218,13 @@ public final class AutoencoderKL implements VaeModel {
 
     /** {@code vae.encode(x).latent_dist}; its arrays are in {@code x}'s manager. */
     public DiagonalGaussianDistribution encode(NDArray x) {
-        check(x, config.inChannels, "x");
+        VaeInputs.check(x, config.inChannels, "x", dtype);
         NDArray moments = ForwardScope.run(x, input -> {
             if (useTiling && (input.getShape().get(3) > tileSampleMinSize
                     || input.getShape().get(2) > tileSampleMinSize)) {
                 return tiledEncode(input);
             }
-            NDArray h = useSlicing && input.getShape().get(0) > 1 ? perSample(input, encoder::forward)
+            NDArray h = useSlicing && input.getShape().get(0) > 1 ? VaeInputs.perSample(input, encoder::forward)
                     : encoder.forward(input);
             return quantConv == null ? h : ForwardScope.replace(h, quantConv.forward(h));
         });
@@ -238,9 +233,9 @@ public final class AutoencoderKL implements VaeModel {
 
     /** {@code vae.decode(z).sample}; the result is in {@code z}'s manager. */
     public NDArray decode(NDArray z) {
-        check(z, config.latentChannels, "z");
+        VaeInputs.check(z, config.latentChannels, "z", dtype);
         return ForwardScope.run(z, input -> useSlicing && input.getShape().get(0) > 1
-                ? perSample(input, this::decodeOne) : decodeOne(input));
+                ? VaeInputs.perSample(input, this::decodeOne) : decodeOne(input));
     }
 
     /** diffusers' {@code _decode}: tiled when the latents exceed the tile, else post_quant_conv + decoder. */
@@ -279,30 +274,7 @@ public final class AutoencoderKL implements VaeModel {
         return VaeTiling.tiled(x, tileSampleMinSize, overlap, blendExtent, rowLimit, this::encodeTile);
     }
 
-    /** {@code torch.cat([fn(s) for s in x.split(1)])}. */
-    private static NDArray perSample(NDArray x, UnaryOperator<NDArray> fn) {
-        NDList parts = new NDList();
-        for (long i = 0; i < x.getShape().get(0); i++) {
-            try (NDArray sample = x.get(new NDIndex("{}:{}", i, i + 1))) {
-                parts.add(fn.apply(sample));
-            }
-        }
-        NDArray out = NDArrays.concat(parts, 0);
-        parts.close();
-        return out;
-    }
 
-    private void check(NDArray x, int channels, String name) {
-        Shape shape = x.getShape();
-        if (shape.dimension() != 4 || shape.get(1) != channels) {
-            throw new IllegalArgumentException(name + " must be [batch, " + channels + ", height, width], got "
-                    + shape);
-        }
-        if (x.getDataType() != dtype) {
-            throw new IllegalArgumentException("the VAE runs in " + dtype + " but " + name + " is "
-                    + x.getDataType() + "; cast the input to the model's dtype");
-        }
-    }
 
     @Override
     public void close() {

@@ -2,12 +2,8 @@
 package io.diffusers4j.models.vae;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.ForwardScope;
 import io.diffusers4j.utils.TorchGenerator;
@@ -18,7 +14,6 @@ import io.diffusers4j.weights.WeightScope;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * The tiny distilled autoencoder ({@code madebyollin/taesd} layout): {@link #encode} images in [-1, 1] to latents
@@ -148,17 +143,17 @@ public final class AutoencoderTiny implements VaeModel {
 
     /** {@code vae.encode(x).latents}: [B, in_channels, H, W] in [-1, 1] → [B, latent_channels, H/f, W/f]. */
     public NDArray encode(NDArray x) {
-        check(x, config.inChannels, "x");
+        VaeInputs.check(x, config.inChannels, "x", dtype);
         return ForwardScope.run(x, input -> useSlicing && input.getShape().get(0) > 1
-                ? perSample(input, encoder::forward) : encoder.forward(input));
+                ? VaeInputs.perSample(input, encoder::forward) : encoder.forward(input));
     }
 
     /** {@code vae.decode(z).sample}; the result is in {@code z}'s manager. */
     @Override
     public NDArray decode(NDArray z) {
-        check(z, config.latentChannels, "z");
+        VaeInputs.check(z, config.latentChannels, "z", dtype);
         return ForwardScope.run(z, input -> useSlicing && input.getShape().get(0) > 1
-                ? perSample(input, decoder::forward) : decoder.forward(input));
+                ? VaeInputs.perSample(input, decoder::forward) : decoder.forward(input));
     }
 
     /** {@code retrieve_latents}: AutoencoderTiny's output has {@code latents} and no distribution to sample. */
@@ -191,29 +186,7 @@ public final class AutoencoderTiny implements VaeModel {
         });
     }
 
-    private static NDArray perSample(NDArray x, UnaryOperator<NDArray> fn) {
-        NDList parts = new NDList();
-        for (long i = 0; i < x.getShape().get(0); i++) {
-            try (NDArray sample = x.get(new NDIndex("{}:{}", i, i + 1))) {
-                parts.add(fn.apply(sample));
-            }
-        }
-        NDArray out = NDArrays.concat(parts, 0);
-        parts.close();
-        return out;
-    }
 
-    private void check(NDArray x, int channels, String name) {
-        Shape shape = x.getShape();
-        if (shape.dimension() != 4 || shape.get(1) != channels) {
-            throw new IllegalArgumentException(name + " must be [batch, " + channels + ", height, width], got "
-                    + shape);
-        }
-        if (x.getDataType() != dtype) {
-            throw new IllegalArgumentException("the VAE runs in " + dtype + " but " + name + " is "
-                    + x.getDataType() + "; cast the input to the model's dtype");
-        }
-    }
 
     @Override
     public void close() {
