@@ -151,9 +151,8 @@ class DriverModelTest {
     }
 
     /** The tiny TAESD of the pipeline-core test resources ({@code reference-tiny-vae/tiny-taesd}). */
-    static Path tinyTaesd() throws Exception {
-        return Path.of(DriverModelTest.class.getResource("/reference-tiny-vae/tiny-taesd/config.json").toURI())
-                .getParent();
+    static Path tinyTaesd() {
+        return Fixtures.referenceTinyVae().resolve("tiny-taesd");
     }
 
     @Test

@@ -24,6 +24,7 @@ public final class Fixtures {
     private static Path tinySd;
     private static Path referenceSdxl;
     private static Path referenceLora;
+    private static Path referenceTinyVae;
 
     private Fixtures() {
     }
@@ -50,6 +51,14 @@ public final class Fixtures {
             referenceLora = resolve("reference-lora", "manifest.json");
         }
         return referenceLora;
+    }
+
+    /** reference-tiny-vae: the tiny AutoencoderTiny checkpoint ({@code tiny-taesd/}) and its diffusers cases. */
+    public static synchronized Path referenceTinyVae() {
+        if (referenceTinyVae == null) {
+            referenceTinyVae = resolve("reference-tiny-vae", "manifest.json");
+        }
+        return referenceTinyVae;
     }
 
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
