@@ -118,6 +118,8 @@ public final class PlanInput {
         putIf(f, PromptFields.WIDTH, r.width() == null ? null : (long) r.width());
         putIf(f, PromptFields.HEIGHT, r.height() == null ? null : (long) r.height());
         putIf(f, PromptFields.SCHEDULER, r.scheduler());
+        putIf(f, PromptFields.LORAS, r.loras());
+        putIf(f, PromptFields.TEXTUAL_INVERSIONS, r.textualInversions());
         f.put(PromptFields.NUM_IMAGES_PER_PROMPT, (long) r.imagesPerPrompt());
         return f;
     }

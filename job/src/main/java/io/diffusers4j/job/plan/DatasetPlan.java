@@ -140,12 +140,13 @@ public final class DatasetPlan implements Serializable {
         long points = sweep.points();
         PlanTemplate.Resolved r = template.resolve(local / points);
         StringBuilder sweepPath = new StringBuilder();
-        PlanParams params = sweep.point(local % points, sweepPath).over(defaults);
+        PlanParams params = sweep.point(local % points, sweepPath).over(template.adapters).over(defaults);
         String id = PlanIds.id(template.id, r.path(), sweepPath.toString(), round);
         String negative = template.negativePrompt != null ? template.negativePrompt : defaultNegativePrompt;
         return new PlanRow(index, id, template.id, r.prompt(), negative, new LinkedHashMap<>(r.slots()),
                 params.numInferenceSteps(), params.guidanceScale(), params.width(), params.height(),
-                params.scheduler(), SeedDeriver.deriveSeed(seed, id), imagesPerPrompt);
+                params.scheduler(), params.loras(), params.textualInversions(), SeedDeriver.deriveSeed(seed, id),
+                imagesPerPrompt);
     }
 
     /**

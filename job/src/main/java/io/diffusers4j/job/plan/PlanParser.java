@@ -12,6 +12,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.diffusers4j.job.rows.AdapterFields;
 import io.diffusers4j.schedulers.Schedulers;
 
 import java.util.ArrayDeque;
@@ -21,6 +22,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -37,12 +39,13 @@ public final class PlanParser {
     static final Pattern TEMPLATE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
     private static final Set<String> PLAN_KEYS = Set.of("name", "description", "seed", "mode", "count",
             "images_per_prompt", "templates", "slots", "sweep", "defaults");
-    private static final Set<String> TEMPLATE_KEYS = Set.of("id", "prompt", "negative_prompt", "weight");
+    private static final Set<String> TEMPLATE_KEYS = Set.of("id", "prompt", "negative_prompt", "weight", "loras",
+            "textual_inversions");
     /** Sweep axes, in the order their digits take (the last varies fastest). */
     static final List<String> SWEEP_KEYS = List.of("guidance_scale", "num_inference_steps", "scheduler", "size",
-            "width", "height");
+            "width", "height", "loras", "textual_inversions");
     private static final Set<String> DEFAULT_KEYS = Set.of("negative_prompt", "guidance_scale",
-            "num_inference_steps", "scheduler", "size", "width", "height");
+            "num_inference_steps", "scheduler", "size", "width", "height", "loras", "textual_inversions");
 
     private final PlanFiles files;
     private final String file;
@@ -242,7 +245,13 @@ public final class PlanParser {
                     ? values.text(key + ".negative_prompt", o.get("negative_prompt")) : null;
             double weight = o.containsKey("weight") ? values.weight(key + ".weight", o.get("weight")) : 1.0;
             link(key + ".prompt", prompt);
-            PlanTemplate t = new PlanTemplate(id, prompt, negative, weight);
+            PlanParams adapters = PlanParams.NONE;
+            for (String k : List.of("loras", "textual_inversions")) {
+                if (o.containsKey(k)) {
+                    adapters = param(key + "." + k, k, o.get(k)).over(adapters);
+                }
+            }
+            PlanTemplate t = new PlanTemplate(id, prompt, negative, weight, adapters);
             for (Text.Ref d : t.digits()) {
                 d.choice.resolveCounts(file, new ArrayList<>(List.of(key)));
             }
@@ -334,18 +343,52 @@ public final class PlanParser {
 
     private PlanParams param(String key, String name, ConfigValue v) {
         return switch (name) {
-            case "guidance_scale" -> new PlanParams(null, values.finite(key, v), null, null, null);
-            case "num_inference_steps" -> new PlanParams((int) values.integer(key, v, 1, 100_000), null, null, null,
-                    null);
-            case "scheduler" -> new PlanParams(null, null, null, null, scheduler(key, v));
-            case "width" -> new PlanParams(null, null, (int) values.integer(key, v, 1, 100_000), null, null);
-            case "height" -> new PlanParams(null, null, null, (int) values.integer(key, v, 1, 100_000), null);
+            case "guidance_scale" -> PlanParams.guidance(values.finite(key, v));
+            case "num_inference_steps" -> PlanParams.steps((int) values.integer(key, v, 1, 100_000));
+            case "scheduler" -> PlanParams.scheduler(scheduler(key, v));
+            case "width" -> PlanParams.size((int) values.integer(key, v, 1, 100_000), null);
+            case "height" -> PlanParams.size(null, (int) values.integer(key, v, 1, 100_000));
             case "size" -> {
                 int[] wh = values.size(key, v);
-                yield new PlanParams(null, null, wh[0], wh[1], null);
+                yield PlanParams.size(wh[0], wh[1]);
             }
+            case "loras" -> PlanParams.adapters(adapters(key, v, "scale"), null);
+            case "textual_inversions" -> PlanParams.adapters(null, adapters(key, v, "token"));
             default -> throw values.error(key, "unknown parameter");
         };
+    }
+
+    /**
+     * An adapter list as a row's {@code loras} / {@code textual_inversions} field takes it: entries
+     * {@code "PATH_OR_ID[:SECOND]"} or {@code {"name": ..., "<second>": ...}}, normalised to the string form (the
+     * row's validation checks the files and values: a bad one is an error row). An empty list: no adapters.
+     */
+    private List<String> adapters(String key, ConfigValue v, String second) {
+        if (v.valueType() != ConfigValueType.LIST) {
+            throw values.error(key, "a list of \"PATH[:" + second.toUpperCase(Locale.ROOT) + "]\" or {\"name\": ..., \""
+                    + second + "\": ...} entries");
+        }
+        ConfigList list = (ConfigList) v;
+        if (list.size() > AdapterFields.MAX_PER_ROW) {
+            throw values.error(key, list.size() + " entries (at most " + AdapterFields.MAX_PER_ROW + ")");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            String k = key + "[" + i + "]";
+            ConfigValue e = list.get(i);
+            if (e.valueType() == ConfigValueType.OBJECT) {
+                ConfigObject o = (ConfigObject) e;
+                values.onlyKeys(k, o, Set.of("name", second));
+                if (!o.containsKey("name")) {
+                    throw values.error(k, "an entry needs \"name\"");
+                }
+                String name = values.nonBlank(k + ".name", o.get("name"));
+                out.add(o.containsKey(second) ? name + ":" + o.get(second).unwrapped() : name);
+            } else {
+                out.add(values.nonBlank(k, e));
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** A scheduler name the job knows (a diffusers class or a web UI's name), refused here rather than per row. */
@@ -367,6 +410,8 @@ public final class PlanParser {
             case "scheduler" -> p.scheduler();
             case "width" -> Integer.toString(p.width());
             case "height" -> Integer.toString(p.height());
+            case "loras" -> "[" + String.join(",", p.loras()) + "]";
+            case "textual_inversions" -> "[" + String.join(",", p.textualInversions()) + "]";
             default -> p.width() + "x" + p.height();
         };
     }

@@ -3,6 +3,8 @@ package io.diffusers4j.job.plan;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 
 import java.util.ArrayList;
@@ -91,6 +93,8 @@ public final class PlanPreview {
         append(sb, "width", r.width());
         append(sb, "height", r.height());
         append(sb, "scheduler", r.scheduler());
+        append(sb, "loras", r.loras());
+        append(sb, "textual_inversions", r.textualInversions());
         return sb.toString();
     }
 
@@ -134,11 +138,22 @@ public final class PlanPreview {
             j.addProperty("width", r.width());
             j.addProperty("height", r.height());
             j.addProperty("scheduler", r.scheduler());
+            j.add("loras", adapters(r.loras()));
+            j.add("textual_inversions", adapters(r.textualInversions()));
             j.addProperty("seed", r.seed());
             j.addProperty("num_images_per_prompt", r.imagesPerPrompt());
             list.add(j);
         }
         o.add("rows", list);
         return new GsonBuilder().serializeNulls().disableHtmlEscaping().setPrettyPrinting().create().toJson(o);
+    }
+
+    private static JsonElement adapters(List<String> entries) {
+        if (entries == null) {
+            return JsonNull.INSTANCE;
+        }
+        JsonArray a = new JsonArray();
+        entries.forEach(a::add);
+        return a;
     }
 }

@@ -2,6 +2,7 @@
 package io.diffusers4j.job.plan;
 
 import java.io.Serializable;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,9 +13,12 @@ import java.util.Map;
  * @param negativePrompt the template's, else the plan default's, else null (the job's default applies)
  * @param slots          each choice point of the template → its resolved value ({@code animal}, {@code __color__},
  *                       {@code {1}} for the first inline group)
+ * @param loras          the row's {@code loras} entries ({@code PATH_OR_ID[:SCALE]}), or null for none
+ * @param textualInversions the row's {@code textual_inversions} entries ({@code PATH_OR_ID[:TOKEN]}), or null
  * @param seed           base seed, derived from (plan seed, id): image i is drawn with seed + i
  */
 public record PlanRow(long index, String id, String templateId, String prompt, String negativePrompt,
                       Map<String, String> slots, Integer numInferenceSteps, Double guidanceScale, Integer width,
-                      Integer height, String scheduler, long seed, int imagesPerPrompt) implements Serializable {
+                      Integer height, String scheduler, List<String> loras, List<String> textualInversions, long seed,
+                      int imagesPerPrompt) implements Serializable {
 }

@@ -21,11 +21,14 @@ final class PlanTemplate implements Serializable {
     /** The negative prompt as given (literal), or null for the plan's default. */
     final String negativePrompt;
     final double weight;
+    /** The template's {@code loras} / {@code textual_inversions} (only those set; a sweep's win over them). */
+    final PlanParams adapters;
     private final List<Text.Ref> digits;
     private long combinations = -1;
 
-    PlanTemplate(String id, Text prompt, String negativePrompt, double weight) {
+    PlanTemplate(String id, Text prompt, String negativePrompt, double weight, PlanParams adapters) {
         this.id = id;
+        this.adapters = adapters;
         this.prompt = prompt;
         this.negativePrompt = negativePrompt;
         this.weight = weight;

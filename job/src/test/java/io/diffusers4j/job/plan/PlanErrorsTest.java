@@ -81,8 +81,8 @@ class PlanErrorsTest {
                 error(template("p", "\"sweep\": {\"size\": [\"512\"]}")));
         assertEquals("sweep.guidance_scale[1]: the value 7.5 appears twice",
                 error(template("p", "\"sweep\": {\"guidance_scale\": [7.5, 7.50]}")));
-        assertEquals("sweep.steps: unknown key (known: guidance_scale, height, num_inference_steps, scheduler, size, "
-                + "width)", error(template("p", "\"sweep\": {\"steps\": [1]}")));
+        assertEquals("sweep.steps: unknown key (known: guidance_scale, height, loras, num_inference_steps, scheduler, "
+                + "size, textual_inversions, width)", error(template("p", "\"sweep\": {\"steps\": [1]}")));
         assertEquals("sweep.num_inference_steps: the list is empty",
                 error(template("p", "\"sweep\": {\"num_inference_steps\": []}")));
         assertTrue(error(template("p", "\"sweep\": {\"scheduler\": [\"EulerDiscreteScheduler\", \"NoSuch\"]}"))
@@ -120,5 +120,15 @@ class PlanErrorsTest {
         }
         assertEquals("templates[0]: more than " + PlanLimits.MAX_PROMPTS + " combinations",
                 error(template(prompt.toString(), "\"slots\": {" + slots + "}")));
+    }
+
+    @Test
+    void badAdapterListsNameTheKey() {
+        assertTrue(error(template("a", "\"defaults\": {\"loras\": \"x.safetensors\"}"))
+                .startsWith("defaults.loras: a list of"));
+        assertEquals("sweep.loras[1][0]: an entry needs \"name\"",
+                error(template("a", "\"sweep\": {\"loras\": [[], [{\"scale\": 0.5}]]}")));
+        assertTrue(error(template("a", "\"sweep\": {\"textual_inversions\": [[\"a\"], [\"a\"]]}"))
+                .startsWith("sweep.textual_inversions[1]: the value [a] appears twice"));
     }
 }

@@ -132,4 +132,34 @@ class PlanProductTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds < 5, "parsed and decoded in " + seconds + " s");
     }
+
+    @Test
+    void adaptersComeFromTheSweepOverTheTemplateOverTheDefaultsAndTheSweepsAreInTheIds() {
+        DatasetPlan p = plan(dir, """
+            {"seed": 1,
+             "templates": [{"id": "styled", "prompt": "a cat", "loras": [{"name": "style.safetensors", "scale": 0.8}]},
+                           {"id": "plain", "prompt": "a dog"}],
+             "sweep": {"textual_inversions": [[], ["emb.safetensors:<tok>"]]},
+             "defaults": {"loras": ["base.safetensors"]}}""");
+        assertEquals(4, p.combinations());
+        List<PlanRow> rows = all(p);
+        assertEquals(List.of("style.safetensors:0.8"), rows.get(0).loras());
+        assertEquals(List.of(), rows.get(0).textualInversions());
+        assertEquals(List.of("emb.safetensors:<tok>"), rows.get(1).textualInversions());
+        assertEquals(List.of("base.safetensors"), rows.get(2).loras());
+        Set<String> ids = new HashSet<>();
+        rows.forEach(r -> ids.add(r.id()));
+        assertEquals(4, ids.size(), "each sweep point is its own id");
+        // a template's adapters are part of the template (its id), so changing them keeps the ids: the sweep's change
+        DatasetPlan grown = plan(dir, """
+            {"seed": 1,
+             "templates": [{"id": "styled", "prompt": "a cat", "loras": [{"name": "style.safetensors", "scale": 0.8}]},
+                           {"id": "plain", "prompt": "a dog"}],
+             "sweep": {"textual_inversions": [[], ["emb.safetensors:<tok>"], ["other.safetensors"]]},
+             "defaults": {"loras": ["base.safetensors"]}}""");
+        Set<String> grownIds = new HashSet<>();
+        all(grown).forEach(r -> grownIds.add(r.id()));
+        assertTrue(grownIds.containsAll(ids), "growing the sweep keeps the earlier ids");
+        assertEquals(6, grownIds.size());
+    }
 }
