@@ -168,7 +168,8 @@ public final class GenerateCommand implements Callable<Integer> {
     String vae;
 
     @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
-            + "output kept for repeated prompts across micro-batches (exact; 0 = off; default 64)")
+            + "output kept for repeated prompts across micro-batches "
+            + "(the encoder's rows up to their last bits; 0 = off; default 64)")
     Integer textEmbeddingCache;
 
     @Option(names = "--revision", paramLabel = "REV", description = "Hub branch, tag or commit")

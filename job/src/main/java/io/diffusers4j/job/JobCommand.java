@@ -86,7 +86,8 @@ public final class JobCommand implements Callable<Integer> {
     String vae;
 
     @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
-            + "output each executor keeps for repeated prompts (exact; 0 = off; default 64)")
+            + "output each executor keeps for repeated prompts "
+            + "(the encoder's rows up to their last bits; 0 = off; default 64)")
     String textEmbeddingCache;
 
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], or what "

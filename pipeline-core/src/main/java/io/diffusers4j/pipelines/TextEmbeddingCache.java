@@ -19,9 +19,12 @@ import java.util.function.Function;
  * each however often they repeat in the call, and stored. At most {@code capacity} rows are kept (least recently
  * used evicted, its native memory freed); capacity 0 turns it off.
  *
- * <p>Exact: the encoder computes each row independently of the other rows of its batch (per-row linear layers,
- * per-sequence attention and norms), so a row from the cache has the numbers the same row has in any batch;
- * {@code TextEmbeddingCacheTest} checks calls with and without the cache element for element.
+ * <p>Numbers: the encoder computes each row independently of the other rows of its batch (per-row linear layers,
+ * per-sequence attention and norms), so a cached row is the row the encoder computes, up to the last bits: libtorch's
+ * matrix products may round differently for another batch size, so a row cached from a batch of one size can differ
+ * in its last bits from the same row computed in a batch of another (seen as a few pixels off by 1/255 in a decoded
+ * image; the job's micro-batching already makes a row's numbers depend on its batch in the same way).
+ * {@code TextEmbeddingCacheTest} checks calls with and without the cache element for element on the tiny fixture.
  *
  * <p>Adapters: the pipeline bypasses the cache while LoRA adapters are loaded into (or fused with) its text encoder
  * (the same ids then give other numbers) and clears it when a textual inversion is loaded or unloaded.
