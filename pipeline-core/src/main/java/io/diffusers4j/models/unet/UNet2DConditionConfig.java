@@ -125,19 +125,7 @@ public class UNet2DConditionConfig extends ConfigBase {
 
     @Override
     public void validate() {
-        if (downBlockTypes == null || upBlockTypes == null || blockOutChannels == null) {
-            throw invalid("down_block_types, up_block_types and block_out_channels must be set");
-        }
-        int n = downBlockTypes.size();
-        if (n != upBlockTypes.size()) {
-            throw invalid("Must provide the same number of `down_block_types` as `up_block_types`. "
-                    + "`down_block_types`: %s. `up_block_types`: %s.", downBlockTypes, upBlockTypes);
-        }
-        if (blockOutChannels.length != n) {
-            throw invalid("Must provide the same number of `block_out_channels` as `down_block_types`. "
-                    + "`block_out_channels`: %s. `down_block_types`: %s.", Arrays.toString(blockOutChannels),
-                    downBlockTypes);
-        }
+        int n = UNetBlockLists.check(downBlockTypes, upBlockTypes, blockOutChannels);
         if (n == 0) {
             throw invalid("down_block_types must not be empty");
         }
