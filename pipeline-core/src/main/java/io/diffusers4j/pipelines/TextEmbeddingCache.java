@@ -32,8 +32,11 @@ import java.util.function.Function;
  * <p>Thread-safe: lookups and insertions are synchronized; the encoder runs outside the lock.
  */
 final class TextEmbeddingCache implements AutoCloseable {
-    /** Most rows any pipeline may keep (SD-1.5: 236 kB a row; SDXL-size encoders ~630 kB). */
-    static final int MAX_CAPACITY = 1 << 16;
+    /**
+     * Most rows any pipeline may keep: at most ~1 GB at SD-1.5's 236 kB a row, ~2.6 GB at SDXL-size encoders' ~630 kB
+     * (a full cache of 65,536 rows, the earlier bound, would have held 15-41 GB).
+     */
+    static final int MAX_CAPACITY = 4096;
 
     private final NDManager manager;
     private final LinkedHashMap<Key, NDArray> rows = new LinkedHashMap<>(16, 0.75f, true);

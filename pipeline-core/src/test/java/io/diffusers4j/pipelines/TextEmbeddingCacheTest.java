@@ -75,5 +75,8 @@ class TextEmbeddingCacheTest {
         }
         assertThrows(IllegalArgumentException.class, () -> cached.setTextEmbeddingCacheSize(-1));
         assertThrows(IllegalArgumentException.class, () -> new PipelineOptions().textEmbeddingCache(1 << 20));
+        // a size the machine's memory cannot hold when full is refused before anything is cached
+        assertThrows(IllegalArgumentException.class, () -> new PipelineOptions().textEmbeddingCache(4097));
+        new PipelineOptions().textEmbeddingCache(4096);
     }
 }
