@@ -45,6 +45,12 @@ SAFETENSORS_STANDIN_VERSION = "0.4.4"
 # only for setup(with_peft=True): the peft release diffusers 0.30.3 was current with
 PEFT_SOURCE = ("v0.12.0", "0.12.0")
 EXPECTED = {"python": "3.11.2", "torch": "1.13.0a0", "numpy": "1.24.2", "scipy": "1.10.1", "pillow": "9.4.0"}
+# setup(profile="flow"): the flow-matching recorders (SD3 / FLUX / T5). diffusers 0.30.3 runs SD3 and FLUX only on
+# torch >= 2.0 (their attention processors call F.scaled_dot_product_attention), and the T5 tokenizer is the fast
+# one (the Rust tokenizers package), so they run in a venv of Debian's python with the wheels below
+# (scripts/reference/requirements-flow.txt); everything else is as in the default profile.
+EXPECTED_FLOW = {"python": "3.11.2", "torch": "2.13.0+cpu", "numpy": "2.4.6", "scipy": "1.17.1", "pillow": "12.3.0",
+                 "tokenizers": "0.22.2"}
 
 _FORCED_ENV = {
     "OPENBLAS_CORETYPE": "Haswell",
@@ -152,7 +158,7 @@ def _make_peft_stubs(d):
     _write(os.path.join(d, f"peft-{version}.dist-info", "top_level.txt"), "peft\n")
 
 
-def _make_stub_dir():
+def _make_stub_dir(real_tokenizers=False):
     d = tempfile.mkdtemp(prefix="diffusers4j-ref-env-")
     atexit.register(shutil.rmtree, d, True)
     _write(os.path.join(d, "safetensors", "__init__.py"),
@@ -162,9 +168,10 @@ def _make_stub_dir():
     _write(os.path.join(d, "safetensors", "torch.py"),
            "from safetensors_standin import (save_file, load_file, save, load, storage_ptr, storage_size,  # noqa: F401\n"
            "                                 save_model, load_model)\n")
-    _write(os.path.join(d, "tokenizers", "__init__.py"), _TOKENIZERS_PLACEHOLDER)
-    for sub in ("models", "decoders", "normalizers", "pre_tokenizers", "processors", "trainers"):
-        _write(os.path.join(d, "tokenizers", sub + ".py"), "from . import __getattr__  # noqa: F401\n")
+    if not real_tokenizers:
+        _write(os.path.join(d, "tokenizers", "__init__.py"), _TOKENIZERS_PLACEHOLDER)
+        for sub in ("models", "decoders", "normalizers", "pre_tokenizers", "processors", "trainers"):
+            _write(os.path.join(d, "tokenizers", sub + ".py"), "from . import __getattr__  # noqa: F401\n")
     versions = {name: v[2] for name, v in SOURCES.items()}
     versions["safetensors"] = SAFETENSORS_STANDIN_VERSION
     for name, version in versions.items():
@@ -184,19 +191,62 @@ def _patch_added_token():
     cls.__setstate__ = lambda self, state: self.__dict__.update(state)
 
 
-def setup(check_versions=True, openblas_coretype="Haswell", with_peft=False):
+def _skip_tokenizers_pin():
+    """profile "flow": transformers d6751d91 pins tokenizers < 0.20 in a runtime check at import; the wheel available
+    is 0.22.2. Run transformers' own check for every other package, and check tokenizers against the version in
+    EXPECTED_FLOW instead (a version check only; no code of the tokenizer changes)."""
+    import importlib.util
+    import types
+    spec = importlib.util.find_spec("transformers")
+    root = os.path.dirname(spec.origin)
+    table = {}
+    with open(os.path.join(root, "dependency_versions_table.py"), encoding="utf-8") as f:
+        exec(f.read(), table)
+    import importlib.metadata as md
+    got = md.version("tokenizers")
+    if got != EXPECTED_FLOW["tokenizers"]:
+        raise SystemExit(f"refenv: profile flow expects tokenizers {EXPECTED_FLOW['tokenizers']}, found {got}")
+    stand_in = types.ModuleType("transformers.dependency_versions_check")
+    stand_in.deps = table["deps"]
+
+    def dep_version_check(pkg, hint=None):
+        from transformers.utils.versions import require_version
+        require_version(table["deps"][pkg], hint)
+
+    stand_in.dep_version_check = dep_version_check
+    sys.modules["transformers.dependency_versions_check"] = stand_in
+
+
+def _check_transformers_runtime_deps():
+    """profile "flow": transformers' import-time checks (dependency_versions_check.py), tokenizers excepted."""
+    from transformers.dependency_versions_table import deps
+    from transformers.utils import is_accelerate_available
+    from transformers.utils.versions import require_version_core
+    for pkg in ("python", "tqdm", "regex", "requests", "packaging", "filelock", "numpy", "huggingface-hub",
+                "safetensors", "accelerate", "pyyaml"):
+        if pkg == "accelerate" and not is_accelerate_available():
+            continue
+        require_version_core(deps[pkg])
+
+
+def setup(check_versions=True, openblas_coretype="Haswell", with_peft=False, profile="default"):
     """Prepare the recording environment; returns the torch module.
 
     openblas_coretype: the OpenBLAS kernel the group was recorded with: "Haswell" for everything but the scheduler
     tables (gen_schedulers.py), which were recorded with the default kernel of an AVX-512 machine, "SkylakeX" (it only
     matters for UniPC with solver_order 3, whose torch.linalg.solve goes through OpenBLAS/LAPACK).
-    with_peft: also make peft importable (the LoRA recorder only; see the module docstring)."""
+    with_peft: also make peft importable (the LoRA recorder only; see the module docstring).
+    profile: "default" (Debian's torch 1.13, no tokenizers package) or "flow" (the SD3 / FLUX / T5 recorders: a venv
+    with torch 2.13 and the real tokenizers package; see EXPECTED_FLOW)."""
+    if profile not in ("default", "flow"):
+        raise ValueError(f"unknown refenv profile {profile!r}")
+    flow = profile == "flow"
     global _done, STUB_DIR
     if _done:
         import torch
         return torch
     _reexec_if_needed(openblas_coretype)
-    if sys.executable != "/usr/bin/python3" and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+    if not flow and sys.executable != "/usr/bin/python3" and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
         print(f"refenv: warning: running {sys.executable}, the references were recorded with Debian's /usr/bin/python3",
               file=sys.stderr)
     root = src_root()
@@ -209,7 +259,7 @@ def setup(check_versions=True, openblas_coretype="Haswell", with_peft=False):
     if os.environ.get("REF_WITH_FTFY") == "1":
         # only for the supplementary ftfy tokenizer variant (gen_fixture.py): ftfy 6.1.1 source, $REF_SRC/ftfy/ftfy
         paths.append(os.path.join(root, "ftfy"))
-    STUB_DIR = _make_stub_dir()
+    STUB_DIR = _make_stub_dir(real_tokenizers=flow)
     if with_peft:
         p = os.path.join(root, "peft", "src")
         if not os.path.isdir(os.path.join(p, "peft")):
@@ -220,6 +270,8 @@ def setup(check_versions=True, openblas_coretype="Haswell", with_peft=False):
     import importlib.util
     if (importlib.util.find_spec("ftfy") is not None) != (os.environ.get("REF_WITH_FTFY") == "1"):
         raise SystemExit("refenv: ftfy must be importable only for the ftfy variant (REF_WITH_FTFY=1)")
+    if flow:
+        _skip_tokenizers_pin()
     import torch
     torch.set_num_threads(TORCH_THREADS)
     import numpy
@@ -228,11 +280,15 @@ def setup(check_versions=True, openblas_coretype="Haswell", with_peft=False):
     import diffusers
     import transformers
     import huggingface_hub
-    _patch_added_token()
+    if flow:
+        _check_transformers_runtime_deps()
+    else:
+        _patch_added_token()
     if check_versions:
         got = {"python": "%d.%d.%d" % sys.version_info[:3], "torch": torch.__version__, "numpy": numpy.__version__,
                "scipy": scipy.__version__, "pillow": PIL.__version__}
-        bad = {k: (v, EXPECTED[k]) for k, v in got.items() if v != EXPECTED[k]}
+        expected = EXPECTED_FLOW if flow else EXPECTED
+        bad = {k: (v, expected[k]) for k, v in got.items() if v != expected[k]}
         for name, mod in (("diffusers", diffusers), ("transformers", transformers), ("huggingface_hub", huggingface_hub)):
             if mod.__version__ != SOURCES[name][2]:
                 bad[name] = (mod.__version__, SOURCES[name][2])
