@@ -59,6 +59,19 @@ public final class GenerateCommand implements Callable<Integer> {
             description = "SDXL: the second text encoder's negative prompt (default: the negative prompt)")
     List<String> negativePrompts2 = new ArrayList<>();
 
+    @Option(names = "--prompt-3", paramLabel = "TEXT",
+            description = "Stable Diffusion 3: the T5 encoder's prompt (default: the prompt); one for all or one per prompt")
+    List<String> prompts3 = new ArrayList<>();
+
+    @Option(names = "--negative-prompt-3", paramLabel = "TEXT",
+            description = "Stable Diffusion 3: the T5 encoder's negative prompt (default: the negative prompt)")
+    List<String> negativePrompts3 = new ArrayList<>();
+
+    @Option(names = "--max-sequence-length", paramLabel = "N", description = "Stable Diffusion 3 / FLUX: the T5 "
+            + "prompt's length in tokens, at most 512 (default: the pipeline's; SD3 256, FLUX.1-schnell 256, "
+            + "FLUX.1-dev 512)")
+    Integer maxSequenceLength;
+
     @Option(names = "--seed", paramLabel = "N", description = {"one = one generator for the whole batch; one per "
             + "image = a list of generators (diffusers semantics)", "default: a random seed, printed and recorded"})
     List<Long> seeds = new ArrayList<>();
@@ -347,7 +360,8 @@ public final class GenerateCommand implements Callable<Integer> {
                 .numImagesPerPrompt(numImagesPerPrompt).clipSkip(clipSkip).guidanceRescale(guidanceRescale)
                 .strength(strength).image(single(readImage(image, "--image")))
                 .maskImage(single(readImage(maskImage, "--mask-image")))
-                .audioLengthInS(audioLengthInS).useClippedModelOutput(useClippedModelOutput ? Boolean.TRUE : null);
+                .audioLengthInS(audioLengthInS).useClippedModelOutput(useClippedModelOutput ? Boolean.TRUE : null)
+                .maxSequenceLength(maxSequenceLength);
         long[] seedArray = usedSeeds.stream().mapToLong(Long::longValue).toArray();
         if (seedArray.length == 1) {
             call.seed(seedArray[0]);
@@ -360,6 +374,8 @@ public final class GenerateCommand implements Callable<Integer> {
         if (second != null || negativeSecond != null) {
             call.sdxl(new SdxlArguments().prompt2(second).negativePrompt2(negativeSecond));
         }
+        call.prompt3(perPrompt(prompts3, "--prompt-3")).negativePrompt3(perPrompt(negativePrompts3,
+                "--negative-prompt-3"));
         return call;
     }
 

@@ -87,6 +87,8 @@ final class MicroBatches {
         SdxlArguments sdxl = part.sdxl(); // the copy's own
         sdxl.prompt2(perImage(sdxl.prompt2(), first, n, perPrompt))
                 .negativePrompt2(perImage(sdxl.negativePrompt2(), first, n, perPrompt));
+        part.prompt3(perImage(resolved.prompt3(), first, n, perPrompt))
+                .negativePrompt3(perImage(resolved.negativePrompt3(), first, n, perPrompt));
         return generators(part, first, n);
     }
 

@@ -43,6 +43,10 @@ public enum CallArgument {
     ORIGINAL_INFERENCE_STEPS("original_inference_steps"),
     /** SDXL's second text encoder: {@code prompt_2}, {@code negative_prompt_2} and the pooled embeddings. */
     PROMPT_2("prompt_2"),
+    /** Stable Diffusion 3's third (T5) text encoder: {@code prompt_3} and {@code negative_prompt_3}. */
+    PROMPT_3("prompt_3"),
+    /** {@code max_sequence_length}: the T5 tokenizer's padded length (Stable Diffusion 3, FLUX). */
+    MAX_SEQUENCE_LENGTH("max_sequence_length"),
     /** SDXL's micro-conditioning: {@code original_size}, {@code crops_coords_top_left}, {@code target_size}, ... */
     MICRO_CONDITIONING("original_size"),
     /** SDXL's {@code denoising_end}. */

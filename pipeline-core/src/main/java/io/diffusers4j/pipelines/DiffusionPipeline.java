@@ -207,13 +207,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         return className;
     }
 
-    /** "auto" reads the UNet weights' dtype (bfloat16 becomes float32); bfloat16 is refused. */
+    /**
+     * "auto" reads the denoiser's weights' dtype (the UNet's, else the transformer's): float16 stays float16, anything
+     * else (float32, and bfloat16, which DJL 0.36 cannot hold) becomes float32; bfloat16 asked by name is refused.
+     */
     static DataType resolveDtype(String dtype, Path dir, PipelineOptions o) {
         DataType named = PipelineOptions.parseDtype(dtype);
         if (named != null) {
             return named;
         }
-        Path unet = dir.resolve("unet");
+        Path unet = Files.isDirectory(dir.resolve("unet")) ? dir.resolve("unet") : dir.resolve("transformer");
         if (!Files.isDirectory(unet)) {
             return DataType.FLOAT32;
         }
@@ -292,7 +295,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
      * A copy of {@code call} with this pipeline's defaults where it sets none: steps (a custom schedule's length
      * when it gives one, as diffusers sets {@code num_inference_steps = len(timesteps)}), guidance scale (pipelines
      * that take a prompt), strength (pipelines with an input image), size (pipelines that take
-     * {@code height}/{@code width}) and {@code batch_size} 1 (unconditional pipelines). The result is what the call
+     * {@code height}/{@code width}), {@code max_sequence_length} (pipelines with a T5 text encoder) and
+     * {@code batch_size} 1 (unconditional pipelines). The result is what the call
      * will actually use; front ends record it.
      */
     public PipelineCall withDefaults(PipelineCall call) {
@@ -313,6 +317,10 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
         if (call.strength() == null && d.strength() != null && accepted.contains(CallArgument.STRENGTH)) {
             resolved.strength(d.strength());
+        }
+        if (call.maxSequenceLength() == null && d.maxSequenceLength() != null
+                && accepted.contains(CallArgument.MAX_SEQUENCE_LENGTH)) {
+            resolved.maxSequenceLength(d.maxSequenceLength());
         }
         if (accepted.contains(CallArgument.SIZE)) {
             resolved.height(call.height() != null ? call.height() : d.height());

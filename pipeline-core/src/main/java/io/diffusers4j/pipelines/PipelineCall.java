@@ -50,6 +50,9 @@ public final class PipelineCall {
     private Integer batchSize;
     private Double audioLengthInS;
     private Boolean useClippedModelOutput;
+    private List<String> prompt3;
+    private List<String> negativePrompt3;
+    private Integer maxSequenceLength;
 
     public PipelineCall prompt(String... prompts) {
         this.prompt = new ArrayList<>(List.of(prompts));
@@ -366,6 +369,36 @@ public final class PipelineCall {
     }
 
     /** The SDXL arguments of this call (never null; all unset by default). */
+    /** Stable Diffusion 3's {@code prompt_3} (one per prompt; a null entry: that prompt), or null. */
+    public PipelineCall prompt3(List<String> value) {
+        this.prompt3 = value == null ? null : new ArrayList<>(value);
+        return this;
+    }
+
+    public List<String> prompt3() {
+        return prompt3;
+    }
+
+    /** Stable Diffusion 3's {@code negative_prompt_3} (a null entry: that prompt's negative prompt), or null. */
+    public PipelineCall negativePrompt3(List<String> value) {
+        this.negativePrompt3 = value == null ? null : new ArrayList<>(value);
+        return this;
+    }
+
+    public List<String> negativePrompt3() {
+        return negativePrompt3;
+    }
+
+    /** {@code max_sequence_length}: the T5 prompt length (Stable Diffusion 3, FLUX); null: the pipeline's default. */
+    public PipelineCall maxSequenceLength(Integer value) {
+        this.maxSequenceLength = value;
+        return this;
+    }
+
+    public Integer maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
     public SdxlArguments sdxl() {
         return sdxl;
     }
@@ -416,6 +449,9 @@ public final class PipelineCall {
                 ? "use_clipped_model_output" : null);
         mark(out, CallArgument.AUDIO_LENGTH_IN_S, audioLengthInS != null ? "audio_length_in_s" : null);
         sdxl.markSet(out);
+        mark(out, CallArgument.PROMPT_3, prompt3 != null ? "prompt_3" : negativePrompt3 != null ? "negative_prompt_3"
+                : null);
+        mark(out, CallArgument.MAX_SEQUENCE_LENGTH, maxSequenceLength != null ? "max_sequence_length" : null);
         mark(out, CallArgument.CROSS_ATTENTION_KWARGS, loraScale != null ? "cross_attention_kwargs" : null);
         return out;
     }
@@ -472,12 +508,29 @@ public final class PipelineCall {
         if (!OUTPUT_TYPES.contains(outputType)) {
             throw new IllegalArgumentException("output_type must be pil, np or latent, got '" + outputType + "'");
         }
+        if (maxSequenceLength != null && maxSequenceLength < 1) {
+            throw new IllegalArgumentException("max_sequence_length must be >= 1, got " + maxSequenceLength);
+        }
+        if (maxSequenceLength != null && maxSequenceLength > MAX_SEQUENCE_LENGTH) {
+            throw new IllegalArgumentException("`max_sequence_length` cannot be greater than " + MAX_SEQUENCE_LENGTH
+                    + " but is " + maxSequenceLength);
+        }
+        if (isSet(prompt3) && promptEmbeds != null) {
+            throw new IllegalArgumentException("Cannot forward both `prompt_3` and `prompt_embeds`. Please make sure "
+                    + "to only forward one of the two.");
+        }
+        if (negativePrompt3 != null && negativePromptEmbeds != null) {
+            throw new IllegalArgumentException("Cannot forward both `negative_prompt_3` and `negative_prompt_embeds`. "
+                    + "Please make sure to only forward one of the two.");
+        }
         Schedulers.checkCustomSchedule(timesteps, sigmas);
         sdxl.validate(this);
         return this;
     }
 
     private static final List<String> OUTPUT_TYPES = List.of("pil", "np", "latent");
+    /** diffusers' Stable Diffusion 3 and FLUX pipelines refuse a longer T5 prompt ({@code check_inputs}). */
+    public static final int MAX_SEQUENCE_LENGTH = 512;
 
     private static void requireFloat32(String name, Double value) {
         if (value != null && (!Double.isFinite(value) || !Float.isFinite((float) (double) value))) {
@@ -528,6 +581,9 @@ public final class PipelineCall {
         c.batchSize = batchSize;
         c.audioLengthInS = audioLengthInS;
         c.useClippedModelOutput = useClippedModelOutput;
+        c.prompt3 = prompt3 == null ? null : new ArrayList<>(prompt3);
+        c.negativePrompt3 = negativePrompt3 == null ? null : new ArrayList<>(negativePrompt3);
+        c.maxSequenceLength = maxSequenceLength;
         return c;
     }
 }

@@ -55,6 +55,8 @@ class PipelineContractTest {
             Map.entry(CallArgument.TIMESTEPS, "timesteps"), Map.entry(CallArgument.SIGMAS, "sigmas"),
             Map.entry(CallArgument.ORIGINAL_INFERENCE_STEPS, "original_inference_steps"),
             Map.entry(CallArgument.PROMPT_2, "prompt_2"), Map.entry(CallArgument.MICRO_CONDITIONING, "original_size"),
+            Map.entry(CallArgument.PROMPT_3, "prompt_3"),
+            Map.entry(CallArgument.MAX_SEQUENCE_LENGTH, "max_sequence_length"),
             Map.entry(CallArgument.DENOISING_END, "denoising_end"),
             Map.entry(CallArgument.DENOISING_START, "denoising_start"),
             Map.entry(CallArgument.AESTHETIC_SCORE, "aesthetic_score"),
