@@ -22,6 +22,8 @@ PIPELINES = {
     "DDPMPipeline": "pipelines/ddpm/pipeline_ddpm.py",
     "DDIMPipeline": "pipelines/ddim/pipeline_ddim.py",
     "DanceDiffusionPipeline": "pipelines/dance_diffusion/pipeline_dance_diffusion.py",
+    "StableDiffusion3Pipeline": "pipelines/stable_diffusion_3/pipeline_stable_diffusion_3.py",
+    "FluxPipeline": "pipelines/flux/pipeline_flux.py",
 }
 
 

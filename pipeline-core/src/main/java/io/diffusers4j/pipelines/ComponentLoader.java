@@ -10,6 +10,12 @@ import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextModel;
 import io.diffusers4j.models.clip.CLIPTextModelWithProjection;
+import io.diffusers4j.models.t5.T5Config;
+import io.diffusers4j.models.t5.T5EncoderModel;
+import io.diffusers4j.models.transformers.FluxTransformer2DConfig;
+import io.diffusers4j.models.transformers.FluxTransformer2DModel;
+import io.diffusers4j.models.transformers.SD3Transformer2DConfig;
+import io.diffusers4j.models.transformers.SD3Transformer2DModel;
 import io.diffusers4j.models.unet.UNet1DConfig;
 import io.diffusers4j.models.unet.UNet1DModel;
 import io.diffusers4j.models.unet.UNet2DConditionConfig;
@@ -23,6 +29,7 @@ import io.diffusers4j.models.vae.AutoencoderTinyConfig;
 import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
+import io.diffusers4j.tokenizers.T5TokenizerFast;
 import io.diffusers4j.weights.CheckpointFiles;
 import io.diffusers4j.weights.MapTensorSource;
 import io.diffusers4j.weights.TensorSource;
@@ -48,7 +55,7 @@ final class ComponentLoader {
     /** Model and tokenizer classes {@link #load} builds (the cases of its switch). */
     static final List<String> COMPONENT_CLASSES = List.of("UNet2DConditionModel", "AutoencoderKL", "AutoencoderTiny",
             "CLIPTextModel", "CLIPTextModelWithProjection", "CLIPTokenizer", "CLIPTokenizerFast", "UNet2DModel",
-            "UNet1DModel");
+            "UNet1DModel", "T5EncoderModel", "T5TokenizerFast", "SD3Transformer2DModel", "FluxTransformer2DModel");
     static final List<String> SUPPORTED = Stream.concat(COMPONENT_CLASSES.stream(),
             Stream.of("<any diffusers scheduler: " + Schedulers.available() + ">")).toList();
 
@@ -95,6 +102,28 @@ final class ComponentLoader {
             }
             case "CLIPTokenizer", "CLIPTokenizerFast":
                 return CLIPTokenizer.fromPretrained(dir);
+            case "T5EncoderModel": {
+                T5Config cfg = ConfigBase.load(dir.resolve("config.json"), T5Config.class);
+                try (TensorSource w = CheckpointFiles.open(dir, CheckpointFiles.TRANSFORMERS_WEIGHTS_NAME,
+                        CheckpointFiles.variantFor(dir, ctx.variant()), ctx.useSafetensors())) {
+                    return T5EncoderModel.load(cfg, w, root(ctx.device()), ctx.dtype());
+                }
+            }
+            case "T5TokenizerFast":
+                return T5TokenizerFast.fromPretrained(dir);
+            case "SD3Transformer2DModel": {
+                SD3Transformer2DConfig cfg = ConfigBase.load(dir.resolve("config.json"), SD3Transformer2DConfig.class);
+                try (TensorSource w = weights(dir, ctx)) {
+                    return SD3Transformer2DModel.load(cfg, w, root(ctx.device()), ctx.dtype());
+                }
+            }
+            case "FluxTransformer2DModel": {
+                FluxTransformer2DConfig cfg = ConfigBase.load(dir.resolve("config.json"),
+                        FluxTransformer2DConfig.class);
+                try (TensorSource w = weights(dir, ctx)) {
+                    return FluxTransformer2DModel.load(cfg, w, root(ctx.device()), ctx.dtype());
+                }
+            }
             case "UNet2DModel": {
                 UNet2DConfig cfg = ConfigBase.load(dir.resolve("config.json"), UNet2DConfig.class);
                 try (TensorSource w = weights(dir, ctx)) {
@@ -147,6 +176,15 @@ final class ComponentLoader {
                     ConfigBase.load(dir.resolve("config.json"), CLIPTextConfig.class);
             case "UNet2DModel" -> ConfigBase.load(dir.resolve("config.json"), UNet2DConfig.class);
             case "UNet1DModel" -> ConfigBase.load(dir.resolve("config.json"), UNet1DConfig.class);
+            case "T5EncoderModel" -> ConfigBase.load(dir.resolve("config.json"), T5Config.class);
+            case "SD3Transformer2DModel" -> ConfigBase.load(dir.resolve("config.json"), SD3Transformer2DConfig.class);
+            case "FluxTransformer2DModel" -> ConfigBase.load(dir.resolve("config.json"), FluxTransformer2DConfig.class);
+            case "T5TokenizerFast" -> {
+                if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+                    throw new IllegalArgumentException(dir + ": tokenizer '" + name + "' (T5TokenizerFast) has no "
+                            + "tokenizer.json");
+                }
+            }
             case "CLIPTokenizer", "CLIPTokenizerFast" -> {
                 if (!Files.isRegularFile(dir.resolve("tokenizer.json")) && !(Files.isRegularFile(
                         dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt")))) {

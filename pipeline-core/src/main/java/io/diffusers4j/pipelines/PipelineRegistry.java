@@ -56,7 +56,7 @@ public final class PipelineRegistry {
                 StableDiffusionInpaintPipeline.TYPE, StableDiffusionXLPipeline.TYPE,
                 StableDiffusionXLImg2ImgPipeline.TYPE, StableDiffusionXLInpaintPipeline.TYPE,
                 LatentConsistencyModelPipeline.TYPE, DDPMPipeline.TYPE, DDIMPipeline.TYPE,
-                DanceDiffusionPipeline.TYPE)) {
+                DanceDiffusionPipeline.TYPE, StableDiffusion3Pipeline.TYPE, FluxPipeline.TYPE)) {
             BY_NAME.put(e.className(), e);
         }
     }

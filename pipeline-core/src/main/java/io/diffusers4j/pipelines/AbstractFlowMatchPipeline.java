@@ -1,0 +1,239 @@
+// What diffusers' Stable Diffusion 3 and FLUX pipelines share: a transformer denoiser on flow-matching latents,
+// decoded by an AutoencoderKL with scaling_factor and shift_factor.
+package io.diffusers4j.pipelines;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.image.VaeImageProcessor;
+import io.diffusers4j.models.vae.VaeModel;
+import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.SchedulerOutput;
+import io.diffusers4j.utils.RandnTensor;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parts of {@code StableDiffusion3Pipeline} and {@code FluxPipeline} (diffusers 0.30.3) that do not depend on
+ * the transformer: defaults ({@code height = default_sample_size * vae_scale_factor}), diffusers' {@code check_inputs}
+ * size rule (multiples of 8), the call's own scheduler copy, seeded latents, the denoising loop around one
+ * transformer call per step (each step in its own sub-manager), and decoding
+ * ({@code latents / scaling_factor + shift_factor}).
+ */
+public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
+    /** diffusers' check_inputs of both pipelines: {@code height % 8 != 0 or width % 8 != 0}. */
+    static final int SIZE_MULTIPLE = 8;
+    protected final VaeModel vae;
+    protected volatile Scheduler scheduler;
+    /** Parent of every call's sub-manager, on the pipeline's device. */
+    protected final NDManager manager;
+    private final boolean ownsComponents;
+
+    protected AbstractFlowMatchPipeline(VaeModel vae, Scheduler scheduler, Device device, boolean ownsComponents) {
+        this.vae = vae;
+        this.scheduler = scheduler;
+        this.ownsComponents = ownsComponents;
+        this.manager = NDManager.newBaseManager(device);
+    }
+
+    /** The pipeline's {@code vae_scale_factor} (Stable Diffusion 3: the VAE's; FLUX: twice it, for the packing). */
+    public abstract int vaeScaleFactor();
+
+    /** {@code default_sample_size}: the latent size of the default image. */
+    protected abstract int defaultSampleSize();
+
+    protected abstract int defaultNumInferenceSteps();
+
+    protected abstract double defaultGuidanceScale();
+
+    /** The default {@code max_sequence_length} of the T5 prompt. */
+    protected abstract int defaultMaxSequenceLength();
+
+    /** The dtype the transformer runs in (latents and embeddings are cast to it). */
+    public abstract DataType dtype();
+
+    @Override
+    public PipelineDefaults defaults() {
+        int size = defaultSampleSize() * vaeScaleFactor();
+        return new PipelineDefaults(defaultNumInferenceSteps(), defaultGuidanceScale(), null, size, size,
+                SIZE_MULTIPLE, defaultMaxSequenceLength());
+    }
+
+    /** The size a resolved call produces: height and width rounded down to {@link #outputMultiple()}. */
+    @Override
+    public int[] outputSize(PipelineCall resolved) {
+        int[] size = super.outputSize(resolved);
+        int f = outputMultiple();
+        return new int[] {size[0] / f * f, size[1] / f * f};
+    }
+
+    /** What the decoded image's sides are multiples of (the latent grid the transformer works on). */
+    protected int outputMultiple() {
+        return vaeScaleFactor();
+    }
+
+    @Override
+    public long[] outputShape(PipelineCall resolved, String outputType) {
+        return outputType.equals("latent") ? null : super.outputShape(resolved, outputType);
+    }
+
+    /** diffusers' size check (multiples of 8), then the latent grid the transformer can patch. */
+    @Override
+    protected void checkPipelineInputs(PipelineCall call) {
+        int[] size = super.outputSize(call);
+        if (size[0] % SIZE_MULTIPLE != 0 || size[1] % SIZE_MULTIPLE != 0) {
+            throw new IllegalArgumentException("`height` and `width` have to be divisible by " + SIZE_MULTIPLE
+                    + " but are " + size[0] + " and " + size[1] + ".");
+        }
+        if (call.promptEmbeds() != null && call.sdxl().pooledPromptEmbeds() == null) {
+            throw new IllegalArgumentException("If `prompt_embeds` are provided, `pooled_prompt_embeds` also have to be "
+                    + "passed. Make sure to generate `pooled_prompt_embeds` from the same text encoder that was used "
+                    + "to generate `prompt_embeds`.");
+        }
+        if (call.sdxl().prompt2() != null && call.promptEmbeds() != null) {
+            throw new IllegalArgumentException("Cannot forward both `prompt_2` and `prompt_embeds`. Please make sure to "
+                    + "only forward one of the two.");
+        }
+    }
+
+    /** The call with this pipeline's defaults, checked (what every {@code __call__} starts with). */
+    protected PipelineCall prepare(PipelineCall call) {
+        PipelineCall resolved = withDefaults(call);
+        checkInputs(resolved);
+        return resolved;
+    }
+
+    /** The call's scheduler (else the pipeline's), copied: calls never share scheduler state. */
+    protected Scheduler callScheduler(PipelineCall args) {
+        return (args.scheduler() != null ? args.scheduler() : scheduler).copy();
+    }
+
+    @Override
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public void setScheduler(Scheduler replacement) {
+        if (replacement == null) {
+            throw new IllegalArgumentException("scheduler must not be null");
+        }
+        this.scheduler = replacement;
+    }
+
+    public VaeModel vae() {
+        return vae;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /**
+     * prepare_latents' draw: the given latents (shape checked), else {@code randn_tensor(shape, generator)} in the
+     * pipeline's dtype (one generator per image when a list is given).
+     */
+    protected NDArray initialLatents(NDManager m, PipelineCall args, Shape shape) {
+        if (args.latents() != null) {
+            if (!args.latents().getShape().equals(shape)) {
+                throw new IllegalArgumentException("Unexpected latents shape, got " + args.latents().getShape()
+                        + ", expected " + shape);
+            }
+            NDArray given = args.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
+            given.attach(m);
+            return given;
+        }
+        AbstractStableDiffusionPipeline.checkGenerators(args.generators(), (int) shape.get(0));
+        return RandnTensor.randnTensor(m, shape, args.generators(), dtype());
+    }
+
+    /** One transformer call: the noise (velocity) prediction for {@code latents} at timestep {@code t}. */
+    @FunctionalInterface
+    protected interface Denoiser {
+        NDArray predict(NDManager step, NDArray latents, double t);
+    }
+
+    /**
+     * The denoising loop of both pipelines: for each timestep the prediction, {@code scheduler.step}, the step-end
+     * callback and progress; each iteration in a sub-manager of {@code m}, only the new latents surviving it.
+     */
+    protected NDArray denoise(NDManager m, Scheduler scheduler, NDArray latents, PipelineCall args,
+                              Denoiser denoiser) {
+        double[] timesteps = scheduler.timesteps();
+        ProgressListener progress = args.progress() != null ? args.progress() : progressBar();
+        progress.start(timesteps.length);
+        try {
+            for (int i = 0; i < timesteps.length; i++) {
+                double t = timesteps[i];
+                try (NDManager step = m.newSubManager()) {
+                    latents.attach(step);
+                    NDArray prediction = denoiser.predict(step, latents, t);
+                    SchedulerOutput out = scheduler.step(prediction, t, latents, 0.0, args.generators());
+                    NDArray next = out.prevSample();
+                    if (args.callbackOnStepEnd() != null) {
+                        next = args.callbackOnStepEnd().onStepEnd(i, t, next);
+                    }
+                    next.attach(m);
+                    latents = next;
+                }
+                progress.step(i + 1, timesteps.length);
+            }
+        } finally {
+            progress.end();
+        }
+        return latents;
+    }
+
+    /** {@code vae.decode(latents / scaling_factor + shift_factor)} then postprocess; "latent": the latents. */
+    protected ImagePipelineOutput decode(NDArray latents, NDArray outputLatents, String outputType) {
+        if (outputType.equals("latent")) {
+            NDArray out = outputLatents.toType(DataType.FLOAT32, false);
+            return new ImagePipelineOutput("latent", out.toFloatArray(), out.getShape().getShape());
+        }
+        NDArray z = latents.div((float) vae.scalingFactor());
+        if (vae.shiftFactor() != null) {
+            z = z.addi((float) (double) vae.shiftFactor());
+        }
+        NDArray nhwc = VaeImageProcessor.create(vaeScaleFactor()).postprocessNp(vae.decode(z.toType(vae.dtype(),
+                false)));
+        return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+    }
+
+    /** {@code values} with each null entry replaced by the same entry of {@code defaults}. */
+    static List<String> orDefault(List<String> values, List<String> defaults) {
+        if (values == null) {
+            return defaults;
+        }
+        List<String> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            out.add(values.get(i) != null || i >= defaults.size() ? values.get(i) : defaults.get(i));
+        }
+        return out;
+    }
+
+    /** A caller's array on the call's device and manager, in the pipeline's dtype. */
+    protected NDArray given(NDManager m, NDArray x) {
+        NDArray out = x.toDevice(m.getDevice(), true).toType(dtype(), false);
+        out.attach(m);
+        return out;
+    }
+
+    @Override
+    public void savePretrained(Path dir, String variant) throws IOException {
+        PipelineSaver.save(this, className(), dir, variant);
+    }
+
+    @Override
+    public void close() {
+        super.close();
+        manager.close();
+        if (ownsComponents) {
+            ComponentLoader.closeAll(components());
+        }
+    }
+}
