@@ -25,6 +25,7 @@ public final class Fixtures {
     private static Path referenceSdxl;
     private static Path referenceLora;
     private static Path referenceTinyVae;
+    private static Path referenceFlow;
 
     private Fixtures() {
     }
@@ -59,6 +60,17 @@ public final class Fixtures {
             referenceTinyVae = resolve("reference-tiny-vae", "manifest.json");
         }
         return referenceTinyVae;
+    }
+
+    /**
+     * reference-flow: the tiny Stable Diffusion 3 / FLUX checkpoints ({@code tiny-sd3/}, {@code tiny-flux/},
+     * {@code tiny-flux-dev/}), the T5 tokenizer and their diffusers cases (manifest.json).
+     */
+    public static synchronized Path referenceFlow() {
+        if (referenceFlow == null) {
+            referenceFlow = resolve("reference-flow", "manifest.json");
+        }
+        return referenceFlow;
     }
 
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */

@@ -119,8 +119,19 @@ public final class ReferenceCase {
             a.loraScale(c.getAsJsonObject("cross_attention_kwargs").get("scale").getAsDouble());
         }
         sdxlArguments(c, a.sdxl());
+        if (c.has("prompt_3")) {
+            a.prompt3(strings(c.get("prompt_3")));
+        }
+        if (c.has("negative_prompt_3")) {
+            a.negativePrompt3(strings(c.get("negative_prompt_3")));
+        }
+        if (c.has("max_sequence_length")) {
+            a.maxSequenceLength(c.get("max_sequence_length").getAsInt());
+        }
         a.generators(generators(json.getAsJsonObject("generator")));
-        a.scheduler(scheduler(pipe));
+        if (json.has("scheduler")) { // a case that swaps the checkpoint's scheduler
+            a.scheduler(scheduler(pipe));
+        }
         a.callbackOnStepEnd(this::recordStep);
         return a;
     }
