@@ -25,6 +25,8 @@ public final class Fixtures {
     private static Path referenceSdxl;
     private static Path referenceLora;
     private static Path referenceTinyVae;
+    private static Path referenceFlowT5;
+    private static Path t5Tokenizer;
 
     private Fixtures() {
     }
@@ -59,6 +61,22 @@ public final class Fixtures {
             referenceTinyVae = resolve("reference-tiny-vae", "manifest.json");
         }
         return referenceTinyVae;
+    }
+
+    /** reference-flow/t5: transformers' T5EncoderModel / T5TokenizerFast references (manifest.json). */
+    public static synchronized Path referenceFlowT5() {
+        if (referenceFlowT5 == null) {
+            referenceFlowT5 = resolve("reference-flow/t5", "manifest.json");
+        }
+        return referenceFlowT5;
+    }
+
+    /** reference-flow/t5-tokenizer: a tiny T5TokenizerFast folder (tokenizer.json, spiece.model, configs). */
+    public static synchronized Path t5Tokenizer() {
+        if (t5Tokenizer == null) {
+            t5Tokenizer = resolve("reference-flow/t5-tokenizer", "tokenizer.json");
+        }
+        return t5Tokenizer;
     }
 
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
