@@ -20,6 +20,7 @@ Writes, under OUT/reference-flow/t5/:
                          and without the mask; t5-gated-gelu also in float16 (from_pretrained(torch_dtype=float16),
                          which keeps the `wo` layers in float32: T5PreTrainedModel._keep_in_fp32_modules)
   manifest.json          what each file is, the configs, seeds and versions
+  README.md              how the folder was made and the tolerances of the Java tests
 
 Run (the "flow" venv, see requirements-flow.txt and README.md):
 
@@ -252,6 +253,24 @@ def record_outputs(store_dir, name, model, inputs, suffix=""):
     return entries
 
 
+README = """# reference-flow/t5
+
+transformers' `T5EncoderModel` and `T5TokenizerFast` (commit d6751d91, tokenizers 0.22.2, torch 2.13 CPU), recorded
+by `scripts/reference/gen_t5.py` (`/tmp/t2env/bin/python scripts/reference/gen_t5.py --out OUT`; a re-run writes
+byte-identical files). `manifest.json` says what each file is.
+
+- `tokenizer_cases.json`: the tokenizer `../t5-tokenizer` on edge-case prompt lists; `T5TokenizerFastTest`
+  compares ids, attention masks, untruncated ids, diffusers' truncation warning / removed text and `batch_decode`
+  exactly.
+- `buckets/`: `T5Attention._relative_position_bucket` tables; compared exactly (`T5EncoderModelTest`).
+- `models/t5-gated-gelu` (T5 v1.1 style, one file) and `models/t5-relu` (T5 v1.0 style, sharded with
+  `model.safetensors.index.json`): tiny random `T5EncoderModel` checkpoints; `outputs/`: their `last_hidden_state`
+  (and each block's output) for the seeded `inputs/`, with and without the attention mask. `T5EncoderModelTest`:
+  float32 within 1e-4 max abs; float16 (`wo` kept float32 as `from_pretrained(torch_dtype=float16)` does) within
+  two float16 spacings of the largest output value.
+"""
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -305,6 +324,8 @@ def main():
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
         f.write("\n")
+    with open(os.path.join(OUT, "README.md"), "w") as f:
+        f.write(README)
     print("ok", OUT)
 
 
