@@ -78,13 +78,14 @@ public final class T5EncoderModel extends OwnedModel<T5Config> {
     /**
      * Loads the weights of {@code source} into a sub-manager of {@code manager} (freed by {@link #close()}) as
      * {@code dtype} (float32, or float16 with {@code wo} kept float32), strictly: a missing, unused or mis-shaped
-     * key fails with all of them listed. The config is first checked against the checkpoint's shapes.
+     * key fails with all of them listed. The config is first checked against the checkpoint's shapes. The weights'
+     * manager is capped once built: nothing a forward creates can land (and leak) there.
      */
     public static T5EncoderModel load(T5Config cfg, TensorSource source, NDManager manager, DataType dtype) {
         cfg.validate();
         checkDtype(dtype);
         cfg.checkWeights(source);
-        return OwnedWeights.load(source, manager, dtype, false, (root, owned) -> new T5EncoderModel(cfg, root,
+        return OwnedWeights.load(source, manager, dtype, true, (root, owned) -> new T5EncoderModel(cfg, root,
                 owned));
     }
 
@@ -92,7 +93,7 @@ public final class T5EncoderModel extends OwnedModel<T5Config> {
     public static T5EncoderModel randomInit(T5Config cfg, long seed, NDManager manager, DataType dtype) {
         cfg.validate();
         checkDtype(dtype);
-        return OwnedWeights.randomInit(seed, manager, dtype, false, (root, owned) -> new T5EncoderModel(cfg, root,
+        return OwnedWeights.randomInit(seed, manager, dtype, true, (root, owned) -> new T5EncoderModel(cfg, root,
                 owned));
     }
 
