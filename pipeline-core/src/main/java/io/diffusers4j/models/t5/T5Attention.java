@@ -44,10 +44,6 @@ final class T5Attention {
                 ? scope.pp("relative_attention_bias").get("weight", numBuckets, numHeads) : null;
     }
 
-    boolean hasRelativeAttentionBias() {
-        return relativeAttentionBias != null;
-    }
-
     /**
      * {@code compute_bias(length, length)}: {@code [1, num_heads, length, length]} in the bias weight's dtype, in
      * {@code manager}.
