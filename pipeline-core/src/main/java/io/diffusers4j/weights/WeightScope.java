@@ -95,7 +95,20 @@ public final class WeightScope {
 
     /** The tensor {@code prefix.name}, which must have {@code shape}. */
     public NDArray get(String name, long... shape) {
-        return state.get(key(name), shape);
+        return state.get(key(name), shape, state.dtype);
+    }
+
+    /**
+     * The tensor {@code prefix.name} in {@code dtype} rather than the scope's dtype (transformers'
+     * {@code _keep_in_fp32_modules}: T5's {@code wo} layers stay float32 in a float16 model). Read and checked like
+     * {@link #get}.
+     */
+    public NDArray get(String name, DataType dtype, long... shape) {
+        if (dtype == DataType.BFLOAT16) {
+            throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36 aborts the JVM on "
+                    + "bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
+        }
+        return state.get(key(name), shape, dtype);
     }
 
     /**
@@ -182,11 +195,11 @@ public final class WeightScope {
             this.seed = seed;
         }
 
-        NDArray get(String key, long[] shape) {
+        NDArray get(String key, long[] shape, DataType type) {
             if (!requested.add(key)) {
                 throw new IllegalStateException("weight '" + key + "' requested twice: a module was built twice");
             }
-            NDArray t = read(key, shape);
+            NDArray t = read(key, shape, type);
             tensors.put(key, t);
             return t;
         }
@@ -202,28 +215,28 @@ public final class WeightScope {
             return typed;
         }
 
-        private NDArray read(String key, long[] shape) {
+        private NDArray read(String key, long[] shape, DataType type) {
             if (source == null) {
-                return randomTensor(key, shape);
+                return randomTensor(key, shape, type);
             }
             if (!sourceKeys.contains(key)) {
                 missing.add(key + " " + Arrays.toString(shape));
-                return standIn(missing, shape);
+                return standIn(missing, shape, type);
             }
             TensorInfo info = source.info(key);
             if (!Arrays.equals(info.shape(), shape)) {
                 mismatched.add(key + ": checkpoint " + info.shapeString() + " vs model " + Arrays.toString(shape));
-                return standIn(mismatched, shape);
+                return standIn(mismatched, shape, type);
             }
-            return source.load(key, manager, dtype);
+            return source.load(key, manager, type);
         }
 
         /**
          * Zeros of the model's {@code shape} for the tensor just added to {@code problems}, within the stand-in
          * budget; past it the load stops now, reporting what it found so far.
          */
-        private NDArray standIn(List<String> problems, long[] shape) {
-            long bytes = byteSize(shape, dtype.getNumOfBytes());
+        private NDArray standIn(List<String> problems, long[] shape, DataType type) {
+            long bytes = byteSize(shape, type.getNumOfBytes());
             if (bytes < 0 || standInBytes + bytes > MAX_STAND_IN_BYTES) {
                 int last = problems.size() - 1;
                 problems.set(last, problems.get(last) + " (loading stopped here: zero stand-ins for missing or "
@@ -231,7 +244,7 @@ public final class WeightScope {
                 throw new WeightLoadException(source.describe(), missing, List.of(), mismatched);
             }
             standInBytes += bytes;
-            return manager.zeros(new Shape(shape), dtype);
+            return manager.zeros(new Shape(shape), type);
         }
 
         /** Bytes of a tensor of {@code shape}; -1 when a dimension is negative or the size overflows. */
@@ -254,7 +267,7 @@ public final class WeightScope {
          * Seeded weights with sane magnitudes: matrices and kernels ~ N(0, 1/fan_in), norm scales ~ 1 + 0.1 N,
          * biases and other vectors ~ 0.1 N. Each key has its own generator (seed mixed with the key).
          */
-        private NDArray randomTensor(String key, long[] shape) {
+        private NDArray randomTensor(String key, long[] shape, DataType type) {
             long mixed = seed * 0x9E3779B97F4A7C15L ^ key.hashCode();
             float[] v = new TorchGenerator(mixed).randn(shape);
             String leaf = key.substring(key.lastIndexOf('.') + 1);
@@ -280,7 +293,7 @@ public final class WeightScope {
                 }
             }
             NDArray t = manager.create(v, new Shape(shape));
-            return dtype == DataType.FLOAT32 ? t : t.toType(dtype, false);
+            return type == DataType.FLOAT32 ? t : t.toType(type, false);
         }
 
         void finish() {

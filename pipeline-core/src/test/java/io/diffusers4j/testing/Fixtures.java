@@ -73,6 +73,16 @@ public final class Fixtures {
         return referenceFlow;
     }
 
+    /** reference-flow/t5: the tiny T5 encoder checkpoints and transformers' outputs ({@code manifest.json}). */
+    public static Path referenceFlowT5() {
+        return referenceFlow().resolve("t5");
+    }
+
+    /** reference-flow/t5-tokenizer: a tiny T5TokenizerFast folder (tokenizer.json, spiece.model, configs). */
+    public static Path t5Tokenizer() {
+        return referenceFlow().resolve("t5-tokenizer");
+    }
+
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
     public static StableDiffusionPipeline tinySdPipeline() {
         return (StableDiffusionPipeline) DiffusionPipeline.fromPretrained(tinySd().toString(), new PipelineOptions());
