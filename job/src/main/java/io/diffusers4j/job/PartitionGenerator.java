@@ -46,10 +46,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>error rows from validation pass straight through (a partition of only errors builds no pipeline);</li>
  *   <li>the executor's cached pipeline is acquired for the task's device (built on first use in the JVM);</li>
  *   <li>the renderer resolves each image's size, steps, guidance and {@code max_sequence_length} (row, job default,
- *       else the pipeline's own)
- *       and the pipeline checks the call (a refusal, e.g. a size that is not a multiple of the VAE factor or an
- *       argument the pipeline does not take, makes an error row); images are grouped by {@link RenderSettings}
- *       (the resolved values and the custom schedule) into micro-batches of at most the batch size;</li>
+ *       else the pipeline's own) and the pipeline checks the call (a refusal, e.g. a size that is not a multiple of
+ *       the VAE factor or an argument the pipeline does not take, makes an error row); images are grouped by
+ *       {@link RenderSettings} (the resolved values and the custom schedule) into micro-batches of at most the batch
+ *       size;</li>
  *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
  *       encoded, in the background while the next batch renders ({@link PngEncoderPool}); an audio pipeline's clips
  *       are encoded as WAV (16-bit PCM, the parameters in LIST/INFO) into the {@code audio} column.</li>

@@ -29,8 +29,8 @@ import java.util.List;
  * each image is drawn exactly as the single call {@code prompt=p, seed=s} would draw it. Per-image values that
  * diffusers takes per call are passed per prompt: a missing negative prompt, {@code prompt_2},
  * {@code negative_prompt_2}, {@code prompt_3} or {@code negative_prompt_3} is a null entry, which the pipeline treats
- * as that prompt's default (for SDXL under
- * {@code force_zeros_for_empty_prompt}, zeros for no negative prompt, as a single call would). Each row's settings
+ * as that prompt's default (for SDXL under {@code force_zeros_for_empty_prompt}, zeros for no negative prompt, as a
+ * single call would). Each row's settings
  * are resolved and checked by the pipeline ({@link DiffusionPipeline#withDefaults}, {@link DiffusionPipeline#checkInputs});
  * a refusal is that row's error. A pipeline that draws {@code batch_size} samples without a prompt (DDPM, DDIM, Dance
  * Diffusion) gets rows without a prompt as {@code batch_size = n} with one generator per sample; a row with a prompt
