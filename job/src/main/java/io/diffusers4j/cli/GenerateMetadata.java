@@ -74,15 +74,8 @@ record GenerateMetadata(PipelineCall resolved, int[] size, List<Long> seeds, Str
         if (resolved.clipSkip() != null) {
             m.put("clip_skip", Integer.toString(resolved.clipSkip()));
         }
-        if (resolved.prompt3() != null && entry(resolved.prompt3(), promptIndex) != null) {
-            m.put("prompt_3", entry(resolved.prompt3(), promptIndex));
-        }
-        if (resolved.negativePrompt3() != null && entry(resolved.negativePrompt3(), promptIndex) != null) {
-            m.put("negative_prompt_3", entry(resolved.negativePrompt3(), promptIndex));
-        }
-        if (resolved.maxSequenceLength() != null) {
-            m.put("max_sequence_length", Integer.toString(resolved.maxSequenceLength()));
-        }
+        m.thirdPrompts(entry(resolved.prompt3(), promptIndex), entry(resolved.negativePrompt3(), promptIndex))
+                .maxSequenceLength(resolved.maxSequenceLength());
         if (resolved.guidanceRescale() != 0) {
             m.put("guidance_rescale", Double.toString(resolved.guidanceRescale()));
         }

@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
                 + "bytes) with their parameters to Parquet.", "",
             "Row fields (diffusers' names): id, prompt (required), negative_prompt, seed, num_inference_steps, "
                 + "guidance_scale, width, height, scheduler, num_images_per_prompt, prompt_2, negative_prompt_2 "
-                + "(SDXL), timesteps, sigmas (a custom schedule). Image i of a row with seed s is drawn with its own "
+                + "(SDXL), prompt_3, negative_prompt_3, max_sequence_length (Stable Diffusion 3 / FLUX), timesteps, "
+                + "sigmas (a custom schedule). Image i of a row with seed s is drawn with its own "
                 + "generator seeded s+i and records seed s+i.", ""})
 public final class JobCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(JobCommand.class);
@@ -138,6 +139,10 @@ public final class JobCommand implements Callable<Integer> {
     @Option(names = "--height", paramLabel = "N", description = "default image height (default: the pipeline's)")
     String height;
 
+    @Option(names = "--max-sequence-length", paramLabel = "N", description = "max_sequence_length of rows without "
+            + "one: the T5 prompt length, 1 to 512 (Stable Diffusion 3 / FLUX; default: the pipeline's)")
+    String maxSequenceLength;
+
     @Option(names = "--scheduler", paramLabel = "NAME",
             description = "scheduler for rows that name none (e.g. EulerDiscreteScheduler)")
     String scheduler;
@@ -198,6 +203,7 @@ public final class JobCommand implements Callable<Integer> {
         put(o, JOB + "defaults.guidance-scale", guidanceScale);
         put(o, JOB + "defaults.width", width);
         put(o, JOB + "defaults.height", height);
+        put(o, JOB + "defaults.max-sequence-length", maxSequenceLength);
         put(o, PIPE + "scheduler", scheduler);
         put(o, PIPE + "dtype", dtype);
         for (String kv : settings) {

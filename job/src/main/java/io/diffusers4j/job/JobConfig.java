@@ -347,7 +347,8 @@ public final class JobConfig {
         return new JobDefaults(str(d + "negative-prompt"), intOrNull(d + "num-inference-steps"),
                 dblOrNull(d + "guidance-scale"), intOrNull(d + "width"), intOrNull(d + "height"),
                 integer(d + "num-images-per-prompt"), longValue(JOB + "seed"),
-                integer(JOB + "max-size"), integer(JOB + "max-steps"), integer(JOB + "max-images-per-prompt"));
+                integer(JOB + "max-size"), integer(JOB + "max-steps"), integer(JOB + "max-images-per-prompt"),
+                intOrNull(d + "max-sequence-length"));
     }
 
     /** The broadcast spec, with libtorch threads already decided ({@link #torchThreads()} resolved by the job). */

@@ -45,10 +45,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ol>
  *   <li>error rows from validation pass straight through (a partition of only errors builds no pipeline);</li>
  *   <li>the executor's cached pipeline is acquired for the task's device (built on first use in the JVM);</li>
- *   <li>the renderer resolves each image's size, steps and guidance (row, job default, else the pipeline's own)
- *       and the pipeline checks the call (a refusal, e.g. a size that is not a multiple of the VAE factor or an
- *       argument the pipeline does not take, makes an error row); images are grouped by {@link RenderSettings}
- *       (the resolved values and the custom schedule) into micro-batches of at most the batch size;</li>
+ *   <li>the renderer resolves each image's size, steps, guidance and {@code max_sequence_length} (row, job default,
+ *       else the pipeline's own) and the pipeline checks the call (a refusal, e.g. a size that is not a multiple of
+ *       the VAE factor or an argument the pipeline does not take, makes an error row); images are grouped by
+ *       {@link RenderSettings} (the resolved values and the custom schedule) into micro-batches of at most the batch
+ *       size;</li>
  *   <li>{@link BatchRunner} renders each batch, isolating failures; outcomes become rows once their PNG is
  *       encoded, in the background while the next batch renders ({@link PngEncoderPool}); an audio pipeline's clips
  *       are encoded as WAV (16-bit PCM, the parameters in LIST/INFO) into the {@code audio} column.</li>
@@ -186,7 +187,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                 RenderSettings requested = requested(r);
                 ImageRequest request = new ImageRequest(r.getString(WorkSchema.PROMPT),
                         r.getString(WorkSchema.NEGATIVE_PROMPT), r.getLong(WorkSchema.SEED),
-                        r.getString(WorkSchema.PROMPT_2), r.getString(WorkSchema.NEGATIVE_PROMPT_2));
+                        r.getString(WorkSchema.PROMPT_2), r.getString(WorkSchema.NEGATIVE_PROMPT_2),
+                        r.getString(WorkSchema.PROMPT_3), r.getString(WorkSchema.NEGATIVE_PROMPT_3));
                 RenderSettings resolved;
                 try {
                     resolved = renderer.resolve(requested, request);
@@ -204,8 +206,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
         }
 
         /**
-         * The row's settings as it asks for them: its size, steps and guidance (or the job defaults, filled in by the
-         * validator), null where it leaves them to the pipeline ({@link Renderer#resolve} fills them in).
+         * The row's settings as it asks for them: its size, steps, guidance and {@code max_sequence_length} (or the
+         * job defaults, filled in by the validator), null where it leaves them to the pipeline
+         * ({@link Renderer#resolve} fills them in).
          */
         private RenderSettings requested(Row r) {
             return new RenderSettings(r.isNullAt(WorkSchema.NUM_INFERENCE_STEPS) ? null
@@ -216,6 +219,7 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     r.getString(WorkSchema.SCHEDULER), WorkSchema.numbers(r, WorkSchema.TIMESTEPS),
                     WorkSchema.numbers(r, WorkSchema.SIGMAS),
                     r.isNullAt(WorkSchema.AUDIO_LENGTH_IN_S) ? null : r.getDouble(WorkSchema.AUDIO_LENGTH_IN_S),
+                    r.isNullAt(WorkSchema.MAX_SEQUENCE_LENGTH) ? null : r.getInt(WorkSchema.MAX_SEQUENCE_LENGTH),
                     AdapterColumns.of(r));
         }
 
@@ -319,6 +323,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     .steps(p.settings().numInferenceSteps()).guidanceScale(p.settings().guidanceScale())
                     .scheduler(scheduler).model(model).revision(pipelineSpec.revision())
                     .secondPrompts(p.request().prompt2(), p.request().negativePrompt2())
+                    .thirdPrompts(p.request().prompt3(), p.request().negativePrompt3())
+                    .maxSequenceLength(p.settings().maxSequenceLength())
                     .schedule(numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS))
                     .adapters(new AdapterMetadata(loras, embeddings));
         }
@@ -343,7 +349,9 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     w.getString(WorkSchema.NEGATIVE_PROMPT), w.getLong(WorkSchema.SEED),
                     p.settings().numInferenceSteps(), p.settings().guidanceScale(), p.settings().width(),
                     p.settings().height(), scheduler, w.get(WorkSchema.PROMPT_2),
-                    w.get(WorkSchema.NEGATIVE_PROMPT_2), numbers(w, WorkSchema.TIMESTEPS),
+                    w.get(WorkSchema.NEGATIVE_PROMPT_2), w.get(WorkSchema.PROMPT_3),
+                    w.get(WorkSchema.NEGATIVE_PROMPT_3), p.settings().maxSequenceLength(),
+                    numbers(w, WorkSchema.TIMESTEPS),
                     numbers(w, WorkSchema.SIGMAS), AdapterColumns.loras(set, adapters.sha256()),
                     AdapterColumns.embeddings(set, adapters.sha256()), model,
                     error == null ? OutputSchema.OK : OutputSchema.ERROR, error, w.getString(WorkSchema.RAW),
@@ -363,6 +371,8 @@ final class PartitionGenerator implements FlatMapFunction<Iterator<Row>, Row> {
                     s != null ? s.guidanceScale() : w.get(WorkSchema.GUIDANCE_SCALE),
                     s != null ? s.width() : w.get(WorkSchema.WIDTH), s != null ? s.height() : w.get(WorkSchema.HEIGHT),
                     w.get(WorkSchema.SCHEDULER), w.get(WorkSchema.PROMPT_2), w.get(WorkSchema.NEGATIVE_PROMPT_2),
+                    w.get(WorkSchema.PROMPT_3), w.get(WorkSchema.NEGATIVE_PROMPT_3),
+                    s != null ? s.maxSequenceLength() : w.get(WorkSchema.MAX_SEQUENCE_LENGTH),
                     numbers(w, WorkSchema.TIMESTEPS), numbers(w, WorkSchema.SIGMAS),
                     AdapterColumns.loras(AdapterColumns.of(w), null),
                     AdapterColumns.embeddings(AdapterColumns.of(w), null), model,

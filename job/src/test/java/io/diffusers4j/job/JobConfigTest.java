@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -127,6 +128,27 @@ class JobConfigTest {
                 "--dtype", "bfloat16")).getMessage().contains("bfloat16"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--steps", "0")).getMessage().contains("num-inference-steps"));
+    }
+
+    @Test
+    void maxSequenceLengthFlagIsAJobDefaultCheckedOnTheDriver() throws Exception {
+        assertNull(parse("--prompts", "p", "--output", "o").defaults().maxSequenceLength(), "the pipeline's own");
+        assertEquals(256, parse("--prompts", "p", "--output", "o", "--max-sequence-length", "256").defaults()
+                .maxSequenceLength());
+        Path conf = dir.resolve("t5.conf");
+        Files.writeString(conf, "diffusers4j.job.defaults.max-sequence-length = 128\n");
+        assertEquals(128, parse("--prompts", "p", "--output", "o", "--config", conf.toString()).defaults()
+                .maxSequenceLength());
+        for (String bad : new String[] {"0", "513", "many"}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            assertEquals(2, JobMain.run(new String[] {"--prompts", "p", "--output", "o", "--max-sequence-length",
+                bad}, new PrintStream(out), new PrintStream(err)), bad);
+            List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.get(0).startsWith("diffusers4j job: error: ") && lines.get(0).contains(bad)
+                    && lines.get(0).contains("max-sequence-length"), lines.get(0));
+        }
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.IntFunction;
@@ -104,7 +105,8 @@ final class JobHarness {
 
     /**
      * The library call an output row's image must equal: its prompt(s), negative prompt(s), seed, steps, guidance,
-     * size, scheduler (when not the pipeline's) and custom sigmas, as the row records them.
+     * size, scheduler (when not the pipeline's), custom sigmas and Stable Diffusion 3's third prompts and
+     * {@code max_sequence_length}, as the row records them.
      */
     static PipelineCall libraryCall(AbstractStableDiffusionPipeline sd, Row r) {
         PipelineCall call = new PipelineCall()
@@ -132,6 +134,10 @@ final class JobHarness {
             sdxl.negativePrompt2((String) r.getAs("negative_prompt_2"));
         }
         call.sdxl(sdxl);
-        return call;
+        if (r.getAs("prompt_3") != null || r.getAs("negative_prompt_3") != null) {
+            call.prompt3(Collections.singletonList(r.getAs("prompt_3")))
+                    .negativePrompt3(Collections.singletonList(r.getAs("negative_prompt_3")));
+        }
+        return call.maxSequenceLength(r.getAs("max_sequence_length"));
     }
 }

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * diffusers defaults (StableDiffusionPipeline 50 / 7.5, StableDiffusionXLPipeline 50 / 5.0,
  * LatentConsistencyModelPipeline 4 / 8.5), recorded in its output row, and its image is the library call with those
  * values; {@code prompt_2} / {@code negative_prompt_2} and custom {@code sigmas} reach the call; what a pipeline or
- * scheduler refuses is an error row that leaves the partition's other rows alone.
+ * scheduler refuses (SD-1.5: Stable Diffusion 3's {@code prompt_3} and {@code max_sequence_length} too) is an error
+ * row that leaves the partition's other rows alone.
  */
 class JobPipelineDefaultsTest {
     private static final Path REFERENCE = Path.of("..", "pipeline-core", "src", "test", "resources", "reference")
@@ -46,7 +47,9 @@ class JobPipelineDefaultsTest {
                         + " \"scheduler\": \"PNDMScheduler\", \"timesteps\": [900, 500, 100]}",
                 "{\"id\": \"p2\", \"prompt\": \"a dog\", \"seed\": 4, \"prompt_2\": \"a cat\"}",
                 "{\"id\": \"o\", \"prompt\": \"a boat\", \"seed\": 5, \"num_inference_steps\": 2, \"width\": 32,"
-                        + " \"height\": 32}");
+                        + " \"height\": 32}",
+                "{\"id\": \"msl\", \"prompt\": \"a dog\", \"seed\": 6, \"max_sequence_length\": 77}",
+                "{\"id\": \"p3\", \"prompt\": \"a dog\", \"seed\": 7, \"negative_prompt_3\": \"blurry\"}");
         assertEquals(50, (int) rows.get("d").getAs("num_inference_steps"));
         assertEquals(7.5, (double) rows.get("d").getAs("guidance_scale"));
         assertEquals(3, (int) rows.get("sig").getAs("num_inference_steps"), "4 sigmas = 3 steps");
@@ -55,6 +58,12 @@ class JobPipelineDefaultsTest {
         assertError(rows.get("ts"), "PNDMScheduler", "does not support custom timestep schedules");
         assertError(rows.get("p2"), "StableDiffusionPipeline does not take prompt_2");
         assertEquals("a cat", rows.get("p2").getAs("prompt_2"));
+        assertError(rows.get("msl"), "StableDiffusionPipeline does not take max_sequence_length (its diffusers "
+                + "__call__ has no such argument)");
+        assertEquals(77, (int) rows.get("msl").getAs("max_sequence_length"), "the value the row asked for");
+        assertError(rows.get("p3"), "StableDiffusionPipeline does not take negative_prompt_3");
+        assertEquals("blurry", rows.get("p3").getAs("negative_prompt_3"));
+        assertNull(rows.get("d").getAs("max_sequence_length"), "no T5 encoder: none used");
         assertEquals(3, rows.values().stream().filter(r -> "ok".equals(r.getAs("status"))).count());
         assertSameAsLibrary(Fixtures.tinySd(), rows, List.of("d", "sig", "o"));
     }

@@ -122,7 +122,7 @@ class JobPipelineRowFaultsTest {
 
     private static Row workRow(String id, double guidance, long seed) {
         return RowFactory.create(id, "a photo of a " + id, null, seed, 2, guidance, null, null, null, null, null,
-                null, null, null, null, 0,
+                null, null, null, null, null, null, null, 0,
                 WorkSchema.PENDING, null, "{\"id\": \"" + id + "\"}", "test:" + id, null, null, null);
     }
 

@@ -131,6 +131,25 @@ public final class GenerationMetadata {
         return this;
     }
 
+    /** Stable Diffusion 3's {@code prompt_3} / {@code negative_prompt_3} entries, when set. */
+    public GenerationMetadata thirdPrompts(String prompt3, String negativePrompt3) {
+        if (prompt3 != null) {
+            put("prompt_3", prompt3);
+        }
+        if (negativePrompt3 != null) {
+            put("negative_prompt_3", negativePrompt3);
+        }
+        return this;
+    }
+
+    /** The {@code max_sequence_length} entry (the T5 prompt length a call used), when set. */
+    public GenerationMetadata maxSequenceLength(Integer value) {
+        if (value != null) {
+            put("max_sequence_length", Integer.toString(value));
+        }
+        return this;
+    }
+
     /** A schedule as its text chunk holds it: comma-separated, integers without a fraction ("999,500,1"). */
     public static String numbers(double[] values) {
         StringBuilder b = new StringBuilder();

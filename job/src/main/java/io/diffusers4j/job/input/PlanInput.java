@@ -120,6 +120,8 @@ public final class PlanInput {
         putIf(f, PromptFields.SCHEDULER, r.scheduler());
         putIf(f, PromptFields.LORAS, r.loras());
         putIf(f, PromptFields.TEXTUAL_INVERSIONS, r.textualInversions());
+        putIf(f, PromptFields.MAX_SEQUENCE_LENGTH, r.maxSequenceLength() == null ? null
+                : (long) r.maxSequenceLength());
         f.put(PromptFields.NUM_IMAGES_PER_PROMPT, (long) r.imagesPerPrompt());
         return f;
     }

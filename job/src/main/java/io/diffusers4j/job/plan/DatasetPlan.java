@@ -145,7 +145,8 @@ public final class DatasetPlan implements Serializable {
         String negative = template.negativePrompt != null ? template.negativePrompt : defaultNegativePrompt;
         return new PlanRow(index, id, template.id, r.prompt(), negative, new LinkedHashMap<>(r.slots()),
                 params.numInferenceSteps(), params.guidanceScale(), params.width(), params.height(),
-                params.scheduler(), params.loras(), params.textualInversions(), SeedDeriver.deriveSeed(seed, id),
+                params.scheduler(), params.loras(), params.textualInversions(), params.maxSequenceLength(),
+                SeedDeriver.deriveSeed(seed, id),
                 imagesPerPrompt);
     }
 

@@ -13,6 +13,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.diffusers4j.job.rows.AdapterFields;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.schedulers.Schedulers;
 
 import java.util.ArrayDeque;
@@ -43,9 +44,10 @@ public final class PlanParser {
             "textual_inversions");
     /** Sweep axes, in the order their digits take (the last varies fastest). */
     static final List<String> SWEEP_KEYS = List.of("guidance_scale", "num_inference_steps", "scheduler", "size",
-            "width", "height", "loras", "textual_inversions");
+            "width", "height", "loras", "textual_inversions", "max_sequence_length");
     private static final Set<String> DEFAULT_KEYS = Set.of("negative_prompt", "guidance_scale",
-            "num_inference_steps", "scheduler", "size", "width", "height", "loras", "textual_inversions");
+            "num_inference_steps", "scheduler", "size", "width", "height", "loras", "textual_inversions",
+            "max_sequence_length");
 
     private final PlanFiles files;
     private final String file;
@@ -354,6 +356,8 @@ public final class PlanParser {
             }
             case "loras" -> PlanParams.adapters(adapters(key, v, "scale"), null);
             case "textual_inversions" -> PlanParams.adapters(null, adapters(key, v, "token"));
+            case "max_sequence_length" -> PlanParams.maxSequenceLength((int) values.integer(key, v, 1,
+                    PipelineCall.MAX_SEQUENCE_LENGTH));
             default -> throw values.error(key, "unknown parameter");
         };
     }
@@ -412,6 +416,7 @@ public final class PlanParser {
             case "height" -> Integer.toString(p.height());
             case "loras" -> "[" + String.join(",", p.loras()) + "]";
             case "textual_inversions" -> "[" + String.join(",", p.textualInversions()) + "]";
+            case "max_sequence_length" -> Integer.toString(p.maxSequenceLength());
             default -> p.width() + "x" + p.height();
         };
     }

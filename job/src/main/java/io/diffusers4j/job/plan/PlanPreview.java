@@ -95,6 +95,7 @@ public final class PlanPreview {
         append(sb, "scheduler", r.scheduler());
         append(sb, "loras", r.loras());
         append(sb, "textual_inversions", r.textualInversions());
+        append(sb, "max_sequence_length", r.maxSequenceLength());
         return sb.toString();
     }
 
@@ -140,6 +141,7 @@ public final class PlanPreview {
             j.addProperty("scheduler", r.scheduler());
             j.add("loras", adapters(r.loras()));
             j.add("textual_inversions", adapters(r.textualInversions()));
+            j.addProperty("max_sequence_length", r.maxSequenceLength());
             j.addProperty("seed", r.seed());
             j.addProperty("num_images_per_prompt", r.imagesPerPrompt());
             list.add(j);

@@ -15,10 +15,11 @@ import java.util.Map;
  *                       {@code {1}} for the first inline group)
  * @param loras          the row's {@code loras} entries ({@code PATH_OR_ID[:SCALE]}), or null for none
  * @param textualInversions the row's {@code textual_inversions} entries ({@code PATH_OR_ID[:TOKEN]}), or null
+ * @param maxSequenceLength the row's {@code max_sequence_length} (Stable Diffusion 3, FLUX), or null
  * @param seed           base seed, derived from (plan seed, id): image i is drawn with seed + i
  */
 public record PlanRow(long index, String id, String templateId, String prompt, String negativePrompt,
                       Map<String, String> slots, Integer numInferenceSteps, Double guidanceScale, Integer width,
-                      Integer height, String scheduler, List<String> loras, List<String> textualInversions, long seed,
-                      int imagesPerPrompt) implements Serializable {
+                      Integer height, String scheduler, List<String> loras, List<String> textualInversions,
+                      Integer maxSequenceLength, long seed, int imagesPerPrompt) implements Serializable {
 }

@@ -27,9 +27,10 @@ import java.util.List;
  * Renders with the pipeline the checkpoint names, asking it everything: a micro-batch becomes one call with one
  * prompt per image ({@code num_images_per_prompt=1}) and a generator list {@code [TorchGenerator(seed_0), ...]}, so
  * each image is drawn exactly as the single call {@code prompt=p, seed=s} would draw it. Per-image values that
- * diffusers takes per call are passed per prompt: a missing negative prompt, {@code prompt_2} or
- * {@code negative_prompt_2} is a null entry, which the pipeline treats as that prompt's default (for SDXL under
- * {@code force_zeros_for_empty_prompt}, zeros for no negative prompt, as a single call would). Each row's settings
+ * diffusers takes per call are passed per prompt: a missing negative prompt, {@code prompt_2},
+ * {@code negative_prompt_2}, {@code prompt_3} or {@code negative_prompt_3} is a null entry, which the pipeline treats
+ * as that prompt's default (for SDXL under {@code force_zeros_for_empty_prompt}, zeros for no negative prompt, as a
+ * single call would). Each row's settings
  * are resolved and checked by the pipeline ({@link DiffusionPipeline#withDefaults}, {@link DiffusionPipeline#checkInputs});
  * a refusal is that row's error. A pipeline that draws {@code batch_size} samples without a prompt (DDPM, DDIM, Dance
  * Diffusion) gets rows without a prompt as {@code batch_size = n} with one generator per sample; a row with a prompt
@@ -110,10 +111,12 @@ public final class PipelineRenderer implements Renderer {
         PipelineCall resolved = runs.withDefaults(call);
         runs.checkInputs(resolved);
         if (runs.task().producesAudio()) { // outputSize is (channels, samples): no picture size to record
-            return requested.with(resolved.numInferenceSteps(), resolved.guidanceScale(), null, null);
+            return requested.with(resolved.numInferenceSteps(), resolved.guidanceScale(), null, null,
+                    resolved.maxSequenceLength());
         }
         int[] size = runs.outputSize(resolved);
-        return requested.with(resolved.numInferenceSteps(), resolved.guidanceScale(), size[1], size[0]);
+        return requested.with(resolved.numInferenceSteps(), resolved.guidanceScale(), size[1], size[0],
+                resolved.maxSequenceLength());
     }
 
     @Override
@@ -178,14 +181,16 @@ public final class PipelineRenderer implements Renderer {
         return items;
     }
 
-    /** Every prompt text of {@code images} (prompts, negative prompts, SDXL's second ones). */
+    /** Every prompt text of {@code images} (prompts, negative prompts, SDXL's second ones, SD3's third ones). */
     private static List<String> prompts(List<ImageRequest> images) {
-        List<String> out = new ArrayList<>(images.size() * 4);
+        List<String> out = new ArrayList<>(images.size() * 6);
         for (ImageRequest r : images) {
             out.add(r.prompt());
             out.add(r.negativePrompt());
             out.add(r.prompt2());
             out.add(r.negativePrompt2());
+            out.add(r.prompt3());
+            out.add(r.negativePrompt3());
         }
         return out;
     }
@@ -196,17 +201,25 @@ public final class PipelineRenderer implements Renderer {
         List<String> negatives = new ArrayList<>(images.size());
         List<String> prompts2 = new ArrayList<>(images.size());
         List<String> negatives2 = new ArrayList<>(images.size());
+        List<String> prompts3 = new ArrayList<>(images.size());
+        List<String> negatives3 = new ArrayList<>(images.size());
         long[] seeds = new long[images.size()];
         boolean anyNegative = false;
         boolean anySecond = false;
+        boolean anyPrompt3 = false;
+        boolean anyNegative3 = false;
         for (int i = 0; i < images.size(); i++) {
             ImageRequest r = images.get(i);
             prompts.add(r.prompt());
             negatives.add(r.negativePrompt());
             prompts2.add(r.prompt2());
             negatives2.add(r.negativePrompt2());
+            prompts3.add(r.prompt3());
+            negatives3.add(r.negativePrompt3());
             anyNegative |= r.negativePrompt() != null;
             anySecond |= r.hasSecondPrompts();
+            anyPrompt3 |= r.prompt3() != null;
+            anyNegative3 |= r.negativePrompt3() != null;
             seeds[i] = r.seed();
         }
         // rows without a prompt, on a pipeline that draws batch_size samples: one sample per row
@@ -219,6 +232,7 @@ public final class PipelineRenderer implements Renderer {
                 .numImagesPerPrompt(1).seeds(seeds)
                 .timesteps(CustomSchedule.toArray(settings.timesteps()))
                 .sigmas(CustomSchedule.toArray(settings.sigmas())).audioLengthInS(settings.audioLengthInS())
+                .maxSequenceLength(settings.maxSequenceLength())
                 .outputType(pipeline.task().producesAudio() ? "np" : "pil").progress(ProgressListener.NONE);
         if (pipeline.acceptedArguments().contains(CallArgument.SIZE)) {
             // resolved settings record the output size of every image pipeline, but not all of them take one
@@ -227,6 +241,8 @@ public final class PipelineRenderer implements Renderer {
         if (anySecond) {
             call.sdxl(new SdxlArguments().prompt2(prompts2).negativePrompt2(negatives2));
         }
+        // each list only when a row sets it, so a refusal names what the rows set
+        call.prompt3(anyPrompt3 ? prompts3 : null).negativePrompt3(anyNegative3 ? negatives3 : null);
         if (settings.scheduler() != null && !settings.scheduler().equals(schedulerName)) {
             call.scheduler(Schedulers.create(settings.scheduler(), pipeline.scheduler().config()));
         }

@@ -14,7 +14,9 @@ import java.util.Map;
 public interface Renderer extends AutoCloseable {
     /**
      * The settings a single call of {@code image} with {@code requested} would use: null fields (steps, guidance,
-     * size) become the pipeline's defaults (guidance stays null for a pipeline without a prompt, size for audio). Throws IllegalArgumentException with the pipeline's message when the
+     * size, {@code max_sequence_length}) become the pipeline's defaults (guidance stays null for a pipeline without a
+     * prompt, size for audio, {@code max_sequence_length} for a pipeline without a T5 text encoder). Throws
+     * IllegalArgumentException with the pipeline's message when the
      * pipeline refuses that call (a size that is not a multiple of the VAE factor, an argument its {@code __call__}
      * does not take, ...): the image becomes an error row.
      */

@@ -31,33 +31,34 @@ public record ReportData(JobSummary summary, Map<String, String> settings, List<
     }
 
     /**
-     * One image of the contact sheet: its generation parameters (SDXL's second prompts, a custom schedule and the
-     * adapters null when not set; adapters as "name:scale, ..." / "name:token, ..."), where it ran, and an
+     * One image of the contact sheet: its generation parameters (SDXL's second prompts, Stable Diffusion 3's third
+     * prompts, {@code max_sequence_length}, a custom schedule and the adapters null when not set; adapters as "name:scale, ..." / "name:token, ..."), where it ran, and an
      * embeddable picture.
      */
     public record Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed,
                             Integer steps, Double guidanceScale, Integer width, Integer height, String scheduler,
-                            String prompt2, String negativePrompt2, List<Double> timesteps, List<Double> sigmas,
+                            String prompt2, String negativePrompt2, String prompt3, String negativePrompt3,
+                            Integer maxSequenceLength, List<Double> timesteps, List<Double> sigmas,
                             String loras, String textualInversions, String model, String executorId,
                             Long durationMs, String dataUri, byte[] png, Audio audio) {
-        /** A clip or an image without adapters. */
+        /** A clip or an image without Stable Diffusion 3 / FLUX arguments or adapters. */
         public Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed, Integer steps,
                          Double guidanceScale, Integer width, Integer height, String scheduler, String prompt2,
                          String negativePrompt2, List<Double> timesteps, List<Double> sigmas, String model,
                          String executorId, Long durationMs, String dataUri, byte[] png, Audio audio) {
             this(id, imageIndex, prompt, negativePrompt, seed, steps, guidanceScale, width, height, scheduler,
-                    prompt2, negativePrompt2, timesteps, sigmas, null, null, model, executorId, durationMs, dataUri,
-                    png, audio);
+                    prompt2, negativePrompt2, null, null, null, timesteps, sigmas, null, null, model, executorId,
+                    durationMs, dataUri, png, audio);
         }
 
-        /** An image without adapters. */
+        /** An image without Stable Diffusion 3 / FLUX arguments or adapters. */
         public Thumbnail(String id, int imageIndex, String prompt, String negativePrompt, Long seed, Integer steps,
                          Double guidanceScale, Integer width, Integer height, String scheduler, String prompt2,
                          String negativePrompt2, List<Double> timesteps, List<Double> sigmas, String model,
                          String executorId, Long durationMs, String dataUri, byte[] png) {
             this(id, imageIndex, prompt, negativePrompt, seed, steps, guidanceScale, width, height, scheduler,
-                    prompt2, negativePrompt2, timesteps, sigmas, null, null, model, executorId, durationMs, dataUri,
-                    png, null);
+                    prompt2, negativePrompt2, null, null, null, timesteps, sigmas, null, null, model, executorId,
+                    durationMs, dataUri, png, null);
         }
 
         /** The sample file's bytes: the PNG, or the WAV of an audio row. */

@@ -75,7 +75,8 @@ public final class RunReport {
         if (wanted > 0 && summary.okImages() > 0) {
             for (Row r : mine.where(col("status").equalTo(OutputSchema.OK)).select("id", "image_index", "prompt",
                     "negative_prompt", "seed", "num_inference_steps", "guidance_scale", "width", "height",
-                    "scheduler", "prompt_2", "negative_prompt_2", "timesteps", "sigmas", "loras", "textual_inversions",
+                    "scheduler", "prompt_2", "negative_prompt_2", "prompt_3", "negative_prompt_3",
+                    "max_sequence_length", "timesteps", "sigmas", "loras", "textual_inversions",
                     "model", "executor_id", "duration_ms", "image", "audio", "sample_rate", "audio_length_s")
                     .limit(wanted).collectAsList()) {
                 byte[] png = OutputSchema.png(r.getAs("image"));
@@ -84,6 +85,7 @@ public final class RunReport {
                         r.getAs("prompt"), r.getAs("negative_prompt"), r.getAs("seed"),
                         r.getAs("num_inference_steps"), r.getAs("guidance_scale"), r.getAs("width"),
                         r.getAs("height"), r.getAs("scheduler"), r.getAs("prompt_2"), r.getAs("negative_prompt_2"),
+                        r.getAs("prompt_3"), r.getAs("negative_prompt_3"), r.getAs("max_sequence_length"),
                         numbers(r, "timesteps"), numbers(r, "sigmas"), adapters(r, "loras", "scale"),
                         adapters(r, "textual_inversions", "token"), r.getAs("model"), r.getAs("executor_id"),
                         r.getAs("duration_ms"), png == null ? null : Thumbnails.dataUri(png, THUMB_SIZE), png,

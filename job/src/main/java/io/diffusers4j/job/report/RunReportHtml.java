@@ -201,12 +201,21 @@ public final class RunReportHtml {
         if (t.negativePrompt2() != null) {
             p.put("negative_2", t.negativePrompt2());
         }
+        if (t.prompt3() != null) {
+            p.put("prompt_3", t.prompt3());
+        }
+        if (t.negativePrompt3() != null) {
+            p.put("negative_3", t.negativePrompt3());
+        }
         p.put("seed", String.valueOf(t.seed()));
         p.put("steps", String.valueOf(t.steps()));
         if (t.guidanceScale() != null) {
             p.put("guidance", String.valueOf(t.guidanceScale()));
         }
         p.put("scheduler", String.valueOf(t.scheduler()));
+        if (t.maxSequenceLength() != null) {
+            p.put("max_sequence_length", t.maxSequenceLength().toString());
+        }
         if (t.timesteps() != null) {
             p.put("timesteps", GenerationMetadata.numbers(CustomSchedule.toArray(t.timesteps())));
         }

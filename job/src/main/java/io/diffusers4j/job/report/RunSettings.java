@@ -52,6 +52,7 @@ public final class RunSettings {
         out.put("default height", orPipeline(d.height()));
         out.put("default scheduler", scheduler == null ? "the checkpoint's" : scheduler);
         out.put("default num_images_per_prompt", Integer.toString(d.numImagesPerPrompt()));
+        out.put("default max_sequence_length", orPipeline(d.maxSequenceLength()));
         out.put("job seed (rows without a seed)", Long.toString(d.jobSeed()));
         out.put("limits", "max-size " + d.maxSize() + ", max-steps " + d.maxSteps() + ", max-images-per-prompt "
                 + d.maxImagesPerPrompt());

@@ -1,6 +1,8 @@
 // Job-level defaults and limits applied to every prompt row (the values a row may leave out).
 package io.diffusers4j.job.rows;
 
+import io.diffusers4j.pipelines.PipelineCall;
+
 import java.io.Serializable;
 
 /**
@@ -20,10 +22,13 @@ import java.io.Serializable;
  * @param maxSize            largest width/height accepted
  * @param maxSteps           largest num_inference_steps accepted
  * @param maxImagesPerPrompt largest num_images_per_prompt accepted (at most {@link SeedDeriver#MAX_IMAGES})
+ * @param maxSequenceLength  default {@code max_sequence_length} (the T5 prompt length, 1 to
+ *                           {@link PipelineCall#MAX_SEQUENCE_LENGTH}) for every row, or null for the pipeline's own
+ *                           (a pipeline without a T5 encoder refuses any)
  */
 public record JobDefaults(String negativePrompt, Integer numInferenceSteps, Double guidanceScale, Integer width,
                           Integer height, int numImagesPerPrompt, long jobSeed, int maxSize,
-                          int maxSteps, int maxImagesPerPrompt) implements Serializable {
+                          int maxSteps, int maxImagesPerPrompt, Integer maxSequenceLength) implements Serializable {
 
     public JobDefaults {
         if (maxSize < 1) {
@@ -53,6 +58,11 @@ public record JobDefaults(String negativePrompt, Integer numInferenceSteps, Doub
         if (jobSeed < 0) {
             throw new IllegalArgumentException("job seed must be >= 0, got " + jobSeed);
         }
+        if (maxSequenceLength != null
+                && (maxSequenceLength < 1 || maxSequenceLength > PipelineCall.MAX_SEQUENCE_LENGTH)) {
+            throw new IllegalArgumentException("default max-sequence-length must be in [1, "
+                    + PipelineCall.MAX_SEQUENCE_LENGTH + "], got " + maxSequenceLength);
+        }
     }
 
     private static void checkSize(String name, Integer value, int maxSize) {
@@ -61,23 +71,31 @@ public record JobDefaults(String negativePrompt, Integer numInferenceSteps, Doub
         }
     }
 
-    /** The pipeline's own steps, guidance, size and scheduler (diffusers' call defaults), job seed 0. */
+    /**
+     * The pipeline's own steps, guidance, size, scheduler and {@code max_sequence_length} (diffusers' call defaults),
+     * job seed 0.
+     */
     public static JobDefaults diffusers() {
-        return new JobDefaults(null, null, null, null, null, 1, 0L, 2048, 1000, 64);
+        return new JobDefaults(null, null, null, null, null, 1, 0L, 2048, 1000, 64, null);
     }
 
     public JobDefaults withJobSeed(long seed) {
         return new JobDefaults(negativePrompt, numInferenceSteps, guidanceScale, width, height,
-                numImagesPerPrompt, seed, maxSize, maxSteps, maxImagesPerPrompt);
+                numImagesPerPrompt, seed, maxSize, maxSteps, maxImagesPerPrompt, maxSequenceLength);
     }
 
     public JobDefaults withSteps(Integer steps) {
         return new JobDefaults(negativePrompt, steps, guidanceScale, width, height, numImagesPerPrompt,
-                jobSeed, maxSize, maxSteps, maxImagesPerPrompt);
+                jobSeed, maxSize, maxSteps, maxImagesPerPrompt, maxSequenceLength);
     }
 
     public JobDefaults withSize(Integer w, Integer h) {
         return new JobDefaults(negativePrompt, numInferenceSteps, guidanceScale, w, h, numImagesPerPrompt,
-                jobSeed, maxSize, maxSteps, maxImagesPerPrompt);
+                jobSeed, maxSize, maxSteps, maxImagesPerPrompt, maxSequenceLength);
+    }
+
+    public JobDefaults withMaxSequenceLength(Integer length) {
+        return new JobDefaults(negativePrompt, numInferenceSteps, guidanceScale, width, height, numImagesPerPrompt,
+                jobSeed, maxSize, maxSteps, maxImagesPerPrompt, length);
     }
 }

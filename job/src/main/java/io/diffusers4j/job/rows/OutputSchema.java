@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * Output columns. One row per image (its generation parameters as used: steps, guidance, size and scheduler
- * with the pipeline's defaults filled in; {@code prompt_2}, {@code negative_prompt_2}, {@code timesteps},
- * {@code sigmas} as given, null when not; {@code loras} / {@code textual_inversions} the adapters, each with the
+ * with the pipeline's defaults filled in; {@code prompt_2}, {@code negative_prompt_2}, {@code prompt_3},
+ * {@code negative_prompt_3}, {@code timesteps}, {@code sigmas} as given, null when not; {@code max_sequence_length}
+ * the T5 prompt length used, null for pipelines without a T5 encoder; {@code loras} / {@code textual_inversions} the adapters, each with the
  * SHA-256 of the file the image was rendered with, null when the row lists none) ({@code image_index} 0..n-1 of its prompt row, {@code seed} the seed that
  * image was drawn with), or one row per unusable input row. {@code status} is "ok" or "error"; on error
  * {@code error} says why, {@code image} is null and {@code raw} holds the input text. {@code image} holds the PNG;
@@ -65,6 +66,9 @@ public final class OutputSchema {
         DataTypes.createStructField("scheduler", DataTypes.StringType, true),
         DataTypes.createStructField("prompt_2", DataTypes.StringType, true),
         DataTypes.createStructField("negative_prompt_2", DataTypes.StringType, true),
+        DataTypes.createStructField("prompt_3", DataTypes.StringType, true),
+        DataTypes.createStructField("negative_prompt_3", DataTypes.StringType, true),
+        DataTypes.createStructField("max_sequence_length", DataTypes.IntegerType, true),
         DataTypes.createStructField("timesteps", NUMBERS, true),
         DataTypes.createStructField("sigmas", NUMBERS, true),
         DataTypes.createStructField("loras", AdapterColumns.LORAS, true),

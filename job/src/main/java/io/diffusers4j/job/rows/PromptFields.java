@@ -23,6 +23,12 @@ public final class PromptFields {
     public static final String PROMPT_2 = "prompt_2";
     /** StableDiffusionXLPipeline's negative prompt for its second text encoder. */
     public static final String NEGATIVE_PROMPT_2 = "negative_prompt_2";
+    /** StableDiffusion3Pipeline's prompt for its third (T5) text encoder (diffusers' default: {@code prompt}). */
+    public static final String PROMPT_3 = "prompt_3";
+    /** StableDiffusion3Pipeline's negative prompt for its T5 text encoder (default: {@code negative_prompt}). */
+    public static final String NEGATIVE_PROMPT_3 = "negative_prompt_3";
+    /** The T5 prompt length in tokens, 1..512 (Stable Diffusion 3, FLUX; default: the pipeline's). */
+    public static final String MAX_SEQUENCE_LENGTH = "max_sequence_length";
     /** A custom schedule: the timesteps (diffusers' {@code timesteps=}). */
     public static final String TIMESTEPS = "timesteps";
     /** A custom schedule: the sigmas, the last one the final sigma (diffusers' {@code sigmas=}). */
@@ -36,8 +42,8 @@ public final class PromptFields {
 
     /** Every field the job reads, in the order used for CSV/JSON examples. */
     public static final List<String> ALL = List.of(ID, PROMPT, NEGATIVE_PROMPT, SEED, NUM_INFERENCE_STEPS,
-            GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT, PROMPT_2, NEGATIVE_PROMPT_2, TIMESTEPS,
-            SIGMAS, LORAS, TEXTUAL_INVERSIONS, AUDIO_LENGTH_IN_S);
+            GUIDANCE_SCALE, WIDTH, HEIGHT, SCHEDULER, NUM_IMAGES_PER_PROMPT, PROMPT_2, NEGATIVE_PROMPT_2, PROMPT_3,
+            NEGATIVE_PROMPT_3, MAX_SEQUENCE_LENGTH, TIMESTEPS, SIGMAS, LORAS, TEXTUAL_INVERSIONS, AUDIO_LENGTH_IN_S);
 
     private PromptFields() {
     }

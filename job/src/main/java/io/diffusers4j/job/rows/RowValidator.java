@@ -3,6 +3,7 @@ package io.diffusers4j.job.rows;
 
 import io.diffusers4j.job.input.RawRecord;
 import io.diffusers4j.job.render.AdapterSet;
+import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.schedulers.Schedulers;
 
 import java.io.Serializable;
@@ -53,8 +54,8 @@ public final class RowValidator implements Serializable {
         String location = record.location();
         if (record.isMalformed()) {
             String id = SeedDeriver.deriveId(record.source(), record.position(), record.raw());
-            return new PromptRow(id, null, null, null, null, null, null, null, null, null, null, null, null,
-                    AdapterSet.NONE, null, location, record.raw(),
+            return new PromptRow(id, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null, AdapterSet.NONE, null, location, record.raw(),
                     "malformed " + record.malformedReason());
         }
         Map<String, Object> f = record.fields();
@@ -98,6 +99,10 @@ public final class RowValidator implements Serializable {
         Long seed = seedOf(f.get(PromptFields.SEED), errors);
         String prompt2 = text(PromptFields.PROMPT_2, f.get(PromptFields.PROMPT_2), errors);
         String negative2 = text(PromptFields.NEGATIVE_PROMPT_2, f.get(PromptFields.NEGATIVE_PROMPT_2), errors);
+        String prompt3 = text(PromptFields.PROMPT_3, f.get(PromptFields.PROMPT_3), errors);
+        String negative3 = text(PromptFields.NEGATIVE_PROMPT_3, f.get(PromptFields.NEGATIVE_PROMPT_3), errors);
+        Integer maxSequenceLength = intIn(PromptFields.MAX_SEQUENCE_LENGTH, f.get(PromptFields.MAX_SEQUENCE_LENGTH), 1,
+                PipelineCall.MAX_SEQUENCE_LENGTH, "the T5 limit", errors);
         CustomSchedule schedule = CustomSchedule.of(f, defaults.maxSteps(), errors);
         Double audioLength = finite(PromptFields.AUDIO_LENGTH_IN_S, f.get(PromptFields.AUDIO_LENGTH_IN_S), errors);
         if (audioLength != null && (audioLength <= 0 || audioLength > MAX_AUDIO_LENGTH_S)) {
@@ -123,7 +128,9 @@ public final class RowValidator implements Serializable {
                 orDefault(width, defaults.width()),
                 orDefault(height, defaults.height()),
                 scheduler,
-                n, prompt2, negative2, schedule, adapters, audioLength, location, record.raw(), error);
+                n, prompt2, negative2, prompt3, negative3,
+                orDefault(maxSequenceLength, defaults.maxSequenceLength()),
+                schedule, adapters, audioLength, location, record.raw(), error);
     }
 
     private static <T> T orDefault(T value, T fallback) {

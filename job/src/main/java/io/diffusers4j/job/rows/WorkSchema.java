@@ -30,18 +30,22 @@ public final class WorkSchema {
     public static final int SCHEDULER = 8;
     public static final int PROMPT_2 = 9;
     public static final int NEGATIVE_PROMPT_2 = 10;
-    public static final int TIMESTEPS = 11;
-    public static final int SIGMAS = 12;
-    public static final int LORAS = 13;
-    public static final int TEXTUAL_INVERSIONS = 14;
-    public static final int IMAGE_INDEX = 15;
-    public static final int STATUS = 16;
-    public static final int ERROR_MESSAGE = 17;
-    public static final int RAW = 18;
-    public static final int SOURCE = 19;
-    public static final int AUDIO_LENGTH_IN_S = 20;
-    public static final int TEMPLATE_ID = 21;
-    public static final int SLOTS = 22;
+    public static final int PROMPT_3 = 11;
+    public static final int NEGATIVE_PROMPT_3 = 12;
+    /** The requested {@code max_sequence_length} (the row's or the job default), null: the pipeline's. */
+    public static final int MAX_SEQUENCE_LENGTH = 13;
+    public static final int TIMESTEPS = 14;
+    public static final int SIGMAS = 15;
+    public static final int LORAS = 16;
+    public static final int TEXTUAL_INVERSIONS = 17;
+    public static final int IMAGE_INDEX = 18;
+    public static final int STATUS = 19;
+    public static final int ERROR_MESSAGE = 20;
+    public static final int RAW = 21;
+    public static final int SOURCE = 22;
+    public static final int AUDIO_LENGTH_IN_S = 23;
+    public static final int TEMPLATE_ID = 24;
+    public static final int SLOTS = 25;
 
     public static final StructType SCHEMA = OutputSchema.withParameters(
         DataTypes.createStructField("image_index", DataTypes.IntegerType, false),
@@ -81,7 +85,7 @@ public final class WorkSchema {
         CustomSchedule s = r.schedule();
         return RowFactory.create(r.id(), r.prompt(), r.negativePrompt(), seed, r.numInferenceSteps(),
                 r.guidanceScale(), r.width(), r.height(), r.scheduler(), r.prompt2(), r.negativePrompt2(),
-                s == null ? null : CustomSchedule.toArray(s.timesteps()),
+                r.prompt3(), r.negativePrompt3(), r.maxSequenceLength(), s == null ? null : CustomSchedule.toArray(s.timesteps()),
                 s == null ? null : CustomSchedule.toArray(s.sigmas()), AdapterColumns.loras(r.adapters(), null),
                 AdapterColumns.embeddings(r.adapters(), null), imageIndex, status, r.error(), r.raw(), r.location(),
                 r.audioLengthInS(), templateId, slots);

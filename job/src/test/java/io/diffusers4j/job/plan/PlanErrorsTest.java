@@ -81,8 +81,13 @@ class PlanErrorsTest {
                 error(template("p", "\"sweep\": {\"size\": [\"512\"]}")));
         assertEquals("sweep.guidance_scale[1]: the value 7.5 appears twice",
                 error(template("p", "\"sweep\": {\"guidance_scale\": [7.5, 7.50]}")));
-        assertEquals("sweep.steps: unknown key (known: guidance_scale, height, loras, num_inference_steps, scheduler, "
-                + "size, textual_inversions, width)", error(template("p", "\"sweep\": {\"steps\": [1]}")));
+        assertEquals("sweep.steps: unknown key (known: guidance_scale, height, loras, max_sequence_length, "
+                + "num_inference_steps, scheduler, size, textual_inversions, width)",
+                error(template("p", "\"sweep\": {\"steps\": [1]}")));
+        assertEquals("sweep.max_sequence_length[1]: must be an integer in [1, 512], got 1024",
+                error(template("p", "\"sweep\": {\"max_sequence_length\": [256, 1024]}")));
+        assertEquals("defaults.max_sequence_length: must be an integer in [1, 512], got 0",
+                error(template("p", "\"defaults\": {\"max_sequence_length\": 0}")));
         assertEquals("sweep.num_inference_steps: the list is empty",
                 error(template("p", "\"sweep\": {\"num_inference_steps\": []}")));
         assertTrue(error(template("p", "\"sweep\": {\"scheduler\": [\"EulerDiscreteScheduler\", \"NoSuch\"]}"))

@@ -117,6 +117,24 @@ class PlanProductTest {
     }
 
     @Test
+    void maxSequenceLengthIsASweepAxisAndADefault() {
+        String template = "{\"id\": \"t\", \"prompt\": \"a {cat|dog}\"}";
+        DatasetPlan before = plan(dir, "{\"templates\": [" + template + "],"
+                + " \"sweep\": {\"num_inference_steps\": [4]}}");
+        DatasetPlan p = plan(dir, "{\"templates\": [" + template + "], \"sweep\": {\"num_inference_steps\": [4]},"
+                + " \"defaults\": {\"max_sequence_length\": 256}}");
+        assertEquals(before.row(0).id(), p.row(0).id(), "a default is not part of the id");
+        assertEquals(256, p.row(1).maxSequenceLength());
+        assertNull(before.row(1).maxSequenceLength(), "unset: the job's (then the pipeline's) default");
+        DatasetPlan swept = plan(dir, "{\"templates\": [" + template + "], \"sweep\": {\"num_inference_steps\": [4],"
+                + " \"max_sequence_length\": [77, 512]}, \"defaults\": {\"max_sequence_length\": 256}}");
+        List<PlanRow> rows = all(swept);
+        assertEquals(List.of(77, 512, 77, 512), rows.stream().map(PlanRow::maxSequenceLength).toList(),
+                "the sweep wins over the default, its axis varies fastest");
+        assertEquals(4, new HashSet<>(rows.stream().map(PlanRow::id).toList()).size(), "each sweep point its own id");
+    }
+
+    @Test
     void aBillionCombinationsParseAndDecodeWithoutMaterialising() {
         StringBuilder a = new StringBuilder();
         for (int i = 0; i < 1000; i++) {

@@ -3,7 +3,9 @@ package io.diffusers4j.job.render;
 
 /**
  * Resolves like a StableDiffusionPipeline with the given VAE factor and default size would (50 steps, guidance
- * 7.5, diffusers' size message, no SDXL second prompts); {@link #close()} does nothing unless overridden.
+ * 7.5, diffusers' size message, no SDXL second prompts), except that it takes Stable Diffusion 3's
+ * {@code prompt_3} / {@code negative_prompt_3} and {@code max_sequence_length} as given (no default: null stays
+ * null), so job tests can follow them without a T5 pipeline; {@link #close()} does nothing unless overridden.
  */
 public abstract class StubRenderer implements Renderer {
     private final int vaeScaleFactor;
@@ -36,7 +38,8 @@ public abstract class StubRenderer implements Renderer {
                     + (image.prompt2() != null ? "prompt_2" : "negative_prompt_2"));
         }
         return requested.with(requested.numInferenceSteps() != null ? requested.numInferenceSteps() : 50,
-                requested.guidanceScale() != null ? requested.guidanceScale() : 7.5, width, height);
+                requested.guidanceScale() != null ? requested.guidanceScale() : 7.5, width, height,
+                requested.maxSequenceLength());
     }
 
     @Override

@@ -71,17 +71,20 @@ class RunReportHtmlTest {
     @Test
     void captionsListEveryParameterOfTheImage() {
         ReportData.Thumbnail t = new ReportData.Thumbnail("x", 1, "", null, 8L, 3, 5.0, 64, 48, "DDIMScheduler",
-                "second", "neg 2", List.of(999.0, 500.0, 1.0), null, "/l/style.safetensors:0.8", "/t/x.safetensors:<x>",
-                "m", "driver", 120L, "data:", new byte[0], null);
+                "second", "neg 2", "third", "neg 3", 256, List.of(999.0, 500.0, 1.0), null,
+                "/l/style.safetensors:0.8", "/t/x.safetensors:<x>", "m", "driver", 120L, "data:", new byte[0], null);
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("prompt", "");
         expected.put("negative", "none");
         expected.put("prompt_2", "second");
         expected.put("negative_2", "neg 2");
+        expected.put("prompt_3", "third");
+        expected.put("negative_3", "neg 3");
         expected.put("seed", "8");
         expected.put("steps", "3");
         expected.put("guidance", "5.0");
         expected.put("scheduler", "DDIMScheduler");
+        expected.put("max_sequence_length", "256");
         expected.put("timesteps", "999,500,1");
         expected.put("loras", "/l/style.safetensors:0.8");
         expected.put("textual_inversions", "/t/x.safetensors:<x>");

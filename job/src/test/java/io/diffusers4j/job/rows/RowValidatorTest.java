@@ -2,6 +2,7 @@
 package io.diffusers4j.job.rows;
 
 import io.diffusers4j.job.input.RawRecord;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -178,8 +179,57 @@ class RowValidatorTest {
         assertThrows(IllegalArgumentException.class, () -> JobDefaults.diffusers().withSize(0, 64));
         JobDefaults d = JobDefaults.diffusers();
         e = assertThrows(IllegalArgumentException.class, () -> new JobDefaults(null, 50, 1e39, null, null, 1, 0L,
-                2048, 1000, 64));
+                2048, 1000, 64, null));
         assertTrue(e.getMessage().contains("guidance-scale") && e.getMessage().contains("1.0E39"), e.getMessage());
         assertNull(d.guidanceScale(), "the pipeline's own");
+        assertNull(d.maxSequenceLength(), "the pipeline's own");
+        for (int bad : new int[] {0, 513}) {
+            e = assertThrows(IllegalArgumentException.class, () -> JobDefaults.diffusers().withMaxSequenceLength(bad));
+            assertEquals("default max-sequence-length must be in [1, 512], got " + bad, e.getMessage());
+        }
+    }
+
+    @Test
+    void thirdPromptsAndMaxSequenceLengthAreRead() {
+        PromptRow r = validate("prompt", "p", "prompt_3", "t5 text", "negative_prompt_3", "n3",
+                "max_sequence_length", 77L);
+        assertNull(r.error());
+        assertEquals("t5 text", r.prompt3());
+        assertEquals("n3", r.negativePrompt3());
+        assertEquals(77, r.maxSequenceLength());
+        assertEquals(512, validate("prompt", "p", "max_sequence_length", "512").maxSequenceLength(), "CSV text");
+        assertEquals(1, validate("prompt", "p", "max_sequence_length", 1.0).maxSequenceLength(), "Parquet double");
+        assertNull(validate("prompt", "p").maxSequenceLength(), "the pipeline's own, resolved on the executor");
+    }
+
+    @Test
+    void badMaxSequenceLengthMakesAnErrorRow() {
+        assertEquals("max_sequence_length 0 is below 1", validate("prompt", "p", "max_sequence_length", 0L).error());
+        assertEquals("max_sequence_length 513 exceeds the T5 limit 512",
+                validate("prompt", "p", "max_sequence_length", 513L).error());
+        assertEquals("max_sequence_length 77.5 is not an integer",
+                validate("prompt", "p", "max_sequence_length", 77.5).error());
+        assertEquals("max_sequence_length \"long\" is not an integer",
+                validate("prompt", "p", "max_sequence_length", "long").error());
+        assertEquals("max_sequence_length \"99999999999999999999\" is out of the 64-bit range",
+                validate("prompt", "p", "max_sequence_length", "99999999999999999999").error());
+        assertEquals("prompt_3 boolean true is not text", validate("prompt", "p", "prompt_3", true).error());
+        PromptRow r = validate("prompt", "p", "max_sequence_length", 4096L);
+        assertNull(r.maxSequenceLength(), "a refused value is not carried");
+        assertEquals(List.of(), WorkSchema.expand(r).stream().filter(w -> !"error".equals(w.getString(
+                WorkSchema.STATUS))).toList(), "an error row, not an image");
+    }
+
+    @Test
+    void theJobWideMaxSequenceLengthReachesRowsWithoutOne() {
+        RowValidator v = new RowValidator(JobDefaults.diffusers().withMaxSequenceLength(128));
+        assertEquals(128, v.validate(RawRecord.parsed("f.jsonl", 1, "raw", Map.of("prompt", "p")))
+                .maxSequenceLength());
+        assertEquals(77, v.validate(RawRecord.parsed("f.jsonl", 2, "raw", Map.of("prompt", "p",
+                "max_sequence_length", 77L))).maxSequenceLength(), "the row's own value wins");
+        Row work = WorkSchema.expand(v.validate(RawRecord.parsed("f.jsonl", 3, "raw",
+                Map.of("prompt", "p", "prompt_3", "t")))).get(0);
+        assertEquals(128, work.getInt(WorkSchema.MAX_SEQUENCE_LENGTH), "the work row carries it to the renderer");
+        assertEquals("t", work.getString(WorkSchema.PROMPT_3));
     }
 }
