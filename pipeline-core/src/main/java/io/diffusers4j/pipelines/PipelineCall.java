@@ -368,7 +368,6 @@ public final class PipelineCall {
         return useClippedModelOutput;
     }
 
-    /** The SDXL arguments of this call (never null; all unset by default). */
     /** Stable Diffusion 3's {@code prompt_3} (one per prompt; a null entry: that prompt), or null. */
     public PipelineCall prompt3(List<String> value) {
         this.prompt3 = value == null ? null : new ArrayList<>(value);
@@ -399,6 +398,7 @@ public final class PipelineCall {
         return maxSequenceLength;
     }
 
+    /** The SDXL arguments of this call (never null; all unset by default). */
     public SdxlArguments sdxl() {
         return sdxl;
     }
