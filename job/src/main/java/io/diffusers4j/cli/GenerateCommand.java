@@ -191,6 +191,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--local-files-only", description = "never contact the Hub; use the cached snapshot")
     boolean localFilesOnly;
 
+    @Option(names = "--without-component", paramLabel = "NAME", description = {"leave a model_index.json component "
+            + "out (diffusers' from_pretrained(..., NAME=None)); repeatable",
+        "e.g. Stable Diffusion 3 without T5: --without-component text_encoder_3 --without-component tokenizer_3"})
+    List<String> withoutComponents = new ArrayList<>();
+
     @Option(names = "--attention-slicing", paramLabel = "auto|max|N", description = "compute attention in slices")
     String attentionSlicing;
 
@@ -436,6 +441,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         PipelineOptions options = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
                 .localFilesOnly(localFilesOnly).vae(vae).textEmbeddingCache(textEmbeddingCache);
+        withoutComponents.forEach(name -> options.component(name, PipelineOptions.NONE));
         return options.device(device.equals("cpu") ? Device.cpu() : gpu());
     }
 

@@ -171,6 +171,12 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         if (o.customPipeline() != null) {
             customPipelineClass(o.customPipeline());
         }
+        for (Map.Entry<String, Object> e : o.components().entrySet()) {
+            if (e.getValue() == PipelineOptions.NONE && !index.components().containsKey(e.getKey())) {
+                throw new IllegalArgumentException(index.source() + " has no component '" + e.getKey()
+                        + "' to leave out (its components: " + String.join(", ", index.components().keySet()) + ")");
+            }
+        }
         boolean vaeOverride = o.vae() != null && !o.components().containsKey("vae");
         for (ModelIndex.Component c : index.components().values()) {
             if (c.className() != null && !o.components().containsKey(c.name())

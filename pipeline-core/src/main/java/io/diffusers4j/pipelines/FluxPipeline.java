@@ -104,6 +104,7 @@ public class FluxPipeline extends AbstractFlowMatchPipeline {
             throw new IllegalArgumentException("Only one of `timesteps` or `sigmas` can be passed. Please choose one "
                     + "to set custom values");
         }
+        FlowMatchSchedule.requireFlowMatch(call.scheduler() != null ? call.scheduler() : scheduler);
         if (call.sdxl().negativePrompt2() != null || call.sdxl().negativePooledPromptEmbeds() != null) {
             throw new IllegalArgumentException("FluxPipeline does not take negative_prompt_2 (its diffusers __call__ "
                     + "has no negative prompt)");
