@@ -13,9 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Base of the scheduler ports: holds the config, the float32 {@code betas}/{@code alphas_cumprod} tables, the
- * current timesteps, diffusers' {@code step_index}/{@code begin_index}, and a scheduler-owned {@link NDManager}
- * for tensors kept across steps.
+ * Base of the scheduler ports: holds the config, the float32 {@code betas}/{@code alphas_cumprod} tables (none for
+ * the flow-matching schedulers), the current timesteps, diffusers' {@code step_index}/{@code begin_index}, and a
+ * scheduler-owned {@link NDManager} for tensors kept across steps.
  */
 public abstract class BaseScheduler<C extends SchedulerConfig> implements Scheduler {
     protected final C config;
@@ -36,6 +36,14 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
         }
         this.betas = b;
         this.alphasCumprod = SchedulerMath.alphasCumprod(b);
+    }
+
+    /** A scheduler without a beta schedule (flow matching): {@link #betas()} and {@link #alphasCumprod()} are null. */
+    protected BaseScheduler(C config) {
+        config.validate();
+        this.config = config;
+        this.betas = null;
+        this.alphasCumprod = null;
     }
 
     @Override
@@ -73,12 +81,12 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
 
     @Override
     public double[] alphasCumprod() {
-        return SchedulerMath.widen(alphasCumprod);
+        return alphasCumprod == null ? null : SchedulerMath.widen(alphasCumprod);
     }
 
-    /** The float32 betas. */
+    /** The float32 betas, or null for a scheduler without a beta schedule. */
     public double[] betas() {
-        return SchedulerMath.widen(betas);
+        return betas == null ? null : SchedulerMath.widen(betas);
     }
 
     @Override
@@ -103,7 +111,7 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
 
     @Override
     public Scheduler copy() {
-        return Schedulers.create(className(), config.copyConfig());
+        return Schedulers.fromConfig(getClass(), config.copyConfig());
     }
 
     @Override
@@ -121,10 +129,10 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
     @Override
     public void setTimesteps(Integer n, double[] customTimesteps, double[] customSigmas) {
         if (customTimesteps != null && !acceptsCustomTimesteps()) {
-            throw unsupportedCustom("timestep");
+            throw unsupportedCustom(className(), "timestep");
         }
         if (customSigmas != null && !acceptsCustomSigmas()) {
-            throw unsupportedCustom("sigmas");
+            throw unsupportedCustom(className(), "sigmas");
         }
         if (customTimesteps == null && customSigmas == null && n != null) {
             setTimesteps(n.intValue());
@@ -142,8 +150,8 @@ public abstract class BaseScheduler<C extends SchedulerConfig> implements Schedu
     }
 
     /** {@code retrieve_timesteps}' refusal ({@code what}: "timestep" or "sigmas") for a class without the argument. */
-    private IllegalArgumentException unsupportedCustom(String what) {
-        return new IllegalArgumentException("The current scheduler class " + className() + "'s `set_timesteps` "
+    static IllegalArgumentException unsupportedCustom(String className, String what) {
+        return new IllegalArgumentException("The current scheduler class " + className + "'s `set_timesteps` "
                 + "does not support custom " + what + " schedules. Please check whether you are using the correct "
                 + "scheduler.");
     }

@@ -2,7 +2,6 @@
 package io.diffusers4j.schedulers;
 
 import ai.djl.ndarray.NDArray;
-import com.google.gson.JsonObject;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.util.ArrayList;
@@ -25,10 +24,6 @@ public class IPNDMScheduler extends BaseScheduler<IPNDMScheduler.Config> {
 
     /** IPNDMScheduler's {@code __init__} keys: {@code num_train_timesteps} and {@code trained_betas} only. */
     public static class Config extends SchedulerConfig {
-        /** The keys every other scheduler has that IPNDMScheduler's {@code __init__} does not take. */
-        private static final List<String> NOT_IPNDM_KEYS = List.of("beta_start", "beta_end", "beta_schedule",
-                "prediction_type", "timestep_spacing", "steps_offset");
-
         @Override
         public void validate() {
             if (numTrainTimesteps < 1) {
@@ -40,16 +35,11 @@ public class IPNDMScheduler extends BaseScheduler<IPNDMScheduler.Config> {
             }
         }
 
-        /** Written as diffusers writes it: without the other schedulers' keys unless the file had them. */
+        /** The keys every other scheduler has that IPNDMScheduler's {@code __init__} does not take. */
         @Override
-        public JsonObject toJson() {
-            JsonObject json = super.toJson();
-            for (String key : NOT_IPNDM_KEYS) {
-                if (defaultKeys().contains(key)) {
-                    json.remove(key);
-                }
-            }
-            return json;
+        protected List<String> keysNotTaken() {
+            return List.of("beta_start", "beta_end", "beta_schedule", "prediction_type", "timestep_spacing",
+                    "steps_offset");
         }
 
         @Override

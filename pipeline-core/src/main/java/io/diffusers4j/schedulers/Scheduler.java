@@ -48,6 +48,25 @@ public interface Scheduler extends AutoCloseable {
      */
     void setTimesteps(Integer numInferenceSteps, double[] timesteps, double[] sigmas);
 
+    /**
+     * diffusers' {@code set_timesteps(num_inference_steps, timesteps=..., sigmas=..., mu=...)}: {@code mu} is the
+     * dynamic shift of {@link FlowMatchEulerDiscreteScheduler} (FLUX), {@code null} meaning "not passed". Classes
+     * whose {@code set_timesteps} has no {@code mu} refuse one with Python's message; without it this is
+     * {@link #setTimesteps(Integer, double[], double[])}.
+     */
+    default void setTimesteps(Integer numInferenceSteps, double[] timesteps, double[] sigmas, Double mu) {
+        if (mu != null && !acceptsMu()) {
+            throw new IllegalArgumentException(className() + ".set_timesteps() got an unexpected keyword argument "
+                    + "'mu'");
+        }
+        setTimesteps(numInferenceSteps, timesteps, sigmas);
+    }
+
+    /** Whether diffusers' {@code set_timesteps} of this class takes {@code mu} (flow matching's dynamic shift). */
+    default boolean acceptsMu() {
+        return false;
+    }
+
     /** Whether diffusers' {@code set_timesteps} of this class takes {@code timesteps}. */
     default boolean acceptsCustomTimesteps() {
         return false;
@@ -67,7 +86,7 @@ public interface Scheduler extends AutoCloseable {
     /** diffusers' {@code scheduler.sigmas}, or {@code null} for schedulers without sigmas (DDIM, PNDM, DDPM, LCM). */
     double[] sigmas();
 
-    /** {@code alphas_cumprod} (float32 values, as in diffusers). */
+    /** {@code alphas_cumprod} (float32 values, as in diffusers), or {@code null} for the flow-matching schedulers. */
     double[] alphasCumprod();
 
     /** diffusers' {@code scale_model_input}; may return {@code sample} itself when the scheduler does not scale. */
@@ -85,7 +104,10 @@ public interface Scheduler extends AutoCloseable {
         return step(modelOutput, timestep, sample, 0.0, null);
     }
 
-    /** diffusers' {@code add_noise} with one timestep per batch row; the result belongs to {@code original}'s manager. */
+    /**
+     * diffusers' {@code add_noise} with one timestep per batch row; the result belongs to {@code original}'s manager.
+     * The flow-matching schedulers have none ({@link FlowMatchScheduler#scaleNoise} is their forward process).
+     */
     NDArray addNoise(NDArray original, NDArray noise, double[] timesteps);
 
     /** diffusers' {@code set_begin_index} (img2img); a no-op for schedulers that do not keep a step index. */

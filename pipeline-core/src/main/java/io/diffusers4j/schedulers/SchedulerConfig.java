@@ -80,9 +80,32 @@ public abstract class SchedulerConfig extends ConfigBase {
         }
     }
 
-    /** The JSON keys of the typed fields, in declaration order. */
+    /**
+     * Keys declared here that this scheduler's {@code __init__} does not take (IPNDM, the flow-matching schedulers):
+     * they are not in {@link #keys()}, not accepted as overrides, not checked, and {@link #toJson()} writes them only
+     * when the file set them (diffusers keeps such keys aside and ignores them).
+     */
+    protected List<String> keysNotTaken() {
+        return List.of();
+    }
+
+    /** The JSON keys of the typed fields this scheduler takes, in declaration order. */
     public List<String> keys() {
-        return new ArrayList<>(fields(getClass()).keySet());
+        List<String> keys = new ArrayList<>(fields(getClass()).keySet());
+        keys.removeAll(keysNotTaken());
+        return keys;
+    }
+
+    /** As diffusers writes it: the keys this scheduler does not take only when the file set them. */
+    @Override
+    public JsonObject toJson() {
+        JsonObject json = super.toJson();
+        for (String key : keysNotTaken()) {
+            if (defaultKeys == null || defaultKeys.contains(key)) {
+                json.remove(key);
+            }
+        }
+        return json;
     }
 
     /** Keys that took the {@code __init__} default (diffusers' {@code _use_default_values}). */
@@ -160,6 +183,7 @@ public abstract class SchedulerConfig extends ConfigBase {
     public <T extends SchedulerConfig> T withOverrides(Map<String, String> overrides) {
         T out = copyConfig();
         Map<String, Field> fields = fields(getClass());
+        fields.keySet().removeAll(keysNotTaken());
         for (Map.Entry<String, String> e : overrides.entrySet()) {
             Field f = fields.get(e.getKey());
             if (f == null) {

@@ -25,6 +25,11 @@ import java.util.Optional;
  * {@code algorithm_type=sde-dpmsolver++}); the others come from the pipeline's config, as with diffusers'
  * {@code from_config}. Names of methods this port lacks (e.g. {@code DPM2}: {@code KDPM2DiscreteScheduler}) are
  * known and refused with the reason.
+ *
+ * <p>{@link #resolve(String)} knows no checkpoint; {@link #resolve(String, boolean)} resolves for a checkpoint of the
+ * flow-matching family (SD3, FLUX) or the other one: on a flow-matching checkpoint Euler and Heun names stand for
+ * {@code FlowMatchEulerDiscreteScheduler} and {@code FlowMatchHeunDiscreteScheduler}, and the web UI name of those
+ * classes is {@code Euler} / {@code Heun}.
  */
 public final class SchedulerNames {
 
@@ -103,10 +108,16 @@ public final class SchedulerNames {
     private static final Method DPM_ADAPTIVE = Method.refused("DPM adaptive", null, NO_DIFFUSERS_EQUIVALENT);
     private static final Method DEIS = Method.refused(null, "DEISMultistepScheduler",
             "it needs DEISMultistepScheduler" + NOT_IMPLEMENTED);
+    /** Euler and Heun on a flow-matching checkpoint (the web UIs run the same samplers on the model's flow sigmas). */
+    private static final Method FLOW_EULER = Method.ownTimesteps("Euler", "FlowMatchEulerDiscreteScheduler");
+    private static final Method FLOW_HEUN = Method.ownTimesteps("Heun", "FlowMatchHeunDiscreteScheduler");
+    /** The flow-matching version of a method, where diffusers 0.30.3 has one. */
+    private static final Map<Method, Method> FLOW_VERSIONS = Map.of(EULER, FLOW_EULER, HEUN, FLOW_HEUN);
 
     /** Every method, in the order that picks a class's web UI name (its first method). */
     private static final List<Method> METHODS = List.of(EULER, EULER_A, HEUN, LMS, DPMPP_2M, DPMPP_2M_SDE, DDIM, PLMS,
-            UNIPC, UNIPC_BH2, LCM, DPM2, DPM2_A, DPMPP_SDE, DPMPP_2S_A, DPMPP_3M_SDE, DPM_FAST, DPM_ADAPTIVE, DEIS);
+            UNIPC, UNIPC_BH2, LCM, DPM2, DPM2_A, DPMPP_SDE, DPMPP_2S_A, DPMPP_3M_SDE, DPM_FAST, DPM_ADAPTIVE, DEIS,
+            FLOW_EULER, FLOW_HEUN);
 
     private static final Schedule NORMAL = new Schedule("normal", null, List.of(),
             List.of("use_karras_sigmas=false"), false, null);
@@ -129,6 +140,8 @@ public final class SchedulerNames {
     private static final Map<String, Method> COMFY_SAMPLERS = new LinkedHashMap<>();
     /** Every known spelling, normalized, to what it means. */
     private static final Map<String, Known> KNOWN = new LinkedHashMap<>();
+    /** The web UI spellings of methods with a flow-matching version, normalized, to what they mean on such a model. */
+    private static final Map<String, Known> KNOWN_FLOW = new LinkedHashMap<>();
 
     static {
         a1111("Euler", EULER, NORMAL);
@@ -186,6 +199,22 @@ public final class SchedulerNames {
             for (Schedule schedule : SCHEDULES) {
                 String name = sampler + " " + schedule.comfyName();
                 know(name, combine(name, method, schedule));
+            }
+        });
+        A1111.forEach((name, pairing) -> {
+            Method flow = FLOW_VERSIONS.get(pairing.method());
+            if (flow != null) {
+                KNOWN_FLOW.put(DidYouMean.normalize(name), combine(name, flow, pairing.schedule()));
+            }
+        });
+        COMFY_SAMPLERS.forEach((sampler, method) -> {
+            Method flow = FLOW_VERSIONS.get(method);
+            if (flow != null) {
+                KNOWN_FLOW.putIfAbsent(DidYouMean.normalize(sampler), combine(sampler, flow, NORMAL));
+                for (Schedule schedule : SCHEDULES) {
+                    String name = sampler + " " + schedule.comfyName();
+                    KNOWN_FLOW.putIfAbsent(DidYouMean.normalize(name), combine(name, flow, schedule));
+                }
             }
         });
     }
@@ -279,6 +308,41 @@ public final class SchedulerNames {
                     + known.refusal());
         }
         return known.choice();
+    }
+
+    /**
+     * What a scheduler name stands for on a checkpoint of one family: {@code flowMatching} (SD3, FLUX: the checkpoint's
+     * scheduler is a flow-matching one) or not. Names of another family's class are refused; on a flow-matching
+     * checkpoint the web UI names of Euler and Heun stand for the flow-matching classes (see
+     * {@link Schedulers#resolve(String, io.diffusers4j.config.ConfigBase)}).
+     *
+     * @throws IllegalArgumentException as {@link #resolve(String)}, or naming the value and why it does not fit the
+     *                                  checkpoint
+     */
+    public static SchedulerChoice resolve(String name, boolean flowMatching) {
+        SchedulerChoice choice = resolve(name);
+        boolean flowChoice = Schedulers.isFlowMatching(choice.className());
+        if (flowChoice == flowMatching) {
+            return choice;
+        }
+        String shown = name.strip();
+        if (!flowMatching) {
+            throw new IllegalArgumentException("scheduler '" + shown + "' is not supported on this checkpoint: "
+                    + choice.className() + " is a flow-matching scheduler (for SD3 / FLUX checkpoints), and this "
+                    + "checkpoint's scheduler is not one");
+        }
+        Known flow = KNOWN_FLOW.get(DidYouMean.normalize(name));
+        if (flow == null) {
+            throw new IllegalArgumentException("scheduler '" + shown + "' is not supported on this flow-matching "
+                    + "checkpoint: " + choice.className() + " is not a flow-matching scheduler; diffusers 0.30.3 has "
+                    + "FlowMatchEulerDiscreteScheduler ('euler', 'Euler') and FlowMatchHeunDiscreteScheduler "
+                    + "('heun', 'Heun') for it");
+        }
+        if (flow.refusal() != null) {
+            throw new IllegalArgumentException("scheduler '" + shown + "' is not supported on this flow-matching "
+                    + "checkpoint: " + flow.refusal());
+        }
+        return flow.choice();
     }
 
     /** {@link #resolve(String)} without the exceptions: empty for an unknown or refused name. */

@@ -40,6 +40,10 @@ public final class Schedulers {
         register(UniPCMultistepScheduler.class, UniPCMultistepScheduler.Config.class, UniPCMultistepScheduler::new);
         register(LCMScheduler.class, LCMScheduler.Config.class, LCMScheduler::new);
         register(IPNDMScheduler.class, IPNDMScheduler.Config.class, IPNDMScheduler::new);
+        register(FlowMatchEulerDiscreteScheduler.class, FlowMatchEulerDiscreteScheduler.Config.class,
+                FlowMatchEulerDiscreteScheduler::new);
+        register(FlowMatchHeunDiscreteScheduler.class, FlowMatchHeunDiscreteScheduler.Config.class,
+                FlowMatchHeunDiscreteScheduler::new);
     }
 
     /** Registers a scheduler under its diffusers class name (the Java class's simple name). */
@@ -102,8 +106,41 @@ public final class Schedulers {
     }
 
     /**
+     * What a scheduler name stands for on a checkpoint whose scheduler config is {@code checkpointConfig}: as
+     * {@link #resolve(String)}, but within the checkpoint's family. On a flow-matching checkpoint (SD3, FLUX: its
+     * scheduler is a {@link FlowMatchScheduler}) the web UI / ComfyUI names of Euler and Heun ({@code "Euler"},
+     * {@code "euler"}, {@code "euler normal"}, {@code "heun"}) stand for {@link FlowMatchEulerDiscreteScheduler} and
+     * {@link FlowMatchHeunDiscreteScheduler}, as those UIs run them on flow models; every other method, and a schedule
+     * those classes lack ({@code karras}, {@code simple}, {@code sgm_uniform}), is refused with the reason. A
+     * flow-matching class on any other checkpoint, and another class by its diffusers name on a flow-matching one,
+     * are refused (diffusers would run them and make noise).
+     */
+    public static SchedulerChoice resolve(String nameOrAlias, ConfigBase checkpointConfig) {
+        return SchedulerNames.resolve(nameOrAlias, isFlowMatching(checkpointConfig));
+    }
+
+    /** Whether the class is a registered flow-matching scheduler ({@link FlowMatchScheduler}). */
+    public static boolean isFlowMatching(String className) {
+        Entry e = REGISTRY.get(className);
+        return e != null && FlowMatchScheduler.class.isAssignableFrom(e.type());
+    }
+
+    /**
+     * Whether a scheduler config belongs to a flow-matching scheduler: a typed scheduler config by its type, any other
+     * config by its {@code _class_name}.
+     */
+    public static boolean isFlowMatching(ConfigBase config) {
+        if (config instanceof SchedulerConfig) {
+            return config instanceof FlowMatchConfig;
+        }
+        return isFlowMatching(config.className());
+    }
+
+    /**
      * diffusers' {@code SchedulerClass.from_config(config)} by name: any config (another scheduler's included); a UI
-     * name adds the config keys it stands for (see {@link #resolve(String)}).
+     * name adds the config keys it stands for. The name is resolved in the family of {@code config}
+     * ({@link #resolve(String, ConfigBase)}: e.g. {@code "euler"} builds a {@link FlowMatchEulerDiscreteScheduler}
+     * from a FLUX config).
      */
     public static Scheduler create(String nameOrAlias, ConfigBase config) {
         return create(nameOrAlias, config, List.of());
@@ -111,15 +148,34 @@ public final class Schedulers {
 
     /**
      * {@link #create(String, ConfigBase)} then {@code key=value} overrides (like diffusers' from_config kwargs),
-     * applied after those of a UI name (so they win).
+     * applied after those of a UI name (so they win). A scheduler without dynamic shifting is refused for a config
+     * that uses it ({@code use_dynamic_shifting=true}, FLUX.1-dev): FluxPipeline's
+     * {@code set_timesteps(sigmas=..., mu=...)} fails on it in diffusers.
      */
     public static Scheduler create(String nameOrAlias, ConfigBase config, List<String> overrides) {
-        SchedulerChoice choice = resolve(nameOrAlias);
+        SchedulerChoice choice = resolve(nameOrAlias, config);
         Entry e = entry(choice.className());
         List<String> all = new ArrayList<>(choice.overrides());
         all.addAll(overrides);
         SchedulerConfig target = configFor(e, config);
-        return e.ctor().apply(all.isEmpty() ? target : target.withOverrides(all));
+        Scheduler scheduler = e.ctor().apply(all.isEmpty() ? target : target.withOverrides(all));
+        if (isFlowMatching(config) && usesDynamicShifting(config) && !scheduler.acceptsMu()) {
+            scheduler.close();
+            throw new IllegalArgumentException("scheduler '" + nameOrAlias.strip() + "' is not supported on this "
+                    + "checkpoint: its scheduler config sets use_dynamic_shifting=true (as FLUX.1-dev's), which "
+                    + choice.className() + " does not have (its set_timesteps takes no sigmas or mu); use "
+                    + "FlowMatchEulerDiscreteScheduler ('euler')");
+        }
+        return scheduler;
+    }
+
+    /** {@code use_dynamic_shifting} set in a config (typed, or kept from another scheduler's config). */
+    private static boolean usesDynamicShifting(ConfigBase config) {
+        if (config instanceof FlowMatchEulerDiscreteScheduler.Config flow) {
+            return flow.useDynamicShifting;
+        }
+        JsonElement e = config.extraKeys().get("use_dynamic_shifting");
+        return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isBoolean() && e.getAsBoolean();
     }
 
     /** A copy of {@code config} when it already is the target's type, else diffusers' from_config conversion. */
@@ -154,12 +210,37 @@ public final class Schedulers {
      */
     public static int retrieveTimesteps(Scheduler scheduler, int numInferenceSteps, double[] timesteps,
                                         double[] sigmas) {
+        return retrieveTimesteps(scheduler, numInferenceSteps, timesteps, sigmas, null);
+    }
+
+    /**
+     * FluxPipeline's {@code retrieve_timesteps(scheduler, num_inference_steps, device, timesteps, sigmas, mu=mu)}:
+     * {@link #retrieveTimesteps(Scheduler, int, double[], double[])} passing {@code mu} (null: not passed) to
+     * {@link Scheduler#setTimesteps(Integer, double[], double[], Double)}. The checks come in diffusers' order: both
+     * arrays, a custom array the class does not take, then {@code set_timesteps}' own (an unexpected {@code mu},
+     * a missing one with dynamic shifting).
+     *
+     * @return the number of inference steps the pipeline runs: {@code numInferenceSteps}, or with a custom array the
+     *         length of {@code timesteps()}
+     */
+    public static int retrieveTimesteps(Scheduler scheduler, int numInferenceSteps, double[] timesteps,
+                                        double[] sigmas, Double mu) {
         checkCustomSchedule(timesteps, sigmas);
+        if (timesteps != null && !scheduler.acceptsCustomTimesteps()) {
+            throw BaseScheduler.unsupportedCustom(scheduler.className(), "timestep");
+        }
+        if (sigmas != null && !scheduler.acceptsCustomSigmas()) {
+            throw BaseScheduler.unsupportedCustom(scheduler.className(), "sigmas");
+        }
         if (timesteps == null && sigmas == null) {
-            scheduler.setTimesteps(numInferenceSteps);
+            if (mu == null) {
+                scheduler.setTimesteps(numInferenceSteps);
+            } else {
+                scheduler.setTimesteps(numInferenceSteps, null, null, mu);
+            }
             return numInferenceSteps;
         }
-        scheduler.setTimesteps(null, timesteps, sigmas);
+        scheduler.setTimesteps(null, timesteps, sigmas, mu);
         return scheduler.timesteps().length;
     }
 
@@ -174,7 +255,9 @@ public final class Schedulers {
     /**
      * The denoising steps a custom schedule asks for: the number of {@code timesteps}, or of {@code sigmas} less the
      * final one; -1 when both are null (the scheduler spaces {@code num_inference_steps} itself). What a user counts
-     * as steps: Heun's {@code timesteps()} repeat all but the first of them.
+     * as steps: Heun's {@code timesteps()} repeat all but the first of them. (The sigmas of
+     * {@link FlowMatchEulerDiscreteScheduler} come without the final 0: there each sigma is a step; no diffusers
+     * 0.30.3 flow-matching pipeline takes sigmas from its caller.)
      */
     public static int customScheduleSteps(double[] timesteps, double[] sigmas) {
         return timesteps != null ? timesteps.length : sigmas != null ? sigmas.length - 1 : -1;

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.utils.TorchGenerator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -131,10 +132,15 @@ class CustomTimestepsReferenceTest {
     void acceptsCustomMatchesDiffusersSignatures() {
         Set<String> timesteps = Set.of("DDPMScheduler", "EulerDiscreteScheduler", "HeunDiscreteScheduler",
                 "DPMSolverMultistepScheduler", "LCMScheduler");
+        Set<String> sigmas = Set.of("EulerDiscreteScheduler", "FlowMatchEulerDiscreteScheduler");
         for (String cls : Schedulers.available()) {
-            try (Scheduler s = Schedulers.create(cls, new PNDMScheduler.Config())) {
+            // a name builds a class of the checkpoint's family: flow-matching classes from a flow-matching config
+            ConfigBase checkpoint = Schedulers.isFlowMatching(cls) ? new FlowMatchEulerDiscreteScheduler.Config()
+                    : new PNDMScheduler.Config();
+            try (Scheduler s = Schedulers.create(cls, checkpoint)) {
                 assertEquals(timesteps.contains(cls), s.acceptsCustomTimesteps(), cls + " timesteps");
-                assertEquals(cls.equals("EulerDiscreteScheduler"), s.acceptsCustomSigmas(), cls + " sigmas");
+                assertEquals(sigmas.contains(cls), s.acceptsCustomSigmas(), cls + " sigmas");
+                assertEquals(cls.equals("FlowMatchEulerDiscreteScheduler"), s.acceptsMu(), cls + " mu");
             }
         }
     }

@@ -101,7 +101,9 @@ class SchedulerBehaviourTest {
                 "DPMSolverMultistepScheduler", pipelineScheduler().config(), List.of("algorithm_type=dpm3")));
         assertTrue(alg.getMessage().contains("dpm3"));
         for (String name : Schedulers.available()) {
-            Scheduler s = Schedulers.create(name, pipelineScheduler().config());
+            Scheduler s = Schedulers.isFlowMatching(name)
+                    ? Schedulers.create(name, new FlowMatchEulerDiscreteScheduler.Config())
+                    : Schedulers.create(name, pipelineScheduler().config());
             assertThrows(IllegalArgumentException.class, () -> s.setTimesteps(0), name);
             assertThrows(IllegalArgumentException.class, () -> s.setTimesteps(1001), name);
         }

@@ -157,11 +157,24 @@ class SchedulerNamesTest {
         assertThrows(IllegalArgumentException.class, () -> Schedulers.resolve(null));
     }
 
+    /** SD3's scheduler config (flow matching, shift 3.0). */
+    static ConfigBase flowConfig() {
+        return Schedulers.fromConfig(JsonParser.parseString("""
+                {"_class_name": "FlowMatchEulerDiscreteScheduler", "num_train_timesteps": 1000, "shift": 3.0}""")
+                .getAsJsonObject(), "sd3").config();
+    }
+
+    /** A checkpoint config of the family of the class a name builds. */
+    static ConfigBase checkpointFor(SchedulerChoice choice, ConfigBase pipe) {
+        return Schedulers.isFlowMatching(choice.className()) ? flowConfig() : pipe;
+    }
+
     @Test
     void everyAcceptedNameBuildsItsClassWithTheOverridesInTheConfig() {
-        ConfigBase pipe = pipelineConfig();
+        ConfigBase sd = pipelineConfig();
         for (String name : SchedulerNames.acceptedNames()) {
             SchedulerChoice choice = Schedulers.resolve(name);
+            ConfigBase pipe = checkpointFor(choice, sd);
             try (Scheduler scheduler = Schedulers.create(name, pipe)) {
                 assertEquals(choice.className(), scheduler.className(), name);
                 JsonObject config = scheduler.config().toJson();
@@ -248,9 +261,10 @@ class SchedulerNamesTest {
 
     @Test
     void everyUiNameMatchesTheClassBuiltWithItsOverrides() {
-        ConfigBase pipe = pipelineConfig();
+        ConfigBase sd = pipelineConfig();
         for (String name : SchedulerNames.acceptedNames()) {
             SchedulerChoice choice = Schedulers.resolve(name);
+            ConfigBase pipe = checkpointFor(choice, sd);
             assertSameSchedule(schedule(Schedulers.create(choice.className(), pipe, choice.overrides()), 7),
                     schedule(Schedulers.create(name, pipe), 7), name);
         }
@@ -263,11 +277,90 @@ class SchedulerNamesTest {
             {"HeunDiscreteScheduler", "Heun"}, {"KDPM2DiscreteScheduler", "DPM2"},
             {"KDPM2AncestralDiscreteScheduler", "DPM2 a"}, {"DPMSolverMultistepScheduler", "DPM++ 2M"},
             {"DPMSolverSinglestepScheduler", "DPM++ SDE"}, {"UniPCMultistepScheduler", "UniPC"},
-            {"LCMScheduler", "LCM"}};
+            {"LCMScheduler", "LCM"}, {"FlowMatchEulerDiscreteScheduler", "Euler"},
+            {"FlowMatchHeunDiscreteScheduler", "Heun"}};
         for (String[] pair : expected) {
             assertEquals(pair[1], SchedulerNames.a1111Name(pair[0]).orElse(null), pair[0]);
         }
         assertTrue(SchedulerNames.a1111Name("DDPMScheduler").isEmpty());
         assertNull(Schedulers.resolve("DDPMScheduler").a1111ScheduleType());
+    }
+
+    /** FLUX.1-dev's scheduler config (dynamic shifting). */
+    static ConfigBase fluxConfig() {
+        return Schedulers.fromConfig(JsonParser.parseString("""
+                {"_class_name": "FlowMatchEulerDiscreteScheduler", "base_image_seq_len": 256, "base_shift": 0.5,
+                 "max_image_seq_len": 4096, "max_shift": 1.15, "num_train_timesteps": 1000, "shift": 3.0,
+                 "use_dynamic_shifting": true}""").getAsJsonObject(), "flux-dev").config();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            Euler                           | FlowMatchEulerDiscreteScheduler | Euler
+            euler                           | FlowMatchEulerDiscreteScheduler | Euler
+            EULER normal                    | FlowMatchEulerDiscreteScheduler | Euler
+            FlowMatchEulerDiscreteScheduler | FlowMatchEulerDiscreteScheduler | Euler
+            Heun                            | FlowMatchHeunDiscreteScheduler  | Heun
+            heun normal                     | FlowMatchHeunDiscreteScheduler  | Heun
+            FlowMatchHeunDiscreteScheduler  | FlowMatchHeunDiscreteScheduler  | Heun
+            """)
+    void onAFlowMatchingCheckpointEulerAndHeunAreItsSchedulers(String name, String className, String a1111) {
+        SchedulerChoice choice = Schedulers.resolve(name, flowConfig());
+        assertEquals(className, choice.className());
+        assertEquals(List.of(), choice.overrides());
+        assertEquals(a1111, choice.a1111Sampler());
+        assertNull(choice.a1111ScheduleType());
+        try (Scheduler scheduler = Schedulers.create(name, flowConfig())) {
+            assertEquals(className, scheduler.className());
+            assertEquals(3.0, ((FlowMatchConfig) scheduler.config()).shift, "the checkpoint's shift");
+        }
+        // the same name on an SD checkpoint: the classic schedulers (class names of the other family refused)
+        if (!name.startsWith("FlowMatch")) {
+            assertFalse(Schedulers.isFlowMatching(Schedulers.resolve(name, pipelineConfig()).className()), name);
+        }
+    }
+
+    @Test
+    void eulerOnFluxKeepsDynamicShiftingAndHeunIsRefusedThere() {
+        try (Scheduler euler = Schedulers.create("euler", fluxConfig())) {
+            assertTrue(((FlowMatchEulerDiscreteScheduler.Config) euler.config()).useDynamicShifting);
+        }
+        IllegalArgumentException heun = assertThrows(IllegalArgumentException.class,
+                () -> Schedulers.create("heun", fluxConfig()));
+        assertTrue(heun.getMessage().startsWith("scheduler 'heun' is not supported on this checkpoint: its scheduler "
+                + "config sets use_dynamic_shifting=true"), heun.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            DPM++ 2M Karras        | EulerDiscreteScheduler is not a flow-matching scheduler|DPMSolverMultistepScheduler is not a flow-matching scheduler
+            euler_ancestral        | EulerAncestralDiscreteScheduler is not a flow-matching scheduler|
+            EulerDiscreteScheduler | EulerDiscreteScheduler is not a flow-matching scheduler|
+            euler karras           | it needs use_karras_sigmas=true, which FlowMatchEulerDiscreteScheduler does not have|
+            euler simple           | FlowMatchEulerDiscreteScheduler sets its own timesteps|
+            heun sgm_uniform       | FlowMatchHeunDiscreteScheduler sets its own timesteps|
+            """)
+    void onAFlowMatchingCheckpointOtherMethodsAndSchedulesAreRefused(String name, String reason, String altReason) {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> Schedulers.create(name, flowConfig()));
+        assertTrue(ex.getMessage().startsWith("scheduler '" + name + "' is not supported on this flow-matching "
+                + "checkpoint: "), ex.getMessage());
+        assertTrue(ex.getMessage().contains(reason) || altReason != null && ex.getMessage().contains(altReason),
+                ex.getMessage());
+    }
+
+    @Test
+    void aFlowMatchingSchedulerIsRefusedOnOtherCheckpoints() {
+        for (String name : List.of("FlowMatchEulerDiscreteScheduler", "flowmatchheundiscretescheduler")) {
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                    () -> Schedulers.create(name, pipelineConfig()));
+            assertTrue(ex.getMessage().contains("is a flow-matching scheduler (for SD3 / FLUX checkpoints), and this "
+                    + "checkpoint's scheduler is not one"), ex.getMessage());
+        }
+        // diffusers' from_config itself (no name) converts between any two classes, as in Python
+        try (FlowMatchEulerDiscreteScheduler s = Schedulers.fromConfig(FlowMatchEulerDiscreteScheduler.class,
+                pipelineConfig())) {
+            assertEquals(1.0, s.config().shift);
+        }
     }
 }
