@@ -25,6 +25,7 @@ public final class Fixtures {
     private static Path referenceSdxl;
     private static Path referenceLora;
     private static Path referenceTinyVae;
+    private static Path referenceFlowTransformers;
 
     private Fixtures() {
     }
@@ -61,6 +62,17 @@ public final class Fixtures {
         return referenceTinyVae;
     }
 
+    /**
+     * reference-flow/transformers: the tiny SD3Transformer2DModel / FluxTransformer2DModel checkpoints and their
+     * diffusers cases ({@code scripts/reference/gen_mmdit.py}, manifest.json).
+     */
+    public static synchronized Path referenceFlowTransformers() {
+        if (referenceFlowTransformers == null) {
+            referenceFlowTransformers = resolve("reference-flow/transformers", "manifest.json");
+        }
+        return referenceFlowTransformers;
+    }
+
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
     public static StableDiffusionPipeline tinySdPipeline() {
         return (StableDiffusionPipeline) DiffusionPipeline.fromPretrained(tinySd().toString(), new PipelineOptions());
@@ -93,7 +105,7 @@ public final class Fixtures {
                 return Path.of(url.toURI()).getParent();
             }
             // inside a jar (the pipeline-core test-jar used by the job module): copy out once
-            Path out = Files.createTempDirectory("fixture-" + name);
+            Path out = Files.createTempDirectory("fixture-" + name.replace('/', '-'));
             try (FileSystem fs = FileSystems.newFileSystem(url.toURI(), Map.of())) {
                 Path root = fs.getPath("/" + name);
                 try (Stream<Path> walk = Files.walk(root)) {
