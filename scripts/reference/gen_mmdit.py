@@ -5,6 +5,8 @@ tensors of the first blocks (to localise a divergence) and manifest.json.
 
     /tmp/t2env/bin/python scripts/reference/gen_mmdit.py --out OUT     # writes OUT/reference-flow/transformers/
 
+(everything in that folder is rewritten except its hand-written README.md)
+
 With ``--out pipeline-core/src/test/resources`` it rewrites the committed files. diffusers 0.30.3's SD3 / FLUX
 attention processors call F.scaled_dot_product_attention, so this recorder runs with torch 2 (refenv profile "flow",
 scripts/reference/requirements-flow.txt). Deterministic: two runs write identical files.
@@ -36,9 +38,11 @@ _ap = argparse.ArgumentParser()
 _ap.add_argument("--out", required=True, help="output root; writes OUT/reference-flow/transformers/")
 ARGS = _ap.parse_args()
 OUT = os.path.join(ARGS.out, "reference-flow", "transformers")
-if os.path.isdir(OUT):
-    shutil.rmtree(OUT)
-os.makedirs(OUT)
+os.makedirs(OUT, exist_ok=True)
+for _entry in os.listdir(OUT):   # a fresh folder, but the hand-written README.md stays
+    if _entry != "README.md":
+        _path = os.path.join(OUT, _entry)
+        shutil.rmtree(_path) if os.path.isdir(_path) else os.remove(_path)
 STORE = Store(OUT)
 
 SD3 = dict(sample_size=16, patch_size=2, in_channels=16, out_channels=16, num_layers=2, attention_head_dim=8,
@@ -168,7 +172,7 @@ sd3_case("sd3nomax_8x12", "sd3-nomax", sd3_nomax, 64, 1, 8, 12, 3, [640.0], SD3_
 
 # ------------------------------------------------------------------------------------------------- FLUX
 FLUX_TAPS = ["x_embedder", "time_text_embed", "context_embedder", "pos_embed", "transformer_blocks.0",
-             "single_transformer_blocks.0", "norm_out"]
+             "single_transformer_blocks.0", "single_transformer_blocks.1", "norm_out"]
 
 
 def flux_case(case, model_name, model, seed, batch, height, width, text_len, timesteps, guidance, notes):
@@ -206,6 +210,8 @@ flux_g = build("flux-guidance")
 flux_case("fluxg_8x8_text7", "flux-guidance", flux_g, 72, 1, 8, 8, 7, [1000.0], 3.5, "guidance 3.5")
 flux_case("fluxg_8x12_text32_batch2", "flux-guidance", flux_g, 73, 2, 8, 12, 32, [600.0, 25.0], 3.5,
           "guidance 3.5 for both rows")
+flux_case("fluxg_32x32_text7", "flux-guidance", flux_g, 74, 1, 32, 32, 7, [875.0], 4.0,
+          "256 image + 7 text tokens: 263 keys, enough for the Java port's fused attention kernel on the CPU")
 
 manifest = {"generated_by": "scripts/reference/gen_mmdit.py", "versions": refenv.versions(),
             "models": {name: {"class": cls.__name__, "seed": seed, "kwargs": kwargs,

@@ -17,10 +17,13 @@ final class TransformerInputs {
         }
     }
 
-    /** {@code values} as a new {@code [batch]} array (a single value repeated), in its manager. */
+    /**
+     * {@code values} as a new {@code [batch]} array (a single value repeated into its own memory, so that it may be
+     * updated in place), in its manager.
+     */
     static NDArray perSample(NDArray values, long batch) {
         try (NDArray flat = values.reshape(values.getShape().size())) {
-            return flat.getShape().get(0) == batch ? flat.duplicate() : flat.broadcast(batch);
+            return flat.getShape().get(0) == batch ? flat.duplicate() : flat.repeat(0, batch);
         }
     }
 }

@@ -219,6 +219,44 @@ class SD3Transformer2DModelTest {
     }
 
     @Test
+    void onlyTheResultStaysInTheCallersManager() {
+        SD3Transformer2DModel sd3 = models.get("sd3");
+        String c = "sd3_16x16_batch2";
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray hidden = FlowReference.npy(m, c, "hidden_states");
+            NDArray encoder = FlowReference.npy(m, c, "encoder_hidden_states");
+            NDArray pooled = FlowReference.npy(m, c, "pooled_projections");
+            NDArray t = FlowReference.npy(m, c, "timestep");
+            int before = m.getManagedArrays().size();
+            sd3.forward(hidden, encoder, pooled, t);
+            assertEquals(before + 1, m.getManagedArrays().size(), "only the result may stay");
+            JointBlockOutput out = sd3.transformerBlocks().get(0).forward(FlowReference.npy(m, c, "pos_embed"),
+                    FlowReference.npy(m, c, "context_embedder"), FlowReference.npy(m, c, "time_text_embed"));
+            assertEquals(before + 6, m.getManagedArrays().size(), "the forward's result, 3 inputs, 2 block outputs");
+            assertEquals(m, out.hiddenStates().getManager());
+        }
+    }
+
+    /** float16 weights run in float16 (CUDA's dtype; slow on the CPU): a smoke test of the dtype handling. */
+    @Test
+    void float16RunsEndToEnd() {
+        String c = "sd3_16x16_batch2";
+        SD3Transformer2DConfig cfg = FlowReference.config("sd3", SD3Transformer2DConfig.class);
+        try (SafetensorsFile st = FlowReference.weights("sd3"); NDManager m = NDManager.newBaseManager();
+             SD3Transformer2DModel half = SD3Transformer2DModel.load(cfg, st, m, DataType.FLOAT16)) {
+            assertEquals(DataType.FLOAT16, half.dtype());
+            NDArray out = half.forward(FlowReference.npy(m, c, "hidden_states").toType(DataType.FLOAT16, false),
+                    FlowReference.npy(m, c, "encoder_hidden_states").toType(DataType.FLOAT16, false),
+                    FlowReference.npy(m, c, "pooled_projections").toType(DataType.FLOAT16, false),
+                    FlowReference.npy(m, c, "timestep"));
+            assertEquals(DataType.FLOAT16, out.getDataType());
+            double diff = ModelTestSupport.maxAbsDiff(out, FlowReference.npy(m, c, "output"));
+            System.out.printf("%s output in float16: max abs diff %.3g%n", c, diff);
+            assertTrue(diff < 0.1, "float16 output far from the float32 reference: " + diff);
+        }
+    }
+
+    @Test
     void loadingIsStrict() {
         SD3Transformer2DConfig cfg = FlowReference.config("sd3", SD3Transformer2DConfig.class);
         try (NDManager m = NDManager.newBaseManager()) {
