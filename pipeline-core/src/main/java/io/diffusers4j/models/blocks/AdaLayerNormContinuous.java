@@ -1,4 +1,4 @@
-// Port of diffusers.models.normalization.AdaLayerNormContinuous (the output norm of SD3 / FLUX, SD3's last context norm).
+// Port of diffusers.models.normalization.AdaLayerNormContinuous (SD3 / FLUX output norm, SD3's last context norm).
 package io.diffusers4j.models.blocks;
 
 import ai.djl.ndarray.NDArray;

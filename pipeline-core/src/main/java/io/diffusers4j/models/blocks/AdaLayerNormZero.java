@@ -17,7 +17,7 @@ public final class AdaLayerNormZero {
     private final Linear linear;
     private final LayerNorm norm;
 
-    /** What {@code forward} returns: the modulated input and the remaining modulation vectors, each {@code [B, 1, dim]}. */
+    /** What {@code forward} returns: the modulated input and the other modulation vectors, each {@code [B, 1, dim]}. */
     public record Output(NDArray normed, NDArray gateMsa, NDArray shiftMlp, NDArray scaleMlp, NDArray gateMlp) {
     }
 

@@ -1,5 +1,4 @@
-// Port of diffusers.models.attention_processor.Attention with added_kv_proj_dim / context_pre_only / pre_only / qk norms,
-// run by JointAttnProcessor2_0 (SD3), FluxAttnProcessor2_0 or FluxSingleAttnProcessor2_0 (diffusers 0.30.3).
+// Port of diffusers' Attention (added KV, context_pre_only, qk norms) with the Joint / Flux / FluxSingle processors.
 package io.diffusers4j.models.blocks;
 
 import ai.djl.ndarray.NDArray;

@@ -50,7 +50,8 @@ public final class ForwardScope {
 
     /**
      * {@link #run(NDManager, Function, NDArray...)} for a computation with several results (a block returning its
-     * hidden and encoder hidden states): every array of the returned list is attached to {@code resultManager} (null entries stay null).
+     * hidden and encoder hidden states): every array of the returned list is attached to {@code resultManager}
+     * (null entries stay null).
      */
     public static NDList runAll(NDManager resultManager, Function<NDManager, NDList> body, NDArray... inputs) {
         try (NDManager sub = resultManager.newSubManager()) {

@@ -1,4 +1,4 @@
-// Port of diffusers.models.transformers.transformer_flux.FluxSingleTransformerBlock (FLUX's single-stream block, 0.30.3).
+// Port of diffusers.models.transformers.transformer_flux.FluxSingleTransformerBlock (single-stream block, 0.30.3).
 package io.diffusers4j.models.transformers;
 
 import ai.djl.ndarray.NDArray;

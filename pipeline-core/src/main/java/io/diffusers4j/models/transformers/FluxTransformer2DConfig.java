@@ -1,4 +1,4 @@
-// Typed config.json of diffusers.models.transformers.transformer_flux.FluxTransformer2DModel (diffusers 0.30.3 defaults).
+// Typed config.json of diffusers.models.transformers.transformer_flux.FluxTransformer2DModel (0.30.3 defaults).
 package io.diffusers4j.models.transformers;
 
 import com.google.gson.JsonElement;

@@ -1,4 +1,4 @@
-// Parity of FluxTransformer2DModel with diffusers 0.30.3 on tiny random checkpoints (with and without guidance), per block.
+// Parity of FluxTransformer2DModel with diffusers 0.30.3 on tiny random checkpoints (guidance or not), per block.
 package io.diffusers4j.models.transformers;
 
 import ai.djl.ndarray.NDArray;
