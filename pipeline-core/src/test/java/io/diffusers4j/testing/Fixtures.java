@@ -83,6 +83,14 @@ public final class Fixtures {
         return referenceFlow().resolve("t5-tokenizer");
     }
 
+    /**
+     * reference-flow/transformers: the tiny SD3Transformer2DModel / FluxTransformer2DModel checkpoints and their
+     * diffusers cases ({@code scripts/reference/gen_mmdit.py}, manifest.json).
+     */
+    public static Path referenceFlowTransformers() {
+        return referenceFlow().resolve("transformers");
+    }
+
     /** The tiny-sd pipeline loaded with default {@link PipelineOptions}; the caller closes it. */
     public static StableDiffusionPipeline tinySdPipeline() {
         return (StableDiffusionPipeline) DiffusionPipeline.fromPretrained(tinySd().toString(), new PipelineOptions());
@@ -115,7 +123,7 @@ public final class Fixtures {
                 return Path.of(url.toURI()).getParent();
             }
             // inside a jar (the pipeline-core test-jar used by the job module): copy out once
-            Path out = Files.createTempDirectory("fixture-" + name);
+            Path out = Files.createTempDirectory("fixture-" + name.replace('/', '-'));
             try (FileSystem fs = FileSystems.newFileSystem(url.toURI(), Map.of())) {
                 Path root = fs.getPath("/" + name);
                 try (Stream<Path> walk = Files.walk(root)) {

@@ -10,7 +10,8 @@ import io.diffusers4j.weights.WeightScope;
 /**
  * {@code net.0} (a projection with its activation) then {@code net.2} (a linear layer back to the output dimension).
  * Activations: "geglu" ({@code h * gelu(gate)} of a doubled projection, the SD default), "gelu",
- * "gelu-approximate" (tanh), "geglu-approximate" ({@code x * sigmoid(1.702 x)}).
+ * "gelu-approximate" (tanh, libtorch's kernel: {@link Activations#geluApproximate}), "geglu-approximate"
+ * ({@code x * sigmoid(1.702 x)}).
  */
 public final class FeedForward {
     private final Linear proj;
@@ -37,7 +38,7 @@ public final class FeedForward {
                 halves.close();
             }
             case "gelu" -> h = Activations.gelu(projected);
-            case "gelu-approximate" -> h = Activations.geluTanh(projected);
+            case "gelu-approximate" -> h = Activations.geluApproximate(projected);
             default -> h = Activations.quickGelu(projected);
         }
         projected.close();

@@ -25,6 +25,16 @@ public final class Activations {
         return inner.addi(1f).muli(x).muli(0.5f);
     }
 
+    /**
+     * {@code torch.nn.functional.gelu(x, approximate="tanh")} (diffusers' {@code GELU(approximate="tanh")}, the
+     * "gelu-approximate" feed-forward of SD3 and FLUX): libtorch's own kernel when {@link TorchOps} is available,
+     * else {@link #geluTanh} (the same formula, in seven element-wise steps).
+     */
+    public static NDArray geluApproximate(NDArray x) {
+        NDArray out = TorchOps.geluTanh(x);
+        return out != null ? out : geluTanh(x);
+    }
+
     /** CLIP's quick GELU: x * sigmoid(1.702 x). */
     public static NDArray quickGelu(NDArray x) {
         return Activation.sigmoid(x.mul(1.702f)).muli(x);

@@ -2,6 +2,7 @@
 package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 import java.util.Collections;
@@ -44,6 +45,34 @@ public final class ForwardScope {
             }
             out.attach(resultManager);
             return out;
+        }
+    }
+
+    /**
+     * {@link #run(NDManager, Function, NDArray...)} for a computation with several results (a block returning its
+     * hidden and encoder hidden states): every array of the returned list is attached to {@code resultManager}
+     * (null entries stay null).
+     */
+    public static NDList runAll(NDManager resultManager, Function<NDManager, NDList> body, NDArray... inputs) {
+        try (NDManager sub = resultManager.newSubManager()) {
+            Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (NDArray in : inputs) {
+                if (in != null && seen.add(in)) {
+                    in.tempAttach(sub);
+                }
+            }
+            NDList outs = body.apply(sub);
+            NDList kept = new NDList(outs.size());
+            for (NDArray out : outs) {
+                if (out == null) {     // a result the computation does not produce (kept as a null entry)
+                    kept.add(null);
+                    continue;
+                }
+                NDArray o = seen.contains(out) ? out.duplicate() : out;
+                o.attach(resultManager);
+                kept.add(o);
+            }
+            return kept;
         }
     }
 

@@ -2,6 +2,8 @@
 package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.weights.WeightScope;
 
@@ -19,6 +21,14 @@ public final class LayerNorm {
 
     public static LayerNorm load(WeightScope scope, long dim, double eps) {
         return new LayerNorm(scope.get("weight", dim), scope.get("bias", dim), (float) eps);
+    }
+
+    /**
+     * {@code nn.LayerNorm(dim, elementwise_affine=False)}: no weights in the checkpoint; DJL's op takes a weight and a
+     * bias, so ones and zeros (kept in {@code manager}, outside any state dict) stand in for them.
+     */
+    public static LayerNorm withoutAffine(NDManager manager, long dim, DataType dtype, double eps) {
+        return new LayerNorm(manager.ones(new Shape(dim), dtype), manager.zeros(new Shape(dim), dtype), (float) eps);
     }
 
     public NDArray forward(NDArray x) {

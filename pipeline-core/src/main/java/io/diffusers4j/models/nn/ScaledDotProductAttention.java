@@ -55,6 +55,29 @@ public final class ScaledDotProductAttention {
     }
 
     /**
+     * Attention of {@code [batch, heads, L, headDim]} inputs (strided views are fine), as diffusers' torch-2
+     * processors call {@code F.scaled_dot_product_attention}; no mask. The result is {@code [batch, heads, Lq,
+     * headDim]} in the manager of {@code q}. With the fused kernel the inputs go to it as they are; otherwise they are
+     * laid out as {@code [batch*heads, L, headDim]} for {@link #compute} (slicing and query chunking apply).
+     */
+    public static NDArray computeHeads(NDArray q, NDArray k, NDArray v, float scale, AttentionOptions options) {
+        long b = q.getShape().get(0);
+        long heads = q.getShape().get(1);
+        long lq = q.getShape().get(2);
+        long d = q.getShape().get(3);
+        long lk = k.getShape().get(2);
+        int slice = options == null ? 0 : options.sliceSizeFor((int) heads);
+        if ((slice == 0 || slice >= b * heads) && useFused(q, lk, options)) {
+            return fused(q, k, v, null, scale);
+        }
+        try (NDArray q3 = q.reshape(b * heads, lq, d); NDArray k3 = k.reshape(b * heads, lk, d);
+             NDArray v3 = v.reshape(b * heads, lk, v.getShape().get(3));
+             NDArray out = compute(q3, k3, v3, null, scale, false, false, options, (int) heads)) {
+            return out.reshape(b, heads, lq, out.getShape().get(2));
+        }
+    }
+
+    /**
      * Memory-efficient attention: the score matrix is computed in blocks of about {@code chunkBytes} bytes (whole
      * query rows of one or more batch*head entries, or row ranges of one entry), each block's softmax and product
      * done before the next. Besides bounding memory this keeps the block in cache, which on CPU is faster than one

@@ -26,8 +26,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Two libtorch capabilities that DJL's NDArray API lacks, used by {@link Conv2d} and
- * {@link ScaledDotProductAttention}:
+ * Libtorch capabilities that DJL's NDArray API lacks, used by {@link Conv2d}, {@link ScaledDotProductAttention} and
+ * {@link Activations#geluApproximate}:
  * <ul>
  *   <li><b>prepacked oneDNN convolution</b> ({@code mkldnn_prepacked::conv2d_prepack / conv2d_run}): the weights are
  *       reordered into oneDNN's blocked layout once, instead of on every call as {@code torch.conv2d} does on the
@@ -35,7 +35,9 @@ import java.util.zip.ZipOutputStream;
  *       as much as the arithmetic. Same kernels, same results (bit-identical in our measurements);</li>
  *   <li><b>fused attention</b> ({@code torch.scaled_dot_product_attention}): diffusers' default processor on torch 2
  *       ({@code AttnProcessor2_0}); libtorch's blocked (flash) kernel on the CPU, flash / memory-efficient kernels
- *       on CUDA. Never materialises the score matrix.</li>
+ *       on CUDA. Never materialises the score matrix;</li>
+ *   <li><b>tanh GELU</b> ({@code F.gelu(x, approximate="tanh")}, diffusers' {@code GELU(approximate="tanh")}): one
+ *       kernel instead of the seven element-wise passes of the formula.</li>
  * </ul>
  *
  * <p>The module is TorchScript <em>source</em> written below, packed into an in-memory archive in the layout
@@ -72,6 +74,8 @@ public final class TorchOps {
             "  def sdpa_mask(self: __torch__.Ops, q: Tensor, k: Tensor, v: Tensor, mask: Tensor, scale: float)"
                     + " -> Tensor:",
             "    return torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=scale)",
+            "  def gelu_tanh(self: __torch__.Ops, x: Tensor) -> Tensor:",
+            "    return torch.gelu(x, approximate=\"tanh\")",
             "");
 
     private static final Object LOCK = new Object();
@@ -116,7 +120,9 @@ public final class TorchOps {
             entry(zip, "ops/data.pkl", modulePickle());
             entry(zip, "ops/code/__torch__.py", SOURCE.getBytes(StandardCharsets.UTF_8));
             entry(zip, "ops/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // an empty tuple
-            entry(zip, "ops/version", "3\n".getBytes(StandardCharsets.US_ASCII));
+            // file format 10 (what torch >= 1.12 writes): at <= 9 libtorch replaces aten::gelu by its upgrader
+            // gelu_0_9, which has no `approximate` argument; none of the other ops here has an upgrader
+            entry(zip, "ops/version", "10\n".getBytes(StandardCharsets.US_ASCII));
         }
         return bytes.toByteArray();
     }
@@ -233,6 +239,23 @@ public final class TorchOps {
             return tensor(out, q);
         } finally {
             closeAll(iq, ik, iv, im, is);
+        }
+    }
+
+    /**
+     * {@code F.gelu(x, approximate="tanh")} with libtorch's kernel; null when the module is unavailable (the caller
+     * then uses the formula). The result belongs to {@code x}'s manager.
+     */
+    public static NDArray geluTanh(NDArray x) {
+        PtSymbolBlock m = module();
+        if (m == null || !Boolean.parseBoolean(System.getProperty("diffusers4j.torch-ops", "true"))) {
+            return null;
+        }
+        IValue in = IValue.from((PtNDArray) x);
+        try {
+            return tensor(call(m, "gelu_tanh", in), x);
+        } finally {
+            in.close();
         }
     }
 
