@@ -115,12 +115,24 @@ class FlowMatchPipelineReferenceTest {
         }
     }
 
+    /**
+     * The case's call as diffusers ran it: where the case leaves max_sequence_length to diffusers' FLUX default
+     * (512), that value, since Diffusers4J's default for a checkpoint without guidance embedding is 256.
+     */
+    static PipelineCall diffusersCall(ReferenceCase c, DiffusionPipeline pipe) {
+        PipelineCall call = c.arguments(pipe);
+        if (pipe instanceof FluxPipeline && call.maxSequenceLength() == null) {
+            call.maxSequenceLength(FluxPipeline.DEFAULT_MAX_SEQUENCE_LENGTH);
+        }
+        return call;
+    }
+
     @ParameterizedTest
     @MethodSource("pipelineCases")
     void everyStepAndTheImageMatchDiffusers(String name) {
         ReferenceCase c = referenceCase(name);
         DiffusionPipeline pipe = pipeline(c);
-        ImagePipelineOutput out = (ImagePipelineOutput) pipe.call(c.arguments(pipe));
+        ImagePipelineOutput out = (ImagePipelineOutput) pipe.call(diffusersCall(c, pipe));
         double[] steps = c.stepDiffs(c.file("step_latents"));
         System.out.printf("%s: per-step latents max abs diff %s%n", name, Arrays.toString(steps));
         for (int i = 0; i < steps.length; i++) {
@@ -139,7 +151,7 @@ class FlowMatchPipelineReferenceTest {
         ReferenceCase c = referenceCase(name);
         DiffusionPipeline pipe = pipeline(c);
         List<double[]> seen = new ArrayList<>();
-        PipelineCall call = c.arguments(pipe).outputType("latent");
+        PipelineCall call = diffusersCall(c, pipe).outputType("latent");
         call.callbackOnStepEnd((i, t, latents) -> {
             seen.add(new double[] {t});
             return latents;
