@@ -8,10 +8,12 @@ import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
+import io.diffusers4j.models.t5.T5EncoderModel;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
 import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
+import io.diffusers4j.tokenizers.T5TokenizerFast;
 import io.diffusers4j.weights.SafetensorsWriter;
 
 import java.io.IOException;
@@ -55,6 +57,10 @@ final class PipelineSaver {
             unet.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, unet.stateDict());
             return ModelIndex.pair("diffusers", "UNet2DConditionModel");
+        } else if (c instanceof T5EncoderModel t5) { // a transformers model: transformers' file name
+            t5.config().save(dir.resolve("config.json"));
+            weights(dir, "model", variant, t5.stateDict());
+            return ModelIndex.pair("transformers", "T5EncoderModel");
         } else if (c instanceof OwnedModel<?> model) {
             model.config().save(dir.resolve("config.json"));
             weights(dir, "diffusion_pytorch_model", variant, model.stateDict());
@@ -70,6 +76,9 @@ final class PipelineSaver {
         } else if (c instanceof CLIPTokenizer tok) {
             tok.savePretrained(dir);
             return ModelIndex.pair("transformers", "CLIPTokenizer");
+        } else if (c instanceof T5TokenizerFast tok) {
+            tok.savePretrained(dir);
+            return ModelIndex.pair("transformers", "T5TokenizerFast");
         } else if (c instanceof Scheduler scheduler) {
             scheduler.config().save(dir.resolve("scheduler_config.json"));
             return ModelIndex.pair("diffusers", scheduler.className());

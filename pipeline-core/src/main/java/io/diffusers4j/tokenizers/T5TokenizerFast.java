@@ -8,7 +8,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -185,6 +187,21 @@ public final class T5TokenizerFast implements AutoCloseable {
     public Path directory() {
         return files.dir;
     }
+
+    /** The tokenizer files transformers' {@code save_pretrained} writes, copied as they were read, into {@code dir}. */
+    public void savePretrained(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        for (String name : SAVED_FILES) {
+            Path from = files.dir.resolve(name);
+            if (Files.isRegularFile(from)) {
+                Files.copy(from, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    /** The files of a T5TokenizerFast folder ({@code spiece.model} lets Python rebuild the slow tokenizer). */
+    private static final List<String> SAVED_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "spiece.model");
 
     /** Each prompt's ids with the post-processor's {@code </s>}, untruncated and unpadded. */
     private long[][] tokenize(List<String> prompts) {

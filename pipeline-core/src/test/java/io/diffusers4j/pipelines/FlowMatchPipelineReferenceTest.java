@@ -17,11 +17,14 @@ import io.diffusers4j.testing.ReferenceCase;
 import io.diffusers4j.utils.Npy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -179,6 +182,26 @@ class FlowMatchPipelineReferenceTest {
         PipelineDefaults v = dev.defaults();
         assertEquals(List.of(28, 7.0, 512), List.of(v.numInferenceSteps(), v.guidanceScale(),
                 v.maxSequenceLength()), "a guidance-embedding checkpoint: diffusers' __call__ defaults");
+    }
+
+    @Test
+    void savePretrainedWritesWhatFromPretrainedLoads(@TempDir Path tmp) throws IOException {
+        for (String name : List.of("s3_sd3_no_cfg_nipp2", "f2_flux_dev_guidance_dynamic_shift")) {
+            ReferenceCase c = referenceCase(name);
+            DiffusionPipeline pipe = pipeline(c);
+            Path saved = tmp.resolve(name);
+            pipe.savePretrained(saved, null);
+            String index = Files.readString(saved.resolve("model_index.json"));
+            assertTrue(index.contains("\"T5EncoderModel\"") && index.contains("\"T5TokenizerFast\""), index);
+            assertTrue(Files.isRegularFile(saved.resolve(pipe instanceof FluxPipeline ? "text_encoder_2" : "text_encoder_3")
+                    .resolve("model.safetensors")), "a transformers model keeps transformers' file name");
+            try (DiffusionPipeline reloaded = DiffusionPipeline.fromPretrained(saved.toString(), new PipelineOptions())) {
+                PipelineCall call = diffusersCall(c, reloaded);
+                float[] image = ((ImagePipelineOutput) reloaded.call(call)).data();
+                double diff = ReferenceCase.maxAbsDiff(c.file("image").floats(), image);
+                assertTrue(diff < 1e-3, name + " after save / load: " + diff);
+            }
+        }
     }
 
     @Test

@@ -70,8 +70,8 @@ class HostileModelFolderTest {
     @Test
     void unknownPipelineAndComponentClassesNameTheSupportedOnes() {
         Path p = copy();
-        json(p.resolve("model_index.json"), o -> o.addProperty("_class_name", "StableDiffusion3Pipeline"));
-        refused(p, p.resolve("model_index.json").toString(), "'_class_name'", "StableDiffusion3Pipeline",
+        json(p.resolve("model_index.json"), o -> o.addProperty("_class_name", "StableDiffusionControlNetPipeline"));
+        refused(p, p.resolve("model_index.json").toString(), "'_class_name'", "StableDiffusionControlNetPipeline",
                 "supported:",
                 "StableDiffusionInpaintPipeline");
 
