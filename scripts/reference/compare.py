@@ -125,7 +125,8 @@ def main():
     ap.add_argument("--tol", type=float, default=0.0)
     ap.add_argument("--details", action="store_true", help="list every differing JSON value")
     args = ap.parse_args()
-    tops = [t for t in ("reference", "reference-sdxl", "reference-lora", "reference-unconditional", "schedulers", "io")
+    tops = [t for t in ("reference", "reference-sdxl", "reference-lora", "reference-unconditional",
+                        "reference-tiny-vae", "reference-flow", "schedulers", "io")
             if os.path.isdir(os.path.join(args.out, t))]
     if os.path.isdir(os.path.join(args.out, "tiny-sd", "expected")):
         tops.append("tiny-sd/expected")

@@ -444,7 +444,8 @@ def run_case(name, group, checkpoint, pipe, call, gen, notes=None, transformer_i
 def main():
     if os.path.isdir(OUT):
         for entry in sorted(os.listdir(OUT)):
-            if entry not in ("t5-tokenizer", "t5-tokenizer-cases.json"):
+            # t5-tokenizer*: gen_t5_tokenizer.py's; t5/ and transformers/: gen_t5.py's and gen_mmdit.py's
+            if entry not in ("t5-tokenizer", "t5-tokenizer-cases.json", "t5", "transformers"):
                 p = os.path.join(OUT, entry)
                 shutil.rmtree(p) if os.path.isdir(p) else os.remove(p)
     t5_tok = T5TokenizerFast.from_pretrained(T5_TOKENIZER)
