@@ -10,11 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.image.VaeImageProcessor;
 import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
-import io.diffusers4j.schedulers.SchedulerOutput;
 import io.diffusers4j.utils.RandnTensor;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -164,29 +161,9 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
      */
     protected NDArray denoise(NDManager m, Scheduler scheduler, NDArray latents, PipelineCall args,
                               Denoiser denoiser) {
-        double[] timesteps = scheduler.timesteps();
         ProgressListener progress = args.progress() != null ? args.progress() : progressBar();
-        progress.start(timesteps.length);
-        try {
-            for (int i = 0; i < timesteps.length; i++) {
-                double t = timesteps[i];
-                try (NDManager step = m.newSubManager()) {
-                    latents.attach(step);
-                    NDArray prediction = denoiser.predict(step, latents, t);
-                    SchedulerOutput out = scheduler.step(prediction, t, latents, 0.0, args.generators());
-                    NDArray next = out.prevSample();
-                    if (args.callbackOnStepEnd() != null) {
-                        next = args.callbackOnStepEnd().onStepEnd(i, t, next);
-                    }
-                    next.attach(m);
-                    latents = next;
-                }
-                progress.step(i + 1, timesteps.length);
-            }
-        } finally {
-            progress.end();
-        }
-        return latents;
+        return DenoisingLoop.run(m, scheduler.timesteps(), latents, args, progress, (step, i, t, current) ->
+                scheduler.step(denoiser.predict(step, current, t), t, current, 0.0, args.generators()).prevSample());
     }
 
     /** {@code vae.decode(latents / scaling_factor + shift_factor)} then postprocess; "latent": the latents. */
@@ -221,11 +198,6 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
         NDArray out = x.toDevice(m.getDevice(), true).toType(dtype(), false);
         out.attach(m);
         return out;
-    }
-
-    @Override
-    public void savePretrained(Path dir, String variant) throws IOException {
-        PipelineSaver.save(this, className(), dir, variant);
     }
 
     @Override

@@ -32,8 +32,6 @@ import io.diffusers4j.utils.RandnTensor;
 import io.diffusers4j.utils.TorchGenerator;
 
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -440,11 +438,6 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     }
 
     @Override
-    public void savePretrained(Path dir, String variant) throws IOException {
-        PipelineSaver.save(this, className(), dir, variant);
-    }
-
-    @Override
     public void close() {
         super.close();
         embeddingCache.close();
@@ -698,35 +691,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     protected NDArray denoise(NDManager m, Scheduler scheduler, double[] timesteps, NDArray latents,
                               NDArray promptEmbeds, boolean doCfg, PipelineCall args, LoopHooks hooks) {
         NDArray timestepCond = timestepCond(m, guidanceScale(args), (int) latents.getShape().get(0));
-        ProgressListener progress = progress(args);
-        progress.start(timesteps.length);
-        try {
-            for (int i = 0; i < timesteps.length; i++) {
-                double t = timesteps[i];
-                try (NDManager step = m.newSubManager()) {
-                    latents.attach(step);
-                    NDArray latentModelInput = hooks.unetInput(scheduler.scaleModelInput(cfgInput(latents, doCfg), t));
-                    UNetInputs inputs = new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
-                            .timestepCond(timestepCond).addedCondKwargs(hooks.addedCondKwargs());
-                    NDArray noisePred = withAdapters(() -> LoraScale.with(args.loraScale(), () -> unet.forward(inputs)));
-                    if (doCfg) {
-                        noisePred = guide(noisePred, guidanceScale(args), args.guidanceRescale());
-                    }
-                    SchedulerOutput out = scheduler.step(noisePred, t, latents, args.eta(), args.generators());
-                    hooks.onStepOutput(i, out);
-                    NDArray next = hooks.afterStep(i, out.prevSample());
-                    if (args.callbackOnStepEnd() != null) {
-                        next = args.callbackOnStepEnd().onStepEnd(i, t, next);
-                    }
-                    next.attach(m);
-                    latents = next;
-                }
-                progress.step(i + 1, timesteps.length);
+        return DenoisingLoop.run(m, timesteps, latents, args, progress(args), (step, i, t, current) -> {
+            NDArray latentModelInput = hooks.unetInput(scheduler.scaleModelInput(cfgInput(current, doCfg), t));
+            UNetInputs inputs = new UNetInputs(latentModelInput, timestep(step, t), promptEmbeds)
+                    .timestepCond(timestepCond).addedCondKwargs(hooks.addedCondKwargs());
+            NDArray noisePred = withAdapters(() -> LoraScale.with(args.loraScale(), () -> unet.forward(inputs)));
+            if (doCfg) {
+                noisePred = guide(noisePred, guidanceScale(args), args.guidanceRescale());
             }
-        } finally {
-            progress.end();
-        }
-        return latents;
+            SchedulerOutput out = scheduler.step(noisePred, t, current, args.eta(), args.generators());
+            hooks.onStepOutput(i, out);
+            return hooks.afterStep(i, out.prevSample());
+        });
     }
 
     /**

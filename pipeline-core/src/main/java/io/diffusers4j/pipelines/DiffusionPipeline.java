@@ -21,7 +21,6 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -626,7 +625,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     }
 
     /** Writes model_index.json, every component config and safetensors weights (optionally a variant). */
-    public abstract void savePretrained(Path dir, String variant) throws IOException;
+    public void savePretrained(Path dir, String variant) throws IOException {
+        PipelineSaver.save(this, className(), dir, variant);
+    }
 
     /** Frees this pipeline's native memory (its components too when it owns them) and its family members'. */
     @Override

@@ -29,9 +29,7 @@ public record FluxComponents(FluxTransformer2DModel transformer, Scheduler sched
     }
 
     private static void require(Object c, String name) {
-        if (c == null) {
-            throw new IllegalArgumentException("FluxPipeline needs the component '" + name + "'");
-        }
+        StableDiffusionComponents.require(c, "FluxPipeline needs", name);
     }
 
     /** Builds the record from a components map. */

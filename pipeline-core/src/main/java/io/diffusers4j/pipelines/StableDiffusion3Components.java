@@ -37,9 +37,7 @@ public record StableDiffusion3Components(SD3Transformer2DModel transformer, Sche
     }
 
     private static void require(Object c, String name) {
-        if (c == null) {
-            throw new IllegalArgumentException("StableDiffusion3Pipeline needs the component '" + name + "'");
-        }
+        StableDiffusionComponents.require(c, "StableDiffusion3Pipeline needs", name);
     }
 
     /** Builds the record from a components map ({@code text_encoder_3} / {@code tokenizer_3} may be None). */

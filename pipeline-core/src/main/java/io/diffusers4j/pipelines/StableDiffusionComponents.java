@@ -25,8 +25,13 @@ public record StableDiffusionComponents(VaeModel vae, CLIPTextEncoder textEncode
     }
 
     private static void require(Object c, String name) {
+        require(c, "Stable Diffusion pipelines need", name);
+    }
+
+    /** Refuses a missing required component: "{@code who} the component '{@code name}'". */
+    static void require(Object c, String who, String name) {
         if (c == null) {
-            throw new IllegalArgumentException("Stable Diffusion pipelines need the component '" + name + "'");
+            throw new IllegalArgumentException(who + " the component '" + name + "'");
         }
     }
 

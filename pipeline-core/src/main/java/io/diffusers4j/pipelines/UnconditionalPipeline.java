@@ -8,8 +8,6 @@ import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.SchedulerOutput;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,33 +136,8 @@ public abstract class UnconditionalPipeline<M extends OwnedModel<?>> extends Dif
      * survivor is the new sample (attached to {@code m}).
      */
     protected NDArray denoise(NDManager m, Scheduler s, NDArray sample, PipelineCall args) {
-        double[] timesteps = s.timesteps();
-        ProgressListener progress = progress(args);
-        progress.start(timesteps.length);
-        try {
-            for (int i = 0; i < timesteps.length; i++) {
-                double t = timesteps[i];
-                try (NDManager stepManager = m.newSubManager()) {
-                    sample.attach(stepManager);
-                    NDArray modelOutput = predict(sample, t);
-                    NDArray next = step(s, modelOutput, t, sample, args).prevSample();
-                    if (args.callbackOnStepEnd() != null) {
-                        next = args.callbackOnStepEnd().onStepEnd(i, t, next);
-                    }
-                    next.attach(m);
-                    sample = next;
-                }
-                progress.step(i + 1, timesteps.length);
-            }
-        } finally {
-            progress.end();
-        }
-        return sample;
-    }
-
-    @Override
-    public void savePretrained(Path dir, String variant) throws IOException {
-        PipelineSaver.save(this, className(), dir, variant);
+        return DenoisingLoop.run(m, s.timesteps(), sample, args, progress(args), (step, i, t, current) ->
+                step(s, predict(current, t), t, current, args).prevSample());
     }
 
     @Override

@@ -1,14 +1,13 @@
 // Port of transformers.models.clip.configuration_clip.CLIPTextConfig (transformers 4.45).
 package io.diffusers4j.models.clip;
 
-import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.config.TransformersConfig;
 import io.diffusers4j.models.nn.Activations;
 import io.diffusers4j.weights.ShapeCheck;
 import io.diffusers4j.weights.TensorSource;
 
 import java.nio.file.Path;
-import java.util.List;
 
 import static io.diffusers4j.config.ConfigLimits.inRange;
 
@@ -20,7 +19,7 @@ import static io.diffusers4j.config.ConfigLimits.inRange;
  * <p>transformers writes no {@code _class_name}: the model class is in {@code architectures}. {@link #toJson()}
  * therefore leaves {@code _class_name} out unless the file it was read from had one.
  */
-public class CLIPTextConfig extends ConfigBase {
+public class CLIPTextConfig extends TransformersConfig {
     /**
      * Largest width: hidden, intermediate and projection sizes (CLIP ViT-bigG: 1280 / 5120 / 1280; T5-XXL's d_ff
      * is 10240). Sizes below the limits are still checked against the weights' shapes ({@link #checkWeights}).
@@ -56,7 +55,6 @@ public class CLIPTextConfig extends ConfigBase {
     /** Pooling rule: 2 (pre-PR-24773 checkpoints) means "argmax of the ids", anything else "first id == eos". */
     public int eosTokenId = 49407;
     /** Model classes this config was saved for, e.g. {@code ["CLIPTextModel"]} (transformers' class marker). */
-    public List<String> architectures = null;
     public String modelType = "clip_text_model";
     /** The dtype the weights were saved in ({@code float32}, {@code float16}); informational. */
     public String torchDtype = null;
@@ -106,18 +104,8 @@ public class CLIPTextConfig extends ConfigBase {
     }
 
     @Override
-    public String defaultClassName() {
-        return architectures == null || architectures.isEmpty() ? "CLIPTextModel" : architectures.get(0);
-    }
-
-    /** The JSON form transformers writes: no {@code _class_name} unless the source file carried one. */
-    @Override
-    public JsonObject toJson() {
-        JsonObject json = super.toJson();
-        if (!metadata().containsKey("_class_name")) {
-            json.remove("_class_name");
-        }
-        return json;
+    protected String fallbackClassName() {
+        return "CLIPTextModel";
     }
 
     /** Reads a transformers {@code config.json}. */

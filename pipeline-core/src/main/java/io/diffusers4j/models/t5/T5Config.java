@@ -1,14 +1,13 @@
 // Port of transformers.models.t5.configuration_t5.T5Config (transformers d6751d91).
 package io.diffusers4j.models.t5;
 
-import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.config.TransformersConfig;
 import io.diffusers4j.models.nn.Activations;
 import io.diffusers4j.weights.ShapeCheck;
 import io.diffusers4j.weights.TensorSource;
 
 import java.nio.file.Path;
-import java.util.List;
 
 import static io.diffusers4j.config.ConfigLimits.inRange;
 import static io.diffusers4j.config.ConfigLimits.inRangeIfSet;
@@ -27,7 +26,7 @@ import static io.diffusers4j.config.ConfigLimits.inRangeIfSet;
  * <p>transformers writes no {@code _class_name}: the model class is in {@code architectures}, and {@link #toJson()}
  * leaves {@code _class_name} out unless the file it was read from had one.
  */
-public class T5Config extends ConfigBase {
+public class T5Config extends TransformersConfig {
     /** Largest vocabulary (T5: 32,128; mT5 / umT5: 250,112 / 256,384). */
     public static final int MAX_VOCAB = 1 << 22;
     /** Largest {@code d_model} (T5-XXL: 4096). */
@@ -78,7 +77,6 @@ public class T5Config extends ConfigBase {
     /** PretrainedConfig's default is true (T5 v1.0); T5 v1.1 checkpoints say false. Not used by the encoder. */
     public Boolean tieWordEmbeddings = true;
     /** Model classes this config was saved for, e.g. {@code ["T5EncoderModel"]}. */
-    public List<String> architectures = null;
     public String modelType = "t5";
     /** The dtype the weights were saved in ({@code float32}, {@code float16}, {@code bfloat16}); informational. */
     public String torchDtype = null;
@@ -181,18 +179,8 @@ public class T5Config extends ConfigBase {
     }
 
     @Override
-    public String defaultClassName() {
-        return architectures == null || architectures.isEmpty() ? "T5EncoderModel" : architectures.get(0);
-    }
-
-    /** The JSON form transformers writes: no {@code _class_name} unless the source file carried one. */
-    @Override
-    public JsonObject toJson() {
-        JsonObject json = super.toJson();
-        if (!metadata().containsKey("_class_name")) {
-            json.remove("_class_name");
-        }
-        return json;
+    protected String fallbackClassName() {
+        return "T5EncoderModel";
     }
 
     /** Reads a transformers {@code config.json}, validated (errors name the file and the key). */
