@@ -30,12 +30,27 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
     /** Parent of every call's sub-manager, on the pipeline's device. */
     protected final NDManager manager;
     private final boolean ownsComponents;
+    /** T5 rows of repeated prompts (bounded; see {@link #setTextEmbeddingCacheSize}). */
+    protected final TextEmbeddingCache embeddingCache;
 
     protected AbstractFlowMatchPipeline(VaeModel vae, Scheduler scheduler, Device device, boolean ownsComponents) {
         this.vae = vae;
         this.scheduler = scheduler;
         this.ownsComponents = ownsComponents;
         this.manager = NDManager.newBaseManager(device);
+        this.embeddingCache = new TextEmbeddingCache(manager, textEmbeddingCacheSize());
+    }
+
+    /** Rows of the T5 encoder's output kept for repeated prompts (the CLIP encoders are cheap and not cached). */
+    @Override
+    public void setTextEmbeddingCacheSize(int rows) {
+        super.setTextEmbeddingCacheSize(rows);
+        embeddingCache.setCapacity(rows);
+    }
+
+    /** {hits, misses} of the T5 embedding cache, in prompt rows. */
+    public long[] textEmbeddingCacheStats() {
+        return embeddingCache.stats();
     }
 
     /** The pipeline's {@code vae_scale_factor} (Stable Diffusion 3: the VAE's; FLUX: twice it, for the packing). */
@@ -64,9 +79,14 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
     /** The size a resolved call produces: height and width rounded down to {@link #outputMultiple()}. */
     @Override
     public int[] outputSize(PipelineCall resolved) {
-        int[] size = super.outputSize(resolved);
+        int[] size = requestedSize(resolved);
         int f = outputMultiple();
         return new int[] {size[0] / f * f, size[1] / f * f};
+    }
+
+    /** The call's height and width as given (an error when it has none). */
+    protected int[] requestedSize(PipelineCall call) {
+        return super.outputSize(call);
     }
 
     /** What the decoded image's sides are multiples of (the latent grid the transformer works on). */
@@ -82,7 +102,7 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
     /** diffusers' size check (multiples of 8), then the latent grid the transformer can patch. */
     @Override
     protected void checkPipelineInputs(PipelineCall call) {
-        int[] size = super.outputSize(call);
+        int[] size = requestedSize(call);
         if (size[0] % SIZE_MULTIPLE != 0 || size[1] % SIZE_MULTIPLE != 0) {
             throw new IllegalArgumentException("`height` and `width` have to be divisible by " + SIZE_MULTIPLE
                     + " but are " + size[0] + " and " + size[1] + ".");
@@ -203,6 +223,7 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
     @Override
     public void close() {
         super.close();
+        embeddingCache.close();
         manager.close();
         if (ownsComponents) {
             ComponentLoader.closeAll(components());

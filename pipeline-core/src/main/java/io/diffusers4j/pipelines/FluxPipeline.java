@@ -143,7 +143,7 @@ public class FluxPipeline extends AbstractFlowMatchPipeline {
                 }
                 pooled = AbstractStableDiffusionPipeline.repeatPerPrompt(clipPooled(m, args.prompt()), n);
                 embeds = T5PromptEmbeds.encode(m, parts.tokenizer2(), parts.textEncoder2(), prompt2,
-                        args.maxSequenceLength(), n, dtype());
+                        args.maxSequenceLength(), n, dtype(), embeddingCache);
             }
             NDArray textIds = m.zeros(new Shape(embeds.getShape().get(0), embeds.getShape().get(1), 3), dtype());
             long tokens = (long) (latentHeight / 2) * (latentWidth / 2);

@@ -111,7 +111,7 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
                     + "`negative_pooled_prompt_embeds` from the same text encoder that was used to generate "
                     + "`negative_prompt_embeds`.");
         }
-        int[] size = super.outputSize(call);
+        int[] size = requestedSize(call);
         int multiple = outputMultiple();
         if (size[0] % multiple != 0 || size[1] % multiple != 0) {
             throw new IllegalArgumentException("`height` and `width` must be multiples of " + multiple + " (the VAE "
@@ -255,6 +255,6 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
                     dtype());
         }
         T5TokenizerFast tokenizer = parts.tokenizer3();
-        return T5PromptEmbeds.encode(m, tokenizer, t5, prompts, maxSequenceLength, 1, dtype());
+        return T5PromptEmbeds.encode(m, tokenizer, t5, prompts, maxSequenceLength, 1, dtype(), embeddingCache);
     }
 }

@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The T5 half of the prompt embeddings: the prompts tokenized with {@code padding="max_length",
  * max_length=max_sequence_length, truncation=True}, the encoder's last hidden state (no attention mask, as the
- * pipelines call it), each prompt's row repeated {@code num_images_per_prompt} times.
+ * pipelines call it), each prompt's row repeated {@code num_images_per_prompt} times. Rows of repeated prompts come
+ * from the pipeline's {@link TextEmbeddingCache} (T5 encodes each row on its own: without a mask no row sees
+ * another); a T5-XXL row is {@code max_sequence_length x 4096} values, 4 MB at 256 tokens in float32.
  */
 final class T5PromptEmbeds {
     private static final Logger LOG = LoggerFactory.getLogger(T5PromptEmbeds.class);
@@ -29,13 +31,15 @@ final class T5PromptEmbeds {
      * {@code maxSequenceLength} tokens is truncated with diffusers' warning.
      */
     static NDArray encode(NDManager m, T5TokenizerFast tokenizer, T5EncoderModel encoder, List<String> prompts,
-                          int maxSequenceLength, int numImagesPerPrompt, DataType dtype) {
+                          int maxSequenceLength, int numImagesPerPrompt, DataType dtype, TextEmbeddingCache cache) {
         tokenizer.removedText(prompts, maxSequenceLength, REMOVED_TEXT_START).ifPresent(removed -> LOG.warn(
                 "The following part of your input was truncated because `max_sequence_length` is set to  {} tokens: "
                         + "{}", maxSequenceLength, removed));
         long[][] ids = tokenizer.encode(prompts, maxSequenceLength);
-        NDArray embeds = encoder.forward(m.create(ids));
-        NDArray cast = embeds.getDataType() == dtype ? embeds : embeds.toType(dtype, false);
-        return AbstractStableDiffusionPipeline.repeatPerPrompt(cast, numImagesPerPrompt);
+        NDArray embeds = cache.get(m, encoder, null, dtype, ids, rows -> {
+            NDArray out = encoder.forward(m.create(rows));
+            return out.getDataType() == dtype ? out : out.toType(dtype, false);
+        });
+        return AbstractStableDiffusionPipeline.repeatPerPrompt(embeds, numImagesPerPrompt);
     }
 }
