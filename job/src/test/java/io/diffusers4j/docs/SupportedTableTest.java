@@ -55,7 +55,9 @@ class SupportedTableTest {
             "DiffusersReferenceTest", ROOT.resolve("pipeline-core/src/test/resources/schedulers/scheduler_refs.json.gz"),
             "DiffusersReferencePipelineTest", ROOT.resolve("pipeline-core/src/test/resources/reference/manifest.json"),
             "DiffusersReferenceUnconditionalTest",
-            ROOT.resolve("pipeline-core/src/test/resources/reference-unconditional/manifest.json"));
+            ROOT.resolve("pipeline-core/src/test/resources/reference-unconditional/manifest.json"),
+            "FlowMatchPipelineReferenceTest",
+            ROOT.resolve("pipeline-core/src/test/resources/reference-flow/manifest.json"));
 
     record TableRow(String kind, String diffusersClass, String javaClass, List<String> tests) {
     }
