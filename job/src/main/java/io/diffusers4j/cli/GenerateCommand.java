@@ -13,6 +13,7 @@ import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.PipelineRegistry;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.TinyPipeline;
+import io.diffusers4j.schedulers.SchedulerConfig;
 import io.diffusers4j.schedulers.Schedulers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -242,6 +243,7 @@ public final class GenerateCommand implements Callable<Integer> {
                 ? outputType : null, (int) total, overwrite);
         Path dir = DiffusionPipeline.resolve(modelPath(), options);
         DiffusionPipeline.checkPretrained(dir, options);
+        checkScheduler(dir);
         DiffusionPipeline.checkCall(dir, call);
         adapterOptions.check();
         try (DiffusionPipeline loaded = DiffusionPipeline.fromPretrained(dir.toString(), options)) {
@@ -283,6 +285,17 @@ public final class GenerateCommand implements Callable<Integer> {
                     + (outputType.equals("latent") ? "latent(s)" : audio ? "audio clip(s)" : "image(s)") + " to "
                     + written);
             return 0;
+        }
+    }
+
+    /**
+     * --scheduler and --scheduler-option on the checkpoint's scheduler config, before any weight loads: a name of the
+     * other family (a flow-matching checkpoint, SD3 / FLUX, or not) or an option its class lacks is one line.
+     */
+    private void checkScheduler(Path dir) {
+        SchedulerConfig own = DiffusionPipeline.schedulerConfig(dir);
+        if (own != null && (scheduler != null || !schedulerOptions.isEmpty())) {
+            Schedulers.create(scheduler == null ? own.className() : scheduler, own, schedulerOptions).close();
         }
     }
 

@@ -110,7 +110,7 @@ public final class DiffusionJob {
         if (sc.isLocal() && cfg.prewarmLocal()) {
             prewarm(spec);
         }
-        RowValidator validator = new RowValidator(cfg.defaults(), DriverModel.promptRequired(spec));
+        RowValidator validator = DriverModel.rowValidator(spec, cfg.defaults());
         JobMetrics metrics = JobMetrics.register(sc);
         Dataset<Row> work;
         if (plan != null) {

@@ -5,11 +5,15 @@ import io.diffusers4j.hub.HubCache;
 import io.diffusers4j.hub.HubException;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.job.render.PipelineSpec;
+import io.diffusers4j.job.rows.JobDefaults;
+import io.diffusers4j.job.rows.RowValidator;
 import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.pipelines.PipelineOptions;
 import io.diffusers4j.pipelines.PipelineRegistry;
+import io.diffusers4j.pipelines.TinyPipeline;
+import io.diffusers4j.schedulers.SchedulerConfig;
 import io.diffusers4j.schedulers.Schedulers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +27,9 @@ import java.nio.file.Path;
  * run at once with one line (exit code 2) instead of every task attempt on every executor:
  * <ul>
  *   <li>the scheduler name, and a local folder's {@code model_index.json}, component classes and configs (JSON only,
- *       no weights), and that its pipeline renders a text prompt (or, for a pipeline that draws without a prompt,
- *       a row without one: {@link #promptRequired});</li>
+ *       no weights), the components left out ({@code --without-component}), the scheduler name in the checkpoint's
+ *       family, and that its pipeline renders a text prompt (or, for a pipeline that draws without a prompt, a row
+ *       without one: {@link #promptRequired});</li>
  *   <li>a Hub id is resolved here, once, through the HF cache: the Hub's answer (or, when it cannot be reached, a
  *       cached snapshot; else generate's message: the Hub cannot be reached and there is no cached snapshot), then
  *       the same checks on its files. The executors are pinned to the commit the driver resolved
@@ -57,12 +62,18 @@ public final class DriverModel {
         String model = spec.model();
         checkModel(model, sharedDisk);
         checkVae(spec, sharedDisk, hub);
-        if (model == null || !spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
+        if (!spec.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
             return spec;
         }
         PipelineOptions options = options(spec, hub);
+        if (model == null) {
+            if (spec.scheduler() != null || !spec.withoutComponents().isEmpty()) {
+                checkFolder(PipelineSpec.EMBEDDED_MODEL, TinyPipeline.defaultModel(), options, spec.scheduler());
+            }
+            return spec;
+        }
         if (isFolder(model)) {
-            checkFolder(model, Path.of(model), options);
+            checkFolder(model, Path.of(model), options, spec.scheduler());
             return spec;
         }
         if (!isHubId(model)) {
@@ -75,7 +86,7 @@ public final class DriverModel {
         } catch (HubException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }
-        checkFolder(model, snapshot, options);
+        checkFolder(model, snapshot, options, spec.scheduler());
         String commit = snapshot.getFileName().toString();
         if (!HubCache.isCommitHash(commit)) {
             LOG.warn("--model {}: the snapshot folder {} is not named by a commit; executors resolve the revision "
@@ -89,15 +100,7 @@ public final class DriverModel {
     }
 
     private static PipelineOptions options(PipelineSpec spec, HubOptions hub) {
-        PipelineOptions options = new PipelineOptions().variant(spec.variant()).revision(spec.revision())
-                .localFilesOnly(spec.option("local-files-only", false)).hubOptions(hub);
-        if (spec.options().containsKey("use-safetensors")) {
-            options.useSafetensors(spec.option("use-safetensors", true));
-        }
-        if (spec.options().containsKey("custom-pipeline")) {
-            options.customPipeline(spec.options().get("custom-pipeline"));
-        }
-        return options;
+        return spec.loadingOptions().hubOptions(hub);
     }
 
     /**
@@ -119,11 +122,17 @@ public final class DriverModel {
     }
 
     /**
-     * The checks of a pipeline folder without weights: configs, classes, and that it renders the job's rows: a
-     * text prompt, or for a pipeline that takes no prompt (DDPM, DDIM, Dance Diffusion) a row without one.
+     * The checks of a pipeline folder without weights: configs, classes, the components left out
+     * ({@code without-component}: keys of its model_index.json), the job-wide scheduler in the checkpoint's family
+     * (on SD3 / FLUX a flow-matching one, elsewhere not: {@link Schedulers#create}), and that it renders the job's
+     * rows: a text prompt, or for a pipeline that takes no prompt (DDPM, DDIM, Dance Diffusion) a row without one.
      */
-    private static void checkFolder(String model, Path dir, PipelineOptions options) {
+    private static void checkFolder(String model, Path dir, PipelineOptions options, String scheduler) {
         DiffusionPipeline.checkPretrained(dir, options);
+        SchedulerConfig own = DiffusionPipeline.schedulerConfig(dir);
+        if (scheduler != null && own != null) {
+            Schedulers.create(scheduler, own).close();
+        }
         boolean prompted = takesPrompt(DiffusionPipeline.registeredFor(dir, new PipelineCall()));
         try {
             DiffusionPipeline.checkCall(dir, prompted ? new PipelineCall().prompt("a prompt row") : new PipelineCall());
@@ -144,26 +153,51 @@ public final class DriverModel {
      * have; false for the pipelines that draw without a prompt, whose rows need only an id and a seed.
      */
     public static boolean promptRequired(PipelineSpec prepared) {
-        String model = prepared.model();
-        if (model == null || !prepared.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
-            return true;
-        }
-        Path dir;
-        if (isFolder(model)) {
-            dir = Path.of(model);
-        } else if (isHubId(model)) {
-            try {
-                dir = DiffusionPipeline.resolveConfigs(model, options(prepared, null));
-            } catch (RuntimeException e) {
-                LOG.warn("--model {}: cannot read its model_index.json on the driver ({}); rows need a prompt",
-                        model, e.toString());
-                return true;
-            }
-        } else {
-            return true;
-        }
+        Path dir = configFolder(prepared);
+        return dir == null || promptRequired(dir);
+    }
+
+    private static boolean promptRequired(Path dir) {
         PipelineRegistry.Entry runs = DiffusionPipeline.registeredFor(dir, new PipelineCall());
         return runs == null || runs.required().contains(CallArgument.PROMPT);
+    }
+
+    /**
+     * The validator of the rows of a job on {@code prepared} (a spec {@link #prepare} returned), with what the driver
+     * read in the model's configs: whether a row needs a prompt ({@link #promptRequired}), and the scheduler
+     * family a row's {@code scheduler} is resolved in ({@link Schedulers#resolve(String,
+     * io.diffusers4j.config.ConfigBase)} on the checkpoint's scheduler config: a name of the other family is that
+     * row's error). Where the driver cannot read the configs (the embedded default, a test renderer, a folder only
+     * the executors have), rows need a prompt and their scheduler names are checked without a checkpoint.
+     */
+    public static RowValidator rowValidator(PipelineSpec prepared, JobDefaults defaults) {
+        Path dir = configFolder(prepared);
+        if (dir == null) {
+            return new RowValidator(defaults, true, null);
+        }
+        SchedulerConfig own = DiffusionPipeline.schedulerConfig(dir);
+        return new RowValidator(defaults, promptRequired(dir), own == null ? null : Schedulers.isFlowMatching(own));
+    }
+
+    /** The folder with the configs of {@code prepared}'s model on the driver, or null where there is none. */
+    private static Path configFolder(PipelineSpec prepared) {
+        String model = prepared.model();
+        if (model == null || !prepared.renderer().equals(PipelineSpec.DEFAULT_RENDERER)) {
+            return null;
+        }
+        if (isFolder(model)) {
+            return Path.of(model);
+        }
+        if (!isHubId(model)) {
+            return null;
+        }
+        try {
+            return DiffusionPipeline.resolveConfigs(model, options(prepared, null));
+        } catch (RuntimeException e) {
+            LOG.warn("--model {}: cannot read its model_index.json on the driver ({}); rows need a prompt and their "
+                    + "scheduler names are checked without the checkpoint", model, e.toString());
+            return null;
+        }
     }
 
     /**

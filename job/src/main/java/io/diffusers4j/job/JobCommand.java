@@ -91,6 +91,11 @@ public final class JobCommand implements Callable<Integer> {
             + "(the encoder's rows up to their last bits; 0 = off; default 64)")
     String textEmbeddingCache;
 
+    @Option(names = "--without-component", paramLabel = "NAME", description = "leave a model_index.json component "
+            + "out (diffusers' from_pretrained(..., NAME=None)), repeatable; e.g. Stable Diffusion 3 without T5: "
+            + "--without-component text_encoder_3 --without-component tokenizer_3")
+    List<String> withoutComponents = new ArrayList<>();
+
     @Option(names = "--master", paramLabel = "URL", description = "Spark master (default local[*], or what "
             + "spark-submit set)")
     String master;
@@ -188,6 +193,9 @@ public final class JobCommand implements Callable<Integer> {
             o.put(PIPE + "local-files-only", true);
         }
         put(o, PIPE + "lora-cache-size", loraCacheSize);
+        if (!withoutComponents.isEmpty()) {
+            o.put(PIPE + "without-component", withoutComponents);
+        }
         put(o, "spark.master", master);
         put(o, JOB + "batch-size", batchSize);
         put(o, JOB + "format", format);

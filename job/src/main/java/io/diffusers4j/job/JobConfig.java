@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import io.diffusers4j.job.input.PromptFormat;
 import io.diffusers4j.job.output.ImageFolderExport;
 import io.diffusers4j.job.render.PipelineSpec;
@@ -376,9 +377,34 @@ public final class JobConfig {
             options.put("vae", Files.isDirectory(Path.of(vae)) ? Path.of(vae).toAbsolutePath().normalize().toString()
                     : vae);
         }
+        List<String> without = withoutComponents();
+        if (!without.isEmpty()) {
+            options.put(PipelineSpec.WITHOUT_COMPONENT, String.join(",", without));
+        }
         return new PipelineSpec(model(), str(PIPE + "revision"), str(PIPE + "variant"),
                 str(PIPE + "dtype"), str(PIPE + "device"), str(PIPE + "scheduler"), options,
                 str(JOB + "renderer"), Math.max(0, resolvedTorchThreads));
+    }
+
+    /**
+     * The components left out ({@code without-component}): a list of names, or one name (as {@code --set} gives
+     * it); each must be a component name ({@link PipelineSpec}), and the driver checks it against the model.
+     */
+    private List<String> withoutComponents() {
+        String path = PIPE + "without-component";
+        if (config.getIsNull(path)) {
+            return List.of();
+        }
+        List<String> names;
+        try {
+            names = config.getValue(path).valueType() == ConfigValueType.STRING ? List.of(config.getString(path))
+                    : config.getStringList(path);
+        } catch (ConfigException.WrongType e) {
+            throw new IllegalArgumentException(path + " must be a list of component names, got "
+                    + config.getValue(path).render());
+        }
+        names.forEach(PipelineSpec::requireComponentName); // before they are joined into one pipeline option
+        return names;
     }
 
     /**

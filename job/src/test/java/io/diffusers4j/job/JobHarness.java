@@ -3,7 +3,7 @@ package io.diffusers4j.job;
 
 import io.diffusers4j.job.output.OutputFolder;
 import io.diffusers4j.job.rows.OutputSchema;
-import io.diffusers4j.pipelines.AbstractStableDiffusionPipeline;
+import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.SdxlArguments;
 import io.diffusers4j.pipelines.PipelineCall;
 import io.diffusers4j.schedulers.Schedulers;
@@ -108,7 +108,7 @@ final class JobHarness {
      * size, scheduler (when not the pipeline's), custom sigmas and Stable Diffusion 3's third prompts and
      * {@code max_sequence_length}, as the row records them.
      */
-    static PipelineCall libraryCall(AbstractStableDiffusionPipeline sd, Row r) {
+    static PipelineCall libraryCall(DiffusionPipeline sd, Row r) {
         PipelineCall call = new PipelineCall()
                 .prompt((String) r.getAs("prompt"))
                 .numInferenceSteps(r.getAs("num_inference_steps"))

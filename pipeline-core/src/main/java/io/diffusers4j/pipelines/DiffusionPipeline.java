@@ -10,6 +10,7 @@ import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.loaders.LoraLoader;
 import io.diffusers4j.loaders.TextualInversionLoader;
 import io.diffusers4j.schedulers.Scheduler;
+import io.diffusers4j.schedulers.SchedulerConfig;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.weights.CheckpointFiles;
 import io.diffusers4j.weights.TensorSource;
@@ -185,6 +186,21 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         }
         if (vaeOverride) {
             VaeSource.check(o.vae(), o);
+        }
+    }
+
+    /**
+     * The config of the scheduler a checkpoint folder's pipeline starts with ({@code scheduler/scheduler_config.json},
+     * the {@code scheduler} entry of its {@code model_index.json}), read without any weight: front ends resolve a
+     * scheduler name in the checkpoint's family with it ({@link Schedulers#resolve(String,
+     * io.diffusers4j.config.ConfigBase)}) before loading. Null when {@code model_index.json} lists no scheduler.
+     */
+    public static SchedulerConfig schedulerConfig(Path dir) {
+        if (!ModelIndex.load(dir).hasComponent("scheduler")) {
+            return null;
+        }
+        try (Scheduler scheduler = Schedulers.fromPretrained(dir.resolve("scheduler"))) {
+            return scheduler.config();
         }
     }
 

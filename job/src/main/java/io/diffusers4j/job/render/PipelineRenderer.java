@@ -58,19 +58,8 @@ public final class PipelineRenderer implements Renderer {
         @Override
         public Renderer create(PipelineSpec spec, String device) {
             String model = spec.model() == null ? TinyPipeline.defaultModel().toString() : spec.model();
-            PipelineOptions options = new PipelineOptions()
-                    .dtype(spec.dtype())
-                    .device(djlDevice(device))
-                    .variant(spec.variant())
-                    .revision(spec.revision())
-                    .localFilesOnly(spec.option("local-files-only", false));
-            if (spec.options().containsKey("use-safetensors")) {
-                options.useSafetensors(spec.option("use-safetensors", true));
-            }
-            if (spec.options().containsKey("custom-pipeline")) {
-                options.customPipeline(spec.options().get("custom-pipeline"));
-            }
-            options.vae(spec.options().get("vae"));
+            PipelineOptions options = spec.loadingOptions().dtype(spec.dtype()).device(djlDevice(device))
+                    .vae(spec.options().get("vae"));
             if (spec.options().containsKey("text-embedding-cache")) {
                 options.textEmbeddingCache(Integer.parseInt(spec.options().get("text-embedding-cache")));
             }

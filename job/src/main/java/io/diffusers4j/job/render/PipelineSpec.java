@@ -1,11 +1,16 @@
 // What pipeline the executors build: broadcast from the driver, the key of the executor-wide pipeline cache.
 package io.diffusers4j.job.render;
 
+import io.diffusers4j.pipelines.PipelineOptions;
+
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The pipeline every executor builds, as data: {@code DiffusionPipeline.fromPretrained(model, options)} plus an
@@ -25,7 +30,9 @@ import java.util.TreeMap;
  * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
  * @param options      further loading options: {@code local-files-only}, {@code use-safetensors},
  *                     {@code custom-pipeline}, {@code lora-cache-size} (LoRA files kept loaded per pipeline),
- *                     {@code vae} (a VAE folder or Hub id replacing the model's) and {@code text-embedding-cache}
+ *                     {@code vae} (a VAE folder or Hub id replacing the model's), {@code text-embedding-cache} and
+ *                     {@code without-component} (model_index.json components left out, comma-separated: diffusers'
+ *                     {@code from_pretrained(..., text_encoder_3=None)})
  * @param renderer     class name of the {@link RendererFactory} (the seam tests use to inject faults)
  * @param torchThreads libtorch intra-op threads per executor JVM (0: leave libtorch's default)
  */
@@ -36,10 +43,14 @@ public record PipelineSpec(String model, String revision, String variant, String
     public static final String EMBEDDED_MODEL = "embedded:tiny-random";
     /** The production renderer (StableDiffusionPipeline). */
     public static final String DEFAULT_RENDERER = PipelineRenderer.Factory.class.getName();
+    /** The option naming the components left out ({@link #withoutComponents()}). */
+    public static final String WITHOUT_COMPONENT = "without-component";
     public static final Set<String> OPTION_KEYS = Set.of("local-files-only", "use-safetensors", "custom-pipeline",
-            "lora-cache-size", "vae", "text-embedding-cache");
+            "lora-cache-size", "vae", "text-embedding-cache", WITHOUT_COMPONENT);
     /** The largest {@code lora-cache-size}. */
     public static final int MAX_LORA_CACHE_SIZE = 256;
+    /** A component name: a model_index.json key, which diffusers' from_pretrained takes as a keyword argument. */
+    private static final Pattern COMPONENT_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     public PipelineSpec {
         options = Map.copyOf(new TreeMap<>(options == null ? Map.of() : options));
@@ -78,6 +89,7 @@ public record PipelineSpec(String model, String revision, String variant, String
                         + n);
             }
         }
+        split(options.get(WITHOUT_COMPONENT)).forEach(PipelineSpec::requireComponentName);
         if (renderer == null || renderer.isBlank()) {
             renderer = DEFAULT_RENDERER;
         }
@@ -124,6 +136,41 @@ public record PipelineSpec(String model, String revision, String variant, String
     public int loraCacheSize() {
         String v = options.get("lora-cache-size");
         return v == null ? PipelineRenderer.DEFAULT_LORA_CACHE_SIZE : Integer.parseInt(v);
+    }
+
+    /** The model_index.json components the pipeline is built without ({@code without-component}), in order. */
+    public List<String> withoutComponents() {
+        return split(options.get(WITHOUT_COMPONENT));
+    }
+
+    /** Refuses a {@code without-component} value that is not a component name (so a list joins unambiguously). */
+    public static String requireComponentName(String name) {
+        if (name == null || !COMPONENT_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("without-component '" + name + "' is not a component name (a "
+                    + "model_index.json key such as text_encoder_3)");
+        }
+        return name;
+    }
+
+    private static List<String> split(String names) {
+        return names == null || names.isEmpty() ? List.of() : Arrays.asList(names.split(",", -1));
+    }
+
+    /**
+     * The loading options the driver's checks and the executors' build share: revision, variant, offline,
+     * safetensors, custom pipeline class and the components left out.
+     */
+    public PipelineOptions loadingOptions() {
+        PipelineOptions o = new PipelineOptions().variant(variant).revision(revision)
+                .localFilesOnly(option("local-files-only", false));
+        if (options.containsKey("use-safetensors")) {
+            o.useSafetensors(option("use-safetensors", true));
+        }
+        if (options.containsKey("custom-pipeline")) {
+            o.customPipeline(options.get("custom-pipeline"));
+        }
+        withoutComponents().forEach(name -> o.component(name, PipelineOptions.NONE));
+        return o;
     }
 
     public boolean option(String key, boolean fallback) {

@@ -4,6 +4,7 @@ package io.diffusers4j.job.rows;
 import io.diffusers4j.job.input.RawRecord;
 import io.diffusers4j.job.render.AdapterSet;
 import io.diffusers4j.pipelines.PipelineCall;
+import io.diffusers4j.schedulers.SchedulerNames;
 import io.diffusers4j.schedulers.Schedulers;
 
 import java.io.Serializable;
@@ -30,20 +31,32 @@ public final class RowValidator implements Serializable {
 
     private final JobDefaults defaults;
     private final boolean promptRequired;
+    private final Boolean flowMatching;
 
     /** A validator for a pipeline that needs a prompt (text-to-image and its family). */
     public RowValidator(JobDefaults defaults) {
         this(defaults, true);
     }
 
+    /** A validator that checks scheduler names without a checkpoint. */
+    public RowValidator(JobDefaults defaults, boolean promptRequired) {
+        this(defaults, promptRequired, null);
+    }
+
     /**
      * @param promptRequired the model's pipeline requires a prompt (its {@code requiredArguments}); false for the
      *                       pipelines that draw without one (DDPM, DDIM, Dance Diffusion), whose rows need only
      *                       an id and a seed (a prompt there is refused by the pipeline, as that row's error)
+     * @param flowMatching   the checkpoint's scheduler is a flow-matching one (SD3, FLUX) or not, as the driver read
+     *                       its scheduler config ({@link io.diffusers4j.schedulers.Schedulers#isFlowMatching(
+     *                       io.diffusers4j.config.ConfigBase)}): a row's scheduler name is resolved in that family,
+     *                       as {@code Schedulers.resolve(name, config)} resolves it, and one of the other family is
+     *                       the row's error; null = unknown, names checked without a checkpoint
      */
-    public RowValidator(JobDefaults defaults, boolean promptRequired) {
+    public RowValidator(JobDefaults defaults, boolean promptRequired, Boolean flowMatching) {
         this.defaults = defaults;
         this.promptRequired = promptRequired;
+        this.flowMatching = flowMatching;
     }
 
     public JobDefaults defaults() {
@@ -89,7 +102,11 @@ public final class RowValidator implements Serializable {
             scheduler = null;
         } else if (scheduler != null) {
             try { // diffusers' class names and the web UIs' names, refused here rather than in the render
-                Schedulers.resolve(scheduler);
+                if (flowMatching == null) {
+                    Schedulers.resolve(scheduler);
+                } else {
+                    SchedulerNames.resolve(scheduler, flowMatching);
+                }
             } catch (IllegalArgumentException e) {
                 errors.add(e.getMessage());
             }

@@ -157,6 +157,27 @@ class RowValidatorTest {
                 validate("prompt", "p", "seed", Long.MAX_VALUE, "num_images_per_prompt", 2L).error());
     }
 
+    /** A row's scheduler name in the checkpoint's family, as the driver read it (null: checked without one). */
+    @Test
+    void schedulerNamesAreResolvedInTheCheckpointsFamily() {
+        Map<String, Object> dpm = Map.of("prompt", "p", "scheduler", "DPM++ 2M");
+        Map<String, Object> flow = Map.of("prompt", "p", "scheduler", "FlowMatchEulerDiscreteScheduler");
+        Map<String, Object> euler = Map.of("prompt", "p", "scheduler", "Euler");
+        RowValidator onFlow = new RowValidator(JobDefaults.diffusers(), true, true);
+        RowValidator onOther = new RowValidator(JobDefaults.diffusers(), true, false);
+        RowValidator unknown = new RowValidator(JobDefaults.diffusers(), true, null);
+        String refused = onFlow.validate(RawRecord.parsed("f.jsonl", 1, "raw", dpm)).error();
+        assertTrue(refused.startsWith("scheduler 'DPM++ 2M' is not supported on this flow-matching checkpoint: "
+                + "DPMSolverMultistepScheduler is not a flow-matching scheduler"), refused);
+        assertNull(onFlow.validate(RawRecord.parsed("f.jsonl", 2, "raw", euler)).error());
+        assertNull(onFlow.validate(RawRecord.parsed("f.jsonl", 3, "raw", flow)).error());
+        String flowOnOther = onOther.validate(RawRecord.parsed("f.jsonl", 4, "raw", flow)).error();
+        assertTrue(flowOnOther.contains("FlowMatchEulerDiscreteScheduler is a flow-matching scheduler"), flowOnOther);
+        assertNull(onOther.validate(RawRecord.parsed("f.jsonl", 5, "raw", dpm)).error());
+        assertNull(unknown.validate(RawRecord.parsed("f.jsonl", 6, "raw", dpm)).error());
+        assertNull(unknown.validate(RawRecord.parsed("f.jsonl", 7, "raw", flow)).error());
+    }
+
     @Test
     void malformedRecordsKeepTheirRawTextAndGetAnId() {
         PromptRow r = validator.validate(RawRecord.malformed("f.csv", 4, "a,\"b", "CSV: unterminated"));
