@@ -22,15 +22,36 @@ import java.util.concurrent.Callable;
                 + "convolutions measured in the same process) and the UNet's fraction of it, load time next to the "
                 + "time to read the weight bytes, and peak resident memory next to the weights' size."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--preset", paramLabel = "sd15|tiny", description = {"sd15 (the default): SD-1.5 architecture "
-            + "(UNet 320/640/1280/1280, CLIP-L, 4-block VAE) with seeded random weights, written once to the cache "
-            + "as a diffusers checkpoint (~4.3 GB) and loaded from there", "tiny: the embedded default pipeline"})
+    /** Every --preset. */
+    static final List<String> PRESETS = List.of("sd15", "tiny", Sd3Preset.NAME, FluxPreset.NAME);
+    /** Image sides of the flow-matching presets: multiples of the VAE factor times the 2x2 patches. */
+    static final int FLOW_SIZE_MULTIPLE = 16;
+    /** Largest image side of the flow-matching presets (SD3's position table covers 3072). */
+    static final int MAX_FLOW_SIZE = 2048;
+    /** Most prompts per call of the flow-matching presets. */
+    static final int MAX_FLOW_BATCH = 16;
+
+    @Option(names = "--preset", paramLabel = "sd15|tiny|sd3-medium-shape|flux-schnell-shape", description = {
+        "sd15 (the default): SD-1.5 architecture (UNet 320/640/1280/1280, CLIP-L, 4-block VAE) with seeded random "
+            + "weights, written once to the cache as a diffusers checkpoint (~4.3 GB) and loaded from there",
+        "tiny: the embedded default pipeline",
+        "sd3-medium-shape: Stable Diffusion 3 medium's architecture (24 joint blocks, CLIP-L + CLIP-G, 16-channel "
+            + "VAE) WITHOUT T5, seeded random weights built in memory (~12 GB float32)",
+        "flux-schnell-shape: FLUX.1-schnell's transformer width with --layers double- and single-stream blocks "
+            + "(scaled to 19 + 38), CLIP-L, VAE, WITHOUT T5, built in memory"})
     String preset;
+
+    @Option(names = "--layers", paramLabel = "N", description = "transformer blocks a flow-matching preset builds: "
+            + "sd3-medium-shape joint blocks (2-24, default 24), flux-schnell-shape double-stream and as many "
+            + "single-stream blocks (1-" + FluxPreset.DOUBLE_BLOCKS + ", default " + FluxPreset.DEFAULT_LAYERS
+            + "); figures for the real depth are then scaled by each block kind's measured time")
+    Integer layers;
 
     @Option(names = "--model", paramLabel = "DIR|ORG/NAME", description = "a real diffusers checkpoint instead")
     String model;
 
-    @Option(names = "--in-memory", description = "build the preset in memory (no checkpoint; no load figures)")
+    @Option(names = "--in-memory", description = "build the preset in memory (no checkpoint; no load figures); the "
+            + "flow-matching presets always are")
     boolean inMemory;
 
     @Option(names = "--height", paramLabel = "H", description = "image height (default 256)")
@@ -120,11 +141,22 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UsageException("give --model or --preset, not both");
         }
         String chosen = model == null && preset == null ? "sd15" : preset;
-        if (chosen != null && !chosen.equals("sd15") && !chosen.equals("tiny")) {
-            throw new UsageException("--preset must be sd15 or tiny, got '" + chosen + "'");
+        if (chosen != null && !PRESETS.contains(chosen)) {
+            throw new UsageException("--preset must be one of " + String.join(", ", PRESETS) + ", got '" + chosen
+                    + "'");
         }
-        if (inMemory && !"sd15".equals(chosen)) {
-            throw new UsageException("--in-memory applies to --preset sd15 only");
+        boolean flow = chosen != null && BenchOptions.FLOW_PRESETS.contains(chosen);
+        if (inMemory && !"sd15".equals(chosen) && !flow) {
+            throw new UsageException("--in-memory applies to the sd15 preset and the flow-matching presets (which are "
+                    + "always built in memory), not to " + (chosen == null ? "--model" : "--preset " + chosen));
+        }
+        int blocks = flow ? flowLayers(chosen) : 0;
+        if (layers != null && !flow) {
+            throw new UsageException("--layers applies to --preset " + String.join(" / ", BenchOptions.FLOW_PRESETS)
+                    + " only");
+        }
+        if (flow) {
+            checkFlow(chosen);
         }
         for (int[] value : new int[][] {{height}, {width}, {steps}, {batch}, {runs}}) {
             if (value[0] < 1) {
@@ -162,9 +194,57 @@ public final class BenchCommand implements Callable<Integer> {
         if (threads != null && threads < 1) {
             throw new UsageException("--threads must be >= 1, got " + threads);
         }
-        return new BenchOptions(model, chosen, inMemory, height, width, steps, batch, dtype, device, json, runs,
+        return new BenchOptions(model, chosen, inMemory || flow, height, width, steps, batch, dtype, device, json, runs,
                 attention, compareAttention, job, master, threads, cache == null ? Sd15Preset.defaultCacheRoot()
                 : cache, seed, jobOptions, loraSpecs, randomLoraRank == null ? 0 : randomLoraRank,
-                fewStep);
+                fewStep, blocks);
+    }
+
+    /** --layers of a flow-matching preset, checked; its default when not given. */
+    private int flowLayers(String chosen) {
+        boolean sd3 = chosen.equals(Sd3Preset.NAME);
+        int min = sd3 ? 2 : 1;
+        int max = sd3 ? Sd3Preset.LAYERS : FluxPreset.DOUBLE_BLOCKS;
+        if (layers == null) {
+            return sd3 ? Sd3Preset.LAYERS : FluxPreset.DEFAULT_LAYERS;
+        }
+        if (layers < min || layers > max) {
+            throw new UsageException("--layers for --preset " + chosen + " must be in [" + min + ", " + max + "], got "
+                    + layers + (sd3 && layers == 1 ? " (the one block would be the last, context_pre_only block: "
+                    + "no full joint block to time and scale)" : ""));
+        }
+        return layers;
+    }
+
+    /** What a flow-matching preset run refuses: the SD-1.5-only modes, and sizes it cannot or should not build. */
+    private void checkFlow(String chosen) {
+        List<String> sd15Only = new ArrayList<>();
+        if (job > 0) {
+            sd15Only.add("--job");
+        }
+        if (!loras.isEmpty() || randomLoraRank != null) {
+            sd15Only.add("--lora / --random-lora");
+        }
+        if (fewStep) {
+            sd15Only.add("--few-step");
+        }
+        if (compareAttention || attention != null) {
+            sd15Only.add("--attention / --compare-attention");
+        }
+        if (!sd15Only.isEmpty()) {
+            throw new UsageException(String.join(", ", sd15Only) + " time UNet pipelines (sd15, tiny, --model); "
+                    + "--preset " + chosen + " times the stages only");
+        }
+        for (int side : new int[] {height, width}) {
+            if (side % FLOW_SIZE_MULTIPLE != 0 || side > MAX_FLOW_SIZE) {
+                throw new UsageException("--height and --width of --preset " + chosen + " must be multiples of "
+                        + FLOW_SIZE_MULTIPLE + " (the VAE factor 8 x the 2x2 patches) up to " + MAX_FLOW_SIZE
+                        + ", got " + height + "x" + width);
+            }
+        }
+        if (batch > MAX_FLOW_BATCH) {
+            throw new UsageException("--batch of --preset " + chosen + " must be at most " + MAX_FLOW_BATCH + ", got "
+                    + batch);
+        }
     }
 }

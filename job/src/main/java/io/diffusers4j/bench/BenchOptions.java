@@ -9,7 +9,8 @@ import java.util.List;
  * What to benchmark and how (parsed and checked by {@link BenchCommand}).
  *
  * @param model      a diffusers folder or Hub id, or null for a preset
- * @param preset     "sd15" (SD-1.5 architecture, seeded random weights) or "tiny" (the embedded default), or null
+ * @param preset     "sd15" (SD-1.5 architecture, seeded random weights), "tiny" (the embedded default), one of the
+ *                   flow-matching shapes "sd3-medium-shape" / "flux-schnell-shape" (always built in memory), or null
  * @param inMemory   build the preset in memory instead of loading it from its cached checkpoint (no load figures)
  * @param runs       timed repetitions per figure (the best is reported)
  * @param attention  null (the model's default), or dense | chunked | fused | sliced for every timed call
@@ -21,11 +22,20 @@ import java.util.List;
  * @param loras      LoRA files to measure instead of the stages ({@link LoraBench})
  * @param randomLoraRank the rank of a seeded random LoRA to measure as well (0 = none)
  * @param fewStep    run only the few-step comparison ({@link FewStepBench}) after the load
+ * @param layers     transformer blocks a flow-matching preset builds (SD3: joint blocks of 24; FLUX: double-stream and
+ *                   as many single-stream blocks of 19 + 38); 0 for the other presets
  */
 record BenchOptions(String model, String preset, boolean inMemory, int height, int width, int steps, int batch,
                     String dtype, String device, boolean json, int runs, String attention, boolean compareAttention,
                     int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions,
-                    List<LoraBench.Spec> loras, int randomLoraRank, boolean fewStep) {
+                    List<LoraBench.Spec> loras, int randomLoraRank, boolean fewStep, int layers) {
+    /** The flow-matching presets (always built in memory; timed by {@link FlowStageBench}). */
+    static final List<String> FLOW_PRESETS = List.of(Sd3Preset.NAME, FluxPreset.NAME);
+
+    /** Whether this run times a flow-matching preset. */
+    boolean flowPreset() {
+        return FLOW_PRESETS.contains(preset);
+    }
 
     /** Whether this run measures LoRA adapters (instead of the stages). */
     boolean lora() {

@@ -60,6 +60,10 @@ final class Benchmark {
                 .put("cpus", Runtime.getRuntime().availableProcessors())
                 .put("load_average_start", ProcessStats.loadAverage());
 
+        if (o.flowPreset()) {
+            runFlow(o, device, dtype, r, log);
+            return r;
+        }
         Path dir = modelDir(o, log);
         BenchPipeline sd;
         if (dir == null && o.inMemory()) {
@@ -80,14 +84,9 @@ final class Benchmark {
         }
         try {
             applyAttention(sd, o.attention());
-            r.put("attention", o.attention() == null ? "default (" + describeAttention(sd) + ")" : o.attention());
-            r.section("Run").row("model", "%s", o.modelLabel())
-                    .row("device / dtype", "%s / %s", device, o.dtype())
-                    .row("libtorch intra-op threads / cpus", "%d / %d", JniUtils.getNumThreads(),
-                            Runtime.getRuntime().availableProcessors())
-                    .row("allocator", "%s", r.get("allocator"))
-                    .row("attention", "%s", r.get("attention"))
-                    .row("load average at start", "%.2f", ProcessStats.loadAverage());
+            r.put("attention", o.attention() == null ? "default (" + describeAttention(sd.unet().attentionOptions())
+                    + ")" : o.attention());
+            runSection(r, o, device);
             if (o.lora()) {
                 LoraBench.run(sd, o, r, log);
             } else if (o.fewStep()) {
@@ -98,11 +97,7 @@ final class Benchmark {
             if (o.compareAttention()) {
                 AttentionModes.run(sd, o, r, log);
             }
-            r.put("peak_rss_mb", ProcessStats.peakRssMb());
-            r.put("load_average_end", ProcessStats.loadAverage());
-            r.section("Memory").row("peak resident (load + inference)", "%10.0f MiB   (weights %.0f MiB: %.2fx)",
-                    r.number("peak_rss_mb"), r.number("weights_mb"), r.number("peak_rss_mb") / r.number("weights_mb"));
-            r.row("load average at end", "%.2f", r.number("load_average_end"));
+            memorySection(r);
         } catch (RuntimeException | Error e) {
             sd.close();
             throw e;
@@ -113,6 +108,45 @@ final class Benchmark {
             sd.close();
         }
         return r;
+    }
+
+    /** A flow-matching preset (SD3 / FLUX shape): built in memory, then {@link FlowStageBench}. */
+    private static void runFlow(BenchOptions o, Device device, DataType dtype, BenchReport r, PrintStream log)
+            throws IOException {
+        long t0 = System.nanoTime();
+        FlowWorkload w = o.preset().equals(Sd3Preset.NAME)
+                ? Sd3Workload.build(o.seed(), o.layers(), o.batch(), o.height(), o.width(), device, dtype, log)
+                : FluxWorkload.build(o.seed(), o.layers(), o.batch(), o.height(), o.width(), device, dtype, log);
+        try (w) {
+            r.put("build_in_memory_ms", (System.nanoTime() - t0) / 1e6).put("layers_built", o.layers())
+                    .put("weights_mb", w.weightBytes() / (1024.0 * 1024.0));
+            log.printf("bench: built in %.0f s (%.0f MiB of weights)%n", r.number("build_in_memory_ms") / 1000,
+                    r.number("weights_mb"));
+            r.section("Pipeline (built in memory, seeded random weights; no load figures)");
+            r.row("build", "%10.0f ms   (%.0f MiB of weights)", r.number("build_in_memory_ms"), r.number("weights_mb"));
+            r.put("attention", "default (" + describeAttention(w.attentionOptions()) + ")");
+            runSection(r, o, device);
+            FlowStageBench.run(w, o, r, log);
+            memorySection(r);
+        }
+    }
+
+    private static void runSection(BenchReport r, BenchOptions o, Device device) {
+        r.section("Run").row("model", "%s", o.modelLabel())
+                .row("device / dtype", "%s / %s", device, o.dtype())
+                .row("libtorch intra-op threads / cpus", "%d / %d", JniUtils.getNumThreads(),
+                        Runtime.getRuntime().availableProcessors())
+                .row("allocator", "%s", r.get("allocator"))
+                .row("attention", "%s", r.get("attention"))
+                .row("load average at start", "%.2f", ProcessStats.loadAverage());
+    }
+
+    private static void memorySection(BenchReport r) {
+        r.put("peak_rss_mb", ProcessStats.peakRssMb());
+        r.put("load_average_end", ProcessStats.loadAverage());
+        r.section("Memory").row("peak resident (load + inference)", "%10.0f MiB   (weights %.0f MiB: %.2fx)",
+                r.number("peak_rss_mb"), r.number("weights_mb"), r.number("peak_rss_mb") / r.number("weights_mb"));
+        r.row("load average at end", "%.2f", r.number("load_average_end"));
     }
 
     /** The checkpoint folder to load, writing the sd15 preset to the cache when it is missing; null = in memory. */
@@ -253,8 +287,7 @@ final class Benchmark {
         sd.textEncoder().attentionOptions().fused(on);
     }
 
-    static String describeAttention(BenchPipeline sd) {
-        var a = sd.unet().attentionOptions();
+    static String describeAttention(AttentionOptions a) {
         if (a.sliceMode() != AttentionOptions.SliceMode.NONE) {
             return "sliced";
         }

@@ -87,6 +87,18 @@ final class MachineReference {
         }
     }
 
+    /** The faster of two reference measurements, kernel by kernel. */
+    static Result best(Result a, Result b) {
+        Kernel mm = a.matmul().bestMs() <= b.matmul().bestMs() ? a.matmul() : b.matmul();
+        List<Kernel> convs = new ArrayList<>();
+        for (int i = 0; i < a.convs().size(); i++) {
+            Kernel x = a.convs().get(i);
+            Kernel y = b.convs().get(i);
+            convs.add(x.bestMs() <= y.bestMs() ? x : y);
+        }
+        return new Result(mm, convs);
+    }
+
     /** Best wall time in ms of {@code runs} calls after one warm-up call; results are closed. */
     static double best(int runs, Supplier<NDArray> op) {
         try (NDArray warm = op.get()) {

@@ -25,6 +25,12 @@ final class ProcessStats {
         return statusKb("VmRSS:") / 1024.0;
     }
 
+    /** The kernel's estimate of memory available to new work (MemAvailable in /proc/meminfo), in MiB, or -1. */
+    static double memAvailableMb() {
+        long kb = kb(Path.of("/proc/meminfo"), "MemAvailable:");
+        return kb < 0 ? -1 : kb / 1024.0;
+    }
+
     /** Peak resident set since start or the last {@link #resetPeak()}, in MiB, or -1. */
     static double peakRssMb() {
         return statusKb("VmHWM:") / 1024.0;
@@ -41,8 +47,13 @@ final class ProcessStats {
     }
 
     private static long statusKb(String key) {
+        return kb(STATUS, key);
+    }
+
+    /** The value of a "{@code key} N kB" line of {@code file}, or -1. */
+    private static long kb(Path file, String key) {
         try {
-            for (String line : Files.readAllLines(STATUS, StandardCharsets.UTF_8)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (line.startsWith(key)) {
                     String v = line.substring(key.length()).trim();
                     return Long.parseLong(v.substring(0, v.indexOf(' ')));

@@ -4,9 +4,7 @@ package io.diffusers4j.bench;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.diffusers4j.config.ConfigBase;
 import io.diffusers4j.models.clip.CLIPTextConfig;
 import io.diffusers4j.models.clip.CLIPTextModel;
@@ -20,16 +18,19 @@ import io.diffusers4j.pipelines.TinyPipeline;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.Schedulers;
 import io.diffusers4j.tokenizers.CLIPTokenizer;
-import io.diffusers4j.utils.AtomicFiles;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
+
+import static io.diffusers4j.bench.PresetFiles.ints;
+import static io.diffusers4j.bench.PresetFiles.strings;
+import static io.diffusers4j.bench.PresetFiles.tinyJson;
 
 /**
  * A Stable Diffusion 1.5 pipeline folder with the configs of runwayml/stable-diffusion-v1-5 (UNet
@@ -42,9 +43,8 @@ import java.util.List;
 public final class Sd15Preset {
     /** Bump when the written files change. */
     static final String VERSION = "v1";
-    private static final List<String> COPIED = List.of("model_index.json", "scheduler/scheduler_config.json",
-            "tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer/tokenizer_config.json",
-            "tokenizer/special_tokens_map.json");
+    private static final List<String> COPIED = Stream.concat(Stream.of("model_index.json",
+            "scheduler/scheduler_config.json"), PresetFiles.TOKENIZER_FILES.stream()).toList();
 
     private Sd15Preset() {
     }
@@ -107,14 +107,7 @@ public final class Sd15Preset {
                 "sd15 preset vae"), seed + 1, root, dtype);
         CLIPTextModel te = CLIPTextModel.randomInit(ConfigBase.fromJson(textConfigJson(), CLIPTextConfig.class,
                 "sd15 preset text_encoder"), seed + 2, root, dtype);
-        Path tmp = Files.createTempDirectory("d4j-sd15-tokenizer-");
-        CLIPTokenizer tokenizer;
-        try {
-            TinyPipeline.copyResources(tmp, COPIED.stream().filter(f -> f.startsWith("tokenizer/")).toList());
-            tokenizer = CLIPTokenizer.fromPretrained(tmp.resolve("tokenizer"));
-        } finally {
-            AtomicFiles.deleteTree(tmp);
-        }
+        CLIPTokenizer tokenizer = PresetFiles.clipTokenizer();
         Scheduler scheduler = Schedulers.fromConfig(tinyJson("scheduler/scheduler_config.json"), "sd15 preset");
         return new StableDiffusionPipeline(new StableDiffusionComponents(vae, te, tokenizer, unet, scheduler), true);
     }
@@ -175,30 +168,6 @@ public final class Sd15Preset {
         c.addProperty("projection_dim", 768);
         c.addProperty("max_position_embeddings", 77);
         return c;
-    }
-
-    private static JsonObject tinyJson(String file) {
-        try (InputStream in = TinyPipeline.resource(file)) {
-            return JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static JsonArray ints(int... values) {
-        JsonArray a = new JsonArray();
-        for (int v : values) {
-            a.add(v);
-        }
-        return a;
-    }
-
-    private static JsonArray strings(String... values) {
-        JsonArray a = new JsonArray();
-        for (String v : values) {
-            a.add(v);
-        }
-        return a;
     }
 
     private static void writeJson(Path file, JsonObject json) throws IOException {

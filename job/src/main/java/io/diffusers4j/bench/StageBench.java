@@ -21,7 +21,6 @@ import io.diffusers4j.utils.TorchGenerator;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -93,32 +92,9 @@ final class StageBench {
             double unetMs = bestNd(runs, m, s -> unet.forward(cfgLatents, timestep, embeds));
             log.printf("bench: UNet step %.0f ms (best of %d)%n", unetMs, runs);
 
-            // the op split of the fastest of `runs` profiled calls (a call slowed down by other processes would
-            // inflate whichever ops it happened to be in)
-            double profiledMs = Double.MAX_VALUE;
-            Map<OpProfiler.OpClass, OpProfiler.Counts> split = null;
-            List<OpProfiler.Site> sites = null;
-            for (int i = 0; i < runs; i++) {
-                OpProfiler.reset();
-                OpProfiler.enable(true);
-                double ms;
-                try {
-                    start = System.nanoTime();
-                    try (NDArray out = unet.forward(cfgLatents, timestep, embeds)) {
-                        OpProfiler.sync(out);
-                    }
-                    ms = (System.nanoTime() - start) / 1e6;
-                } finally {
-                    OpProfiler.enable(false);
-                }
-                if (ms < profiledMs) {
-                    profiledMs = ms;
-                    split = OpProfiler.snapshot();
-                    sites = OpProfiler.sites();
-                }
-            }
+            OpSplit profiled = OpSplit.profile(runs, () -> unet.forward(cfgLatents, timestep, embeds));
             MachineReference.Result ref2 = reference(m, unet, dtype, 2L * b, lh, lw, runs);
-            MachineReference.Result ref = best(ref1, ref2);
+            MachineReference.Result ref = MachineReference.best(ref1, ref2);
 
             // guidance + scheduler step
             double schedMs = Double.MAX_VALUE;
@@ -159,32 +135,15 @@ final class StageBench {
             log.printf("bench: pipeline call (%d steps) + PNG %.0f ms%n", o.steps(), callMs);
 
             report(r, o, sched.timesteps().length, tokenizeMs, textMs, firstUnetMs, unetMs, schedMs, vaeMs, pngMs,
-                    callMs, profiledMs, split, ref);
-            r.section("UNet hot spots (that call; op class at output shape, the 12 most expensive)");
-            for (OpProfiler.Site site : sites.subList(0, Math.min(12, sites.size()))) {
-                double ms = site.nanos() / 1e6;
-                r.row(site.op().key() + " " + site.shape(), "%10.1f ms  %5.1f%%  %4d calls%s", ms,
-                        100 * ms / profiledMs, site.calls(), site.flops() > 0 ? String.format(Locale.ROOT,
-                                "  %7.1f GFLOP/s", site.flops() / ms / 1e6) : "");
-            }
+                    callMs, profiled, ref);
+            profiled.reportHotSpots(r, "UNet hot spots (that call; op class at output shape, the 12 most expensive)",
+                    12);
         }
     }
 
     private static MachineReference.Result reference(NDManager m, UNet2DConditionModel unet, DataType dtype,
                                                      long batch, long lh, long lw, int runs) {
         return MachineReference.measure(m, dtype, unet.config().blockOutChannels, batch, lh, lw, runs, 2048);
-    }
-
-    /** The faster of two reference measurements, kernel by kernel. */
-    private static MachineReference.Result best(MachineReference.Result a, MachineReference.Result b) {
-        MachineReference.Kernel mm = a.matmul().bestMs() <= b.matmul().bestMs() ? a.matmul() : b.matmul();
-        List<MachineReference.Kernel> convs = new ArrayList<>();
-        for (int i = 0; i < a.convs().size(); i++) {
-            MachineReference.Kernel x = a.convs().get(i);
-            MachineReference.Kernel y = b.convs().get(i);
-            convs.add(x.bestMs() <= y.bestMs() ? x : y);
-        }
-        return new MachineReference.Result(mm, convs);
     }
 
     private static double endToEnd(BenchPipeline sd, BenchOptions o, List<String> prompts, int runs,
@@ -212,8 +171,7 @@ final class StageBench {
     private static void report(BenchReport r, BenchOptions o, int unetCalls, double tokenizeMs, double textMs,
                                double firstUnetMs,
                                double unetMs, double schedMs, double vaeMs, double pngMs, double callMs,
-                               double profiledMs, Map<OpProfiler.OpClass, OpProfiler.Counts> split,
-                               MachineReference.Result ref) {
+                               OpSplit profiled, MachineReference.Result ref) {
         int b = o.batch();
         // one UNet call and step per scheduler timestep (PNDM repeats one timestep, Heun has two calls per step)
         double stages = tokenizeMs + textMs + unetCalls * (unetMs + schedMs) + vaeMs + pngMs;
@@ -235,9 +193,8 @@ final class StageBench {
                 unetCalls, stages);
         r.row("per image", "%10.0f ms   = %.3f images/s", callMs / b, b * 1000.0 / callMs);
 
-        long convFlops = split.get(OpProfiler.OpClass.CONVOLUTION).flops();
-        long mmFlops = split.get(OpProfiler.OpClass.MATMUL).flops() + split.get(OpProfiler.OpClass.ATTENTION_FUSED)
-                .flops();
+        long convFlops = profiled.split().get(OpProfiler.OpClass.CONVOLUTION).flops();
+        double mmFlops = profiled.gemmFlops() - convFlops;
         double flops = convFlops + mmFlops;
         double unetGflops = flops / unetMs / 1e6;
         double reference = ref.blendedGflops(convFlops, mmFlops);
@@ -254,47 +211,8 @@ final class StageBench {
         r.row("UNet step achieved", "%10.1f GFLOP/s   (%.1f GFLOP counted) = %.0f%% of the reference", unetGflops,
                 flops / 1e9, 100 * unetGflops / reference);
 
-        r.section(String.format(Locale.ROOT, "UNet step by op class (fastest of %d profiled calls: %.0f ms)",
-                o.runs(), profiledMs));
-        Map<String, Object> json = new LinkedHashMap<>();
-        double accounted = 0;
-        String worstName = null;
-        double worstShare = 0;
-        for (Map.Entry<OpProfiler.OpClass, OpProfiler.Counts> e : split.entrySet()) {
-            OpProfiler.Counts c = e.getValue();
-            double ms = c.nanos() / 1e6;
-            accounted += ms;
-            double share = ms / profiledMs;
-            Map<String, Object> one = new LinkedHashMap<>();
-            one.put("ms", BenchReport.round(ms));
-            one.put("share", BenchReport.round(share));
-            one.put("calls", c.calls());
-            if (c.flops() > 0) {
-                one.put("gflops", BenchReport.round(c.flops() / ms / 1e6));
-                r.row(e.getKey().key(), "%10.1f ms  %5.1f%%  %5d calls  %7.1f GFLOP/s", ms, 100 * share, c.calls(),
-                        c.flops() / ms / 1e6);
-            } else {
-                r.row(e.getKey().key(), "%10.1f ms  %5.1f%%  %5d calls", ms, 100 * share, c.calls());
-            }
-            json.put(e.getKey().key(), one);
-            // the fused attention kernel is two matrix products with the softmax between them: GEMM-class
-            boolean gemm = e.getKey() == OpProfiler.OpClass.CONVOLUTION || e.getKey() == OpProfiler.OpClass.MATMUL
-                    || e.getKey() == OpProfiler.OpClass.ATTENTION_FUSED;
-            if (!gemm && share > worstShare) {
-                worstShare = share;
-                worstName = e.getKey().key();
-            }
-        }
-        double other = Math.max(0, profiledMs - accounted);
-        r.row("elementwise/other", "%10.1f ms  %5.1f%%", other, 100 * other / profiledMs);
-        json.put("elementwise_other", Map.of("ms", BenchReport.round(other),
-                "share", BenchReport.round(other / profiledMs)));
-        if (other / profiledMs > worstShare) {
-            worstShare = other / profiledMs;
-            worstName = "elementwise_other";
-        }
-        r.put("unet_op_split", json).put("unet_max_non_gemm_class", worstName)
-                .put("unet_max_non_gemm_share", worstShare);
+        profiled.report(r, String.format(Locale.ROOT, "UNet step by op class (fastest of %d profiled calls: "
+                + "%.0f ms)", o.runs(), profiled.ms()), "unet");
     }
 
     /** The benchmark's prompts: {@code n} distinct prompts starting at {@code from}. */

@@ -42,6 +42,51 @@ class BenchCommandTest {
     }
 
     @Test
+    void flowPresetsAreBuiltInMemoryWithTheirBlockCounts() {
+        BenchOptions sd3 = options("--preset", "sd3-medium-shape");
+        assertTrue(sd3.flowPreset() && sd3.inMemory());
+        assertEquals(24, sd3.layers());
+        assertEquals(4, options("--preset", "sd3-medium-shape", "--layers", "4", "--in-memory").layers());
+        BenchOptions flux = options("--preset", "flux-schnell-shape", "--height", "512", "--width", "256");
+        assertTrue(flux.flowPreset() && flux.inMemory());
+        assertEquals(1, flux.layers());
+        assertEquals(19, options("--preset", "flux-schnell-shape", "--layers", "19").layers());
+        assertEquals(0, options("--preset", "sd15").layers());
+        assertTrue(!options("--preset", "sd15").flowPreset());
+    }
+
+    @Test
+    void flowPresetsRefuseWhatTheyCannotRun() {
+        String sd3 = "sd3-medium-shape";
+        String flux = "flux-schnell-shape";
+        assertTrue(refusal("--preset", "sd3").contains("sd15, tiny, sd3-medium-shape, flux-schnell-shape"));
+        assertTrue(refusal("--preset", sd3, "--layers", "1").contains("context_pre_only"));
+        assertTrue(refusal("--preset", sd3, "--layers", "25").contains("[2, 24]"));
+        assertTrue(refusal("--preset", flux, "--layers", "20").contains("[1, 19]"));
+        assertTrue(refusal("--preset", flux, "--layers", "0").contains("[1, 19]"));
+        assertTrue(refusal("--preset", "sd15", "--layers", "2").contains("--layers applies to"));
+        assertTrue(refusal("--model", "x", "--layers", "2").contains("--layers applies to"));
+        assertTrue(refusal("--preset", "tiny", "--in-memory").contains("--in-memory applies to"));
+        assertTrue(refusal("--model", "x", "--in-memory").contains("not to --model"));
+        for (String[] sd15Only : new String[][] {{"--job", "4"}, {"--random-lora", "4"}, {"--few-step"},
+            {"--compare-attention"}, {"--attention", "dense"}}) {
+            String[] args = new String[sd15Only.length + 2];
+            args[0] = "--preset";
+            args[1] = flux;
+            System.arraycopy(sd15Only, 0, args, 2, sd15Only.length);
+            assertTrue(refusal(args).contains("times the stages only"), String.join(" ", args));
+        }
+        assertTrue(refusal("--preset", sd3, "--height", "264").contains("multiples of 16"));
+        assertTrue(refusal("--preset", flux, "--width", "4096").contains("up to 2048"));
+        assertTrue(refusal("--preset", sd3, "--batch", "17").contains("at most 16"));
+        assertTrue(refusal("--preset", sd3, "--steps", "0").contains(">= 1"));
+    }
+
+    private static String refusal(String... args) {
+        return assertThrows(UsageException.class, () -> options(args)).getMessage();
+    }
+
+    @Test
     void oneRunReportsEveryFigureAsJson() throws Exception {
         BenchOptions o = options("--preset", "tiny", "--height", "64", "--width", "64",
             "--steps", "2", "--runs", "1", "--json");

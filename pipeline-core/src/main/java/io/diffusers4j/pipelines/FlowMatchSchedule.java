@@ -11,12 +11,12 @@ import io.diffusers4j.schedulers.Schedulers;
  * packed latent sequence length, read from the scheduler's config ({@code base_image_seq_len},
  * {@code max_image_seq_len}, {@code base_shift}, {@code max_shift}), then {@code retrieve_timesteps(sigmas, mu)}.
  */
-final class FlowMatchSchedule {
+public final class FlowMatchSchedule {
     private FlowMatchSchedule() {
     }
 
     /** Sets {@code scheduler}'s timesteps for {@code steps} steps over {@code imageSeqLen} latent tokens. */
-    static void setSigmas(Scheduler scheduler, int steps, long imageSeqLen) {
+    public static void setSigmas(Scheduler scheduler, int steps, long imageSeqLen) {
         Schedulers.retrieveTimesteps(scheduler, steps, null, SchedulerMath.npLinspace(1.0, 1.0 / steps, steps),
                 requireFlowMatch(scheduler).calculateShift(imageSeqLen));
     }

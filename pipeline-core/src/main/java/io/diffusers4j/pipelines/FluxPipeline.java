@@ -193,7 +193,7 @@ public class FluxPipeline extends AbstractFlowMatchPipeline {
     }
 
     /** _prepare_latent_image_ids: {@code [B, (H/2)(W/2), 3]} of (0, row, column), row-major. */
-    static NDArray latentImageIds(NDManager m, int batch, int latentHeight, int latentWidth) {
+    public static NDArray latentImageIds(NDManager m, int batch, int latentHeight, int latentWidth) {
         int h = latentHeight / 2;
         int w = latentWidth / 2;
         float[] ids = new float[batch * h * w * 3];

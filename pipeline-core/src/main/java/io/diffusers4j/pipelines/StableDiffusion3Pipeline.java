@@ -136,8 +136,7 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
         SD3Transformer2DModel transformer = parts.transformer();
         try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Embeddings positive = positiveEmbeddings(m, args, batch);
-            Embeddings conditioning = doCfg ? negativeEmbeddings(m, args, batch).before(positive) : positive;
+            Embeddings conditioning = conditioning(m, args, doCfg);
             Schedulers.retrieveTimesteps(scheduler, args.numInferenceSteps(), args.timesteps(), null);
             int f = vaeScaleFactor();
             NDArray latents = initialLatents(m, args, new Shape(images, transformer.config().inChannels,
@@ -155,6 +154,23 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
             });
             return decode(latents, latents, args.outputType());
         }
+    }
+
+    /**
+     * The prompt embeddings a call of {@code call} hands the transformer at every step (diffusers' {@code
+     * encode_prompt}, concatenated as {@code __call__} does): {@code [negative; positive]} along the batch when the
+     * guidance scale is above 1, else the positive rows; the embeddings {@code [B, 77 + T, joint_attention_dim]}
+     * then the pooled {@code [B, 2 * projection_dim]}, in {@code m}.
+     */
+    public NDList conditioning(NDManager m, PipelineCall call) {
+        PipelineCall args = prepare(call);
+        Embeddings c = conditioning(m, args, args.guidanceScale() > 1);
+        return new NDList(c.embeds(), c.pooled());
+    }
+
+    private Embeddings conditioning(NDManager m, PipelineCall args, boolean doCfg) {
+        Embeddings positive = positiveEmbeddings(m, args, args.batchSize());
+        return doCfg ? negativeEmbeddings(m, args, args.batchSize()).before(positive) : positive;
     }
 
     /** The transformer's conditioning: {@code [B, 77 + T, joint_attention_dim]} and pooled {@code [B, 2 * proj]}. */

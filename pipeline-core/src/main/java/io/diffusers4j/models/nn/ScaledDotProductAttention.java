@@ -153,7 +153,8 @@ public final class ScaledDotProductAttention {
             m.close();
         }
         if (t0 != 0L) {
-            long flops = 4L * q.getShape().size() * k.getShape().get(1);
+            // two products of q's elements with every key: [bh, Lk, d] or [b, heads, Lk, d], Lk second to last
+            long flops = 4L * q.getShape().size() * k.getShape().get(k.getShape().dimension() - 2);
             OpProfiler.stop(OpProfiler.OpClass.ATTENTION_FUSED, t0, flops, out);
         }
         return out;
