@@ -15,6 +15,7 @@ import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.LayerNorm;
 import io.diffusers4j.models.nn.Linear;
 import io.diffusers4j.weights.WeightScope;
+import io.diffusers4j.utils.HostArrays;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -249,7 +250,7 @@ final class CLIPTextTransformer {
             throw new IllegalArgumentException("attention_mask shape " + attentionMask.getShape()
                     + " does not match input_ids shape (" + batch + ", " + len + ")");
         }
-        float[] m = hostFloats(attentionMask);
+        float[] m = HostArrays.floats(attentionMask);
         float min = lowest(dtype());
         float[] out = new float[m.length];
         for (int i = 0; i < m.length; i++) {
@@ -285,27 +286,6 @@ final class CLIPTextTransformer {
         long[] out = new long[v.length];
         for (int i = 0; i < v.length; i++) {
             out[i] = v[i];
-        }
-        return out;
-    }
-
-    /** The values of a small array as floats, read on the host without creating DJL temporaries. */
-    private static float[] hostFloats(NDArray a) {
-        if (a.getDataType() == DataType.FLOAT32) {
-            return a.toFloatArray();
-        }
-        if (a.getDataType() == DataType.BOOLEAN) {
-            boolean[] v = a.toBooleanArray();
-            float[] out = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                out[i] = v[i] ? 1f : 0f;
-            }
-            return out;
-        }
-        Number[] v = a.toArray();
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i].floatValue();
         }
         return out;
     }

@@ -10,6 +10,7 @@ import io.diffusers4j.models.OwnedModel;
 import io.diffusers4j.weights.OwnedWeights;
 import io.diffusers4j.weights.TensorSource;
 import io.diffusers4j.weights.WeightScope;
+import io.diffusers4j.utils.HostArrays;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -147,7 +148,7 @@ public final class T5EncoderModel extends OwnedModel<T5Config> {
                 throw new IllegalArgumentException("attention_mask shape " + attentionMaskOrNull.getShape()
                         + " does not match input_ids shape " + shape);
             }
-            mask = hostFloats(attentionMaskOrNull);
+            mask = HostArrays.floats(attentionMaskOrNull);
         }
         NDManager parent = inputIds.getManager();
         Device device = shared.getDevice();
@@ -193,26 +194,5 @@ public final class T5EncoderModel extends OwnedModel<T5Config> {
             return out;
         }
         throw new IllegalArgumentException("input_ids must be int64 or int32, got " + type);
-    }
-
-    /** The values of a small array as floats, read on the host. */
-    private static float[] hostFloats(NDArray a) {
-        if (a.getDataType() == DataType.FLOAT32) {
-            return a.toFloatArray();
-        }
-        if (a.getDataType() == DataType.BOOLEAN) {
-            boolean[] v = a.toBooleanArray();
-            float[] out = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                out[i] = v[i] ? 1f : 0f;
-            }
-            return out;
-        }
-        Number[] v = a.toArray();
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = v[i].floatValue();
-        }
-        return out;
     }
 }
