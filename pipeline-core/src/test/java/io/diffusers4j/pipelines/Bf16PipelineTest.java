@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,7 +62,7 @@ class Bf16PipelineTest {
                 Fixtures.tinySd().toString(), new PipelineOptions().dtype("bfloat16"));
              NDManager m = NDManager.newBaseManager()) {
             UNet2DConditionModel unet = p.unet();
-            for (var models : java.util.List.of(unet.stateDict(), p.vae().stateDict(),
+            for (var models : List.of(unet.stateDict(), p.vae().stateDict(),
                     p.textEncoder().stateDict())) {
                 for (NDArray w : models.values()) {
                     assertEquals(DataType.FLOAT32, w.getDataType());
