@@ -32,25 +32,28 @@ public final class Linear implements LoraTarget {
     private final long[] checkpointShape;
     /** Whether this layer computes in bfloat16 on the CPU. */
     private final boolean bf16;
+    /** The checkpoint's tensor behind {@link #weight} (the 4-D kernel of a 1x1 convolution), for the release. */
+    private final NDArray stored;
     private volatile NDArray fused;
     private volatile LoraBranch lora;
     private volatile Bf16Copy baseCopy;
     private volatile Bf16Copy fusedCopy;
 
     public Linear(NDArray weight, NDArray bias) {
-        this(weight, bias, weight.getShape().getShape(), false);
+        this(weight, bias, weight, weight.getShape().getShape(), false);
     }
 
-    private Linear(NDArray weight, NDArray bias, long[] checkpointShape, boolean bf16) {
+    private Linear(NDArray weight, NDArray bias, NDArray stored, long[] checkpointShape, boolean bf16) {
         this.weight = weight;
         this.bias = bias;
+        this.stored = stored;
         this.checkpointShape = checkpointShape;
         this.bf16 = bf16;
     }
 
     public static Linear load(WeightScope scope, long in, long out, boolean bias) {
         NDArray w = scope.get("weight", out, in);
-        Linear layer = new Linear(w, bias ? scope.get("bias", out) : null, w.getShape().getShape(),
+        Linear layer = new Linear(w, bias ? scope.get("bias", out) : null, w, w.getShape().getShape(),
                 scope.bf16Compute());
         scope.registerModule(layer);
         return layer;
@@ -62,8 +65,8 @@ public final class Linear implements LoraTarget {
      */
     public static Linear loadConv1x1(WeightScope scope, long in, long out) {
         NDArray kernel = scope.get("weight", out, in, 1, 1);
-        Linear layer = new Linear(kernel.reshape(out, in), scope.get("bias", out), new long[] {out, in, 1, 1},
-                scope.bf16Compute());
+        Linear layer = new Linear(kernel.reshape(out, in), scope.get("bias", out), kernel,
+                new long[] {out, in, 1, 1}, scope.bf16Compute());
         scope.registerModule(layer);
         return layer;
     }
@@ -106,7 +109,7 @@ public final class Linear implements LoraTarget {
                         // freed with the weight (its manager may be capped: this attach is allowed)
                         w.getManager().attachUncappedInternal("bf16-linear-" + UUID.randomUUID(), copy.packed);
                         if (fusedWeight == null) {
-                            MappedWeights.release(w);
+                            MappedWeights.release(stored);
                         }
                     }
                     if (fusedWeight != null) {
