@@ -1,8 +1,10 @@
 // `diffusers4j bench`: the project's performance instrument (see docs/performance.md).
 package io.diffusers4j.bench;
 
+import ai.djl.Device;
 import io.diffusers4j.cli.UsageException;
 import io.diffusers4j.cli.VersionInfo;
+import io.diffusers4j.models.nn.Bf16Support;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -67,8 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "prompts per pipeline call (default 1; the UNet batch is 2N with CFG)")
     int batch = 1;
 
-    @Option(names = "--dtype", paramLabel = "float32|float16",
-            description = "(default float32; float16 is for --device gpu)")
+    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16",
+            description = {"(default float32; float16 is for --device gpu)", "bfloat16: float32 weights with bfloat16 "
+                    + "convolutions and linear layers on a CPU with AVX512-BF16 or AMX, compared with a float32 twin "
+                    + "in the same run (UNet call, image max abs difference and PSNR)"})
     String dtype = "float32";
 
     @Option(names = "--device", paramLabel = "cpu|gpu", description = "(default cpu)")
@@ -164,12 +168,20 @@ public final class BenchCommand implements Callable<Integer> {
                         + value[0]);
             }
         }
-        if (!dtype.equals("float32") && !dtype.equals("float16")) {
-            throw new UsageException("--dtype must be float32 or float16, got '" + dtype + "'"
-                    + (dtype.equals("bfloat16") ? " (DJL 0.36 aborts the JVM on bfloat16)" : ""));
+        if (!List.of("float32", "float16", "bfloat16").contains(dtype)) {
+            throw new UsageException("--dtype must be float32, float16 or bfloat16, got '" + dtype + "'");
         }
         if (!device.equals("cpu") && !device.equals("gpu")) {
             throw new UsageException("--device must be cpu or gpu, got '" + device + "'");
+        }
+        if (dtype.equals("bfloat16")) {
+            if (job > 0 || !loras.isEmpty() || randomLoraRank != null || fewStep || compareAttention) {
+                throw new UsageException("--dtype bfloat16 is a comparison with float32 of its own: drop --job, "
+                        + "--lora, --random-lora, --few-step and --compare-attention");
+            }
+            Bf16Support.unsupportedReason(device.equals("gpu") ? Device.gpu() : Device.cpu()).ifPresent(why -> {
+                throw new UsageException("--dtype bfloat16 refused: " + why);
+            });
         }
         if (attention != null && !List.of("dense", "chunked", "fused", "sliced").contains(attention)) {
             throw new UsageException("--attention must be dense, chunked, fused or sliced, got '" + attention + "'");

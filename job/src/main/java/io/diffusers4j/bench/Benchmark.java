@@ -53,7 +53,11 @@ final class Benchmark {
         if (!device.isGpu() && o.dtype().equals("float16")) {
             log.println("bench: note: float16 on the CPU is ~100x slower than float32 (no fast CPU fp16 kernels)");
         }
-        DataType dtype = o.dtype().equals("float16") ? DataType.FLOAT16 : DataType.FLOAT32;
+        DataType dtype = switch (o.dtype()) {
+            case "float16" -> DataType.FLOAT16;
+            case "bfloat16" -> DataType.BFLOAT16; // float32 arrays, bfloat16 compute (WeightScope)
+            default -> DataType.FLOAT32;
+        };
         r.put("model", o.modelLabel()).put("height", o.height()).put("width", o.width()).put("steps", o.steps())
                 .put("batch", o.batch()).put("dtype", o.dtype()).put("device", device.toString())
                 .put("allocator", ProcessStats.allocator()).put("threads", JniUtils.getNumThreads())
@@ -89,6 +93,11 @@ final class Benchmark {
             runSection(r, o, device);
             if (o.lora()) {
                 LoraBench.run(sd, o, r, log);
+            } else if (dtype == DataType.BFLOAT16) {
+                try (BenchPipeline f32 = float32Twin(o, dir, device, log)) {
+                    applyAttention(f32, o.attention());
+                    Bf16Bench.run(sd, f32, o, r, log);
+                }
             } else if (o.fewStep()) {
                 FewStepBench.run(sd, o, r, log);
             } else {
@@ -147,6 +156,17 @@ final class Benchmark {
         r.section("Memory").row("peak resident (load + inference)", "%10.0f MiB   (weights %.0f MiB: %.2fx)",
                 r.number("peak_rss_mb"), r.number("weights_mb"), r.number("peak_rss_mb") / r.number("weights_mb"));
         r.row("load average at end", "%.2f", r.number("load_average_end"));
+    }
+
+    /** The float32 pipeline that {@code --dtype bfloat16} is compared with: same checkpoint (or preset), same seed. */
+    private static BenchPipeline float32Twin(BenchOptions o, Path dir, Device device, PrintStream log)
+            throws IOException {
+        long t0 = System.nanoTime();
+        BenchPipeline twin = dir == null ? BenchPipeline.of(Sd15Preset.inMemory(o.seed(), device, DataType.FLOAT32))
+                : BenchPipeline.of(DiffusionPipeline.fromPretrained(dir.toString(), new PipelineOptions()
+                .dtype("float32").device(device)));
+        log.printf("bench: float32 twin loaded in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
+        return twin;
     }
 
     /** The checkpoint folder to load, writing the sd15 preset to the cache when it is missing; null = in memory. */

@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.image.AdapterMetadata;
 import io.diffusers4j.audio.WavWriter;
+import io.diffusers4j.models.nn.Bf16Support;
 import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
@@ -170,8 +171,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "cpu|gpu[:N]", description = "(default cpu)")
     String device = "cpu";
 
-    @Option(names = "--dtype", paramLabel = "float32|float16|auto",
-            description = "(default float32; float16 is for CUDA; bfloat16 is refused: DJL 0.36 aborts on it)")
+    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16|auto",
+            description = "(default float32; float16 is for CUDA; bfloat16: float32 weights with bfloat16 convolutions "
+                    + "and linear layers, on CPUs with AVX512-BF16 or AMX only)")
     String dtype = "float32";
 
     @Option(names = "--variant", paramLabel = "NAME", description = "weight variant, e.g. fp16")
@@ -455,7 +457,14 @@ public final class GenerateCommand implements Callable<Integer> {
         PipelineOptions options = new PipelineOptions().dtype(dtype).variant(variant).revision(revision)
                 .localFilesOnly(localFilesOnly).vae(vae).textEmbeddingCache(textEmbeddingCache);
         withoutComponents.forEach(name -> options.component(name, PipelineOptions.NONE));
-        return options.device(device.equals("cpu") ? Device.cpu() : gpu());
+        options.device(device.equals("cpu") ? Device.cpu() : gpu());
+        if (options.dtype().equals("bfloat16") || options.dtype().equals("bf16")) {
+            // before the model is resolved (a Hub download) or any weight loads
+            Bf16Support.unsupportedReason(options.device()).ifPresent(why -> {
+                throw new UsageException("--dtype bfloat16 refused: " + why);
+            });
+        }
+        return options;
     }
 
     private Device gpu() {

@@ -1,12 +1,14 @@
 // The job's model, resolved and checked once on the driver before Spark starts; executors pinned to its commit.
 package io.diffusers4j.job;
 
+import ai.djl.Device;
 import io.diffusers4j.hub.HubCache;
 import io.diffusers4j.hub.HubException;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.job.render.PipelineSpec;
 import io.diffusers4j.job.rows.JobDefaults;
 import io.diffusers4j.job.rows.RowValidator;
+import io.diffusers4j.models.nn.Bf16Support;
 import io.diffusers4j.pipelines.CallArgument;
 import io.diffusers4j.pipelines.DiffusionPipeline;
 import io.diffusers4j.pipelines.PipelineCall;
@@ -58,6 +60,9 @@ public final class DriverModel {
     public static PipelineSpec prepare(PipelineSpec spec, boolean sharedDisk, HubOptions hub) {
         if (spec.scheduler() != null) {
             Schedulers.resolve(spec.scheduler());
+        }
+        if (sharedDisk && spec.dtype().equals("bfloat16")) {
+            Bf16Support.require(Device.cpu()); // the executors run on this CPU
         }
         String model = spec.model();
         checkModel(model, sharedDisk);

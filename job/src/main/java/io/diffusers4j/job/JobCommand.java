@@ -152,7 +152,8 @@ public final class JobCommand implements Callable<Integer> {
             description = "scheduler for rows that name none (e.g. EulerDiscreteScheduler)")
     String scheduler;
 
-    @Option(names = "--dtype", paramLabel = "float32|float16", description = "pipeline dtype (float16 for CUDA)")
+    @Option(names = "--dtype", paramLabel = "float32|float16|bfloat16", description = "pipeline dtype (float16 for "
+            + "CUDA; bfloat16 with --device cpu on CPUs with AVX512-BF16 or AMX: float32 weights, bfloat16 compute)")
     String dtype;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",

@@ -1,9 +1,11 @@
 // The benchmark's contract: its options, and the JSON keys one (tiny, fast) run reports.
 package io.diffusers4j.bench;
 
+import ai.djl.Device;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.diffusers4j.cli.UsageException;
+import io.diffusers4j.models.nn.Bf16Support;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -15,6 +17,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class BenchCommandTest {
     /** The options a bench command line parses to (picocli, then the command's checks). */
@@ -33,8 +36,11 @@ class BenchCommandTest {
         assertEquals(1, o.batch());
         assertEquals("float32", o.dtype());
         assertEquals("cpu", o.device());
-        assertTrue(assertThrows(UsageException.class, () -> options("--dtype", "bfloat16"))
-                .getMessage().contains("bfloat16"));
+        assertTrue(assertThrows(UsageException.class, () -> options("--dtype", "bfloat8"))
+                .getMessage().contains("float32, float16 or bfloat16"));
+        assertTrue(assertThrows(UsageException.class, () -> options("--dtype", "bfloat16", "--device", "gpu"))
+                .getMessage().contains("on CUDA use float16"));
+        assertThrows(UsageException.class, () -> options("--dtype", "bfloat16", "--job", "4"));
         assertThrows(UsageException.class, () -> options("--model", "x", "--preset", "sd15"));
         assertThrows(UsageException.class, () -> options("--in-memory", "--job", "4"));
         assertThrows(UsageException.class, () -> options("--attention", "flash"));
@@ -116,5 +122,23 @@ class BenchCommandTest {
         // images/s and image time describe the same call
         assertEquals(1000.0 / json.get("image_ms").getAsDouble(), json.get("images_per_s").getAsDouble(), 1e-2);
         assertTrue(r.text().contains("UNet step by op class"), r.text());
+    }
+
+    /** {@code --dtype bfloat16}: the UNet call against a float32 twin, and the image error, in one run. */
+    @Test
+    void bfloat16RunComparesWithFloat32() throws Exception {
+        assumeTrue(Bf16Support.unsupportedReason(Device.cpu()).isEmpty(), "bfloat16 compute unsupported here");
+        BenchOptions o = options("--preset", "tiny", "--height", "64", "--width", "64", "--steps", "2", "--runs",
+                "2", "--dtype", "bfloat16", "--json");
+        BenchReport r = Benchmark.run(o, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        JsonObject json = JsonParser.parseString(r.json()).getAsJsonObject();
+        for (String key : List.of("unet_step_ms_float32_best", "unet_step_ms_bfloat16_best", "unet_speedup_best",
+                "unet_speedup_median_of_rounds", "image_max_abs_diff", "image_psnr_db", "unet_output_max_abs_diff")) {
+            double v = json.get(key).getAsDouble();
+            assertTrue(v > 0 && Double.isFinite(v), key + " = " + v);
+        }
+        assertEquals("bfloat16", json.get("dtype").getAsString());
+        assertEquals(2, json.getAsJsonArray("unet_step_ms_bfloat16_rounds").size());
+        assertTrue(r.text().contains("bfloat16 vs float32"), r.text());
     }
 }

@@ -88,7 +88,7 @@ class LauncherIT {
                 {"--seed", "1", "--seed", "2", "--seed", "3", "--prompt", "second"},
                 {"--image", Fixtures.tinySd().resolve("../reference/inputs/image_64x64.png").toString(),
                         "--strength", "1.5"},
-                {"--dtype", "bfloat16"},
+                {"--dtype", "bfloat16", "--device", "gpu"},
                 {"--scheduler", "NoSuchScheduler"},
                 {"--scheduler-option", "no_such_key=1"},
                 {"--steps", "zero"},

@@ -125,7 +125,8 @@ class JobConfigTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--config", typo.toString())).getMessage().contains("diffusers4j.job.batchsize"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
-                "--dtype", "bfloat16")).getMessage().contains("bfloat16"));
+                "--dtype", "bfloat16", "--set", "diffusers4j.pipeline.device=auto")).getMessage()
+                .contains("dtype bfloat16 needs device cpu"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("--prompts", "p", "--output", "o",
                 "--steps", "0")).getMessage().contains("num-inference-steps"));
     }

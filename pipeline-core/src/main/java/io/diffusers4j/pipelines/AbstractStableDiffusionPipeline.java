@@ -19,6 +19,7 @@ import io.diffusers4j.loaders.LoraLoader;
 import io.diffusers4j.loaders.TextualInversionLoader;
 import io.diffusers4j.models.clip.CLIPTextEncoder;
 import io.diffusers4j.models.clip.CLIPTextOutput;
+import io.diffusers4j.models.nn.Bf16Support;
 import io.diffusers4j.models.nn.LoraLayers;
 import io.diffusers4j.models.nn.LoraScale;
 import io.diffusers4j.models.unet.UNet2DConditionModel;
@@ -251,12 +252,12 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /**
      * diffusers' {@code pipe.to(device, dtype)}: the models copied to {@code device} in {@code dtype}, as a new
      * pipeline of the same class that owns the copies (this one is unchanged; close it if no longer needed).
-     * float16 is for CUDA; bfloat16 is refused (DJL 0.36 aborts on it).
+     * float16 is for CUDA; bfloat16 is the CPU autocast of {@link PipelineOptions#dtype(String)} (float32 weights,
+     * bfloat16 compute), refused with the reason where {@link Bf16Support} refuses it.
      */
     public AbstractStableDiffusionPipeline to(Device device, DataType dtype) {
         if (dtype == DataType.BFLOAT16) {
-            throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36's PyTorch engine aborts the "
-                    + "JVM on bfloat16 tensors; use float32 or float16");
+            Bf16Support.require(device);
         }
         Map<String, Object> mine = components();
         Map<String, Object> copies = ComponentLoader.copyTo(mine, device, dtype);

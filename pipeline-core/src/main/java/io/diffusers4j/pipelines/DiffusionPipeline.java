@@ -9,6 +9,7 @@ import io.diffusers4j.config.ModelIndex;
 import io.diffusers4j.hub.HubOptions;
 import io.diffusers4j.loaders.LoraLoader;
 import io.diffusers4j.loaders.TextualInversionLoader;
+import io.diffusers4j.models.nn.Bf16Support;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.schedulers.SchedulerConfig;
 import io.diffusers4j.schedulers.Schedulers;
@@ -106,6 +107,9 @@ public abstract class DiffusionPipeline implements AutoCloseable {
         String className = index.className();
         Device device = o.device() == null ? Device.cpu() : o.device();
         DataType dtype = resolveDtype(o.dtype(), dir, o);
+        if (dtype == DataType.BFLOAT16) {
+            Bf16Support.require(device);
+        }
         if (dtype == DataType.FLOAT16 && device.equals(Device.cpu())) {
             LOG.warn("float16 on CPU is about 100x slower than float32 in this libtorch build; use float32 on CPU");
         }
@@ -230,7 +234,8 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /**
      * "auto" reads the denoiser's weights' dtype (the UNet's, else the transformer's): float16 stays float16, anything
-     * else (float32, and bfloat16, which DJL 0.36 cannot hold) becomes float32; bfloat16 asked by name is refused.
+     * else (float32, and bfloat16, which DJL 0.36 cannot hold) becomes float32; bfloat16 asked by name is the CPU
+     * autocast of {@link PipelineOptions#dtype(String)}.
      */
     static DataType resolveDtype(String dtype, Path dir, PipelineOptions o) {
         DataType named = PipelineOptions.parseDtype(dtype);

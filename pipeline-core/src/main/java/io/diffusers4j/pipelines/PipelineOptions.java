@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Options of {@link DiffusionPipeline#fromPretrained}: {@code torch_dtype} (float32, float16 or "auto"),
+ * Options of {@link DiffusionPipeline#fromPretrained}: {@code torch_dtype} (float32, float16, bfloat16 or "auto"),
  * device, variant, revision, local_files_only, force_download, use_safetensors, component overrides (an object to
  * use instead of loading, or {@link #NONE} to drop an optional component) and a custom pipeline class found on the
  * classpath (never code fetched from the network).
@@ -42,7 +42,12 @@ public final class PipelineOptions {
         return dtype;
     }
 
-    /** "float32", "float16" or "auto" (the checkpoint's own dtype); bfloat16 is refused (DJL 0.36 aborts on it). */
+    /**
+     * "float32", "float16", "bfloat16" or "auto" (the checkpoint's own dtype). bfloat16 is torch's CPU autocast:
+     * float32 weights and activations, convolutions and linear layers computed in bfloat16 (never a bfloat16 DJL
+     * array); {@link DiffusionPipeline#fromPretrained} refuses it, with the reason, off a CPU with AVX512-BF16 or AMX
+     * ({@link io.diffusers4j.models.nn.Bf16Support}).
+     */
     public PipelineOptions dtype(String value) {
         parseDtype(value);
         this.dtype = value;
@@ -50,19 +55,18 @@ public final class PipelineOptions {
     }
 
     /**
-     * A dtype name: float32 (fp32), float16 (fp16, half), or null for "auto" (the checkpoint's own); bfloat16 and
-     * anything else are refused with the reason.
+     * A dtype name: float32 (fp32), float16 (fp16, half), bfloat16 (bf16: float32 tensors with bfloat16 compute, see
+     * {@link #dtype(String)}), or null for "auto" (the checkpoint's own); anything else is refused.
      */
     static DataType parseDtype(String name) {
         String d = name == null ? "float32" : name;
         return switch (d) {
             case "float32", "fp32" -> DataType.FLOAT32;
             case "float16", "fp16", "half" -> DataType.FLOAT16;
+            case "bfloat16", "bf16" -> DataType.BFLOAT16;
             case "auto" -> null;
-            case "bfloat16", "bf16" -> throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL "
-                    + "0.36's PyTorch engine aborts the JVM on bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
-            default -> throw new IllegalArgumentException("dtype must be float32, float16 or auto, got '" + name
-                    + "'");
+            default -> throw new IllegalArgumentException("dtype must be float32, float16, bfloat16 or auto, got '"
+                    + name + "'");
         };
     }
 

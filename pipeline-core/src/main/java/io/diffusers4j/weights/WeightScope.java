@@ -28,6 +28,12 @@ import java.util.regex.Pattern;
  *
  * <p>A scope made by {@link #randomInit} creates seeded random weights instead of reading them (the tiny pipeline
  * writer and the benchmark presets use it); {@link #tensors()} holds the state dict to save either way.
+ *
+ * <p>A root scope asked for {@code DataType.BFLOAT16} is torch's CPU autocast to bfloat16: its tensors are float32
+ * ({@link #dtype()} says so, and so every activation of the model is float32) and {@link #bf16Compute()} tells the
+ * convolutions and linear layers built in it to compute in bfloat16 inside libtorch
+ * (docs/design.md#bfloat16-compute-on-the-cpu). No bfloat16 tensor is ever handed to DJL 0.36, which aborts the JVM
+ * on one.
  */
 public final class WeightScope {
     /**
@@ -46,12 +52,18 @@ public final class WeightScope {
         this.prefix = prefix;
     }
 
-    /** A root scope reading from {@code source} into {@code manager} as {@code dtype}. */
+    /**
+     * A root scope reading from {@code source} into {@code manager} as {@code dtype} (bfloat16: float32 tensors
+     * with bfloat16 compute, see the class comment).
+     */
     public static WeightScope load(TensorSource source, NDManager manager, DataType dtype) {
         return new WeightScope(new State(source, manager, dtype, null), "");
     }
 
-    /** A root scope that creates seeded random weights (deterministic per key, whatever the build order). */
+    /**
+     * A root scope that creates seeded random weights (deterministic per key, whatever the build order); bfloat16
+     * as in {@link #load}.
+     */
     public static WeightScope randomInit(long seed, NDManager manager, DataType dtype) {
         return new WeightScope(new State(null, manager, dtype, seed), "");
     }
@@ -79,8 +91,17 @@ public final class WeightScope {
         return state.manager;
     }
 
+    /** The dtype of the tensors handed out: float32 or float16 (never bfloat16). */
     public DataType dtype() {
         return state.dtype;
+    }
+
+    /**
+     * True when the scope was made for bfloat16: its convolutions and linear layers compute in bfloat16 (float32
+     * in and out, float32 accumulation) while every tensor stays float32.
+     */
+    public boolean bf16Compute() {
+        return state.bf16Compute;
     }
 
     /** True when the checkpoint holds {@code name} in this scope (always false while random-initialising). */
@@ -173,6 +194,7 @@ public final class WeightScope {
         final Set<String> sourceKeys;
         final NDManager manager;
         final DataType dtype;
+        final boolean bf16Compute;
         final Long seed;
         final Set<String> requested = new LinkedHashSet<>();
         final List<String> missing = new ArrayList<>();
@@ -184,14 +206,12 @@ public final class WeightScope {
         long standInBytes;
 
         State(TensorSource source, NDManager manager, DataType dtype, Long seed) {
-            if (dtype == DataType.BFLOAT16) {
-                throw new IllegalArgumentException("dtype bfloat16 is not supported: DJL 0.36 aborts the JVM on "
-                        + "bfloat16 tensors; use float32 (CPU) or float16 (GPU)");
-            }
             this.source = source;
             this.sourceKeys = source == null ? Set.of() : source.keys();
             this.manager = manager;
-            this.dtype = dtype;
+            // bfloat16 = float32 tensors, bfloat16 compute (DJL 0.36 aborts the JVM on a bfloat16 tensor)
+            this.bf16Compute = dtype == DataType.BFLOAT16;
+            this.dtype = bf16Compute ? DataType.FLOAT32 : dtype;
             this.seed = seed;
         }
 

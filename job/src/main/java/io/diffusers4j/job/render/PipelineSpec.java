@@ -24,7 +24,9 @@ import java.util.regex.Pattern;
  * @param model        local folder or Hub id ({@code org/name}); null = the embedded default
  * @param revision     Hub revision (branch, tag or commit), or null
  * @param variant      weight variant ("fp16"), or null
- * @param dtype        "float32" or "float16" (float16 is for CUDA; CPU runs float32)
+ * @param dtype        "float32", "float16" (for CUDA) or "bfloat16" (float32 weights with bfloat16 convolutions and
+ *                     linear layers on CPUs with AVX512-BF16 / AMX; needs device "cpu", checked on the driver for
+ *                     a local master and by each executor's pipeline build)
  * @param device       "auto" (the GPU Spark assigned to the task, else CPU), "cpu", or "gpu:N" (that GPU
  *                     for every task: local mode on a GPU machine, where Spark assigns no task resources)
  * @param scheduler    diffusers scheduler class to swap in at build time, or null for the checkpoint's own
@@ -56,15 +58,20 @@ public record PipelineSpec(String model, String revision, String variant, String
         options = Map.copyOf(new TreeMap<>(options == null ? Map.of() : options));
         dtype = dtype == null ? "float32" : dtype.toLowerCase(Locale.ROOT);
         device = device == null ? "auto" : device.toLowerCase(Locale.ROOT);
-        if (dtype.equals("bfloat16") || dtype.equals("bf16")) {
-            throw new IllegalArgumentException("dtype '" + dtype + "' is not supported: DJL 0.36's PyTorch engine "
-                    + "aborts on bfloat16; use float16 (CUDA) or float32");
+        if (dtype.equals("bf16")) {
+            dtype = "bfloat16";
         }
-        if (!dtype.equals("float32") && !dtype.equals("float16")) {
-            throw new IllegalArgumentException("dtype must be float32 or float16, got '" + dtype + "'");
+        if (!dtype.equals("float32") && !dtype.equals("float16") && !dtype.equals("bfloat16")) {
+            throw new IllegalArgumentException("dtype must be float32, float16 or bfloat16, got '" + dtype + "'");
         }
         if (!device.equals("auto") && !device.equals("cpu") && !device.matches("gpu:\\d+")) {
             throw new IllegalArgumentException("device must be auto, cpu or gpu:N, got '" + device + "'");
+        }
+        if (dtype.equals("bfloat16") && !device.equals("cpu")) {
+            throw new IllegalArgumentException("dtype bfloat16 needs device cpu (diffusers4j.pipeline.device), got '"
+                    + device + "': it is "
+                    + "float32 weights with bfloat16 compute on CPUs with AVX512-BF16 or AMX; GPU executors use "
+                    + "float16");
         }
         for (String key : options.keySet()) {
             if (key.toLowerCase(Locale.ROOT).contains("token")) {

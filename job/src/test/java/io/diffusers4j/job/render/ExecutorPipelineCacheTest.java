@@ -110,7 +110,8 @@ class ExecutorPipelineCacheTest {
         assertThrows(IllegalArgumentException.class, () -> new PipelineSpec(null, null, null, "float32", "auto",
                 null, Map.of("colour", "red"), null, 0));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> new PipelineSpec(null, null, null,
-                "bfloat16", "auto", null, Map.of(), null, 0)).getMessage().contains("bfloat16"));
+                "bfloat16", "auto", null, Map.of(), null, 0)).getMessage().contains("bfloat16 needs device cpu"));
+        assertEquals("bfloat16", new PipelineSpec(null, null, null, "bf16", "cpu", null, Map.of(), null, 0).dtype());
         assertEquals(PipelineSpec.EMBEDDED_MODEL, PipelineSpec.embeddedDefault().modelName());
     }
 

@@ -34,6 +34,13 @@ import java.util.function.UnaryOperator;
  * Stable Diffusion checkpoints have multiples of 16 everywhere (320, 640, 960, 1280, ...) and never take this
  * path; small test checkpoints do (8 + 16 = 24 channels after a skip concatenation).
  *
+ * <p>Built by {@link #load} in a bfloat16 scope ({@link WeightScope#bf16Compute()}), a CPU convolution packs its
+ * weights as bfloat16 on its first call, whatever {@code diffusers4j.conv-prepack} says ({@link TorchOps#packConvBf16}:
+ * the bfloat16 weights exist only inside the packed context, never as a DJL array), and every call casts the float32
+ * input to bfloat16, convolves with float32 accumulation and returns float32. The channel padding below applies
+ * unchanged: libtorch's bfloat16 kernels are wrong for the same input-channel counts (measured: 24, 40 and 330 input
+ * channels wrong by ~20, some outputs NaN; 3, 8, 16, 48 and 320 right).
+ *
  * <p>Built by {@link #load}, a convolution registers itself in its weight scope so that LoRA adapters can target it
  * ({@link LoraTarget}; LoCon). A fused adapter replaces the kernel by a copy holding the sum, packed on first use like
  * the original when the original is packed; unfusing returns to the original kernel and its packed form, which were
@@ -55,16 +62,19 @@ public final class Conv2d implements LoraTarget {
     private final Shape dilation = new Shape(1, 1);
     /** Zero input channels appended to every input (the weight is padded to match); 0 when none. */
     private final long extraChannels;
+    /** Whether this convolution computes in bfloat16 on the CPU. */
+    private final boolean bf16;
     private final Kernel base;
     private volatile Kernel fused;
     private volatile LoraBranch lora;
 
     public Conv2d(NDArray weight, NDArray bias, int stride, int padding) {
-        this(weight, bias, stride, padding, true);
+        this(weight, bias, stride, padding, true, false);
     }
 
-    private Conv2d(NDArray weight, NDArray bias, int stride, int padding, boolean mayPack) {
+    private Conv2d(NDArray weight, NDArray bias, int stride, int padding, boolean mayPack, boolean bf16) {
         this.original = weight;
+        this.bf16 = bf16;
         this.extraChannels = extraInputChannels(weight);
         this.bias = bias;
         this.strideValue = stride;
@@ -77,7 +87,7 @@ public final class Conv2d implements LoraTarget {
 
     public static Conv2d load(WeightScope scope, long in, long out, int kernel, int stride, int padding) {
         Conv2d conv = new Conv2d(scope.get("weight", out, in, kernel, kernel), scope.get("bias", out), stride,
-                padding);
+                padding, true, scope.bf16Compute());
         scope.registerModule(conv);
         return conv;
     }
@@ -156,7 +166,7 @@ public final class Conv2d implements LoraTarget {
                 return p == null || x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 ? null : p;
             }
             if (x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 || x.getShape().dimension() != 4
-                    || !packingWanted(packWhenAuto) || !TorchOps.available()) {
+                    || !(bf16 || packingWanted(packWhenAuto)) || !TorchOps.available()) {
                 return null;
             }
             synchronized (this) {
@@ -169,8 +179,9 @@ public final class Conv2d implements LoraTarget {
 
         private void pack(NDArray x) {
             try {
-                TorchOps.PackedConv made = TorchOps.packConv(weight, bias, strideValue, paddingValue,
-                        x.getShape().getShape());
+                long[] shape = x.getShape().getShape();
+                TorchOps.PackedConv made = bf16 ? TorchOps.packConvBf16(weight, bias, strideValue, paddingValue, shape)
+                        : TorchOps.packConv(weight, bias, strideValue, paddingValue, shape);
                 if (made == null) {
                     noPacking = true;
                 } else {
@@ -205,6 +216,11 @@ public final class Conv2d implements LoraTarget {
         };
     }
 
+    /** Whether this convolution computes in bfloat16 on the CPU (built in a bfloat16 scope). */
+    public boolean bf16Compute() {
+        return bf16;
+    }
+
     /** Whether the calls so far run the packed convolution (tests). */
     boolean isPacked() {
         Kernel kernel = fused != null ? fused : base;
@@ -222,12 +238,12 @@ public final class Conv2d implements LoraTarget {
 
     @Override
     public UnaryOperator<NDArray> downProjection(NDArray down) {
-        return new Conv2d(down, null, strideValue, paddingValue, false)::forward;
+        return new Conv2d(down, null, strideValue, paddingValue, false, false)::forward;
     }
 
     @Override
     public UnaryOperator<NDArray> upProjection(NDArray up) {
-        return new Conv2d(up, null, 1, 0, false)::forward;
+        return new Conv2d(up, null, 1, 0, false, false)::forward;
     }
 
     /** peft's Conv2d.get_delta_weight: {@code up[o, r] @ down[r, i*kh*kw]} as an {@code [o, i, kh, kw]} kernel. */

@@ -2,35 +2,59 @@
 package io.diffusers4j.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.diffusers4j.weights.MappedWeights;
 import io.diffusers4j.weights.WeightScope;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.UUID;
 import java.util.function.UnaryOperator;
 
 /**
  * y = x W^T + b, weight {@code [out, in]}; works on any leading dimensions. Built by {@link #load} or
  * {@link #loadConv1x1}, it registers itself in its weight scope so that LoRA adapters can target it
  * ({@link LoraTarget}).
+ *
+ * <p>Built in a bfloat16 scope ({@link WeightScope#bf16Compute()}), a CPU layer computes in bfloat16: its first call
+ * makes a bfloat16 copy of the weight and bias inside libtorch ({@link TorchOps#packLinearBf16}: an opaque
+ * TorchScript value, never a DJL array), attached to the weight's manager and freed with it; a memory-mapped weight's
+ * pages are then handed back to the page cache ({@link MappedWeights#release}). Each call casts the float32 input to
+ * bfloat16, multiplies with float32 accumulation and returns float32. A fused LoRA weight gets its own copy; unfused
+ * adapter branches stay float32.
  */
 public final class Linear implements LoraTarget {
+    private static final Logger LOG = LoggerFactory.getLogger(Linear.class);
+    private static volatile boolean warned;
     private final NDArray weight;
     private final NDArray bias;
     /** The checkpoint's shape of the weight: [out, in], or [out, in, 1, 1] for a 1x1 convolution. */
     private final long[] checkpointShape;
+    /** Whether this layer computes in bfloat16 on the CPU. */
+    private final boolean bf16;
+    /** The checkpoint's tensor behind {@link #weight} (the 4-D kernel of a 1x1 convolution), for the release. */
+    private final NDArray stored;
     private volatile NDArray fused;
     private volatile LoraBranch lora;
+    private volatile Bf16Copy baseCopy;
+    private volatile Bf16Copy fusedCopy;
 
     public Linear(NDArray weight, NDArray bias) {
-        this(weight, bias, weight.getShape().getShape());
+        this(weight, bias, weight, weight.getShape().getShape(), false);
     }
 
-    private Linear(NDArray weight, NDArray bias, long[] checkpointShape) {
+    private Linear(NDArray weight, NDArray bias, NDArray stored, long[] checkpointShape, boolean bf16) {
         this.weight = weight;
         this.bias = bias;
+        this.stored = stored;
         this.checkpointShape = checkpointShape;
+        this.bf16 = bf16;
     }
 
     public static Linear load(WeightScope scope, long in, long out, boolean bias) {
-        Linear layer = new Linear(scope.get("weight", out, in), bias ? scope.get("bias", out) : null);
+        NDArray w = scope.get("weight", out, in);
+        Linear layer = new Linear(w, bias ? scope.get("bias", out) : null, w, w.getShape().getShape(),
+                scope.bf16Compute());
         scope.registerModule(layer);
         return layer;
     }
@@ -41,21 +65,84 @@ public final class Linear implements LoraTarget {
      */
     public static Linear loadConv1x1(WeightScope scope, long in, long out) {
         NDArray kernel = scope.get("weight", out, in, 1, 1);
-        Linear layer = new Linear(kernel.reshape(out, in), scope.get("bias", out), new long[] {out, in, 1, 1});
+        Linear layer = new Linear(kernel.reshape(out, in), scope.get("bias", out), kernel,
+                new long[] {out, in, 1, 1}, scope.bf16Compute());
         scope.registerModule(layer);
         return layer;
     }
 
     public NDArray forward(NDArray x) {
         long t0 = OpProfiler.start();
-        NDArray w = fused != null ? fused : weight;
-        NDArray out = bias == null ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
-                : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+        NDArray f = fused;
+        NDArray w = f != null ? f : weight;
+        TorchOps.Bf16Linear packed = bf16 ? bf16For(x, f) : null;
+        NDArray out;
+        if (packed != null) {
+            out = TorchOps.linearBf16(x, packed);
+        } else {
+            out = bias == null ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
+                    : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
+        }
         if (t0 != 0L) {
             OpProfiler.stop(OpProfiler.OpClass.MATMUL, t0, 2L * out.getShape().size() * w.getShape().get(1), out);
         }
         LoraBranch branch = lora;
         return branch == null ? out : branch.addTo(x, out);
+    }
+
+    /**
+     * The bfloat16 copy of the weight in use ({@code fusedWeight}, or the base weight when null), made on first use;
+     * null to compute in float32 (not a float32 CPU input, or the TorchScript ops are unavailable).
+     */
+    private TorchOps.Bf16Linear bf16For(NDArray x, NDArray fusedWeight) {
+        if (x.getDevice().isGpu() || x.getDataType() != DataType.FLOAT32 || !TorchOps.available()) {
+            return null;
+        }
+        NDArray w = fusedWeight != null ? fusedWeight : weight;
+        Bf16Copy copy = fusedWeight != null ? fusedCopy : baseCopy;
+        if (copy == null || copy.source != w) {
+            synchronized (this) {
+                copy = fusedWeight != null ? fusedCopy : baseCopy;
+                if (copy == null || copy.source != w) {
+                    copy = new Bf16Copy(w, pack(w));
+                    if (copy.packed != null) {
+                        // freed with the weight (its manager may be capped: this attach is allowed)
+                        w.getManager().attachUncappedInternal("bf16-linear-" + UUID.randomUUID(), copy.packed);
+                        if (fusedWeight == null) {
+                            MappedWeights.release(stored);
+                        }
+                    }
+                    if (fusedWeight != null) {
+                        fusedCopy = copy;
+                    } else {
+                        baseCopy = copy;
+                    }
+                }
+            }
+        }
+        return copy.packed;
+    }
+
+    private TorchOps.Bf16Linear pack(NDArray w) {
+        try {
+            return TorchOps.packLinearBf16(w, bias);
+        } catch (RuntimeException e) {
+            if (!warned) {
+                warned = true;
+                LOG.warn("a bfloat16 copy of a linear layer failed ({}); computing it in float32",
+                        e.toString().lines().findFirst().orElse(""));
+            }
+            return null;
+        }
+    }
+
+    /** A weight and its bfloat16 copy (null when the TorchScript ops could not make one). */
+    private record Bf16Copy(NDArray source, TorchOps.Bf16Linear packed) {
+    }
+
+    /** Whether this layer computes in bfloat16 on the CPU (built in a bfloat16 scope). */
+    public boolean bf16Compute() {
+        return bf16;
     }
 
     public NDArray weight() {

@@ -26,8 +26,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Libtorch capabilities that DJL's NDArray API lacks, used by {@link Conv2d}, {@link ScaledDotProductAttention} and
- * {@link Activations#geluApproximate}:
+ * Libtorch capabilities that DJL's NDArray API lacks, used by {@link Conv2d}, {@link Linear},
+ * {@link ScaledDotProductAttention} and {@link Activations#geluApproximate}:
  * <ul>
  *   <li><b>prepacked oneDNN convolution</b> ({@code mkldnn_prepacked::conv2d_prepack / conv2d_run}): the weights are
  *       reordered into oneDNN's blocked layout once, instead of on every call as {@code torch.conv2d} does on the
@@ -37,7 +37,11 @@ import java.util.zip.ZipOutputStream;
  *       ({@code AttnProcessor2_0}); libtorch's blocked (flash) kernel on the CPU, flash / memory-efficient kernels
  *       on CUDA. Never materialises the score matrix;</li>
  *   <li><b>tanh GELU</b> ({@code F.gelu(x, approximate="tanh")}, diffusers' {@code GELU(approximate="tanh")}): one
- *       kernel instead of the seven element-wise passes of the formula.</li>
+ *       kernel instead of the seven element-wise passes of the formula;</li>
+ *   <li><b>bfloat16 compute</b> ({@link #packConvBf16}, {@link #packLinearBf16}): float32 in, float32 out, bfloat16
+ *       weights held only inside opaque TorchScript values (a convolution context, a tensor list) that DJL never
+ *       wraps, so no bfloat16 tensor ever reaches DJL 0.36, which aborts the JVM on one
+ *       (docs/design.md#bfloat16-compute-on-the-cpu).</li>
  * </ul>
  *
  * <p>The module is TorchScript <em>source</em> written below, packed into an in-memory archive in the layout
@@ -76,6 +80,34 @@ public final class TorchOps {
             "    return torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=scale)",
             "  def gelu_tanh(self: __torch__.Ops, x: Tensor) -> Tensor:",
             "    return torch.gelu(x, approximate=\"tanh\")",
+            // bfloat16 compute: the serialized dialect spells dtypes as ScalarType numbers (6 float32, 15 bfloat16);
+            // the weights get extra_out zero output channels (and the result is sliced back), see packConvBf16
+            "  def bf16_conv_prepack(self: __torch__.Ops, w: Tensor, b: Tensor, stride: List[int], padding: List[int],",
+            "      input_size: List[int], extra_out: int) -> __torch__.torch.classes.mkldnn.ConvOpContext:",
+            "    wp = torch.constant_pad_nd(w, [0, 0, 0, 0, 0, 0, 0, extra_out], 0.)",
+            "    bp = torch.constant_pad_nd(b, [0, extra_out], 0.)",
+            "    return ops.mkldnn_prepacked.conv2d_prepack(wp.to(15), bp, stride, padding, [1, 1], 1, input_size,"
+                    + " \"none\")",
+            "  def bf16_conv_prepack_nobias(self: __torch__.Ops, w: Tensor, stride: List[int], padding: List[int],",
+            "      input_size: List[int], extra_out: int) -> __torch__.torch.classes.mkldnn.ConvOpContext:",
+            "    wp = torch.constant_pad_nd(w, [0, 0, 0, 0, 0, 0, 0, extra_out], 0.)",
+            "    return ops.mkldnn_prepacked.conv2d_prepack(wp.to(15), None, stride, padding, [1, 1], 1, input_size,"
+                    + " \"none\")",
+            "  def bf16_conv_run(self: __torch__.Ops, x: Tensor, ctx: __torch__.torch.classes.mkldnn.ConvOpContext,",
+            "      out_channels: int) -> Tensor:",
+            "    y = ops.mkldnn_prepacked.conv2d_run(x.to(15), ctx)",
+            "    return torch.slice(y, 1, 0, out_channels).to(6)",
+            "  def bf16_linear_pack(self: __torch__.Ops, w: Tensor) -> List[Tensor]:",
+            "    return [w.to(15)]",
+            "  def bf16_linear_pack_bias(self: __torch__.Ops, w: Tensor, b: Tensor) -> List[Tensor]:",
+            "    return [w.to(15), b.to(15)]",
+            "  def bf16_linear(self: __torch__.Ops, x: Tensor, p: List[Tensor]) -> Tensor:",
+            "    xb = x.to(15)",
+            "    if len(p) == 1:",
+            "      y = torch.linear(xb, p[0])",
+            "    else:",
+            "      y = torch.linear(xb, p[0], p[1])",
+            "    return y.to(6)",
             "");
 
     private static final Object LOCK = new Object();
@@ -160,19 +192,32 @@ public final class TorchOps {
         return b.toByteArray();
     }
 
-    /** A oneDNN convolution context holding the prepacked weights; {@link #close()} frees them. */
+    /**
+     * A oneDNN convolution context holding the prepacked weights, in float32 or (for {@link #packConvBf16}) in
+     * bfloat16; {@link #close()} frees them. The context is an opaque TorchScript object: DJL never decodes it.
+     */
     public static final class PackedConv implements AutoCloseable {
         private final IValue context;
         private final long[] inputShape;
+        private final boolean bf16;
+        /** Output channels of the convolution (the bfloat16 context may hold more: zero padding). */
+        private final long outChannels;
 
-        private PackedConv(IValue context, long[] inputShape) {
+        private PackedConv(IValue context, long[] inputShape, boolean bf16, long outChannels) {
             this.context = context;
             this.inputShape = inputShape;
+            this.bf16 = bf16;
+            this.outChannels = outChannels;
         }
 
         /** The input shape the packing was chosen for (other shapes still work, possibly with a reorder). */
         public long[] inputShape() {
             return inputShape.clone();
+        }
+
+        /** Whether the packed weights are bfloat16 (inputs are then cast to bfloat16 and outputs back to float32). */
+        public boolean bf16() {
+            return bf16;
         }
 
         @Override
@@ -186,29 +231,114 @@ public final class TorchOps {
      * is unavailable.
      */
     public static PackedConv packConv(NDArray weight, NDArray bias, long stride, long padding, long[] inputShape) {
+        return pack(weight, bias, stride, padding, inputShape, false);
+    }
+
+    /**
+     * Packs a float32 CPU convolution's weights as bfloat16 (the bias stays float32); {@link #runConv} then casts
+     * each float32 input to bfloat16, convolves with float32 accumulation and returns float32. The bfloat16 weights
+     * exist only inside the packed context. Null when the module is unavailable.
+     *
+     * <p>libtorch 2.7.1's bfloat16 CPU convolution (oneDNN, plain or prepacked) is wrong when the number of output
+     * channels is not a multiple of {@value #BF16_OUT_BLOCK} (measured on an AVX512-BF16 CPU: 3, 4, 8, 12, 24, 40
+     * and 330 output channels gave errors of 20-50% of the output's magnitude; 16, 32 and 48 were right), which
+     * the last convolutions of a UNet (4 channels) and a VAE (3) are. The weights therefore get zero output channels
+     * up to the next multiple, and the result is sliced back to the real channels, inside libtorch.
+     */
+    public static PackedConv packConvBf16(NDArray weight, NDArray bias, long stride, long padding,
+                                          long[] inputShape) {
+        return pack(weight, bias, stride, padding, inputShape, true);
+    }
+
+    /** Output channels of a bfloat16 convolution are padded to a multiple of this (see {@link #packConvBf16}). */
+    static final int BF16_OUT_BLOCK = 16;
+
+    private static PackedConv pack(NDArray weight, NDArray bias, long stride, long padding, long[] inputShape,
+                                   boolean bf16) {
+        PtSymbolBlock m = module();
+        if (m == null) {
+            return null;
+        }
+        long out = weight.getShape().get(0);
+        String method = bf16 ? "bf16_conv_prepack" : "conv_prepack";
+        IValue w = IValue.from((PtNDArray) weight);
+        IValue b = bias == null ? null : IValue.from((PtNDArray) bias);
+        IValue s = IValue.listFrom(stride, stride);
+        IValue p = IValue.listFrom(padding, padding);
+        IValue in = IValue.listFrom(inputShape);
+        IValue extra = IValue.from((BF16_OUT_BLOCK - out % BF16_OUT_BLOCK) % BF16_OUT_BLOCK);
+        try {
+            IValue ctx;
+            if (bf16) {
+                ctx = b == null ? call(m, method + "_nobias", w, s, p, in, extra) : call(m, method, w, b, s, p, in,
+                        extra);
+            } else {
+                ctx = b == null ? call(m, method + "_nobias", w, s, p, in) : call(m, method, w, b, s, p, in);
+            }
+            return new PackedConv(ctx, inputShape.clone(), bf16, out);
+        } finally {
+            closeAll(w, b, s, p, in, extra);
+        }
+    }
+
+    /** Runs a packed convolution on the float32 {@code x}; the float32 result belongs to {@code x}'s manager. */
+    public static NDArray runConv(NDArray x, PackedConv packed) {
+        IValue in = IValue.from((PtNDArray) x);
+        if (!packed.bf16) {
+            try {
+                return tensor(call(module, "conv_run", in, packed.context), x);
+            } finally {
+                in.close();
+            }
+        }
+        IValue out = IValue.from(packed.outChannels);
+        try {
+            return tensor(call(module, "bf16_conv_run", in, packed.context, out), x);
+        } finally {
+            closeAll(in, out);
+        }
+    }
+
+    /**
+     * The bfloat16 copy of a linear layer's weight (and bias) as a TorchScript {@code List[Tensor]} that stays an
+     * opaque value on the Java side (never decoded into NDArrays); {@link #close()} frees it.
+     */
+    public static final class Bf16Linear implements AutoCloseable {
+        private final IValue weights;
+
+        private Bf16Linear(IValue weights) {
+            this.weights = weights;
+        }
+
+        @Override
+        public void close() {
+            weights.close();
+        }
+    }
+
+    /** The bfloat16 copy of a float32 CPU weight {@code [out, in]} and bias (or null); null when unavailable. */
+    public static Bf16Linear packLinearBf16(NDArray weight, NDArray bias) {
         PtSymbolBlock m = module();
         if (m == null) {
             return null;
         }
         IValue w = IValue.from((PtNDArray) weight);
         IValue b = bias == null ? null : IValue.from((PtNDArray) bias);
-        IValue s = IValue.listFrom(stride, stride);
-        IValue p = IValue.listFrom(padding, padding);
-        IValue in = IValue.listFrom(inputShape);
         try {
-            IValue ctx = b == null ? call(m, "conv_prepack_nobias", w, s, p, in)
-                    : call(m, "conv_prepack", w, b, s, p, in);
-            return new PackedConv(ctx, inputShape.clone());
+            return new Bf16Linear(b == null ? call(m, "bf16_linear_pack", w) : call(m, "bf16_linear_pack_bias", w, b));
         } finally {
-            closeAll(w, b, s, p, in);
+            closeAll(w, b);
         }
     }
 
-    /** Runs a packed convolution on {@code x}; the result belongs to {@code x}'s manager. */
-    public static NDArray runConv(NDArray x, PackedConv packed) {
+    /**
+     * {@code x W^T + b} of a float32 {@code x} (any leading dimensions) computed in bfloat16 with float32
+     * accumulation (oneDNN), returned as float32 in {@code x}'s manager.
+     */
+    public static NDArray linearBf16(NDArray x, Bf16Linear packed) {
         IValue in = IValue.from((PtNDArray) x);
         try {
-            return tensor(call(module, "conv_run", in, packed.context), x);
+            return tensor(call(module, "bf16_linear", in, packed.weights), x);
         } finally {
             in.close();
         }

@@ -99,9 +99,10 @@ public final class T5EncoderModel extends OwnedModel<T5Config> {
     }
 
     private static void checkDtype(DataType dtype) {
-        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
-            throw new IllegalArgumentException("T5EncoderModel runs in float32 or float16, not " + dtype
-                    + (dtype == DataType.BFLOAT16 ? " (DJL 0.36 aborts the JVM on bfloat16 tensors)" : ""));
+        // bfloat16: float32 tensors with bfloat16 linear layers (WeightScope); wo stays float32 like transformers'
+        if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16 && dtype != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("T5EncoderModel runs in float32, float16 or bfloat16 (float32 with "
+                    + "bfloat16 compute), not " + dtype);
         }
     }
 
