@@ -12,8 +12,6 @@ import io.diffusers4j.models.vae.VaeModel;
 import io.diffusers4j.schedulers.Scheduler;
 import io.diffusers4j.utils.RandnTensor;
 
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The parts of {@code StableDiffusion3Pipeline} and {@code FluxPipeline} (diffusers 0.30.3) that do not depend on
@@ -118,18 +116,6 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
         }
     }
 
-    /** The call with this pipeline's defaults, checked (what every {@code __call__} starts with). */
-    protected PipelineCall prepare(PipelineCall call) {
-        PipelineCall resolved = withDefaults(call);
-        checkInputs(resolved);
-        return resolved;
-    }
-
-    /** The call's scheduler (else the pipeline's), copied: calls never share scheduler state. */
-    protected Scheduler callScheduler(PipelineCall args) {
-        return (args.scheduler() != null ? args.scheduler() : scheduler).copy();
-    }
-
     @Override
     public Scheduler scheduler() {
         return scheduler;
@@ -181,8 +167,7 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
      */
     protected NDArray denoise(NDManager m, Scheduler scheduler, NDArray latents, PipelineCall args,
                               Denoiser denoiser) {
-        ProgressListener progress = args.progress() != null ? args.progress() : progressBar();
-        return DenoisingLoop.run(m, scheduler.timesteps(), latents, args, progress, (step, i, t, current) ->
+        return DenoisingLoop.run(m, scheduler.timesteps(), latents, args, progress(args), (step, i, t, current) ->
                 scheduler.step(denoiser.predict(step, current, t), t, current, 0.0, args.generators()).prevSample());
     }
 
@@ -199,18 +184,6 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
         NDArray nhwc = VaeImageProcessor.create(vaeScaleFactor()).postprocessNp(vae.decode(z.toType(vae.dtype(),
                 false)));
         return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
-    }
-
-    /** {@code values} with each null entry replaced by the same entry of {@code defaults}. */
-    static List<String> orDefault(List<String> values, List<String> defaults) {
-        if (values == null) {
-            return defaults;
-        }
-        List<String> out = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            out.add(values.get(i) != null || i >= defaults.size() ? values.get(i) : defaults.get(i));
-        }
-        return out;
     }
 
     /** A caller's array on the call's device and manager, in the pipeline's dtype. */

@@ -194,16 +194,6 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return vaeScaleFactor();
     }
 
-    /**
-     * The call with this pipeline's defaults, checked: what every {@code __call__} starts with, so a call that
-     * sets no steps, guidance or size renders exactly as one that sets the defaults.
-     */
-    protected PipelineCall prepare(PipelineCall call) {
-        PipelineCall resolved = withDefaults(call);
-        checkInputs(resolved);
-        return resolved;
-    }
-
     public int unetInChannels() {
         return unet.config().inChannels;
     }
@@ -511,6 +501,18 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return all;
     }
 
+    /** {@code values} (null: {@code defaults}) with each null entry replaced by the same entry of {@code defaults}. */
+    protected static List<String> orDefault(List<String> values, List<String> defaults) {
+        if (values == null) {
+            return defaults;
+        }
+        List<String> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            out.add(values.get(i) != null || i >= defaults.size() ? values.get(i) : defaults.get(i));
+        }
+        return out;
+    }
+
     /** The prompts with every null entry (no negative prompt for that prompt) as "", diffusers' None. */
     protected static List<String> orEmpty(List<String> prompts) {
         List<String> out = new ArrayList<>(prompts.size());
@@ -792,20 +794,10 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
         return args.guidanceScale() != null ? args.guidanceScale() : defaultGuidanceScale();
     }
 
-    /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
-    protected ProgressListener progress(PipelineCall args) {
-        return args.progress() != null ? args.progress() : progressBar();
-    }
-
 
     /** diffusers' {@code do_classifier_free_guidance}: guidance_scale above 1 and no guidance-embedding UNet. */
     protected boolean doClassifierFreeGuidance(PipelineCall args) {
         return guidanceScale(args) > 1 && unet.config().timeCondProjDim == null;
-    }
-
-    /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */
-    protected Scheduler callScheduler(PipelineCall args) {
-        return (args.scheduler() != null ? args.scheduler() : scheduler).copy();
     }
 
     /**

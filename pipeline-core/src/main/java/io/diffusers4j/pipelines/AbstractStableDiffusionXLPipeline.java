@@ -178,8 +178,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         if (args.promptEmbeds() != null) {
             return new Conditioning(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
         }
-        List<String> prompt2 = args.sdxl().prompt2() != null ? orDefault(args.sdxl().prompt2(), args.prompt())
-                : args.prompt();
+        List<String> prompt2 = orDefault(args.sdxl().prompt2(), args.prompt());
         if (prompt2.size() != batch) {
             throw new IllegalArgumentException("prompt_2 has batch size " + prompt2.size() + ", but prompt has batch "
                     + "size " + batch);
@@ -218,15 +217,6 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         NDArray rows = m.create(keep).toType(dtype(), false);
         return new Conditioning(encoded.embeds().mul(rows.reshape(batch, 1, 1)),
                 encoded.pooled().mul(rows.reshape(batch, 1)));
-    }
-
-    /** {@code values} with each null entry replaced by the same entry of {@code defaults}. */
-    private static List<String> orDefault(List<String> values, List<String> defaults) {
-        List<String> out = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            out.add(values.get(i) != null || i >= defaults.size() ? values.get(i) : defaults.get(i));
-        }
-        return out;
     }
 
     /** The (prompt, tokenizer, text encoder) pairs of encode_prompt, each with output_hidden_states. */

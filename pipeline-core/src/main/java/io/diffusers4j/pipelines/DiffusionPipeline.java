@@ -456,6 +456,26 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     public abstract PipelineOutput call(PipelineCall call);
 
     /**
+     * The call with this pipeline's defaults, checked: what every {@code __call__} starts with, so a call that
+     * sets no steps, guidance or size renders exactly as one that sets the defaults.
+     */
+    protected PipelineCall prepare(PipelineCall call) {
+        PipelineCall resolved = withDefaults(call);
+        checkInputs(resolved);
+        return resolved;
+    }
+
+    /** This call's own copy of its scheduler (the call's, else the pipeline's): calls never share scheduler state. */
+    protected Scheduler callScheduler(PipelineCall args) {
+        return (args.scheduler() != null ? args.scheduler() : scheduler()).copy();
+    }
+
+    /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
+    protected ProgressListener progress(PipelineCall args) {
+        return args.progress() != null ? args.progress() : progressBar();
+    }
+
+    /**
      * The pipeline that runs {@code call}: this one when the call is of its task (or it is not a text-to-image
      * pipeline: an image-to-image or inpainting checkpoint runs as loaded and its checks say what is missing);
      * for a text-to-image pipeline and an image or inpainting call, the family member for that task over the same

@@ -136,7 +136,7 @@ public class FluxPipeline extends AbstractFlowMatchPipeline {
                 pooled = given(m, args.sdxl().pooledPromptEmbeds());
                 embeds = given(m, args.promptEmbeds());
             } else {
-                List<String> prompt2 = orDefault(args.sdxl().prompt2(), args.prompt());
+                List<String> prompt2 = AbstractStableDiffusionPipeline.orDefault(args.sdxl().prompt2(), args.prompt());
                 if (prompt2.size() != batch) {
                     throw new IllegalArgumentException("prompt_2 has batch size " + prompt2.size() + ", but prompt "
                             + "has batch size " + batch);

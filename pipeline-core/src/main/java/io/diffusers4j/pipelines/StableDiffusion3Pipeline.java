@@ -187,8 +187,8 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
             return new Embeddings(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
         }
         List<String> prompt = args.prompt();
-        List<String> prompt2 = orDefault(args.sdxl().prompt2(), prompt);
-        List<String> prompt3 = orDefault(args.prompt3(), prompt);
+        List<String> prompt2 = AbstractStableDiffusionPipeline.orDefault(args.sdxl().prompt2(), prompt);
+        List<String> prompt3 = AbstractStableDiffusionPipeline.orDefault(args.prompt3(), prompt);
         checkBatch(prompt2, batch, "prompt_2");
         checkBatch(prompt3, batch, "prompt_3");
         return encode(m, prompt, prompt2, prompt3, args.clipSkip(), args);
@@ -217,7 +217,7 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
         if (given == null || given.isEmpty()) {
             return negative;
         }
-        return orDefault(AbstractStableDiffusionPipeline.perPrompt(given, batch, name), negative);
+        return AbstractStableDiffusionPipeline.orDefault(AbstractStableDiffusionPipeline.perPrompt(given, batch, name), negative);
     }
 
     private static void checkBatch(List<String> prompts, int batch, String name) {

@@ -101,13 +101,6 @@ public abstract class UnconditionalPipeline<M extends OwnedModel<?>> extends Dif
         }
     }
 
-    /** The call with this pipeline's defaults, checked (what every {@code __call__} starts with). */
-    protected PipelineCall prepare(PipelineCall call) {
-        PipelineCall resolved = withDefaults(call);
-        checkInputs(resolved);
-        return resolved;
-    }
-
     /** Only the groups this class takes: the call's batch size defaults to 1 ({@link #withDefaults}). */
     protected static Set<CallArgument> unconditional(CallArgument... more) {
         return more.length == 0 ? CallArgument.setOf(CallArgument.BATCH_SIZE)
@@ -115,13 +108,9 @@ public abstract class UnconditionalPipeline<M extends OwnedModel<?>> extends Dif
     }
 
     /** This call's own copy of its scheduler (the call's, as the pipeline adopts it, else the pipeline's). */
+    @Override
     protected Scheduler callScheduler(PipelineCall args) {
         return (args.scheduler() != null ? adopt(args.scheduler()) : scheduler).copy();
-    }
-
-    /** The call's progress listener, else the pipeline's. */
-    protected ProgressListener progress(PipelineCall args) {
-        return args.progress() != null ? args.progress() : progressBar();
     }
 
     /** {@code unet(sample, t).sample}, attached to the sample's manager. */
