@@ -185,7 +185,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
             + "output kept for repeated prompts across micro-batches "
-            + "(the encoder's rows up to their last bits; 0 = off; default 64)")
+            + "(each row encoded alone: the same bits whatever its batch; 0 = off; default 64)")
     Integer textEmbeddingCache;
 
     @Option(names = "--revision", paramLabel = "REV", description = "Hub branch, tag or commit")

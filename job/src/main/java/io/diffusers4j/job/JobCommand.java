@@ -88,7 +88,7 @@ public final class JobCommand implements Callable<Integer> {
 
     @Option(names = "--text-embedding-cache", paramLabel = "ROWS", description = "prompt rows of text-encoder "
             + "output each executor keeps for repeated prompts "
-            + "(the encoder's rows up to their last bits; 0 = off; default 64)")
+            + "(each row encoded alone: the same bits whatever its batch; 0 = off; default 64)")
     String textEmbeddingCache;
 
     @Option(names = "--without-component", paramLabel = "NAME", description = "leave a model_index.json component "

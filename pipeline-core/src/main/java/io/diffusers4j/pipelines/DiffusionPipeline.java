@@ -550,8 +550,10 @@ public abstract class DiffusionPipeline implements AutoCloseable {
 
     /**
      * How many prompt rows of text-encoder output this pipeline (and its family members) keep for repeated prompts
-     * and negative prompts, least recently used evicted; 0 turns the cache off. Exact: a cached row has the numbers
-     * the encoder gives it. Pipelines without such a cache (SDXL) accept and ignore it.
+     * and negative prompts, least recently used evicted; 0 turns the cache off. Deterministic: with the cache on,
+     * every row is the encoder's output for that row alone (fresh or cached), whatever the other rows of its call and
+     * whichever call cached it first; it may differ in the last bits from the batch encoding that the cache off gives.
+     * Pipelines without such a cache (SDXL) accept and ignore it.
      */
     public void setTextEmbeddingCacheSize(int rows) {
         TextEmbeddingCache.checkCapacity(rows);

@@ -15,16 +15,22 @@ import java.util.function.Function;
 /**
  * The text encoder's output for one prompt row ({@code [1, seq, hidden]}), keyed by what determines it: the
  * tokenizer's ids of the row, the encoder (object identity), {@code clip_skip}, the dtype and device. A call's rows
- * that are all cached are assembled without running the encoder; the rows that are not are encoded together, once
- * each however often they repeat in the call, and stored. At most {@code capacity} rows are kept (least recently
- * used evicted, its native memory freed); capacity 0 turns it off.
+ * that are all cached are assembled without running the encoder; each row that is not is encoded on its own (a batch
+ * of one row), once however often it repeats in the call, and stored. At most {@code capacity} rows are kept (least
+ * recently used evicted, its native memory freed); capacity 0 turns it off: the call's rows are then encoded together
+ * in one encoder call, as diffusers does.
  *
- * <p>Numbers: the encoder computes each row independently of the other rows of its batch (per-row linear layers,
- * per-sequence attention and norms), so a cached row is the row the encoder computes, up to the last bits: libtorch's
- * matrix products may round differently for another batch size, so a row cached from a batch of one size can differ
- * in its last bits from the same row computed in a batch of another (seen as a few pixels off by 1/255 in a decoded
- * image; the job's micro-batching already makes a row's numbers depend on its batch in the same way).
- * {@code TextEmbeddingCacheTest} checks calls with and without the cache element for element on the tiny fixture.
+ * <p>Numbers: with the cache on, every row's embedding, fresh or cached, is its single-row encoding, so it does not
+ * depend on which other rows share its call, nor on which call (or which of the concurrent tasks sharing the
+ * pipeline) encoded it first: the same prompt row gives the same bits run after run. Encoding rows alone matters
+ * because libtorch's matrix products may round a row differently for another batch size (the encoder otherwise
+ * computes each row independently of the others: per-row linear layers, per-sequence attention and norms); when
+ * missing rows were encoded together, a row cached from a batch of one size differed in its last bits from the same
+ * row cached from a batch of another, and two runs of one Spark job differed by 1/255 in a few pixels. For the same
+ * reason the cache on and off may differ in the last bits (a single-row encoding against the call's batch
+ * encoding). The price is one encoder call per missing row instead of one per call; cached rows cost none.
+ * {@code TextEmbeddingCacheTest} checks the single-row encodings bit for bit (against an encoder whose output depends
+ * on its batch size, across call orders and racing threads) and calls with and without the cache on the tiny fixture.
  *
  * <p>Adapters: the pipeline bypasses the cache while LoRA adapters are loaded into (or fused with) its text encoder
  * (the same ids then give other numbers) and clears it when a textual inversion is loaded or unloaded.
@@ -79,8 +85,8 @@ final class TextEmbeddingCache implements AutoCloseable {
 
     /**
      * The embeddings of {@code ids} ({@code [rows, seq, hidden]} in {@code m}): cached rows as stored, the others
-     * from {@code encoder} (given the distinct missing rows, returning their embeddings in that order, in
-     * {@code m}), then stored.
+     * from {@code encoder} (given one missing row at a time, returning its {@code [1, seq, hidden]} embeddings in
+     * {@code m}), then stored. With the cache off, {@code encoder} is given all of {@code ids} in one call.
      */
     NDArray get(NDManager m, Object textEncoder, Integer clipSkip, DataType dtype, long[][] ids,
                 Function<long[][], NDArray> encoder) {
@@ -103,10 +109,8 @@ final class TextEmbeddingCache implements AutoCloseable {
             }
         }
         Map<Key, NDArray> fresh = new LinkedHashMap<>();
-        NDArray encoded = encoder.apply(missing.values().toArray(new long[0][]));
-        int j = 0;
-        for (Key k : missing.keySet()) {
-            fresh.put(k, encoded.get(j++).expandDims(0));
+        for (Map.Entry<Key, long[]> e : missing.entrySet()) { // alone: a row's bits never depend on its batch
+            fresh.put(e.getKey(), encoder.apply(new long[][] {e.getValue()}));
         }
         synchronized (this) {
             misses += missing.size();
