@@ -142,41 +142,28 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         return DEFAULT_GUIDANCE_SCALE;
     }
 
-    /** The sequence embeddings {@code [B, 77, D1 + D2]} and pooled embeddings {@code [B, projection_dim]}. */
-    record Conditioning(NDArray embeds, NDArray pooled) {
-        /** {@code repeat(1, n, 1).view(bs * n, ...)}: each prompt's copies stay together. */
-        Conditioning repeat(int n) {
-            return new Conditioning(repeatPerPrompt(embeds, n), repeatPerPrompt(pooled, n));
-        }
-
-        /** {@code cat([negative, this])} along the batch (the CFG batch). */
-        Conditioning after(Conditioning negative) {
-            return new Conditioning(NDArrays.concat(new NDList(negative.embeds, embeds), 0),
-                    NDArrays.concat(new NDList(negative.pooled, pooled), 0));
-        }
-    }
-
     /**
      * encode_prompt, each half repeated per image: the positive conditioning, or {@code cat([negative, positive])}
      * (embeds and pooled embeds) when guidance is on.
      */
-    protected Conditioning conditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
+    protected PromptEmbeddings conditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
         return LoraScale.with(args.loraScale(), () -> scaledConditioning(m, args, batch, doCfg));
     }
 
     /** {@link #conditioning} under the call's LoRA scale (encode_prompt's {@code lora_scale}). */
-    private Conditioning scaledConditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
-        Conditioning positive = positiveConditioning(m, args, batch);
-        Conditioning repeated = positive.repeat(args.numImagesPerPrompt());
+    private PromptEmbeddings scaledConditioning(NDManager m, PipelineCall args, int batch, boolean doCfg) {
+        PromptEmbeddings positive = positiveConditioning(m, args, batch);
+        PromptEmbeddings repeated = positive.repeat(args.numImagesPerPrompt());
         if (!doCfg) {
             return repeated;
         }
-        return repeated.after(negativeConditioning(m, args, batch, positive).repeat(args.numImagesPerPrompt()));
+        return PromptEmbeddings.guidanceBatch(negativeConditioning(m, args, batch, positive)
+                .repeat(args.numImagesPerPrompt()), repeated);
     }
 
-    private Conditioning positiveConditioning(NDManager m, PipelineCall args, int batch) {
+    private PromptEmbeddings positiveConditioning(NDManager m, PipelineCall args, int batch) {
         if (args.promptEmbeds() != null) {
-            return new Conditioning(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
+            return new PromptEmbeddings(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
         }
         List<String> prompt2 = orDefault(args.sdxl().prompt2(), args.prompt());
         if (prompt2.size() != batch) {
@@ -193,20 +180,21 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * alone would have it: in a per-prompt list a null negative prompt is None for that prompt (zeros under
      * {@code force_zeros_for_empty_prompt}), and a null {@code negative_prompt_2} is that prompt's negative prompt.
      */
-    private Conditioning negativeConditioning(NDManager m, PipelineCall args, int batch, Conditioning positive) {
+    private PromptEmbeddings negativeConditioning(NDManager m, PipelineCall args, int batch,
+                                                  PromptEmbeddings positive) {
         if (args.negativePromptEmbeds() != null) {
-            return new Conditioning(given(m, args.negativePromptEmbeds()),
+            return new PromptEmbeddings(given(m, args.negativePromptEmbeds()),
                     given(m, args.sdxl().negativePooledPromptEmbeds()));
         }
         if (args.negativePrompt() == null && forceZerosForEmptyPrompt) {
-            return new Conditioning(positive.embeds().zerosLike(), positive.pooled().zerosLike());
+            return new PromptEmbeddings(positive.embeds().zerosLike(), positive.pooled().zerosLike());
         }
         List<String> negative = perPrompt(args.negativePrompt() == null || args.negativePrompt().isEmpty() ? List.of("")
                 : args.negativePrompt(), batch, "negative_prompt");
         List<String> given2 = args.sdxl().negativePrompt2();
         List<String> negative2 = given2 == null || given2.isEmpty() ? negative
                 : orDefault(perPrompt(given2, batch, "negative_prompt_2"), negative);
-        Conditioning encoded = encode(m, orEmpty(negative), orEmpty(negative2), null);
+        PromptEmbeddings encoded = encode(m, orEmpty(negative), orEmpty(negative2), null);
         if (!forceZerosForEmptyPrompt || !negative.contains(null)) {
             return encoded;
         }
@@ -215,12 +203,12 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
             keep[i] = negative.get(i) == null ? 0f : 1f;
         }
         NDArray rows = m.create(keep).toType(dtype(), false);
-        return new Conditioning(encoded.embeds().mul(rows.reshape(batch, 1, 1)),
+        return new PromptEmbeddings(encoded.embeds().mul(rows.reshape(batch, 1, 1)),
                 encoded.pooled().mul(rows.reshape(batch, 1)));
     }
 
     /** The (prompt, tokenizer, text encoder) pairs of encode_prompt, each with output_hidden_states. */
-    private Conditioning encode(NDManager m, List<String> prompt, List<String> prompt2, Integer clipSkip) {
+    private PromptEmbeddings encode(NDManager m, List<String> prompt, List<String> prompt2, Integer clipSkip) {
         List<CLIPTokenizer> tokenizers = new ArrayList<>();
         List<CLIPTextEncoder> encoders = new ArrayList<>();
         if (textEncoder != null) {
@@ -246,7 +234,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
             pooled = out.textEmbeds();
         }
         NDArray embeds = NDArrays.concat(hidden, -1);
-        return new Conditioning(embeds.toType(dtype(), false), pooled.toType(dtype(), false));
+        return new PromptEmbeddings(embeds.toType(dtype(), false), pooled.toType(dtype(), false));
     }
 
     /** A caller's array on the call's device and manager, in the pipeline's dtype. */
@@ -314,7 +302,7 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
      * The shared denoising loop with {@code hooks} and the UNet's {@code added_cond_kwargs} ({@code text_embeds},
      * {@code time_ids}).
      */
-    protected NDArray denoise(NDManager m, Scheduler scheduler, double[] timesteps, NDArray latents, Conditioning c,
+    protected NDArray denoise(NDManager m, Scheduler scheduler, double[] timesteps, NDArray latents, PromptEmbeddings c,
                               NDArray timeIds, boolean doCfg, PipelineCall args, LoopHooks hooks) {
         Map<String, NDArray> added = Map.of("text_embeds", c.pooled(), "time_ids", timeIds);
         return denoise(m, scheduler, timesteps, latents, c.embeds(), doCfg, args, hooks.withAddedCondKwargs(added));

@@ -136,7 +136,7 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
         SD3Transformer2DModel transformer = parts.transformer();
         try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Embeddings conditioning = conditioning(m, args, doCfg);
+            PromptEmbeddings conditioning = conditioning(m, args, doCfg);
             Schedulers.retrieveTimesteps(scheduler, args.numInferenceSteps(), args.timesteps(), null);
             int f = vaeScaleFactor();
             NDArray latents = initialLatents(m, args, new Shape(images, transformer.config().inChannels,
@@ -164,27 +164,21 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
      */
     public NDList conditioning(NDManager m, PipelineCall call) {
         PipelineCall args = prepare(call);
-        Embeddings c = conditioning(m, args, args.guidanceScale() > 1);
+        PromptEmbeddings c = conditioning(m, args, args.guidanceScale() > 1);
         return new NDList(c.embeds(), c.pooled());
     }
 
-    private Embeddings conditioning(NDManager m, PipelineCall args, boolean doCfg) {
-        Embeddings positive = positiveEmbeddings(m, args, args.batchSize());
-        return doCfg ? negativeEmbeddings(m, args, args.batchSize()).before(positive) : positive;
-    }
-
-    /** The transformer's conditioning: {@code [B, 77 + T, joint_attention_dim]} and pooled {@code [B, 2 * proj]}. */
-    record Embeddings(NDArray embeds, NDArray pooled) {
-        /** {@code cat([negative, positive])} along the batch (the CFG batch). */
-        Embeddings before(Embeddings positive) {
-            return new Embeddings(NDArrays.concat(new NDList(embeds, positive.embeds), 0),
-                    NDArrays.concat(new NDList(pooled, positive.pooled), 0));
+    private PromptEmbeddings conditioning(NDManager m, PipelineCall args, boolean doCfg) {
+        PromptEmbeddings positive = positiveEmbeddings(m, args, args.batchSize());
+        if (!doCfg) {
+            return positive;
         }
+        return PromptEmbeddings.guidanceBatch(negativeEmbeddings(m, args, args.batchSize()), positive);
     }
 
-    private Embeddings positiveEmbeddings(NDManager m, PipelineCall args, int batch) {
+    private PromptEmbeddings positiveEmbeddings(NDManager m, PipelineCall args, int batch) {
         if (args.promptEmbeds() != null) {
-            return new Embeddings(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
+            return new PromptEmbeddings(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
         }
         List<String> prompt = args.prompt();
         List<String> prompt2 = AbstractStableDiffusionPipeline.orDefault(args.sdxl().prompt2(), prompt);
@@ -198,9 +192,9 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
      * encode_prompt's negative half: the given embeds, else {@code negative_prompt or ""} (one per prompt; a null
      * entry is "") with {@code negative_prompt_2 / _3} defaulting to it; clip_skip never applies to it.
      */
-    private Embeddings negativeEmbeddings(NDManager m, PipelineCall args, int batch) {
+    private PromptEmbeddings negativeEmbeddings(NDManager m, PipelineCall args, int batch) {
         if (args.negativePromptEmbeds() != null) {
-            return new Embeddings(given(m, args.negativePromptEmbeds()),
+            return new PromptEmbeddings(given(m, args.negativePromptEmbeds()),
                     given(m, args.sdxl().negativePooledPromptEmbeds()));
         }
         List<String> given = args.negativePrompt();
@@ -228,11 +222,11 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
     }
 
     /** _get_clip_prompt_embeds for both CLIP encoders, _get_t5_prompt_embeds, padded and concatenated. */
-    private Embeddings encode(NDManager m, List<String> prompt, List<String> prompt2, List<String> prompt3,
+    private PromptEmbeddings encode(NDManager m, List<String> prompt, List<String> prompt2, List<String> prompt3,
                               Integer clipSkip, PipelineCall args) {
         int n = args.numImagesPerPrompt();
-        Embeddings first = clipEmbeddings(m, parts.tokenizer(), parts.textEncoder(), prompt, clipSkip);
-        Embeddings second = clipEmbeddings(m, parts.tokenizer2(), parts.textEncoder2(), prompt2, clipSkip);
+        PromptEmbeddings first = clipEmbeddings(m, parts.tokenizer(), parts.textEncoder(), prompt, clipSkip);
+        PromptEmbeddings second = clipEmbeddings(m, parts.tokenizer2(), parts.textEncoder2(), prompt2, clipSkip);
         NDArray clip = NDArrays.concat(new NDList(first.embeds(), second.embeds()), -1);
         NDArray t5 = t5Embeddings(m, prompt3, args.maxSequenceLength(), clip.getShape().get(1));
         // torch.nn.functional.pad(clip, (0, t5_dim - clip_dim)): zeros on the right, or a cut when negative
@@ -247,17 +241,17 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
         }
         NDArray embeds = NDArrays.concat(new NDList(clip, t5), 1);
         NDArray pooled = NDArrays.concat(new NDList(first.pooled(), second.pooled()), -1);
-        return new Embeddings(AbstractStableDiffusionPipeline.repeatPerPrompt(embeds, n),
-                AbstractStableDiffusionPipeline.repeatPerPrompt(pooled, n));
+        return new PromptEmbeddings(embeds, pooled).repeat(n);
     }
 
     /** One CLIP encoder: hidden_states[-(clip_skip + 2)] (penultimate by default) and the projected pooled output. */
-    private Embeddings clipEmbeddings(NDManager m, CLIPTokenizer tokenizer, CLIPTextEncoder encoder,
+    private PromptEmbeddings clipEmbeddings(NDManager m, CLIPTokenizer tokenizer, CLIPTextEncoder encoder,
                                       List<String> prompts, Integer clipSkip) {
         NDArray ids = m.create(tokenizer.encode(prompts).inputIds());
         CLIPTextOutput out = encoder.forward(ids, null, true);
         int layer = clipSkip == null ? -2 : -(clipSkip + 2);
-        return new Embeddings(out.hiddenState(layer).toType(dtype(), false), out.textEmbeds().toType(dtype(), false));
+        return new PromptEmbeddings(out.hiddenState(layer).toType(dtype(), false),
+                out.textEmbeds().toType(dtype(), false));
     }
 
     /**

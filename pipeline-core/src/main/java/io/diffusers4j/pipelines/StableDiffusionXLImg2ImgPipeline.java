@@ -101,7 +101,7 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
         int total = batch * args.numImagesPerPrompt();
         try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Conditioning conditioning = conditioning(m, args, batch, doCfg);
+            PromptEmbeddings conditioning = conditioning(m, args, batch, doCfg);
             NDArray image = hasImage ? preprocess(m, args.image(), size[0], size[1]) : given(m, xl.imageLatents());
             double[] timesteps = ImageToImage.timesteps(scheduler, retrieveTimesteps(scheduler, args),
                     args.strength(), start);

@@ -88,7 +88,7 @@ public class StableDiffusionXLInpaintPipeline extends AbstractStableDiffusionXLP
         Inpainting inpainting = new Inpainting(this);
         try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Conditioning conditioning = conditioning(m, args, batch, doCfg);
+            PromptEmbeddings conditioning = conditioning(m, args, batch, doCfg);
             double[] timesteps = ImageToImage.timesteps(scheduler, retrieveTimesteps(scheduler, args), strength, start);
             double[] latentTimestep = ImageToImage.latentTimestep(timesteps, total);
             NDArray initImage = preprocess(m, args.image(), height, width);

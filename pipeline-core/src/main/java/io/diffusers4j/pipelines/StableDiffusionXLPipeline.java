@@ -61,7 +61,7 @@ public class StableDiffusionXLPipeline extends AbstractStableDiffusionXLPipeline
         boolean doCfg = doClassifierFreeGuidance(args);
         try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
-            Conditioning conditioning = conditioning(m, args, batch, doCfg);
+            PromptEmbeddings conditioning = conditioning(m, args, batch, doCfg);
             retrieveTimesteps(scheduler, args);
             double[] timesteps = denoisingEndTimesteps(scheduler, scheduler.timesteps(), xl.denoisingEnd());
             NDArray latents = prepareLatents(m, args, images, unet.config().inChannels, height, width, scheduler);
