@@ -147,9 +147,7 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
                 throw new IllegalArgumentException("Unexpected latents shape, got " + args.latents().getShape()
                         + ", expected " + shape);
             }
-            NDArray given = args.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
-            given.attach(m);
-            return given;
+            return given(m, args.latents(), dtype());
         }
         AbstractStableDiffusionPipeline.checkGenerators(args.generators(), (int) shape.get(0));
         return RandnTensor.randnTensor(m, shape, args.generators(), dtype());
@@ -184,13 +182,6 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
         NDArray nhwc = VaeImageProcessor.create(vaeScaleFactor()).postprocessNp(vae.decode(z.toType(vae.dtype(),
                 false)));
         return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
-    }
-
-    /** A caller's array on the call's device and manager, in the pipeline's dtype. */
-    protected NDArray given(NDManager m, NDArray x) {
-        NDArray out = x.toDevice(m.getDevice(), true).toType(dtype(), false);
-        out.attach(m);
-        return out;
     }
 
     @Override

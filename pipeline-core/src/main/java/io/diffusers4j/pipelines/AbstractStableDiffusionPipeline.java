@@ -585,8 +585,7 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
                 throw new IllegalArgumentException("Unexpected latents shape, got " + args.latents().getShape()
                         + ", expected " + shape);
             }
-            latents = args.latents().toDevice(m.getDevice(), true).toType(dtype(), false);
-            latents.attach(m);
+            latents = given(m, args.latents(), dtype());
         }
         return latents.muli((float) scheduler.initNoiseSigma());
     }

@@ -163,7 +163,8 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
 
     private PromptEmbeddings positiveConditioning(NDManager m, PipelineCall args, int batch) {
         if (args.promptEmbeds() != null) {
-            return new PromptEmbeddings(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
+            return new PromptEmbeddings(given(m, args.promptEmbeds(), dtype()),
+                    given(m, args.sdxl().pooledPromptEmbeds(), dtype()));
         }
         List<String> prompt2 = orDefault(args.sdxl().prompt2(), args.prompt());
         if (prompt2.size() != batch) {
@@ -183,8 +184,8 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
     private PromptEmbeddings negativeConditioning(NDManager m, PipelineCall args, int batch,
                                                   PromptEmbeddings positive) {
         if (args.negativePromptEmbeds() != null) {
-            return new PromptEmbeddings(given(m, args.negativePromptEmbeds()),
-                    given(m, args.sdxl().negativePooledPromptEmbeds()));
+            return new PromptEmbeddings(given(m, args.negativePromptEmbeds(), dtype()),
+                    given(m, args.sdxl().negativePooledPromptEmbeds(), dtype()));
         }
         if (args.negativePrompt() == null && forceZerosForEmptyPrompt) {
             return new PromptEmbeddings(positive.embeds().zerosLike(), positive.pooled().zerosLike());
@@ -235,13 +236,6 @@ public abstract class AbstractStableDiffusionXLPipeline extends AbstractStableDi
         }
         NDArray embeds = NDArrays.concat(hidden, -1);
         return new PromptEmbeddings(embeds.toType(dtype(), false), pooled.toType(dtype(), false));
-    }
-
-    /** A caller's array on the call's device and manager, in the pipeline's dtype. */
-    protected NDArray given(NDManager m, NDArray x) {
-        NDArray out = x.toDevice(m.getDevice(), true).toType(dtype(), false);
-        out.attach(m);
-        return out;
     }
 
     static int[] orDefault(int[] value, int first, int second) {

@@ -3,6 +3,8 @@
 package io.diffusers4j.pipelines;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonElement;
 import io.diffusers4j.config.ModelIndex;
@@ -473,6 +475,16 @@ public abstract class DiffusionPipeline implements AutoCloseable {
     /** The call's progress listener, else the pipeline's (diffusers' set_progress_bar_config). */
     protected ProgressListener progress(PipelineCall args) {
         return args.progress() != null ? args.progress() : progressBar();
+    }
+
+    /**
+     * A caller's array ({@code prompt_embeds}, {@code latents}, ...) as the call uses it: a copy on {@code m}'s
+     * device, in {@code dtype}, owned by {@code m} (the caller's array is left as it was).
+     */
+    protected static NDArray given(NDManager m, NDArray x, DataType dtype) {
+        NDArray out = x.toDevice(m.getDevice(), true).toType(dtype, false);
+        out.attach(m);
+        return out;
     }
 
     /**

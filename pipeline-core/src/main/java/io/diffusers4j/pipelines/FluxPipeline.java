@@ -133,8 +133,8 @@ public class FluxPipeline extends AbstractFlowMatchPipeline {
             NDArray pooled;
             NDArray embeds;
             if (args.promptEmbeds() != null) {
-                pooled = given(m, args.sdxl().pooledPromptEmbeds());
-                embeds = given(m, args.promptEmbeds());
+                pooled = given(m, args.sdxl().pooledPromptEmbeds(), dtype());
+                embeds = given(m, args.promptEmbeds(), dtype());
             } else {
                 List<String> prompt2 = AbstractStableDiffusionPipeline.orDefault(args.sdxl().prompt2(), args.prompt());
                 if (prompt2.size() != batch) {

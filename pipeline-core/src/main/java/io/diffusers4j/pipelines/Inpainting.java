@@ -61,8 +61,7 @@ final class Inpainting {
                     "image");
         }
         if (args.latents() != null && addNoise) {
-            NDArray noise = args.latents().toDevice(m.getDevice(), true).toType(pipe.dtype(), false);
-            noise.attach(m);
+            NDArray noise = DiffusionPipeline.given(m, args.latents(), pipe.dtype());
             return new InpaintLatents(noise.mul((float) scheduler.initNoiseSigma()), noise, imageLatents);
         }
         NDArray noise = RandnTensor.randnTensor(m, shape, args.generators(), pipe.dtype());

@@ -178,7 +178,8 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
 
     private PromptEmbeddings positiveEmbeddings(NDManager m, PipelineCall args, int batch) {
         if (args.promptEmbeds() != null) {
-            return new PromptEmbeddings(given(m, args.promptEmbeds()), given(m, args.sdxl().pooledPromptEmbeds()));
+            return new PromptEmbeddings(given(m, args.promptEmbeds(), dtype()),
+                    given(m, args.sdxl().pooledPromptEmbeds(), dtype()));
         }
         List<String> prompt = args.prompt();
         List<String> prompt2 = AbstractStableDiffusionPipeline.orDefault(args.sdxl().prompt2(), prompt);
@@ -194,8 +195,8 @@ public class StableDiffusion3Pipeline extends AbstractFlowMatchPipeline {
      */
     private PromptEmbeddings negativeEmbeddings(NDManager m, PipelineCall args, int batch) {
         if (args.negativePromptEmbeds() != null) {
-            return new PromptEmbeddings(given(m, args.negativePromptEmbeds()),
-                    given(m, args.sdxl().negativePooledPromptEmbeds()));
+            return new PromptEmbeddings(given(m, args.negativePromptEmbeds(), dtype()),
+                    given(m, args.sdxl().negativePooledPromptEmbeds(), dtype()));
         }
         List<String> given = args.negativePrompt();
         List<String> negative = given == null || given.isEmpty() ? Collections.nCopies(batch, "")

@@ -102,7 +102,8 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
         try (Scheduler scheduler = callScheduler(args);
              NDManager m = manager.newSubManager()) {
             PromptEmbeddings conditioning = conditioning(m, args, batch, doCfg);
-            NDArray image = hasImage ? preprocess(m, args.image(), size[0], size[1]) : given(m, xl.imageLatents());
+            NDArray image = hasImage ? preprocess(m, args.image(), size[0], size[1])
+                    : given(m, xl.imageLatents(), dtype());
             double[] timesteps = ImageToImage.timesteps(scheduler, retrieveTimesteps(scheduler, args),
                     args.strength(), start);
             NDArray latents;
@@ -112,7 +113,7 @@ public class StableDiffusionXLImg2ImgPipeline extends AbstractStableDiffusionXLP
                         scheduler,
                         start == null);
             } else {
-                latents = given(m, args.latents());
+                latents = given(m, args.latents(), dtype());
             }
             NDArray timeIds = imageTimeIds(m, xl, latents, total, doCfg);
             timesteps = denoisingEndTimesteps(scheduler, timesteps, xl.denoisingEnd());
