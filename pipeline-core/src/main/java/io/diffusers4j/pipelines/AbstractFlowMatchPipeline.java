@@ -172,16 +172,10 @@ public abstract class AbstractFlowMatchPipeline extends DiffusionPipeline {
     /** {@code vae.decode(latents / scaling_factor + shift_factor)} then postprocess; "latent": the latents. */
     protected ImagePipelineOutput decode(NDArray latents, NDArray outputLatents, String outputType) {
         if (outputType.equals("latent")) {
-            NDArray out = outputLatents.toType(DataType.FLOAT32, false);
-            return new ImagePipelineOutput("latent", out.toFloatArray(), out.getShape().getShape());
+            return VaeOutput.latents(outputLatents);
         }
-        NDArray z = latents.div((float) vae.scalingFactor());
-        if (vae.shiftFactor() != null) {
-            z = z.addi((float) (double) vae.shiftFactor());
-        }
-        NDArray nhwc = VaeImageProcessor.create(vaeScaleFactor()).postprocessNp(vae.decode(z.toType(vae.dtype(),
-                false)));
-        return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+        return VaeOutput.decode(vae, VaeImageProcessor.create(vaeScaleFactor()), VaeOutput.unscale(vae, latents),
+                outputType);
     }
 
     @Override

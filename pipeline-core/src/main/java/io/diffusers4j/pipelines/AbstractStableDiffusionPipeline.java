@@ -760,22 +760,14 @@ public abstract class AbstractStableDiffusionPipeline extends DiffusionPipeline 
     /** vae.decode(latents / scaling_factor (+ shift_factor)) then postprocess, or the latents for output "latent". */
     protected ImagePipelineOutput output(NDArray latents, String outputType) {
         if (outputType.equals("latent")) {
-            return new ImagePipelineOutput("latent", latents.toType(DataType.FLOAT32, false).toFloatArray(),
-                    latents.getShape().getShape());
+            return VaeOutput.latents(latents);
         }
-        NDArray z = unscaleLatents(latents);
-        // a float32 (force_upcast) VAE under a float16 pipeline decodes float32 latents, as diffusers' upcast_vae
-        NDArray nhwc = imageProcessor().postprocessNp(vae.decode(z.toType(vae.dtype(), false)));
-        return new ImagePipelineOutput(outputType, nhwc.toFloatArray(), nhwc.getShape().getShape());
+        return VaeOutput.decode(vae, imageProcessor(), unscaleLatents(latents), outputType);
     }
 
     /** The latents as the VAE decodes them: {@code latents / scaling_factor (+ shift_factor)}. */
     protected NDArray unscaleLatents(NDArray latents) {
-        NDArray z = latents.div((float) vae.scalingFactor());
-        if (vae.shiftFactor() != null) {
-            z = z.addi((float) (double) vae.shiftFactor());
-        }
-        return z;
+        return VaeOutput.unscale(vae, latents);
     }
 
     /** The pipeline's VaeImageProcessor (vae_scale_factor from the VAE config). */
