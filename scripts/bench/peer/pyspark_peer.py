@@ -67,6 +67,18 @@ def _max_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
+def _rss_mb():
+    """current RSS (VmRSS), for the steady state after the peak of the pipeline build"""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return float("nan")
+
+
 def _log(event, **kv):
     path = os.environ.get("PEER_LOG")
     rec = dict(event=event, pid=os.getpid(), t=time.time(), **kv)
@@ -119,7 +131,7 @@ def render_partition(batches):
             rows += len(seeds)
             yield pd.DataFrame({"id": list(chunk["id"]), "prompt": list(chunk["prompt"]), "seed": seeds,
                                 "image": pngs})
-    _log("partition", rows=rows, max_rss_mb=_max_rss_mb())
+    _log("partition", rows=rows, max_rss_mb=_max_rss_mb(), rss_mb=_rss_mb())
 
 
 def main(argv):
@@ -186,10 +198,12 @@ def main(argv):
     recs = [json.loads(line) for line in open(log)] if os.path.exists(log) else []
     builds = [r for r in recs if r["event"] == "build"]
     batches = [r for r in recs if r["event"] == "batch"]
-    rss = {}
+    rss, rss_now = {}, {}
     for r in recs:
         if "max_rss_mb" in r:
             rss[r["pid"]] = max(rss.get(r["pid"], 0.0), r["max_rss_mb"])
+        if "rss_mb" in r:
+            rss_now[r["pid"]] = r["rss_mb"]  # the last partition's
     render = sum(r["render_s"] for r in batches)
     print("pyspark peer -> %s" % a.output)
     print("  images: %d (batch size %d, %d partitions, %d torch thread(s) per worker)"
@@ -198,8 +212,9 @@ def main(argv):
           % (n / secs, secs, render, len(batches)))
     print("  pipeline builds: %s" % ", ".join("pid %d %.1f s (imports %.1f s, from_pretrained %.1f s; %s, %d thread)" % (
         r["pid"], r["seconds"], r["import_s"], r["load_s"], r["scheduler"], r["torch_threads"]) for r in builds))
-    print("  peak RSS per Python worker: %s" % (", ".join("pid %d %.0f MiB" % (p, m) for p, m in sorted(rss.items()))
-                                                or "n/a"))
+    print("  peak RSS per Python worker: %s" % (", ".join(
+        "pid %d %.0f MiB (%.0f MiB at its last partition's end)" % (p, m, rss_now.get(p, float("nan")))
+        for p, m in sorted(rss.items())) or "n/a"))
     print("  session start %.1f s; wall %.1f s" % (t_session, time.perf_counter() - t_start))
     return 0
 
