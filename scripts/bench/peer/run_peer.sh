@@ -24,6 +24,7 @@ if [[ ! -x $PEER_PYTHON || -z $py4j || ! -d $SPARK_HOME/jars ]]; then
 fi
 export PYTHONPATH="$SPARK_HOME/python:$py4j${PYTHONPATH:+:$PYTHONPATH}"
 export PYSPARK_PYTHON="$PEER_PYTHON" PYSPARK_DRIVER_PYTHON="$PEER_PYTHON"
+export PYTHONPYCACHEPREFIX="$PEER_HOME/pycache"   # bytecode out of the checkout
 # the same allocator as the Java launcher (scripts/diffusers4j): inherited by the JVM and the Python workers
 if [[ -z "${LD_PRELOAD:-}" && -f /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ]]; then
   export LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4
