@@ -32,6 +32,10 @@ public final class BenchCommand implements Callable<Integer> {
     static final int MAX_FLOW_SIZE = 2048;
     /** Most prompts per call of the flow-matching presets. */
     static final int MAX_FLOW_BATCH = 16;
+    /** --scaling: prompts when --job is not given; the largest batch size and slot count it accepts. */
+    static final int DEFAULT_SCALING_PROMPTS = 16;
+    static final int MAX_SCALING_BATCH = 64;
+    static final int MAX_SCALING_SLOTS = 64;
 
     @Option(names = "--preset", paramLabel = "sd15|tiny|sd3-medium-shape|flux-schnell-shape", description = {
         "sd15 (the default): SD-1.5 architecture (UNet 320/640/1280/1280, CLIP-L, 4-block VAE) with seeded random "
@@ -102,6 +106,19 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--job-option", paramLabel = "ARG", description = "an extra argument for the --job run "
             + "(repeatable), e.g. --job-option=--spark-conf --job-option=spark.task.cpus=2")
     List<String> jobOptions = new ArrayList<>();
+
+    @Option(names = "--scaling", description = "the job's scaling study instead of the stages: the bare pipeline at "
+            + "each --batches size, then the Spark job at each (batch size, --slots count) pair on --job prompts "
+            + "(default 16), each run building its own pipeline; images/s, fraction of bare, peak RSS per run")
+    boolean scaling;
+
+    @Option(names = "--batches", paramLabel = "N,N,...", split = ",",
+            description = "batch sizes of --scaling (default 1,2,4,8)")
+    List<Integer> scalingBatches = new ArrayList<>(List.of(1, 2, 4, 8));
+
+    @Option(names = "--slots", paramLabel = "N,N,...", split = ",",
+            description = "task slots of --scaling: local[N] with N partitions (default 1,2,4)")
+    List<Integer> scalingSlots = new ArrayList<>(List.of(1, 2, 4));
 
     @Option(names = "--lora", paramLabel = "PATH_OR_HUB_ID[:SCALE]", description = "measure LoRA adapters instead "
             + "of the stages: loading each, switching the set on and off, a call with them vs a plain call "
@@ -175,9 +192,10 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--device must be cpu or gpu, got '" + device + "'");
         }
         if (dtype.equals("bfloat16")) {
-            if (job > 0 || !loras.isEmpty() || randomLoraRank != null || fewStep || compareAttention) {
-                throw new UsageException("--dtype bfloat16 is a comparison with float32 of its own: drop --job, "
-                        + "--lora, --random-lora, --few-step and --compare-attention");
+            if ((job > 0 && !scaling) || !loras.isEmpty() || randomLoraRank != null || fewStep || compareAttention) {
+                throw new UsageException("--dtype bfloat16 is a comparison with float32 of its own (or, with "
+                        + "--scaling, a scaling study in bfloat16): drop --job, --lora, --random-lora, --few-step and "
+                        + "--compare-attention");
             }
             Bf16Support.unsupportedReason(device.equals("gpu") ? Device.gpu() : Device.cpu()).ifPresent(why -> {
                 throw new UsageException("--dtype bfloat16 refused: " + why);
@@ -203,13 +221,41 @@ public final class BenchCommand implements Callable<Integer> {
         if ((!loras.isEmpty() || randomLoraRank != null) && (job > 0 || compareAttention)) {
             throw new UsageException("--lora / --random-lora is a run of its own: drop --job and --compare-attention");
         }
+        if (scaling) {
+            checkScaling();
+        }
         if (threads != null && threads < 1) {
             throw new UsageException("--threads must be >= 1, got " + threads);
         }
         return new BenchOptions(model, chosen, inMemory || flow, height, width, steps, batch, dtype, device, json, runs,
                 attention, compareAttention, job, master, threads, cache == null ? Sd15Preset.defaultCacheRoot()
                 : cache, seed, jobOptions, loraSpecs, randomLoraRank == null ? 0 : randomLoraRank,
-                fewStep, blocks);
+                fewStep, blocks, scaling ? List.copyOf(scalingBatches) : List.of(),
+                scaling ? List.copyOf(scalingSlots) : List.of());
+    }
+
+    /** --scaling: its own run, on a checkpoint (the job loads one), with bounded batch sizes and slot counts. */
+    private void checkScaling() {
+        if (inMemory || fewStep || compareAttention || !loras.isEmpty() || randomLoraRank != null) {
+            throw new UsageException("--scaling is a run of its own on a checkpoint: drop --in-memory, --few-step, "
+                    + "--compare-attention and --lora / --random-lora");
+        }
+        if (job == 0) {
+            job = DEFAULT_SCALING_PROMPTS;
+        }
+        for (int b : scalingBatches) {
+            if (b < 1 || b > MAX_SCALING_BATCH) {
+                throw new UsageException("--batches values must be in [1, " + MAX_SCALING_BATCH + "], got " + b);
+            }
+        }
+        for (int s : scalingSlots) {
+            if (s < 1 || s > MAX_SCALING_SLOTS) {
+                throw new UsageException("--slots values must be in [1, " + MAX_SCALING_SLOTS + "], got " + s);
+            }
+        }
+        if (scalingBatches.isEmpty() || scalingSlots.isEmpty()) {
+            throw new UsageException("--batches and --slots need at least one value");
+        }
     }
 
     /** --layers of a flow-matching preset, checked; its default when not given. */
@@ -231,8 +277,8 @@ public final class BenchCommand implements Callable<Integer> {
     /** What a flow-matching preset run refuses: the SD-1.5-only modes, and sizes it cannot or should not build. */
     private void checkFlow(String chosen) {
         List<String> sd15Only = new ArrayList<>();
-        if (job > 0) {
-            sd15Only.add("--job");
+        if (job > 0 || scaling) {
+            sd15Only.add("--job / --scaling");
         }
         if (!loras.isEmpty() || randomLoraRank != null) {
             sd15Only.add("--lora / --random-lora");

@@ -22,19 +22,27 @@ import java.util.List;
  * @param loras      LoRA files to measure instead of the stages ({@link LoraBench})
  * @param randomLoraRank the rank of a seeded random LoRA to measure as well (0 = none)
  * @param fewStep    run only the few-step comparison ({@link FewStepBench}) after the load
+ * @param scalingBatches batch sizes of the scaling study ({@link ScalingBench}); empty when it does not run
+ * @param scalingSlots   task-slot counts of the scaling study; empty when it does not run
  * @param layers     transformer blocks a flow-matching preset builds (SD3: joint blocks of 24; FLUX: double-stream and
  *                   as many single-stream blocks of 19 + 38); 0 for the other presets
  */
 record BenchOptions(String model, String preset, boolean inMemory, int height, int width, int steps, int batch,
                     String dtype, String device, boolean json, int runs, String attention, boolean compareAttention,
                     int job, String master, Integer threads, Path cache, long seed, List<String> jobOptions,
-                    List<LoraBench.Spec> loras, int randomLoraRank, boolean fewStep, int layers) {
+                    List<LoraBench.Spec> loras, int randomLoraRank, boolean fewStep, int layers,
+                    List<Integer> scalingBatches, List<Integer> scalingSlots) {
     /** The flow-matching presets (always built in memory; timed by {@link FlowStageBench}). */
     static final List<String> FLOW_PRESETS = List.of(Sd3Preset.NAME, FluxPreset.NAME);
 
     /** Whether this run times a flow-matching preset. */
     boolean flowPreset() {
         return FLOW_PRESETS.contains(preset);
+    }
+
+    /** Whether this run is the job's scaling study ({@link ScalingBench}). */
+    boolean scaling() {
+        return !scalingBatches.isEmpty();
     }
 
     /** Whether this run measures LoRA adapters (instead of the stages). */

@@ -91,6 +91,11 @@ final class Benchmark {
             r.put("attention", o.attention() == null ? "default (" + describeAttention(sd.unet().attentionOptions())
                     + ")" : o.attention());
             runSection(r, o, device);
+            if (o.scaling()) {
+                ScalingBench.run(sd, dir, o, r, log);   // closes sd after its bare-pipeline runs
+                memorySection(r);
+                return r;
+            }
             if (o.lora()) {
                 LoraBench.run(sd, o, r, log);
             } else if (dtype == DataType.BFLOAT16) {

@@ -46,19 +46,7 @@ final class JobBench {
         try {
             log.printf("bench: bare pipeline on %d prompts ...%n", n);
             long start = System.nanoTime();
-            for (int i = 0; i < n; i += o.batch()) {
-                int end = Math.min(n, i + o.batch());
-                List<TorchGenerator> gens = new ArrayList<>();
-                for (int j = i; j < end; j++) {
-                    gens.add(new TorchGenerator(o.seed() + j));
-                }
-                ImagePipelineOutput out = (ImagePipelineOutput) sd.pipeline().call(new PipelineCall().prompt(prompts.subList(i, end))
-                        .numInferenceSteps(o.steps()).guidanceScale(StageBench.GUIDANCE).height(o.height())
-                        .width(o.width()).generators(gens).outputType("pil").progress(ProgressListener.NONE));
-                for (BufferedImage image : out.images()) {
-                    Png.write(image, Map.of());
-                }
-            }
+            renderBare(sd, o, prompts, o.batch());
             bareMs = (System.nanoTime() - start) / 1e6;
         } finally {
             sd.close();
@@ -68,22 +56,8 @@ final class JobBench {
 
         Path tmp = Files.createTempDirectory("d4j-bench-job-");
         try {
-            Path promptFile = tmp.resolve("prompts.jsonl");
-            StringBuilder lines = new StringBuilder();
-            for (int i = 0; i < n; i++) {
-                lines.append("{\"id\": \"bench-").append(i).append("\", \"prompt\": \"").append(prompts.get(i))
-                        .append("\", \"seed\": ").append(o.seed() + i).append("}\n");
-            }
-            Files.writeString(promptFile, lines, StandardCharsets.UTF_8);
-            List<String> args = new ArrayList<>(List.of("--prompts", promptFile.toString(), "--output",
-                    tmp.resolve("out").toString(), "--model", modelDir.toAbsolutePath().toString(), "--batch-size",
-                    Integer.toString(o.batch()), "--steps", Integer.toString(o.steps()), "--guidance-scale",
-                    Double.toString(StageBench.GUIDANCE), "--width", Integer.toString(o.width()), "--height",
-                    Integer.toString(o.height()), "--dtype", o.dtype(), "--master", o.master()));
-            if (o.device().equals("gpu")) {
-                args.addAll(List.of("--set", "diffusers4j.pipeline.device=gpu:0"));
-            }
-            args.addAll(o.jobOptions());
+            Path promptFile = writePrompts(tmp, prompts, o.seed());
+            List<String> args = jobArgs(promptFile, tmp.resolve("out"), modelDir, o, o.batch(), o.master());
             JobConfig cfg = JobCommand.parse(args.toArray(new String[0])).toConfig();
             long start = System.nanoTime();
             SparkSession spark = JobMain.session(cfg);
@@ -119,5 +93,49 @@ final class JobBench {
         } finally {
             AtomicFiles.deleteTree(tmp);
         }
+    }
+    /** Renders {@code prompts} with the bare pipeline, one call per micro-batch of {@code batch}, then PNG bytes. */
+    static void renderBare(BenchPipeline sd, BenchOptions o, List<String> prompts, int batch) throws IOException {
+        int n = prompts.size();
+        for (int i = 0; i < n; i += batch) {
+            int end = Math.min(n, i + batch);
+            List<TorchGenerator> gens = new ArrayList<>();
+            for (int j = i; j < end; j++) {
+                gens.add(new TorchGenerator(o.seed() + j));
+            }
+            ImagePipelineOutput out = (ImagePipelineOutput) sd.pipeline().call(new PipelineCall()
+                    .prompt(prompts.subList(i, end)).numInferenceSteps(o.steps()).guidanceScale(StageBench.GUIDANCE)
+                    .height(o.height()).width(o.width()).generators(gens).outputType("pil")
+                    .progress(ProgressListener.NONE));
+            for (BufferedImage image : out.images()) {
+                Png.write(image, Map.of());
+            }
+        }
+    }
+
+    /** The prompts as the job's JSONL input ({@code bench-i}, seed {@code seed + i}) in {@code dir}. */
+    static Path writePrompts(Path dir, List<String> prompts, long seed) throws IOException {
+        Path promptFile = dir.resolve("prompts.jsonl");
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < prompts.size(); i++) {
+            lines.append("{\"id\": \"bench-").append(i).append("\", \"prompt\": \"").append(prompts.get(i))
+                    .append("\", \"seed\": ").append(seed + i).append("}\n");
+        }
+        Files.writeString(promptFile, lines, StandardCharsets.UTF_8);
+        return promptFile;
+    }
+
+    /** The {@code job} arguments of a bench run: the bench's checkpoint, steps, size, dtype and device. */
+    static List<String> jobArgs(Path promptFile, Path out, Path modelDir, BenchOptions o, int batch, String master) {
+        List<String> args = new ArrayList<>(List.of("--prompts", promptFile.toString(), "--output", out.toString(),
+                "--model", modelDir.toAbsolutePath().toString(), "--batch-size", Integer.toString(batch), "--steps",
+                Integer.toString(o.steps()), "--guidance-scale", Double.toString(StageBench.GUIDANCE), "--width",
+                Integer.toString(o.width()), "--height", Integer.toString(o.height()), "--dtype", o.dtype(),
+                "--master", master));
+        if (o.device().equals("gpu")) {
+            args.addAll(List.of("--set", "diffusers4j.pipeline.device=gpu:0"));
+        }
+        args.addAll(o.jobOptions());
+        return args;
     }
 }

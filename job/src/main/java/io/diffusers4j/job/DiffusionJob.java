@@ -228,7 +228,7 @@ public final class DiffusionJob {
      * libtorch threads per executor JVM: local[N] on C cores → C / N (each concurrent task owns its share);
      * a cluster → spark.task.cpus.
      */
-    static int resolveTorchThreads(int configured, SparkContext sc) {
+    public static int resolveTorchThreads(int configured, SparkContext sc) {
         if (configured >= 0) {
             return configured;
         }
