@@ -15,6 +15,7 @@ Parquet (id, prompt, seed, image). images/s counts only the write action. Each w
 This file is both the driver script and the worker module (the workers import it by name from PYTHONPATH, so the
 pipeline cache lives in a real module and survives across tasks of a reused worker).
 """
+import contextlib
 import io
 import json
 import os
@@ -118,9 +119,13 @@ def render_partition(batches):
             chunk = pdf.iloc[start:start + b]
             seeds = [int(s) for s in chunk["seed"]]
             t = time.perf_counter()
-            images = pipe(prompt=list(chunk["prompt"]), num_inference_steps=cfg["steps"],
-                          guidance_scale=cfg["guidance_scale"], width=cfg["width"], height=cfg["height"],
-                          generator=[torch.Generator().manual_seed(s) for s in seeds]).images
+            # --autocast-bf16: what a diffusers user on a CPU with bfloat16 instructions writes
+            autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if cfg.get("autocast_bf16")
+                        else contextlib.nullcontext())
+            with autocast:
+                images = pipe(prompt=list(chunk["prompt"]), num_inference_steps=cfg["steps"],
+                              guidance_scale=cfg["guidance_scale"], width=cfg["width"], height=cfg["height"],
+                              generator=[torch.Generator().manual_seed(s) for s in seeds]).images
             t_render = time.perf_counter() - t
             pngs = []
             for im in images:
@@ -149,6 +154,8 @@ def main(argv):
     ap.add_argument("--partitions", type=int, default=None,
                     help="partitions of the prompts (default: N of local[N], else 2)")
     ap.add_argument("--torch-threads", type=int, default=1, help="torch threads per Python worker")
+    ap.add_argument("--autocast-bf16", action="store_true",
+                    help="each pipeline call inside torch.autocast('cpu', dtype=torch.bfloat16)")
     ap.add_argument("--driver-memory", default=os.environ.get("PEER_DRIVER_MEMORY", "2g"))
     a = ap.parse_args(argv)
     if a.partitions is None:
@@ -164,7 +171,8 @@ def main(argv):
     os.environ["TMPDIR"] = run_tmp
     os.environ["PEER_CFG"] = json.dumps(dict(model=os.path.expanduser(a.model), steps=a.steps,
                                              guidance_scale=a.guidance_scale, width=a.width, height=a.height,
-                                             batch_size=a.batch_size, torch_threads=a.torch_threads))
+                                             batch_size=a.batch_size, torch_threads=a.torch_threads,
+                                             autocast_bf16=a.autocast_bf16))
     log = os.path.join(os.path.abspath(a.output) + ".peerlog.jsonl")
     if os.path.exists(log):
         os.remove(log)
@@ -206,8 +214,9 @@ def main(argv):
             rss_now[r["pid"]] = r["rss_mb"]  # the last partition's
     render = sum(r["render_s"] for r in batches)
     print("pyspark peer -> %s" % a.output)
-    print("  images: %d (batch size %d, %d partitions, %d torch thread(s) per worker)"
-          % (n, a.batch_size, a.partitions, a.torch_threads))
+    print("  images: %d (batch size %d, %d partitions, %d torch thread(s) per worker, %s)"
+          % (n, a.batch_size, a.partitions, a.torch_threads,
+             "autocast bfloat16" if a.autocast_bf16 else "float32"))
     print("  %.3f images/s (%.1f s write action; %.1f s of pipeline calls in %d batches)"
           % (n / secs, secs, render, len(batches)))
     print("  pipeline builds: %s" % ", ".join("pid %d %.1f s (imports %.1f s, from_pretrained %.1f s; %s, %d thread)" % (

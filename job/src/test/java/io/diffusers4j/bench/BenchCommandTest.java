@@ -88,6 +88,27 @@ class BenchCommandTest {
         assertTrue(refusal("--preset", sd3, "--steps", "0").contains(">= 1"));
     }
 
+    @Test
+    void scalingStudyOptionsAreBoundedAndExclusive() {
+        BenchOptions o = options("--scaling");
+        assertTrue(o.scaling());
+        assertEquals(List.of(1, 2, 4, 8), o.scalingBatches());
+        assertEquals(List.of(1, 2, 4), o.scalingSlots());
+        assertEquals(16, o.job());
+        BenchOptions some = options("--scaling", "--batches", "2,4", "--slots", "2", "--job", "8");
+        assertEquals(List.of(2, 4), some.scalingBatches());
+        assertEquals(List.of(2), some.scalingSlots());
+        assertEquals(8, some.job());
+        assertTrue(!options().scaling());
+        assertTrue(options("--scaling", "--dtype", "float32").scaling());
+        assertTrue(refusal("--scaling", "--batches", "0").contains("[1, 64]"));
+        assertTrue(refusal("--scaling", "--batches", "65").contains("[1, 64]"));
+        assertTrue(refusal("--scaling", "--slots", "1,100").contains("[1, 64]"));
+        assertTrue(refusal("--scaling", "--in-memory").contains("run of its own"));
+        assertTrue(refusal("--scaling", "--few-step").contains("run of its own"));
+        assertTrue(refusal("--preset", "sd3-medium-shape", "--scaling").contains("--job / --scaling"));
+    }
+
     private static String refusal(String... args) {
         return assertThrows(UsageException.class, () -> options(args)).getMessage();
     }

@@ -62,6 +62,31 @@ class LauncherIT {
         assertArrayEquals(new long[] {2, 4, 32, 32}, Npy.read(latents).shape());
     }
 
+    /** bench --scaling: the bare pipeline and a Spark job per (batch size, slots), in a JVM of its own. */
+    @Test
+    void benchScalingRunsTheJobPerBatchSizeAndSlotCount() throws Exception {
+        Launcher.Result r = Launcher.run("bench", "--model", Fixtures.tinySd().toString(), "--scaling", "--batches",
+                "1,2", "--slots", "1,2", "--job", "3", "--steps", "1", "--height", "64", "--width", "64", "--json");
+        assertEquals(0, r.exitCode(), r.stderr());
+        String[] lines = r.stdout().trim().split("\n");
+        JsonObject json = JsonParser.parseString(lines[lines.length - 1]).getAsJsonObject();
+        JsonObject bare = json.getAsJsonObject("scaling_bare_images_per_s");
+        assertEquals(2, bare.size(), json.toString());
+        JsonArray runs = json.getAsJsonArray("scaling_runs");
+        assertEquals(4, runs.size(), json.toString());
+        for (int i = 0; i < runs.size(); i++) {
+            JsonObject run = runs.get(i).getAsJsonObject();
+            assertEquals(3, run.get("ok_images").getAsInt(), run.toString());
+            assertEquals(1, run.get("pipeline_builds").getAsInt(), run.toString());
+            assertEquals(i % 2 == 0 ? 1 : 2, run.get("slots").getAsInt(), run.toString());
+            for (String key : new String[] {"job_images_per_s", "job_fraction_of_bare", "peak_rss_mb", "build_ms"}) {
+                double v = run.get(key).getAsDouble();
+                assertTrue(v > 0 && Double.isFinite(v), key + " = " + v + " in " + run);
+            }
+        }
+        assertTrue(r.stdout().contains("Scaling: Spark job vs bare pipeline"), r.stdout());
+    }
+
     @Test
     void tokenizePrintsTheDiffusersIds() throws Exception {
         Launcher.Result r = Launcher.run("tokenize", "--model", Fixtures.tinySd().toString(), "--prompt",
