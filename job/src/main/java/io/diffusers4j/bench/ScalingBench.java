@@ -28,8 +28,9 @@ import java.util.Map;
  * bare pipeline closed, the Spark job in local mode for every (batch size, task slots) pair, each run building its
  * own pipeline as an executor does (the JVM-wide pipeline cache is emptied between runs, so every run pays its
  * build and first-call packing). Per run: images/s of the whole {@code DiffusionJob.run}, its fraction of the bare
- * pipeline at that batch size, the libtorch threads per task, the executor's pipeline build, and the peak resident
- * memory of the process during the run (the executor's memory at that slot count: the driver is the executor here).
+ * pipeline at that batch size, the libtorch threads per task, the executor's pipeline build, and the resident memory
+ * of the process before the run and its peak during it (the driver is the executor here; memory the allocator kept
+ * from earlier runs stays in both, so a slot's own memory is measured by a job in a fresh JVM, docs/performance.md).
  * The build is also reported as a fraction of a 1,000-image partition at the run's per-image time.
  */
 final class ScalingBench {
@@ -75,8 +76,9 @@ final class ScalingBench {
                     runs.add(run);
                     r.row(String.format(Locale.ROOT, "  job, batch %d, local[%d] (%d thread(s) per task)", b, slots,
                                     (Integer) run.get("torch_threads_per_task")),
-                            "%.4f images/s = %.1f%% of bare; peak RSS %.0f MiB; build %d ms = %.2f%% of %d images",
-                            run.get("job_images_per_s"), 100 * (Double) run.get("job_fraction_of_bare"),
+                            "%.4f images/s = %.1f%% of bare; RSS %.0f -> peak %.0f MiB; build %d ms = %.3f%% of %d "
+                                    + "images", run.get("job_images_per_s"),
+                            100 * (Double) run.get("job_fraction_of_bare"), run.get("rss_before_mb"),
                             run.get("peak_rss_mb"), run.get("build_ms"), 100 * (Double) run.get("build_fraction"),
                             PARTITION_IMAGES);
                 }
@@ -99,6 +101,7 @@ final class ScalingBench {
         double jobMs;
         double peak;
         int threads = DiffusionJob.resolveTorchThreads(cfg.torchThreads(), spark.sparkContext());
+        double rssBefore = ProcessStats.rssMb();
         try {
             ProcessStats.resetPeak();
             long start = System.nanoTime();
@@ -123,6 +126,7 @@ final class ScalingBench {
         run.put("job_ms", jobMs);
         run.put("job_images_per_s", ips);
         run.put("job_fraction_of_bare", ips / bare);
+        run.put("rss_before_mb", rssBefore);
         run.put("peak_rss_mb", peak);
         run.put("build_ms", buildMs);
         run.put("build_fraction", buildFraction);
