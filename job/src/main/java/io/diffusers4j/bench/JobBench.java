@@ -132,9 +132,8 @@ final class JobBench {
                 Integer.toString(o.steps()), "--guidance-scale", Double.toString(StageBench.GUIDANCE), "--width",
                 Integer.toString(o.width()), "--height", Integer.toString(o.height()), "--dtype", o.dtype(),
                 "--master", master));
-        if (o.device().equals("gpu")) {
-            args.addAll(List.of("--set", "diffusers4j.pipeline.device=gpu:0"));
-        }
+        // the bench's device, never the job's "auto" (bfloat16 compute is refused unless the device is the CPU)
+        args.addAll(List.of("--set", "diffusers4j.pipeline.device=" + (o.device().equals("gpu") ? "gpu:0" : "cpu")));
         args.addAll(o.jobOptions());
         return args;
     }
