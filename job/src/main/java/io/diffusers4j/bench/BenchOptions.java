@@ -37,7 +37,7 @@ record BenchOptions(String model, String preset, boolean inMemory, int height, i
 
     /** Whether this run times a flow-matching preset. */
     boolean flowPreset() {
-        return FLOW_PRESETS.contains(preset);
+        return preset != null && FLOW_PRESETS.contains(preset);   // --model runs have no preset
     }
 
     /** Whether this run is the job's scaling study ({@link ScalingBench}). */

@@ -100,6 +100,7 @@ class BenchCommandTest {
         assertEquals(List.of(2), some.scalingSlots());
         assertEquals(8, some.job());
         assertTrue(!options().scaling());
+        assertTrue(!options("--model", "some/dir").flowPreset()); // no preset: not a flow preset (was an NPE)
         assertTrue(options("--scaling", "--dtype", "float32").scaling());
         assertTrue(refusal("--scaling", "--batches", "0").contains("[1, 64]"));
         assertTrue(refusal("--scaling", "--batches", "65").contains("[1, 64]"));
