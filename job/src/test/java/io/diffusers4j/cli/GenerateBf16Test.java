@@ -37,9 +37,7 @@ class GenerateBf16Test {
     void aCpuWithoutThemIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
         Path cpuinfo = dir.resolve("cpuinfo");
         Files.writeString(cpuinfo, "processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n");
-        String before = System.getProperty("diffusers4j.cpuinfo");
-        System.setProperty("diffusers4j.cpuinfo", cpuinfo.toString());
-        try {
+        try (Fixtures.TestProperty cpu = Fixtures.property("diffusers4j.cpuinfo", cpuinfo.toString())) {
             Path out = dir.resolve("out");
             Object[] r = GenerateOutputTest.run("generate", "--model", Fixtures.tinySd().toString(), "--prompt",
                     "a cat", "--dtype", "bfloat16", "--output", out.toString(), "--no-progress");
@@ -55,12 +53,6 @@ class GenerateBf16Test {
                     () -> DriverModel.prepare(spec, true, null));
             assertTrue(e.getMessage().contains("neither avx512_bf16 nor amx_bf16"), e.getMessage());
             assertEquals(spec, DriverModel.prepare(spec, false, null), "a cluster's executors check their own CPUs");
-        } finally {
-            if (before == null) {
-                System.clearProperty("diffusers4j.cpuinfo");
-            } else {
-                System.setProperty("diffusers4j.cpuinfo", before);
-            }
         }
     }
 }

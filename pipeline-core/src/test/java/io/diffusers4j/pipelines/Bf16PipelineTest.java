@@ -82,21 +82,13 @@ class Bf16PipelineTest {
     void aCpuWithoutBf16InstructionsIsRefusedWithTheReason(@TempDir Path tmp) throws Exception {
         Path cpuinfo = tmp.resolve("cpuinfo");
         Files.writeString(cpuinfo, "processor\t: 0\nflags\t\t: fpu sse2 avx2 fma avx512f avx512bw\n");
-        String before = System.getProperty("diffusers4j.cpuinfo");
-        System.setProperty("diffusers4j.cpuinfo", cpuinfo.toString());
-        try {
+        try (Fixtures.TestProperty cpu = Fixtures.property("diffusers4j.cpuinfo", cpuinfo.toString())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> DiffusionPipeline.fromPretrained(Fixtures.tinySd().toString(),
                             new PipelineOptions().dtype("bfloat16")));
             assertTrue(e.getMessage().contains("neither avx512_bf16 nor amx_bf16"), e.getMessage());
             try (StableDiffusionPipeline p = Fixtures.tinySdPipeline()) {
                 assertThrows(IllegalArgumentException.class, () -> p.to(Device.cpu(), DataType.BFLOAT16));
-            }
-        } finally {
-            if (before == null) {
-                System.clearProperty("diffusers4j.cpuinfo");
-            } else {
-                System.setProperty("diffusers4j.cpuinfo", before);
             }
         }
     }

@@ -146,4 +146,35 @@ public final class Fixtures {
             throw new IllegalStateException(e);
         }
     }
+
+    /** A system property set for a test and put back as it was (value or absent) on close. */
+    public static final class TestProperty implements AutoCloseable {
+        private final String key;
+        private final String before;
+
+        private TestProperty(String key, String value) {
+            this.key = key;
+            this.before = System.getProperty(key);
+            set(value);
+        }
+
+        /** Sets the property to {@code value} until close. */
+        public void set(String value) {
+            System.setProperty(key, value);
+        }
+
+        @Override
+        public void close() {
+            if (before == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, before);
+            }
+        }
+    }
+
+    /** {@code try (var p = Fixtures.property(key, value)) {...}}: the property is restored when the block ends. */
+    public static TestProperty property(String key, String value) {
+        return new TestProperty(key, value);
+    }
 }

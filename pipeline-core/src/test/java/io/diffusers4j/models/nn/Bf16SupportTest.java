@@ -2,6 +2,7 @@
 package io.diffusers4j.models.nn;
 
 import ai.djl.Device;
+import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,23 +48,15 @@ class Bf16SupportTest {
         Files.writeString(without, cpuinfo("fpu sse2 avx2 fma"));
         Path with = tmp.resolve("cpuinfo-bf16");
         Files.writeString(with, cpuinfo("fpu avx512f avx512_bf16"));
-        String before = System.getProperty("diffusers4j.cpuinfo");
-        try {
-            System.setProperty("diffusers4j.cpuinfo", without.toString());
+        try (Fixtures.TestProperty cpu = Fixtures.property("diffusers4j.cpuinfo", without.toString())) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Bf16Support.require(Device.cpu()));
             assertTrue(e.getMessage().startsWith("dtype bfloat16 refused: this CPU has neither avx512_bf16"),
                     e.getMessage());
-            System.setProperty("diffusers4j.cpuinfo", tmp.resolve("missing").toString());
+            cpu.set(tmp.resolve("missing").toString());
             assertTrue(Bf16Support.unsupportedReason(Device.cpu()).orElseThrow().contains("unreadable"));
-            System.setProperty("diffusers4j.cpuinfo", with.toString());
+            cpu.set(with.toString());
             assertEquals(TorchOps.available(), Bf16Support.unsupportedReason(Device.cpu()).isEmpty());
-        } finally {
-            if (before == null) {
-                System.clearProperty("diffusers4j.cpuinfo");
-            } else {
-                System.setProperty("diffusers4j.cpuinfo", before);
-            }
         }
     }
 
