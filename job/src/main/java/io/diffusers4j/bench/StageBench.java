@@ -138,6 +138,10 @@ final class StageBench {
                     callMs, profiled, ref);
             profiled.reportHotSpots(r, "UNet hot spots (that call; op class at output shape, the 12 most expensive)",
                     12);
+            OpSplit vaeProfiled = OpSplit.profile(1, () -> sd.vae().decode(z));
+            vaeProfiled.report(r, String.format(Locale.ROOT, "VAE decode by op class (one profiled call: %.0f ms)",
+                    vaeProfiled.ms()), "vae");
+            vaeProfiled.reportHotSpots(r, "VAE decode hot spots (the 8 most expensive)", 8);
         }
     }
 
