@@ -82,10 +82,10 @@ final class StageBench {
                     .muli((float) sched.initNoiseSigma());
             NDArray cfgLatents = NDArrays.concat(new NDList(latents, latents), 0);
             NDArray timestep = m.create((float) t0);
-            long start = System.nanoTime();
+            // the first call, profiled: where the one-off cost of a fresh pipeline goes (page-in, packing, JIT)
+            OpSplit first = OpSplit.profile(1, () -> unet.forward(cfgLatents, timestep, embeds));
+            double firstUnetMs = first.ms();
             NDArray noisePred = unet.forward(cfgLatents, timestep, embeds);
-            OpProfiler.sync(noisePred);
-            double firstUnetMs = (System.nanoTime() - start) / 1e6;
             log.printf("bench: first UNet call %.0f ms (weights paged in, allocator warm-up)%n", firstUnetMs);
 
             MachineReference.Result ref1 = reference(m, unet, dtype, 2L * b, lh, lw, runs);
@@ -103,7 +103,7 @@ final class StageBench {
                     s.setTimesteps(o.steps());
                     NDArray lat = latents.duplicate();
                     lat.attach(sub);
-                    start = System.nanoTime();
+                    long start = System.nanoTime();
                     NDList halves = noisePred.split(2, 0);
                     halves.attach(sub);
                     NDArray guided = halves.get(1).sub(halves.get(0)).muli((float) GUIDANCE).addi(halves.get(0));
@@ -119,6 +119,17 @@ final class StageBench {
             // VAE decode, then post-processing and PNG encoding
             NDArray z = latents.div((float) sd.vae().config().scalingFactor);
             double vaeMs = bestNd(runs, m, s -> sd.vae().decode(z));
+            // diffusers' enable_vae_slicing (one image at a time), for batches: the same work on smaller tensors
+            double vaeSlicedMs = Double.NaN;
+            if (b > 1) {
+                sd.vae().enableSlicing();
+                try {
+                    vaeSlicedMs = bestNd(runs, m, s -> sd.vae().decode(z));
+                } finally {
+                    sd.vae().disableSlicing();
+                }
+                log.printf("bench: VAE decode one image at a time (slicing) %.0f ms%n", vaeSlicedMs);
+            }
             NDArray decoded = sd.vae().decode(z);
             VaeImageProcessor processor = VaeImageProcessor.create(f);
             double pngMs = bestMs(runs, () -> {
@@ -134,10 +145,13 @@ final class StageBench {
             double callMs = endToEnd(sd, o, prompts, runs, unetMs);
             log.printf("bench: pipeline call (%d steps) + PNG %.0f ms%n", o.steps(), callMs);
 
-            report(r, o, sched.timesteps().length, tokenizeMs, textMs, firstUnetMs, unetMs, schedMs, vaeMs, pngMs,
+            report(r, o, sched.timesteps().length, tokenizeMs, textMs, firstUnetMs, unetMs, schedMs, vaeMs, vaeSlicedMs,
+                    pngMs,
                     callMs, profiled, ref);
             profiled.reportHotSpots(r, "UNet hot spots (that call; op class at output shape, the 12 most expensive)",
                     12);
+            first.report(r, String.format(Locale.ROOT, "First UNet call after load by op class (%.0f ms)",
+                    first.ms()), "first_unet");
             OpSplit vaeProfiled = OpSplit.profile(1, () -> sd.vae().decode(z));
             vaeProfiled.report(r, String.format(Locale.ROOT, "VAE decode by op class (one profiled call: %.0f ms)",
                     vaeProfiled.ms()), "vae");
@@ -174,7 +188,8 @@ final class StageBench {
 
     private static void report(BenchReport r, BenchOptions o, int unetCalls, double tokenizeMs, double textMs,
                                double firstUnetMs,
-                               double unetMs, double schedMs, double vaeMs, double pngMs, double callMs,
+                               double unetMs, double schedMs, double vaeMs, double vaeSlicedMs, double pngMs,
+                               double callMs,
                                OpSplit profiled, MachineReference.Result ref) {
         int b = o.batch();
         // one UNet call and step per scheduler timestep (PNDM repeats one timestep, Heun has two calls per step)
@@ -192,6 +207,10 @@ final class StageBench {
                 firstUnetMs);
         r.row("guidance + scheduler step", "%10.2f ms", schedMs);
         r.row("VAE decode", "%10.1f ms", vaeMs);
+        if (!Double.isNaN(vaeSlicedMs)) {
+            r.put("vae_decode_sliced_ms", vaeSlicedMs);
+            r.row("VAE decode, one image at a time", "%10.1f ms   (enable_vae_slicing)", vaeSlicedMs);
+        }
         r.row("postprocess + PNG encode", "%10.1f ms", pngMs);
         r.row("pipeline call + PNG (end to end)", "%10.0f ms   (stages sum, %d UNet calls: %.0f ms)", callMs,
                 unetCalls, stages);
