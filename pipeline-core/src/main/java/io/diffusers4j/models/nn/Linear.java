@@ -85,11 +85,10 @@ public final class Linear implements LoraTarget {
         if (packed != null) {
             out = TorchOps.linearBf16(x, packed);
         } else {
-            out = oneDnn(x, w) ? TorchOps.linear(x, w, bias) : null;
-            if (out == null) {
-                out = bias == null ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
-                        : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
-            }
+            // oneDnn() includes TorchOps.available(), so TorchOps.linear has its module here
+            out = oneDnn(x, w) ? TorchOps.linear(x, w, bias)
+                    : bias == null ? ai.djl.nn.core.Linear.linear(x, w).singletonOrThrow()
+                    : ai.djl.nn.core.Linear.linear(x, w, bias).singletonOrThrow();
         }
         if (t0 != 0L) {
             OpProfiler.stop(OpProfiler.OpClass.MATMUL, t0, 2L * out.getShape().size() * w.getShape().get(1), out);
