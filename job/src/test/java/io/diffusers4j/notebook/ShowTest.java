@@ -1,6 +1,7 @@
 // Show outside a Jupyter kernel: numbered PNG files with printed paths; grid and bar chart geometry.
 package io.diffusers4j.notebook;
 
+import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,19 +28,14 @@ class ShowTest {
     @Test
     void outsideAKernelImagesBecomePngFilesWhosePathIsPrinted(@TempDir Path dir) throws Exception {
         assertFalse(Display.show(Map.of("text/plain", "x")), "no redirect and no Java kernel here");
-        String saved = System.getProperty("diffusers4j.notebook.out");
         PrintStream out = System.out;
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        System.setProperty("diffusers4j.notebook.out", dir.toString());
-        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-        try {
-            Show.image(solid(10, 6, 0x123456), "a/b c");
-        } finally {
-            System.setOut(out);
-            if (saved == null) {
-                System.clearProperty("diffusers4j.notebook.out");
-            } else {
-                System.setProperty("diffusers4j.notebook.out", saved);
+        try (var p = Fixtures.property("diffusers4j.notebook.out", dir.toString())) {
+            System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+            try {
+                Show.image(solid(10, 6, 0x123456), "a/b c");
+            } finally {
+                System.setOut(out);
             }
         }
         Path file;

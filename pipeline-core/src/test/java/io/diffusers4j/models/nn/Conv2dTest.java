@@ -4,6 +4,7 @@ package io.diffusers4j.models.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.diffusers4j.testing.Fixtures;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -28,9 +29,8 @@ class Conv2dTest {
         float[] x = gaussian(n * in * size * size, 1);
         float[] w = gaussian(out * in * kernel * kernel, 2);
         float[] b = gaussian(out, 3);
-        String before = System.getProperty("diffusers4j.conv-prepack");
-        System.setProperty("diffusers4j.conv-prepack", String.valueOf(prepack));
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (var p = Fixtures.property("diffusers4j.conv-prepack", String.valueOf(prepack));
+             NDManager m = NDManager.newBaseManager()) {
             Conv2d conv = new Conv2d(m.create(w, new Shape(out, in, kernel, kernel)), m.create(b, new Shape(out)),
                     stride, pad);
             NDArray y = conv.forward(m.create(x, new Shape(n, in, size, size)));
@@ -45,12 +45,6 @@ class Conv2dTest {
             // float32 sums of up to 330 * 9 unit-variance products
             assertTrue(worst < 2e-4, "max |conv - definition| = " + worst);
             assertEquals(prepack, conv.isPacked(), "prepacked path");
-        } finally {
-            if (before == null) {
-                System.clearProperty("diffusers4j.conv-prepack");
-            } else {
-                System.setProperty("diffusers4j.conv-prepack", before);
-            }
         }
     }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.diffusers4j.models.ModelTestSupport;
+import io.diffusers4j.testing.Fixtures;
 import ai.djl.ndarray.types.DataType;
 import io.diffusers4j.weights.MappedWeights;
 import io.diffusers4j.weights.SafetensorsFile;
@@ -63,9 +64,9 @@ class TorchOpsTest {
 
     @Test
     void packedConvolutionEqualsTorchConv2d() {
-        String saved = System.getProperty("diffusers4j.conv-prepack");
-        System.setProperty("diffusers4j.conv-prepack", "true");   // these weights are not memory-mapped
-        try (NDManager m = NDManager.newBaseManager()) {
+        // these weights are not memory-mapped
+        try (var p = Fixtures.property("diffusers4j.conv-prepack", "true");
+             NDManager m = NDManager.newBaseManager()) {
             for (int stride : new int[] {1, 2}) {
                 NDArray w = ModelTestSupport.randn(m, 21, 24, 16, 3, 3).muli(0.1f);
                 NDArray b = ModelTestSupport.randn(m, 22, 24);
@@ -86,12 +87,6 @@ class TorchOpsTest {
                         1).singletonOrThrow();
                 assertTrue(ModelTestSupport.maxAbsDiff(conv.forward(x2), want2) < 1e-5, "other shape");
                 got.addi(1f);   // in-place updates of the result are allowed
-            }
-        } finally {
-            if (saved == null) {
-                System.clearProperty("diffusers4j.conv-prepack");
-            } else {
-                System.setProperty("diffusers4j.conv-prepack", saved);
             }
         }
     }
