@@ -25,23 +25,32 @@ record OpSplit(double ms, Map<OpProfiler.OpClass, OpProfiler.Counts> split, List
     static OpSplit profile(int runs, Supplier<NDArray> call) {
         OpSplit best = null;
         for (int i = 0; i < Math.max(1, runs); i++) {
-            OpProfiler.reset();
-            OpProfiler.enable(true);
-            double ms;
-            try {
-                long start = System.nanoTime();
-                try (NDArray out = call.get()) {
-                    OpProfiler.sync(out);
-                }
-                ms = (System.nanoTime() - start) / 1e6;
-            } finally {
-                OpProfiler.enable(false);
-            }
-            if (best == null || ms < best.ms) {
-                best = new OpSplit(ms, OpProfiler.snapshot(), OpProfiler.sites());
+            Profiled p = profileKeeping(call);
+            p.output().close();
+            if (best == null || p.split().ms < best.ms) {
+                best = p.split();
             }
         }
         return best;
+    }
+
+    /** One profiled call of {@code call} and its result, which the caller keeps (and closes). */
+    static Profiled profileKeeping(Supplier<NDArray> call) {
+        OpProfiler.reset();
+        OpProfiler.enable(true);
+        try {
+            long start = System.nanoTime();
+            NDArray out = call.get();
+            OpProfiler.sync(out);
+            double ms = (System.nanoTime() - start) / 1e6;
+            return new Profiled(new OpSplit(ms, OpProfiler.snapshot(), OpProfiler.sites()), out);
+        } finally {
+            OpProfiler.enable(false);
+        }
+    }
+
+    /** A profiled call's split and its result. */
+    record Profiled(OpSplit split, NDArray output) {
     }
 
     /** FLOPs of the GEMM-class ops: convolutions, linear layers and attention products (fused or not). */
