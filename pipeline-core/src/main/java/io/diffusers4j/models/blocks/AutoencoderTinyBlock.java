@@ -34,9 +34,9 @@ public final class AutoencoderTinyBlock {
     public NDArray forward(NDArray x) {
         return ForwardScope.run(x, input -> {
             NDArray h = conv0.forward(input);
-            h = ForwardScope.replace(h, Activations.apply(actFn, h));
+            h = ForwardScope.replace(h, Activations.applyInPlace(actFn, h));
             h = ForwardScope.replace(h, conv2.forward(h));
-            h = ForwardScope.replace(h, Activations.apply(actFn, h));
+            h = ForwardScope.replace(h, Activations.applyInPlace(actFn, h));
             h = ForwardScope.replace(h, conv4.forward(h));
             h = skip == null ? h.addi(input) : h.addi(skip.forward(input));
             return Activation.relu(h);

@@ -73,7 +73,7 @@ public final class ResnetBlock2D {
 
     private NDArray compute(NDArray x, NDArray temb) {
         NDArray h = norm1.forward(x);
-        h = ForwardScope.replace(h, Activations.apply(nonLinearity, h));
+        h = ForwardScope.replace(h, Activations.applyInPlace(nonLinearity, h));
         h = ForwardScope.replace(h, conv1.forward(h));
 
         NDArray tembProj = null;
@@ -100,7 +100,7 @@ public final class ResnetBlock2D {
         } else {
             h = ForwardScope.replace(h, norm2.forward(h));
         }
-        h = ForwardScope.replace(h, Activations.apply(nonLinearity, h));
+        h = ForwardScope.replace(h, Activations.applyInPlace(nonLinearity, h));
         h = ForwardScope.replace(h, conv2.forward(h));
         if (convShortcut != null) {
             try (NDArray shortcut = convShortcut.forward(x)) {

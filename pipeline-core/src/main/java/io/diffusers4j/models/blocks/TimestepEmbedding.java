@@ -52,11 +52,11 @@ public final class TimestepEmbedding {
             x.close();
         }
         if (act != null) {
-            h = ForwardScope.replace(h, Activations.apply(act, h));
+            h = ForwardScope.replace(h, Activations.applyInPlace(act, h));
         }
         h = ForwardScope.replace(h, linear2.forward(h));
         if (postAct != null) {
-            h = ForwardScope.replace(h, Activations.apply(postAct, h));
+            h = ForwardScope.replace(h, Activations.applyInPlace(postAct, h));
         }
         return h;
     }

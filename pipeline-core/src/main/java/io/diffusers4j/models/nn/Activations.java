@@ -9,9 +9,34 @@ public final class Activations {
     private Activations() {
     }
 
-    /** x * sigmoid(x). */
+    /** x * sigmoid(x): libtorch's {@code silu} kernel when {@link TorchOps} is available, else the formula. */
     public static NDArray silu(NDArray x) {
-        return Activation.sigmoid(x).muli(x);
+        NDArray out = TorchOps.silu(x);
+        return out != null ? out : Activation.sigmoid(x).muli(x);
+    }
+
+    /**
+     * {@link #silu} computed into {@code x} itself, for a caller that drops {@code x} afterwards: no new tensor
+     * (an activation of the VAE's top level at batch 8 is 268 MB) and one pass over it. Returns {@code x}.
+     */
+    public static NDArray siluInPlace(NDArray x) {
+        if (!TorchOps.siluInPlace(x)) {
+            try (NDArray s = Activation.sigmoid(x)) {
+                x.muli(s);
+            }
+        }
+        return x;
+    }
+
+    /**
+     * {@link #apply}, overwriting {@code x} where the activation has an in-place form (SiLU); otherwise a new
+     * tensor. For a caller that drops {@code x} afterwards ({@code h = ForwardScope.replace(h, applyInPlace(a, h))}).
+     */
+    public static NDArray applyInPlace(String name, NDArray x) {
+        return switch (name) {
+            case "silu", "swish" -> siluInPlace(x);
+            default -> apply(name, x);
+        };
     }
 
     /** Exact GELU (erf). */

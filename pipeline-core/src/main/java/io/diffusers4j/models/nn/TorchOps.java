@@ -38,6 +38,8 @@ import java.util.zip.ZipOutputStream;
  *       on CUDA. Never materialises the score matrix;</li>
  *   <li><b>tanh GELU</b> ({@code F.gelu(x, approximate="tanh")}, diffusers' {@code GELU(approximate="tanh")}): one
  *       kernel instead of the seven element-wise passes of the formula;</li>
+ *   <li><b>SiLU</b> ({@link #silu}, {@link #siluInPlace}): one pass instead of {@code sigmoid(x) * x}'s two and its
+ *       temporary, in place where the caller drops its input (diffusers' own {@code F.silu});</li>
  *   <li><b>oneDNN linear layers</b> ({@link #linear}): float32 matrix products by oneDNN instead of MKL, which this
  *       libtorch uses without AVX-512 on AMD CPUs (half the speed there);</li>
  *   <li><b>bfloat16 compute</b> ({@link #packConvBf16}, {@link #packLinearBf16}): float32 in, float32 out, bfloat16
@@ -82,6 +84,10 @@ public final class TorchOps {
             "    return torch.scaled_dot_product_attention(q, k, v, mask, 0., False, scale=scale)",
             "  def gelu_tanh(self: __torch__.Ops, x: Tensor) -> Tensor:",
             "    return torch.gelu(x, approximate=\"tanh\")",
+            "  def silu(self: __torch__.Ops, x: Tensor) -> Tensor:",
+            "    return torch.silu(x)",
+            "  def silu_(self: __torch__.Ops, x: Tensor) -> Tensor:",
+            "    return torch.silu_(x)",
             // bfloat16 compute: the serialized dialect spells dtypes as ScalarType numbers (6 float32, 15 bfloat16);
             // the weights get extra_out zero output channels (and the result is sliced back), see packConvBf16
             "  def bf16_conv_prepack(self: __torch__.Ops, w: Tensor, b: Tensor, stride: List[int], padding: List[int],",
@@ -126,10 +132,7 @@ public final class TorchOps {
 
     /** True when the module is loaded (loading it on first use) and not switched off. */
     public static boolean available() {
-        if (!Boolean.parseBoolean(System.getProperty("diffusers4j.torch-ops", "true"))) {
-            return false;
-        }
-        return module() != null;
+        return enabledModule() != null;
     }
 
     private static PtSymbolBlock module() {
@@ -409,16 +412,51 @@ public final class TorchOps {
      * then uses the formula). The result belongs to {@code x}'s manager.
      */
     public static NDArray geluTanh(NDArray x) {
-        PtSymbolBlock m = module();
-        if (m == null || !Boolean.parseBoolean(System.getProperty("diffusers4j.torch-ops", "true"))) {
+        return unary("gelu_tanh", x);
+    }
+
+    /**
+     * {@code F.silu(x)} with libtorch's kernel (one pass; the formula {@code sigmoid(x) * x} takes two and a
+     * temporary); null when the module is unavailable. The result belongs to {@code x}'s manager.
+     */
+    public static NDArray silu(NDArray x) {
+        return unary("silu", x);
+    }
+
+    /**
+     * {@code F.silu(x, inplace=True)}: {@code x} is overwritten by its SiLU, no memory allocated. False when the
+     * module is unavailable (nothing done).
+     */
+    public static boolean siluInPlace(NDArray x) {
+        PtSymbolBlock m = enabledModule();
+        if (m == null) {
+            return false;
+        }
+        IValue in = IValue.from((PtNDArray) x);
+        try {
+            call(m, "silu_", in).close();
+            return true;
+        } finally {
+            in.close();
+        }
+    }
+
+    /** A one-tensor method of the module on {@code x}, or null when the module is unavailable. */
+    private static NDArray unary(String method, NDArray x) {
+        PtSymbolBlock m = enabledModule();
+        if (m == null) {
             return null;
         }
         IValue in = IValue.from((PtNDArray) x);
         try {
-            return tensor(call(m, "gelu_tanh", in), x);
+            return tensor(call(m, method, in), x);
         } finally {
             in.close();
         }
+    }
+
+    private static PtSymbolBlock enabledModule() {
+        return Boolean.parseBoolean(System.getProperty("diffusers4j.torch-ops", "true")) ? module() : null;
     }
 
     /** Whether {@link #attention} handles this dtype/device (float32 anywhere, float16 on a GPU). */

@@ -462,7 +462,7 @@ public final class UNet2DConditionModel implements AutoCloseable {
 
         // 6. post-process
         h = ForwardScope.replace(h, convNormOut.forward(h));
-        h = ForwardScope.replace(h, Activations.apply(config.actFn, h));
+        h = ForwardScope.replace(h, Activations.applyInPlace(config.actFn, h));
         return ForwardScope.replace(h, convOut.forward(h));
     }
 

@@ -237,7 +237,7 @@ public final class UNet2DModel extends OwnedModel<UNet2DConfig> {
 
         // 6. post-process (conv_act is SiLU whatever act_fn is)
         h = ForwardScope.replace(h, convNormOut.forward(h));
-        h = ForwardScope.replace(h, Activations.silu(h));
+        h = ForwardScope.replace(h, Activations.siluInPlace(h));
         h = ForwardScope.replace(h, convOut.forward(h));
         if (fourier != null) {
             NDArray divisor = timesteps.toType(h.getDataType(), true).reshape(batch, 1, 1, 1);

@@ -66,7 +66,7 @@ public final class Encoder {
             }
             h = ForwardScope.replace(h, midBlock.forward(h, null));
             h = ForwardScope.replace(h, convNormOut.forward(h));
-            h = ForwardScope.replace(h, Activations.silu(h));
+            h = ForwardScope.replace(h, Activations.siluInPlace(h));
             return ForwardScope.replace(h, convOut.forward(h));
         });
     }
