@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import io.diffusers4j.config.ConfigBase;
+import io.diffusers4j.job.render.JvmSettings;
 import io.diffusers4j.models.nn.AttentionOptions;
 import io.diffusers4j.models.nn.TorchOps;
 import io.diffusers4j.pipelines.DiffusionPipeline;
@@ -60,7 +61,8 @@ final class Benchmark {
         };
         r.put("model", o.modelLabel()).put("height", o.height()).put("width", o.width()).put("steps", o.steps())
                 .put("batch", o.batch()).put("dtype", o.dtype()).put("device", device.toString())
-                .put("allocator", ProcessStats.allocator()).put("threads", JniUtils.getNumThreads())
+                .put("allocator", ProcessStats.allocator()).put("huge_pages", JvmSettings.hugePagesInUse())
+                .put("threads", JniUtils.getNumThreads())
                 .put("cpus", Runtime.getRuntime().availableProcessors())
                 .put("load_average_start", ProcessStats.loadAverage());
 
@@ -151,6 +153,7 @@ final class Benchmark {
                 .row("libtorch intra-op threads / cpus", "%d / %d", JniUtils.getNumThreads(),
                         Runtime.getRuntime().availableProcessors())
                 .row("allocator", "%s", r.get("allocator"))
+                .row("tensor huge pages", "%s", r.get("huge_pages"))
                 .row("attention", "%s", r.get("attention"))
                 .row("load average at start", "%.2f", ProcessStats.loadAverage());
     }

@@ -97,6 +97,11 @@ public final class JobMain {
                 && !submitted.contains("spark.executorEnv.LD_PRELOAD")) {
             conf.put("spark.executorEnv.LD_PRELOAD", allocator);
         }
+        // nor its THP_MEM_ALLOC_ENABLE: huge pages under libtorch's tensors (JvmSettings.hugePagesSetting)
+        String hugePages = "spark.executorEnv." + JvmSettings.HUGE_PAGES_ENV;
+        if (!conf.containsKey(hugePages) && !submitted.contains(hugePages)) {
+            conf.put(hugePages, JvmSettings.hugePagesSetting());
+        }
         String opts = conf.getOrDefault("spark.executor.extraJavaOptions",
                 submitted.get("spark.executor.extraJavaOptions", ""));
         if (!opts.contains("-Dai.djl.offline=")) {

@@ -217,5 +217,15 @@ class JobConfigTest {
                 "spark.executorEnv.LD_PRELOAD=/opt/mine.so");
         assertEquals("/opt/mine.so", JobMain.sparkSettings(own, new SparkConf(false), "spark://x:7077")
                 .get("spark.executorEnv.LD_PRELOAD"));
+        // and get huge pages under their tensors as the launcher's JVM does (1 unless its environment says 0),
+        // unless the config or spark-submit sets it
+        assertEquals(System.getenv("THP_MEM_ALLOC_ENABLE") == null ? "1" : System.getenv("THP_MEM_ALLOC_ENABLE").trim(),
+                s.get("spark.executorEnv.THP_MEM_ALLOC_ENABLE"));
+        JobConfig off = parse("--prompts", "p", "--output", "o", "--spark-conf",
+                "spark.executorEnv.THP_MEM_ALLOC_ENABLE=0");
+        assertEquals("0", JobMain.sparkSettings(off, new SparkConf(false), "spark://x:7077")
+                .get("spark.executorEnv.THP_MEM_ALLOC_ENABLE"));
+        assertFalse(JobMain.sparkSettings(c, new SparkConf(false).set("spark.executorEnv.THP_MEM_ALLOC_ENABLE",
+                "0"), "spark://x:7077").containsKey("spark.executorEnv.THP_MEM_ALLOC_ENABLE"), "spark-submit's stays");
     }
 }

@@ -63,8 +63,8 @@ public final class ExecutorPipelineCache {
                 + UUID.randomUUID().toString().substring(0, 8);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         BUILD_MILLIS.put(id, ms);
-        LOG.info("pipeline {} built ({} on {}, build #{} in this JVM) in {} ms; malloc: {}", id, spec.modelName(),
-                device, n, ms, JvmSettings.allocatorInUse());
+        LOG.info("pipeline {} built ({} on {}, build #{} in this JVM) in {} ms; malloc: {}; tensor huge pages: {}",
+                id, spec.modelName(), device, n, ms, JvmSettings.allocatorInUse(), JvmSettings.hugePagesInUse());
         return new Handle(renderer, id);
     }
 

@@ -56,6 +56,46 @@ public final class JvmSettings {
         return null;
     }
 
+    /** libtorch's switch for transparent huge pages under its CPU tensors (c10's CPU allocator, libtorch >= 2.3). */
+    public static final String HUGE_PAGES_ENV = "THP_MEM_ALLOC_ENABLE";
+
+    /**
+     * The {@value #HUGE_PAGES_ENV} value executors should get: this JVM's own when it has one (the launcher exports
+     * 1 unless the user set it; 0 switches it off), else 1. With 1, libtorch asks the kernel for 2 MiB pages
+     * ({@code madvise(MADV_HUGEPAGE)}) under every tensor of 2 MiB or more: a fresh activation is faulted in 512
+     * times less often, which on a VM is most of what a large batch's fresh memory costs
+     * (docs/performance.md#transparent-huge-pages-for-tensors).
+     */
+    public static String hugePagesSetting() {
+        String v = System.getenv(HUGE_PAGES_ENV);
+        return v == null || v.isBlank() ? "1" : v.trim();
+    }
+
+    /**
+     * Whether this process's tensors get huge pages, in words: "on (kernel: madvise)", "off (THP_MEM_ALLOC_ENABLE
+     * unset)", "off (kernel: never)"...
+     */
+    public static String hugePagesInUse() {
+        String v = System.getenv(HUGE_PAGES_ENV);
+        String kernel = kernelHugePageMode();
+        if (!"1".equals(v == null ? null : v.trim())) {
+            return "off (" + HUGE_PAGES_ENV + (v == null ? " unset" : "=" + v) + ")";
+        }
+        return ("never".equals(kernel) ? "off" : "on") + " (kernel: " + kernel + ")";
+    }
+
+    /** The bracketed mode of /sys/kernel/mm/transparent_hugepage/enabled (always, madvise, never), or "unknown". */
+    static String kernelHugePageMode() {
+        try {
+            String s = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            int open = s.indexOf('[');
+            int close = s.indexOf(']', open + 1);
+            return open >= 0 && close > open ? s.substring(open + 1, close) : "unknown";
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** The malloc this JVM runs with: the tcmalloc/jemalloc library mapped into the process, else "glibc". */
     public static String allocatorInUse() {
         try {
