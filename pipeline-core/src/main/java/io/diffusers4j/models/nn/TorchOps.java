@@ -414,7 +414,7 @@ public final class TorchOps {
      * NDArray, NDArray, float)}; the result belongs to {@code q}'s manager.
      */
     public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, float scale) {
-        if (mask == null && attentionOneDnn(q)) {
+        if (mask == null && attentionOneDnn(q) && sameLeadingDims(q, k) && sameLeadingDims(q, v)) {
             return attentionOneDnn(q, k, v, scale);
         }
         if (q.getShape().dimension() == 3) {
@@ -452,8 +452,24 @@ public final class TorchOps {
                 && Boolean.parseBoolean(System.getProperty(ATTENTION_ONEDNN, "true"));
     }
 
+    /** Whether {@code a} and {@code b} have the same rank and the same sizes before their last two dimensions. */
+    private static boolean sameLeadingDims(NDArray a, NDArray b) {
+        Shape x = a.getShape();
+        Shape y = b.getShape();
+        if (x.dimension() != y.dimension()) {
+            return false;
+        }
+        for (int i = 0; i < x.dimension() - 2; i++) {
+            if (x.get(i) != y.get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
-     * Unmasked float32 CPU attention for {@code [..., L, d]} inputs, head by head: for each block of query rows,
+     * Unmasked float32 CPU attention for {@code [..., L, d]} inputs of the same leading sizes (broadcasting ones take
+     * the fused kernel), head by head: for each block of query rows,
      * {@code q k^T * scale} and then the product with {@code v} go to oneDNN's inner product
      * ({@code mkldnn::_linear_pointwise}, k and the transposed v as plain weights, as in {@link #linear}) with
      * libtorch's softmax between. libtorch's fused CPU kernel computes its products with MKL, which reaches 66-76

@@ -65,6 +65,11 @@ class AttentionOneDnnTest {
             try (var p = Fixtures.property(TorchOps.ATTENTION_ONEDNN, "false")) {
                 assertFalse(TorchOps.attentionOneDnn(q));
             }
+            // keys and values broadcast over the batch keep the fused kernel too: same result either way
+            NDArray kv = ModelTestSupport.randn(m, 43, 1, 1, 260, 8);
+            NDArray broadcast = TorchOps.attention(q, kv, kv, null, 0.3f);
+            assertEquals(q.getShape(), broadcast.getShape());
+            assertEquals(0.0, ModelTestSupport.maxAbsDiff(broadcast, fused(q, kv, kv, 0.3f)));
             // a mask keeps the fused kernel (which takes it): same result either way
             NDArray mask = ModelTestSupport.randn(m, 42, 1, 1, 260, 260);
             NDArray masked = TorchOps.attention(q, q, q, mask, 0.3f);
