@@ -144,10 +144,8 @@ public final class TorchOps {
             "      while r0 < lq:",
             "        r1 = min(r0 + rows, lq)",
             "        qs = torch.mul(qi.narrow(0, r0, r1 - r0), scale)",
-            "        s = ops.mkldnn._linear_pointwise(qs, ki, None, \"none\", annotate(List[Optional[number]], []), None)",
-            "        p = torch.softmax(s, -1)",
-            "        o = ops.mkldnn._linear_pointwise(p, vt, None, \"none\", annotate(List[Optional[number]], []), None)",
-            "        oi.narrow(0, r0, r1 - r0).copy_(o)",
+            "        p = torch.softmax(self.f32_linear(qs, ki), -1)",
+            "        oi.narrow(0, r0, r1 - r0).copy_(self.f32_linear(p, vt))",
             "        r0 = r1",
             "    return out",
             "");
@@ -443,7 +441,10 @@ public final class TorchOps {
     /** {@code -Ddiffusers4j.attention-onednn=false} keeps unmasked float32 CPU attention on libtorch's fused kernel. */
     static final String ATTENTION_ONEDNN = "diffusers4j.attention-onednn";
 
-    /** Bytes of one block of scores (and one of probabilities) in {@link #attentionOneDnn(NDArray, NDArray, NDArray, float)}. */
+    /**
+     * Bytes of one block of scores (and one of probabilities) in
+     * {@link #attentionOneDnn(NDArray, NDArray, NDArray, float)}.
+     */
     static final long ONEDNN_SCORE_BLOCK_BYTES = 16L << 20;
 
     /** Whether unmasked attention on {@code q} goes to {@link #attentionOneDnn(NDArray, NDArray, NDArray, float)}. */
@@ -469,12 +470,12 @@ public final class TorchOps {
 
     /**
      * Unmasked float32 CPU attention for {@code [..., L, d]} inputs of the same leading sizes (broadcasting ones take
-     * the fused kernel), head by head: for each block of query rows,
-     * {@code q k^T * scale} and then the product with {@code v} go to oneDNN's inner product
-     * ({@code mkldnn::_linear_pointwise}, k and the transposed v as plain weights, as in {@link #linear}) with
-     * libtorch's softmax between. libtorch's fused CPU kernel computes its products with MKL, which reaches 66-76
-     * GFLOP/s per thread on the UNet's attention shapes on an AMD Zen 4 CPU, where this path takes 1.4-1.6x less
-     * time on one thread and 1.1-1.4x on two (docs/performance.md#float32-attention-through-onednn). The score block is bounded to
+     * the fused kernel), head by head: for each block of query rows, {@code q k^T * scale} and then the product with
+     * {@code v} go to oneDNN's inner product (the module's {@code f32_linear}, k and the transposed v as plain
+     * weights, as in {@link #linear}) with libtorch's softmax between. libtorch's fused CPU kernel computes its
+     * products with MKL, which reaches 66-76 GFLOP/s per thread on the UNet's attention shapes on an AMD Zen 4 CPU,
+     * where this path takes 1.4-1.6x less time on one thread and 1.1-1.4x on two
+     * (docs/performance.md#float32-attention-through-onednn). The score block is bounded to
      * {@link #ONEDNN_SCORE_BLOCK_BYTES} whatever the sequence length (at least one query row). The result belongs to
      * {@code q}'s manager.
      */
