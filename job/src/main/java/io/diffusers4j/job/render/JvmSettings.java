@@ -64,7 +64,7 @@ public final class JvmSettings {
      * 1 unless the user set it; 0 switches it off), else 1. With 1, libtorch asks the kernel for 2 MiB pages
      * ({@code madvise(MADV_HUGEPAGE)}) under every tensor of 2 MiB or more: a fresh activation is faulted in 512
      * times less often, which on a VM is most of what a large batch's fresh memory costs
-     * (docs/performance.md#transparent-huge-pages-for-tensors).
+     * (docs/performance.md#transparent-huge-pages-for-tensors-the-jobs-batch-size-re-measured).
      */
     public static String hugePagesSetting() {
         String v = System.getenv(HUGE_PAGES_ENV);
@@ -87,13 +87,17 @@ public final class JvmSettings {
     /** The bracketed mode of /sys/kernel/mm/transparent_hugepage/enabled (always, madvise, never), or "unknown". */
     static String kernelHugePageMode() {
         try {
-            String s = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
-            int open = s.indexOf('[');
-            int close = s.indexOf(']', open + 1);
-            return open >= 0 && close > open ? s.substring(open + 1, close) : "unknown";
+            return selectedMode(Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled")));
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }
+    }
+
+    /** The bracketed word of a sysfs choice list ("always [madvise] never" -> "madvise"), or "unknown". */
+    static String selectedMode(String choices) {
+        int open = choices.indexOf('[');
+        int close = choices.indexOf(']', open + 1);
+        return open >= 0 && close > open + 1 ? choices.substring(open + 1, close) : "unknown";
     }
 
     /** The malloc this JVM runs with: the tcmalloc/jemalloc library mapped into the process, else "glibc". */
